@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const AccountKind = z.enum(['human', 'service']);
+export type AccountKind = z.infer<typeof AccountKind>;
+
+export const Username = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
+
+export const CreateUserRequest = z.object({
+  username: Username,
+  displayName: z.string().trim().min(1).max(200),
+  email: z.email().optional(),
+  role: z.string().trim().min(1).max(64).default('employee'),
+  accountKind: AccountKind.default('human'),
+});
+export type CreateUserRequest = z.input<typeof CreateUserRequest>;
+
+export const UserView = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.string(),
+  accountKind: AccountKind,
+});
+export type UserView = z.infer<typeof UserView>;
+
+export const IssueCodeRequest = z.object({
+  username: Username,
+  /** Lifetime in seconds; the server caps it at its configured maximum. */
+  ttlSeconds: z.number().int().positive().optional(),
+});
+export type IssueCodeRequest = z.infer<typeof IssueCodeRequest>;
+
+export const IssueCodeResponse = z.object({
+  /** Shown once: only its hash is stored. */
+  code: z.string(),
+  link: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+export type IssueCodeResponse = z.infer<typeof IssueCodeResponse>;

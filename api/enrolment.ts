@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { CreationOptionsJSON, RegistrationResponseJSON } from './webauthn.js';
+
+/** What a person can bind: a passkey on this device, or a roaming security key. */
+export const FactorKind = z.enum(['passkey', 'security-key']);
+export type FactorKind = z.infer<typeof FactorKind>;
+
+export const SessionPurpose = z.enum(['enrol']);
+export type SessionPurpose = z.infer<typeof SessionPurpose>;
+
+/** Codes are typed by people: allow spaces and dashes, the server normalises. */
+export const CreateSessionRequest = z.object({
+  code: z.string().trim().min(1, 'enter your enrolment code').max(64),
+});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+
+export const SessionView = z.object({
+  id: z.string(),
+  purpose: SessionPurpose,
+  user: z.object({ username: z.string(), displayName: z.string() }),
+  /** The server's policy: the app offers nothing else. */
+  allowedFactors: z.array(FactorKind).min(1),
+  expiresAt: z.iso.datetime(),
+  /** Server time at response, so the app can show time left without trusting its own clock. */
+  serverTime: z.iso.datetime(),
+});
+export type SessionView = z.infer<typeof SessionView>;
+
+export const CreateSessionResponse = z.object({
+  token: z.string().min(32),
+  session: SessionView,
+});
+export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
+
+export const RegistrationOptionsRequest = z.object({ factor: FactorKind });
+export type RegistrationOptionsRequest = z.infer<typeof RegistrationOptionsRequest>;
+
+export const RegistrationOptionsResponse = z.object({ options: CreationOptionsJSON });
+export type RegistrationOptionsResponse = z.infer<typeof RegistrationOptionsResponse>;
+
+export const RegistrationRequest = z.object({
+  factor: FactorKind,
+  response: RegistrationResponseJSON,
+});
+export type RegistrationRequest = z.infer<typeof RegistrationRequest>;
+
+export const CredentialView = z.object({
+  id: z.string(),
+  factor: FactorKind,
+  /** 'pending' until the session that registered it completes. */
+  status: z.enum(['pending', 'active', 'revoked']),
+  createdAt: z.iso.datetime(),
+});
+export type CredentialView = z.infer<typeof CredentialView>;
+
+export const RegistrationResponse = z.object({ credential: CredentialView });
+export type RegistrationResponse = z.infer<typeof RegistrationResponse>;
+
+export const CompleteResponse = z.object({
+  user: z.object({ username: z.string(), displayName: z.string() }),
+  credentials: z.array(CredentialView),
+});
+export type CompleteResponse = z.infer<typeof CompleteResponse>;

@@ -1,0 +1,4 @@
+export * from './admin.js';
+export * from './enrolment.js';
+export * from './errors.js';
+export * from './webauthn.js';

@@ -1,0 +1,55 @@
+import type { Db } from './db/open.js';
+import type { Clock } from './clock.js';
+import { sha256 } from './secrets.js';
+
+export type AuditEvent =
+  | 'user.created'
+  | 'code.issued'
+  | 'code.refused'
+  | 'code.locked'
+  | 'session.opened'
+  | 'session.completed'
+  | 'session.ended'
+  | 'factor.registered'
+  | 'factor.refused'
+  | 'factor.activated';
+
+export interface AuditEntry {
+  event: AuditEvent;
+  actor: string;
+  userId: string | null;
+  /** Never codes, tokens or keys: identifiers and outcomes only. */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/**
+ * Appends to the hash-chained audit trail. Each row's hash covers the previous
+ * row's hash, so removing or editing a row is detectable by `verifyAuditChain`.
+ */
+export async function appendAudit(db: Db, clock: Clock, entry: AuditEntry): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const last = await tx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const prev = last?.hash ?? GENESIS;
+    const at = clock.now().toISOString();
+    const details = JSON.stringify(entry.details ?? {});
+    const hash = sha256([prev, at, entry.event, entry.actor, entry.userId ?? '', details].join('\n'));
+    await tx
+      .insertInto('audit_events')
+      .values({ at, event: entry.event, actor: entry.actor, user_id: entry.userId, details, prev_hash: prev, hash })
+      .execute();
+  });
+}
+
+/** Returns the sequence number of the first row that breaks the chain, or null if intact. */
+export async function verifyAuditChain(db: Db): Promise<number | null> {
+  const rows = await db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+  let prev = GENESIS;
+  for (const row of rows) {
+    const expected = sha256([prev, row.at, row.event, row.actor, row.user_id ?? '', row.details].join('\n'));
+    if (row.prev_hash !== prev || row.hash !== expected) return row.seq;
+    prev = row.hash;
+  }
+  return null;
+}

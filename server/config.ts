@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const HOURS = 3600;
+
+/**
+ * Server settings. Every number here appears in the README's assurance table;
+ * the defaults are the limits from NIST SP 800-63A/B rev 4 that DESIGN.md cites.
+ */
+export const ServerConfig = z.object({
+  dataDir: z.string().min(1),
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8787),
+  rpId: z.string().min(1).default('localhost'),
+  rpName: z.string().min(1).default('FirstKey'),
+  /** Origins whose WebAuthn ceremonies we accept: the app's enrolment origin. */
+  origins: z.array(z.url()).min(1).default(['https://localhost']),
+  /** Scheme and host of the links printed with new codes. */
+  linkBase: z.string().default('firstkey://enrol'),
+  adminToken: z.string().min(32, 'the admin token must be at least 32 characters').optional(),
+  codeTtlSeconds: z.coerce.number().int().positive().max(24 * HOURS).default(24 * HOURS),
+  codeMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+  sessionTtlSeconds: z.coerce.number().int().positive().max(HOURS).default(600),
+  ceremonyTimeoutMs: z.coerce.number().int().min(30_000).max(600_000).default(120_000),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+export type ServerConfigInput = z.input<typeof ServerConfig>;
+
+function list(value: string | undefined): string[] | undefined {
+  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/** Reads FIRSTKEY_* variables; a bad value stops the server with the variable named. */
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
+  const parsed = ServerConfig.safeParse({
+    dataDir: env.FIRSTKEY_DATA_DIR ?? '.firstkey-data',
+    host: env.FIRSTKEY_HOST,
+    port: env.FIRSTKEY_PORT,
+    rpId: env.FIRSTKEY_RP_ID,
+    rpName: env.FIRSTKEY_RP_NAME,
+    origins: list(env.FIRSTKEY_ORIGINS),
+    linkBase: env.FIRSTKEY_LINK_BASE,
+    adminToken: env.FIRSTKEY_ADMIN_TOKEN,
+    codeTtlSeconds: env.FIRSTKEY_CODE_TTL_SECONDS,
+    codeMaxAttempts: env.FIRSTKEY_CODE_MAX_ATTEMPTS,
+    sessionTtlSeconds: env.FIRSTKEY_SESSION_TTL_SECONDS,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid server setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

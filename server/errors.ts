@@ -1,0 +1,37 @@
+import type { ApiErrorCode } from '../api/errors.js';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  code_invalid: 400,
+  code_expired: 410,
+  code_used: 410,
+  code_locked: 423,
+  session_invalid: 401,
+  session_expired: 401,
+  session_completed: 409,
+  account_not_eligible: 403,
+  factor_not_allowed: 403,
+  challenge_missing: 409,
+  verification_failed: 400,
+  credential_exists: 409,
+  nothing_registered: 409,
+  not_found: 404,
+  internal: 500,
+};
+
+/** A refusal the API reports to its caller as `{ error: { code, message } }`. */
+export class ApiFailure extends Error {
+  override name = 'ApiFailure';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}

@@ -1,0 +1,22 @@
+import { configFromEnv } from './config.js';
+import { seedDemo } from './seed.js';
+import { startServer } from './start.js';
+
+/** `npm run server` (add `-- --demo` for the demo seed). */
+async function main(): Promise<void> {
+  const config = configFromEnv(process.env);
+  const server = await startServer(config, { logger: process.env.FIRSTKEY_LOG === '1' });
+  console.log(`FirstKey verification server on ${server.url} (rpId ${config.rpId}, data in ${config.dataDir})`);
+  if (process.argv.includes('--demo')) {
+    const demo = await seedDemo(server.service);
+    console.log(`\nDemo enrolment code for Ada Lovelace (ada.new): ${demo.code}\nLink: ${demo.link}\nExpires: ${demo.expiresAt}\n`);
+  }
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from './clock.js';
+import type { ServerConfig } from './config.js';
+import { migrate, openSqlite, type Db } from './db/open.js';
+import { EnrolmentService } from './enrolment/service.js';
+import { buildApp } from './http/app.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Db;
+  service: EnrolmentService;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the database, then listens. Used by `npm start`, the tests and the benchmark alike. */
+export async function startServer(config: ServerConfig, opts: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
+  const db = openSqlite(config.dataDir);
+  await migrate(db);
+  const service = new EnrolmentService({ db, clock: opts.clock ?? systemClock, config });
+  await service.sweepExpired();
+  const app = buildApp({ service, adminToken: config.adminToken, logger: opts.logger ?? false });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    app,
+    db,
+    service,
+    url: `http://${config.host}:${port}`,
+    async close() {
+      await app.close();
+      await db.destroy();
+    },
+  };
+}

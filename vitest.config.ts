@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/main/**/*.test.ts', 'test/keychain/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+  },
+});
