@@ -1,31 +1,32 @@
 import { z } from 'zod';
 import { ApiErrorCode } from './errors.js';
 import {
-  CompleteResponse,
+  type CompleteResponse,
   CreateSessionRequest,
-  CredentialView,
+  type CredentialView,
   RegistrationOptionsRequest,
   RegistrationRequest,
-  SessionView,
+  type SessionView,
 } from './enrolment.js';
 import type { CreationOptionsJSON } from './webauthn.js';
+import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
 
 /**
- * The one contract between the sandboxed renderer and the main process.
- * Each channel names its payload schema (checked in main) and its result type.
- * The preload exposes exactly these functions and nothing else.
+ * The one contract between the sandboxed renderer and the main process: each
+ * call's payload schema (checked in main) and result type. The preload exposes
+ * exactly these functions and nothing else.
  */
-export const ipcChannels = {
-  startSession: { channel: 'firstkey:session:start', request: CreateSessionRequest },
-  currentSession: { channel: 'firstkey:session:current', request: z.undefined() },
-  registrationOptions: { channel: 'firstkey:registration:options', request: RegistrationOptionsRequest },
-  verifyRegistration: { channel: 'firstkey:registration:verify', request: RegistrationRequest },
-  completeSession: { channel: 'firstkey:session:complete', request: z.undefined() },
-  endSession: { channel: 'firstkey:session:end', request: z.undefined() },
-  takeLaunchCode: { channel: 'firstkey:link:take', request: z.undefined() },
-} as const;
+export const ipcRequests = {
+  startSession: CreateSessionRequest,
+  currentSession: z.undefined(),
+  registrationOptions: RegistrationOptionsRequest,
+  verifyRegistration: RegistrationRequest,
+  completeSession: z.undefined(),
+  endSession: z.undefined(),
+  takeLaunchCode: z.undefined(),
+} as const satisfies Record<IpcName, z.ZodType>;
 
-export type IpcName = keyof typeof ipcChannels;
+export { IPC_CHANNELS, type IpcName };
 
 export interface IpcResults {
   startSession: SessionView;
@@ -47,7 +48,7 @@ export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 export type IpcFailure = { ok: false; error: { code: IpcErrorCode; message: string } };
 export type IpcResult<T> = { ok: true; value: T } | IpcFailure;
 
-export type IpcRequest<N extends IpcName> = z.input<(typeof ipcChannels)[N]['request']>;
+export type IpcRequest<N extends IpcName> = z.input<(typeof ipcRequests)[N]>;
 
 /** The shape of `window.firstkey` as the preload exposes it. */
 export type FirstKeyBridge = {

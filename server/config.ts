@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../api/defaults.js';
 
 const HOURS = 3600;
 
@@ -10,10 +11,10 @@ export const ServerConfig = z.object({
   dataDir: z.string().min(1),
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8787),
-  rpId: z.string().min(1).default('localhost'),
+  rpId: z.string().min(1).default(DEMO_RP_ID),
   rpName: z.string().min(1).default('FirstKey'),
   /** Origins whose WebAuthn ceremonies we accept: the app's enrolment origin. */
-  origins: z.array(z.url()).min(1).default(['https://localhost']),
+  origins: z.array(z.url()).min(1).default([DEMO_ENROLMENT_ORIGIN]),
   /** Scheme and host of the links printed with new codes. */
   linkBase: z.string().default('firstkey://enrol'),
   adminToken: z.string().min(32, 'the admin token must be at least 32 characters').optional(),

@@ -99,14 +99,17 @@ export interface VerifyInput {
 }
 
 // The library reports failures as messages; these patterns turn them into our codes.
+// The client-data and flag checks are anchored to the start of the library's own
+// messages: those messages quote client-supplied values, and attestation failures
+// mention words like "challenge" (android-key) that must not be read as step failures.
 const REFUSALS: [RegExp, RegistrationRefusal][] = [
-  [/challenge/i, 'challenge_mismatch'],
-  [/origin/i, 'origin_mismatch'],
-  [/RP ID/i, 'rp_id_mismatch'],
-  [/user verification/i, 'user_verification_missing'],
-  [/user (was not present|presence)/i, 'user_presence_missing'],
-  [/algorithm/i, 'unsupported_algorithm'],
-  [/(decode|parse|CBOR|missing|malformed|not a|invalid type)/i, 'malformed'],
+  [/^(Unexpected registration response challenge|Custom challenge verifier)/, 'challenge_mismatch'],
+  [/^Unexpected registration response origin/, 'origin_mismatch'],
+  [/^Unexpected RP ID hash/, 'rp_id_mismatch'],
+  [/^User verification was required/, 'user_verification_missing'],
+  [/^User presence was required/, 'user_presence_missing'],
+  [/^Unexpected public key alg|does not support use of/, 'unsupported_algorithm'],
+  [/^Unexpected registration response type|decode|parse|CBOR|missing|malformed|not a|invalid type/i, 'malformed'],
 ];
 
 function classify(error: unknown): { reason: RegistrationRefusal; detail: string } {

@@ -1,0 +1,15 @@
+/**
+ * Channel names only, with no schema library: the sandboxed preload bundles this
+ * file and nothing else from the contract.
+ */
+export const IPC_CHANNELS = {
+  startSession: 'firstkey:session:start',
+  currentSession: 'firstkey:session:current',
+  registrationOptions: 'firstkey:registration:options',
+  verifyRegistration: 'firstkey:registration:verify',
+  completeSession: 'firstkey:session:complete',
+  endSession: 'firstkey:session:end',
+  takeLaunchCode: 'firstkey:link:take',
+} as const;
+
+export type IpcName = keyof typeof IPC_CHANNELS;

@@ -1,0 +1,85 @@
+import type { ZodType } from 'zod';
+import {
+  CompleteResponse,
+  CreateSessionResponse,
+  type FactorKind,
+  RegistrationOptionsResponse,
+  RegistrationResponse,
+  SessionView,
+} from '../../api/enrolment.js';
+import { ApiError } from '../../api/errors.js';
+import type { IpcErrorCode } from '../../api/ipc.js';
+import type { RegistrationResponseJSON } from '../../api/webauthn.js';
+
+/** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
+export class ApiClientError extends Error {
+  override name = 'ApiClientError';
+  constructor(
+    readonly code: IpcErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** The verification API as main sees it. Every response is parsed against the contract before use. */
+export function createApiClient(options: ApiClientOptions) {
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+
+  async function call<T>(method: string, path: string, schema: ZodType<T> | null, init: { token?: string; body?: unknown }): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    let response: Response;
+    try {
+      response = await doFetch(new URL(path, options.baseUrl), {
+        method,
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (cause) {
+      throw new ApiClientError('network', 'the verification server could not be reached', { cause });
+    }
+    const text = await response.text();
+    const json: unknown = text ? safeJson(text) : null;
+    if (!response.ok) {
+      const refusal = ApiError.safeParse(json);
+      if (refusal.success) throw new ApiClientError(refusal.data.error.code, refusal.data.error.message);
+      throw new ApiClientError('bad_response', `unexpected ${response.status} from the server`);
+    }
+    if (!schema) return undefined as T;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new ApiClientError('bad_response', 'the server answered outside the contract');
+    return parsed.data;
+  }
+
+  return {
+    openSession: (code: string) => call('POST', '/v1/sessions', CreateSessionResponse, { body: { code } }),
+    getSession: (token: string) => call('GET', '/v1/sessions/current', SessionView, { token }),
+    registrationOptions: (token: string, factor: FactorKind) =>
+      call('POST', '/v1/sessions/current/registration-options', RegistrationOptionsResponse, { token, body: { factor } }),
+    verifyRegistration: (token: string, factor: FactorKind, response: RegistrationResponseJSON) =>
+      call('POST', '/v1/sessions/current/registrations', RegistrationResponse, { token, body: { factor, response } }),
+    complete: (token: string) => call('POST', '/v1/sessions/current/complete', CompleteResponse, { token, body: {} }),
+    end: (token: string) => call('DELETE', '/v1/sessions/current', null, { token }),
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

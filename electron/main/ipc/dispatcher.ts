@@ -1,0 +1,51 @@
+import { IpcErrorCode, ipcRequests, type IpcFailure, type IpcName, type IpcResult, type IpcResults } from '../../../api/ipc.js';
+import { ApiClientError } from '../api-client.js';
+import type { Handlers } from '../enrolment-controller.js';
+
+export interface DispatchCall {
+  /** URL of the frame that sent the call; must be a top-level frame of our origin. */
+  senderUrl: string;
+  isMainFrame: boolean;
+  name: IpcName;
+  payload: unknown;
+}
+
+function failure(code: IpcErrorCode, message: string): IpcFailure {
+  return { ok: false, error: { code, message } };
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The single gate every IPC call passes: the sender must be our own origin in the
+ * top frame, and the payload must parse with the contract's schema. Handlers then
+ * run with typed input; any error becomes a typed failure (never a thrown Error,
+ * which Electron would flatten to a string).
+ */
+export function createDispatcher(handlers: Handlers, allowedOrigin: string) {
+  return async function dispatch(call: DispatchCall): Promise<IpcResult<IpcResults[IpcName]>> {
+    if (!call.isMainFrame || originOf(call.senderUrl) !== allowedOrigin) {
+      return failure('forbidden_sender', 'call refused: not from the enrolment window');
+    }
+    const parsed = ipcRequests[call.name].safeParse(call.payload);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return failure('bad_payload', `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}`);
+    }
+    try {
+      const handler = handlers[call.name] as (request: unknown) => Promise<IpcResults[IpcName]>;
+      return { ok: true, value: await handler(parsed.data) };
+    } catch (error) {
+      if (error instanceof ApiClientError) return failure(error.code, error.message);
+      return failure('internal', 'unexpected error in the app');
+    }
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;

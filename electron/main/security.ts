@@ -1,0 +1,29 @@
+import { app, shell, type Session } from 'electron';
+
+/**
+ * Locks a session and every web contents to the enrolment origin: no navigation
+ * away, no new windows, no webviews, every permission denied (WebAuthn needs none
+ * of Chromium's permission prompts).
+ */
+export function lockDownSession(session: Session): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false);
+}
+
+export function lockDownWebContents(origin: string): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (new URL(url).origin !== origin) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (new URL(url).origin !== origin) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      // Help links open in the user's browser, never inside the app.
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+}

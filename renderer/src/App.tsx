@@ -1,0 +1,43 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Header } from './components/Header';
+import { NoticeBanner } from './components/NoticeBanner';
+import { Ceremony } from './screens/Ceremony';
+import { ChooseFactor } from './screens/ChooseFactor';
+import { ConfirmIdentity } from './screens/ConfirmIdentity';
+import { Done } from './screens/Done';
+import { EnterCode } from './screens/EnterCode';
+import { useApp } from './store';
+
+const SCREENS = {
+  code: EnterCode,
+  confirm: ConfirmIdentity,
+  choose: ChooseFactor,
+  ceremony: Ceremony,
+  done: Done,
+};
+
+export function App() {
+  const { i18n } = useTranslation();
+  const step = useApp((s) => s.step);
+  const loadLaunchCode = useApp((s) => s.loadLaunchCode);
+  const Screen = SCREENS[step];
+
+  useEffect(() => {
+    void loadLaunchCode();
+  }, [loadLaunchCode]);
+
+  useEffect(() => {
+    document.documentElement.lang = i18n.language;
+  }, [i18n.language]);
+
+  return (
+    <div className="layout">
+      <Header />
+      <main className="card">
+        <NoticeBanner />
+        <Screen key={step} />
+      </main>
+    </div>
+  );
+}

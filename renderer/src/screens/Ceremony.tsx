@@ -1,0 +1,52 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ScreenHeading } from '../components/ScreenHeading';
+import { useApp } from '../store';
+
+export function Ceremony() {
+  const { t } = useTranslation();
+  const factor = useApp((s) => s.factor);
+  const phase = useApp((s) => s.phase);
+  const runCeremony = useApp((s) => s.runCeremony);
+  const cancel = useApp((s) => s.cancel);
+  const backToChoice = useApp((s) => s.backToChoice);
+
+  // The ceremony starts as soon as the screen shows: choosing the factor was the deliberate action.
+  useEffect(() => {
+    void runCeremony();
+  }, [runCeremony]);
+
+  if (!factor) return null;
+  const working = phase === 'preparing' || phase === 'waiting' || phase === 'verifying';
+  const status = phase === 'preparing' ? 'ceremony.preparing' : phase === 'waiting' ? 'ceremony.waiting' : phase === 'verifying' ? 'ceremony.verifying' : null;
+
+  return (
+    <section>
+      <ScreenHeading>{t(`ceremony.title.${factor}`)}</ScreenHeading>
+      <p>{t(`ceremony.steps.${factor}`)}</p>
+      <div className="progress" role="status" aria-live="polite">
+        {status && (
+          <>
+            <span className="spinner" aria-hidden="true" />
+            <span>{t(status)}</span>
+          </>
+        )}
+      </div>
+      <div className="actions">
+        {phase === 'failed' && (
+          <button type="button" className="primary" onClick={() => void runCeremony()}>
+            {t('ceremony.retry')}
+          </button>
+        )}
+        {phase === 'waiting' && (
+          <button type="button" className="secondary" onClick={cancel}>
+            {t('ceremony.cancel')}
+          </button>
+        )}
+        <button type="button" className="secondary" onClick={backToChoice} disabled={working && phase !== 'waiting'}>
+          {t('ceremony.other')}
+        </button>
+      </div>
+    </section>
+  );
+}

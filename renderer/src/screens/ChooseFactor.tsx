@@ -1,0 +1,68 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FactorKind } from '../../../api/enrolment';
+import { ScreenHeading } from '../components/ScreenHeading';
+import { useApp } from '../store';
+
+export function ChooseFactor() {
+  const { t } = useTranslation();
+  const allowed = useApp((s) => s.session?.allowedFactors ?? []);
+  const platformAvailable = useApp((s) => s.platformAvailable);
+  const checkPlatform = useApp((s) => s.checkPlatform);
+  const chooseFactor = useApp((s) => s.chooseFactor);
+  const previous = useApp((s) => s.factor);
+
+  useEffect(() => {
+    if (platformAvailable === null) void checkPlatform();
+  }, [platformAvailable, checkPlatform]);
+
+  const usable = (factor: FactorKind) => factor !== 'passkey' || platformAvailable !== false;
+  const firstUsable = allowed.find(usable) ?? null;
+  const [choice, setChoice] = useState<FactorKind | null>(previous && allowed.includes(previous) ? previous : null);
+  const selected = choice && usable(choice) ? choice : firstUsable;
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (selected) chooseFactor(selected);
+  };
+
+  return (
+    <section>
+      <ScreenHeading>{t('choose.title')}</ScreenHeading>
+      <p>{t('choose.intro')}</p>
+      <form onSubmit={onSubmit}>
+        <fieldset className="choices">
+          <legend className="visually-hidden">{t('choose.legend')}</legend>
+          {allowed.map((factor) => {
+            const disabled = !usable(factor);
+            const descriptionId = `factor-${factor}-description`;
+            return (
+              <label key={factor} className={disabled ? 'choice choice-disabled' : 'choice'}>
+                <input
+                  type="radio"
+                  name="factor"
+                  value={factor}
+                  checked={selected === factor}
+                  disabled={disabled}
+                  onChange={() => setChoice(factor)}
+                  aria-describedby={descriptionId}
+                />
+                <span className="choice-text">
+                  <span className="choice-name">{t(`choose.${factor}.name`)}</span>
+                  <span id={descriptionId} className="choice-description">
+                    {disabled ? t('choose.passkeyUnavailable') : t(`choose.${factor}.description`)}
+                  </span>
+                </span>
+              </label>
+            );
+          })}
+        </fieldset>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={!selected}>
+            {t('choose.submit')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

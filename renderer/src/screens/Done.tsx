@@ -1,0 +1,33 @@
+import { useTranslation } from 'react-i18next';
+import { ScreenHeading } from '../components/ScreenHeading';
+import { useApp } from '../store';
+
+export function Done() {
+  const { t, i18n } = useTranslation();
+  const result = useApp((s) => s.result);
+  const startOver = useApp((s) => s.startOver);
+  if (!result) return null;
+  const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
+  return (
+    <section>
+      <ScreenHeading>{t('done.title')}</ScreenHeading>
+      <p>{t('done.body', { name: result.user.displayName })}</p>
+      <ul className="factors" aria-label={t('done.registered')}>
+        {result.credentials.map((c) => (
+          <li key={c.id}>
+            <span className="factor-name">{t(`done.factor.${c.factor}`)}</span>
+            <span className="factor-date">
+              {t('done.registered')} {date.format(new Date(c.createdAt))}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <p>{t('done.close')}</p>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => void startOver()}>
+          {t('done.again')}
+        </button>
+      </div>
+    </section>
+  );
+}

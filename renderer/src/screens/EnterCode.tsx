@@ -1,0 +1,52 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ScreenHeading } from '../components/ScreenHeading';
+import { useApp } from '../store';
+
+export function EnterCode() {
+  const { t } = useTranslation();
+  const busy = useApp((s) => s.busy);
+  const launchCode = useApp((s) => s.launchCode);
+  const submitCode = useApp((s) => s.submitCode);
+  const notice = useApp((s) => s.notice);
+  const [code, setCode] = useState(launchCode ?? '');
+  const hintId = useId();
+
+  useEffect(() => {
+    if (launchCode) setCode(launchCode);
+  }, [launchCode]);
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submitCode(code);
+  };
+
+  return (
+    <section>
+      <ScreenHeading>{t('code.title')}</ScreenHeading>
+      <p>{t('code.intro')}</p>
+      <form onSubmit={onSubmit} noValidate>
+        <label htmlFor="enrolment-code">{t('code.label')}</label>
+        <input
+          id="enrolment-code"
+          name="code"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          autoComplete="one-time-code"
+          autoCapitalize="characters"
+          spellCheck={false}
+          aria-describedby={hintId}
+          aria-invalid={notice?.tone === 'error' ? true : undefined}
+          disabled={busy}
+          className="code-input"
+        />
+        <p id={hintId} className="hint">
+          {t('code.hint')}
+        </p>
+        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+          {busy ? t('code.submitting') : t('code.submit')}
+        </button>
+      </form>
+    </section>
+  );
+}

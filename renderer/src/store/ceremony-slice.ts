@@ -1,0 +1,64 @@
+import type { StateCreator } from 'zustand';
+import type { IpcFailure } from '../../../api/ipc';
+import { CeremonyError } from '../webauthn/ceremony';
+import { endsSession, noticeFor } from './failures';
+import type { AppState, CeremonySlice, StoreDeps } from './types';
+
+export const createCeremonySlice =
+  (deps: StoreDeps): StateCreator<AppState, [], [], CeremonySlice> =>
+  (set, get) => {
+    function fail(failure: IpcFailure): void {
+      if (endsSession(failure)) get().sessionLost(failure);
+      else set({ phase: 'failed', notice: noticeFor(failure) });
+    }
+
+    return {
+      factor: null,
+      phase: 'idle',
+      platformAvailable: null,
+      result: null,
+
+      checkPlatform: async () => {
+        const available = await deps.platformAuthenticatorAvailable().catch(() => false);
+        set({ platformAvailable: available });
+      },
+
+      chooseFactor: (factor) => set({ factor, step: 'ceremony', phase: 'idle', notice: null }),
+
+      backToChoice: () => {
+        if (get().phase === 'waiting') deps.cancelCeremony();
+        set({ step: 'choose', phase: 'idle', notice: null });
+      },
+
+      runCeremony: async () => {
+        const factor = get().factor;
+        if (!factor || get().phase === 'preparing' || get().phase === 'waiting' || get().phase === 'verifying') return;
+        set({ phase: 'preparing', notice: null });
+        const options = await deps.bridge.registrationOptions({ factor });
+        if (!options.ok) return fail(options);
+
+        set({ phase: 'waiting' });
+        let response;
+        try {
+          response = await deps.register(options.value);
+        } catch (error) {
+          // The person left this screen (and so cancelled): nothing to report.
+          if (get().step !== 'ceremony') return;
+          const failure = error instanceof CeremonyError ? error.failure : 'unknown';
+          set({ phase: 'failed', notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+          return;
+        }
+
+        set({ phase: 'verifying' });
+        const verified = await deps.bridge.verifyRegistration({ factor, response });
+        if (!verified.ok) return fail(verified);
+        const completed = await deps.bridge.completeSession();
+        if (!completed.ok) return fail(completed);
+        set({ phase: 'idle', step: 'done', result: completed.value, session: null, notice: null });
+      },
+
+      cancel: () => {
+        if (get().phase === 'waiting') deps.cancelCeremony();
+      },
+    };
+  };

@@ -1,0 +1,30 @@
+import type { IpcFailure } from '../../../api/ipc';
+import type { Notice } from './types';
+
+const SESSION_OVER = new Set(['session_expired', 'session_invalid', 'session_completed', 'no_session']);
+
+/** Failures after which the session cannot go on: the only way forward is a new code. */
+export function endsSession(failure: IpcFailure): boolean {
+  return SESSION_OVER.has(failure.error.code);
+}
+
+const SHOWN = new Set([
+  'code_invalid',
+  'code_expired',
+  'code_used',
+  'code_locked',
+  'session_expired',
+  'session_invalid',
+  'session_completed',
+  'account_not_eligible',
+  'factor_not_allowed',
+  'verification_failed',
+  'credential_exists',
+  'network',
+]);
+
+/** The guidance for a failure; codes without their own text share a generic one. */
+export function noticeFor(failure: IpcFailure): Notice {
+  const code = failure.error.code === 'no_session' ? 'session_invalid' : failure.error.code;
+  return { tone: 'error', key: SHOWN.has(code) ? `errors.api.${code}` : 'errors.api.generic' };
+}

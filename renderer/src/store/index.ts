@@ -1,0 +1,24 @@
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createCeremonySlice } from './ceremony-slice';
+import { createSessionSlice } from './session-slice';
+import type { AppState, StoreDeps } from './types';
+
+export type { AppState, StoreDeps } from './types';
+
+/** One store of typed slices; a vanilla store so tests and non-React code can build their own. */
+export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
+  return createStore<AppState>()((...a) => ({
+    ...createSessionSlice(deps)(...a),
+    ...createCeremonySlice(deps)(...a),
+  }));
+}
+
+export const StoreContext = createContext<StoreApi<AppState> | null>(null);
+
+export function useApp<T>(selector: (state: AppState) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useApp outside StoreContext');
+  return useStore(store, selector);
+}

@@ -1,0 +1,57 @@
+import type { StateCreator } from 'zustand';
+import { endsSession, noticeFor } from './failures';
+import type { AppState, SessionSlice, StoreDeps } from './types';
+
+export const createSessionSlice =
+  (deps: StoreDeps): StateCreator<AppState, [], [], SessionSlice> =>
+  (set, get) => ({
+    step: 'code',
+    session: null,
+    clockOffsetMs: 0,
+    notice: null,
+    busy: false,
+    launchCode: null,
+
+    loadLaunchCode: async () => {
+      const result = await deps.bridge.takeLaunchCode();
+      if (result.ok && result.value) set({ launchCode: result.value, notice: { tone: 'info', key: 'code.fromLink' } });
+    },
+
+    submitCode: async (code) => {
+      if (!code.trim()) {
+        set({ notice: { tone: 'error', key: 'errors.validation.codeRequired' } });
+        return;
+      }
+      set({ busy: true, notice: null });
+      const result = await deps.bridge.startSession({ code });
+      if (!result.ok) {
+        set({ busy: false, notice: noticeFor(result) });
+        return;
+      }
+      const session = result.value;
+      set({
+        busy: false,
+        session,
+        clockOffsetMs: Date.parse(session.serverTime) - deps.now(),
+        step: 'confirm',
+        launchCode: null,
+      });
+    },
+
+    confirmIdentity: () => set({ step: 'choose', notice: null }),
+
+    rejectIdentity: async () => {
+      await deps.bridge.endSession();
+      set({ step: 'code', session: null, notice: { tone: 'error', key: 'confirm.notYou' } });
+    },
+
+    sessionLost: (failure) => {
+      if (!endsSession(failure)) return;
+      set({ step: 'code', session: null, factor: null, phase: 'idle', busy: false, notice: noticeFor(failure) });
+    },
+
+    startOver: async () => {
+      if (get().session) await deps.bridge.endSession();
+      set({ step: 'code', session: null, factor: null, phase: 'idle', result: null, notice: null });
+    },
+  });

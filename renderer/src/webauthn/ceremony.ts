@@ -1,0 +1,60 @@
+import { browserSupportsWebAuthn, startRegistration, WebAuthnAbortService, WebAuthnError } from '@simplewebauthn/browser';
+import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../../api/webauthn';
+
+/** What went wrong in the browser's part of a ceremony, in terms a person can act on. */
+export type CeremonyFailure = 'cancelled' | 'already_registered' | 'not_supported' | 'wrong_origin' | 'no_user_verification' | 'unknown';
+
+export class CeremonyError extends Error {
+  override name = 'CeremonyError';
+  constructor(
+    readonly failure: CeremonyFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(failure, options);
+  }
+}
+
+const BY_CODE: Partial<Record<WebAuthnError['code'], CeremonyFailure>> = {
+  ERROR_CEREMONY_ABORTED: 'cancelled',
+  ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED: 'already_registered',
+  ERROR_INVALID_DOMAIN: 'wrong_origin',
+  ERROR_INVALID_RP_ID: 'wrong_origin',
+  ERROR_AUTHENTICATOR_MISSING_USER_VERIFICATION_SUPPORT: 'no_user_verification',
+  ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT: 'not_supported',
+  ERROR_AUTHENTICATOR_NO_SUPPORTED_PUBKEYCREDPARAMS_ALG: 'not_supported',
+};
+
+/** Maps @simplewebauthn/browser's errors (and the DOMExceptions it passes through) to a CeremonyFailure. */
+export function classifyCeremonyError(error: unknown): CeremonyFailure {
+  if (error instanceof WebAuthnError) {
+    const known = BY_CODE[error.code];
+    if (known) return known;
+  }
+  const name = error instanceof Error ? error.name : '';
+  // The spec folds "user cancelled", "timed out" and "no authenticator answered" into NotAllowedError on purpose.
+  if (name === 'NotAllowedError' || name === 'AbortError') return 'cancelled';
+  if (name === 'NotSupportedError') return 'not_supported';
+  if (name === 'SecurityError') return 'wrong_origin';
+  if (name === 'InvalidStateError') return 'already_registered';
+  return 'unknown';
+}
+
+/** Runs navigator.credentials.create for the server's options; throws CeremonyError. */
+export async function register(options: CreationOptionsJSON): Promise<RegistrationResponseJSON> {
+  if (!browserSupportsWebAuthn()) throw new CeremonyError('not_supported');
+  try {
+    const response = await startRegistration({ optionsJSON: options });
+    return {
+      ...response,
+      type: 'public-key',
+      response: { ...response.response },
+      clientExtensionResults: { ...response.clientExtensionResults },
+    };
+  } catch (error) {
+    throw new CeremonyError(classifyCeremonyError(error), { cause: error });
+  }
+}
+
+export function cancelCeremony(): void {
+  WebAuthnAbortService.cancelCeremony();
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Run a command against a real, throw-away OS keychain (freedesktop Secret
+# Service provided by gnome-keyring), e.g.:
+#
+#   scripts/with-keyring.sh vitest run
+#   scripts/with-keyring.sh npx vitest run test/keychain
+#
+# Every run gets:
+#   - a fresh temporary HOME (XDG_* directories inside it), removed on exit,
+#     so the keyring files the daemon writes never touch the real home and
+#     tests can search HOME for leaked key material;
+#   - a private D-Bus session bus (dbus-run-session);
+#   - gnome-keyring-daemon's secrets component, with a login keyring created
+#     and unlocked under a random password that never leaves the inner shell.
+#
+# The command's exit status is returned. Exported for the command:
+#   FIRSTKEY_KEYRING_HOME  the temporary HOME (tests may scan it)
+#   FIRSTKEY_KEYRING=gnome-keyring
+#
+# If dbus-run-session or gnome-keyring-daemon is missing, a message says so
+# and the command runs unchanged, without a Secret Service: the keychain
+# tests then fail and say how to get one.
+set -euo pipefail
+
+if [[ $# -eq 0 ]]; then
+  echo "usage: $0 <command> [args...]" >&2
+  exit 64
+fi
+
+missing=()
+for tool in dbus-run-session gnome-keyring-daemon; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  {
+    echo "with-keyring.sh: ${missing[*]} not found, so no Secret Service can be started."
+    echo "with-keyring.sh: on Debian/Ubuntu: apt-get install dbus dbus-x11 gnome-keyring"
+    echo "with-keyring.sh: running the command without a keychain; keychain tests will fail."
+  } >&2
+  exec "$@"
+fi
+
+root="$(mktemp -d "${TMPDIR:-/tmp}/firstkey-keyring.XXXXXXXXXX")"
+cleanup() {
+  # The daemons exit when their bus goes away; a file they are still closing
+  # must not turn a passing run into a failing one.
+  rm -rf -- "$root" 2>/dev/null || rm -rf -- "$root" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+export HOME="$root/home"
+export XDG_CONFIG_HOME="$HOME/.config"
+export XDG_DATA_HOME="$HOME/.local/share"
+export XDG_CACHE_HOME="$HOME/.cache"
+export XDG_STATE_HOME="$HOME/.local/state"
+export XDG_RUNTIME_DIR="$HOME/.xdg-runtime"
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_STATE_HOME"
+mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+export FIRSTKEY_KEYRING_HOME="$HOME"
+export FIRSTKEY_KEYRING=gnome-keyring
+# Never inherit the caller's bus or keyring agent.
+unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+
+# Runs inside the private bus. "$@" is the user's command.
+inner='
+set -euo pipefail
+password="$(head -c 24 /dev/urandom | base64)"
+# --unlock reads the login keyring password on stdin and creates the keyring
+# if it does not exist yet; its stdout only lists environment variables.
+printf "%s" "$password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+unset password
+
+# Wait until the Secret Service answers with an unlocked default collection.
+ready=0
+if command -v dbus-send >/dev/null 2>&1; then
+  for _ in $(seq 1 50); do
+    if reply="$(dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+        /org/freedesktop/secrets org.freedesktop.Secret.Service.ReadAlias \
+        string:default 2>/dev/null)" && [[ "$reply" == *"/collection/"* ]]; then
+      ready=1
+      break
+    fi
+    sleep 0.1
+  done
+  if [[ $ready -ne 1 ]]; then
+    echo "with-keyring.sh: gnome-keyring started but no default keyring answered on the bus." >&2
+  fi
+fi
+
+"$@"
+'
+
+status=0
+dbus-run-session -- bash -c "$inner" with-keyring "$@" || status=$?
+exit "$status"
