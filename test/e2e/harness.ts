@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, CDPSession, Page } from '@playwright/test';
+import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
+import { IPC_CHANNELS, type IpcName } from '../../api/ipc-channels.js';
+import { createApiClient } from '../../electron/main/api-client.js';
+import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
+import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
+import { verifyAuditChain } from '../../server/audit.js';
+import { ServerConfig } from '../../server/config.js';
+import type { CredentialRow } from '../../server/db/schema.js';
+import { startServer, type RunningServer } from '../../server/start.js';
+import { MovableClock } from '../support/movable-clock.js';
+
+export const RENDERER_DIR = join(process.cwd(), 'dist', 'renderer');
+
+export interface AuthenticatorOptions {
+  transport: 'internal' | 'usb';
+  consenting?: boolean;
+}
+
+/**
+ * One enrolment stack for one test: the real verification server on its own
+ * SQLite file, the real main-process controller and IPC gate, and the built
+ * renderer served under the enrolment origin by main's own asset handler. The
+ * page gets `window.firstkey` from a binding that goes through that gate, as the
+ * preload's ipcRenderer.invoke would.
+ */
+export class FirstKeyHarness {
+  readonly clock = new MovableClock();
+  readonly origin = DEMO_ENROLMENT_ORIGIN;
+  server!: RunningServer;
+  controller!: EnrolmentController;
+  private dataDir = '';
+  private cdp: CDPSession | null = null;
+  private authenticatorId: string | null = null;
+
+  async start(settings: Partial<ServerConfig> = {}): Promise<void> {
+    this.dataDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-'));
+    const config = ServerConfig.parse({ dataDir: this.dataDir, port: 0, rpId: DEMO_RP_ID, origins: [this.origin], ...settings });
+    this.server = await startServer(config, { clock: this.clock });
+    this.controller = new EnrolmentController(createApiClient({ baseUrl: this.server.url }));
+    await this.server.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  async issueCode(username = 'ada.new', ttlSeconds?: number): Promise<string> {
+    return (await this.server.service.issueCode(username, 'test-helpdesk', ttlSeconds)).code;
+  }
+
+  /** Serves the app to this page exactly as main does, and refuses every other request. */
+  async attach(context: BrowserContext, page: Page): Promise<void> {
+    const serve = createRendererAssetHandler(RENDERER_DIR, this.origin);
+    await context.route('**/*', async (route) => {
+      const request = route.request();
+      if (new URL(request.url()).origin !== this.origin) return route.abort('blockedbyclient');
+      const response = await serve(new Request(request.url(), { method: request.method() }));
+      return route.fulfill({
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: Buffer.from(await response.arrayBuffer()),
+      });
+    });
+    const dispatch = createDispatcher(this.controller.handlers, this.origin);
+    await page.exposeBinding('__firstkeyInvoke', (source, name: IpcName, payload: unknown) =>
+      dispatch({ senderUrl: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame(), name, payload }),
+    );
+    await page.addInitScript((names: string[]) => {
+      const invoke = (window as unknown as { __firstkeyInvoke: (n: string, p: unknown) => Promise<unknown> }).__firstkeyInvoke;
+      Object.defineProperty(window, 'firstkey', {
+        value: Object.freeze(Object.fromEntries(names.map((n) => [n, (request?: unknown) => invoke(n, request)]))),
+      });
+    }, Object.keys(IPC_CHANNELS));
+    this.cdp = await context.newCDPSession(page);
+    await this.cdp.send('WebAuthn.enable');
+  }
+
+  /** Chromium's virtual authenticator: 'internal' stands for a platform passkey, 'usb' for a security key. */
+  async addAuthenticator(options: AuthenticatorOptions): Promise<void> {
+    if (!this.cdp) throw new Error('attach a page first');
+    if (this.authenticatorId) await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
+    const { authenticatorId } = await this.cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: options.transport,
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+        isUserConsenting: options.consenting ?? true,
+      },
+    });
+    this.authenticatorId = authenticatorId;
+  }
+
+  async open(page: Page): Promise<void> {
+    await page.goto(`${this.origin}/`);
+  }
+
+  async credentials(): Promise<CredentialRow[]> {
+    return this.server.db.selectFrom('credentials').selectAll().execute();
+  }
+
+  async auditIntact(): Promise<boolean> {
+    return (await verifyAuditChain(this.server.db)) === null;
+  }
+}
