@@ -32,3 +32,139 @@ test.describe('first enrolment', () => {
     expect(await fk.auditIntact()).toBe(true);
   });
 });
+
+test.describe('security keys and retries', () => {
+  test('a new hire enrols a security key, after cancelling the first prompt', async ({ page, fk, lookAt }) => {
+    // The first key is never touched; the person gives up and cancels.
+    await fk.addAuthenticator({ transport: 'usb', touched: false });
+    await fk.open(page);
+    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Yes, continue' }).click();
+    await page.getByRole('radio', { name: /A security key/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Use your security key' })).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Waiting for you to confirm' })).toBeVisible();
+    await lookAt('4-ceremony-waiting');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('alert')).toContainText('The request was cancelled or timed out');
+    await lookAt('4-ceremony-cancelled');
+    expect(await fk.credentials()).toHaveLength(0);
+
+    await fk.addAuthenticator({ transport: 'usb' });
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Security key');
+
+    const stored = await fk.credentials();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ factor: 'security-key', status: 'active' });
+  });
+
+  test('the same key cannot be registered twice for one person', async ({ page, fk }) => {
+    await fk.addAuthenticator({ transport: 'usb' });
+    for (const attempt of [1, 2]) {
+      await fk.open(page);
+      await page.getByLabel('Enrolment code').fill(await fk.issueCode());
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Yes, continue' }).click();
+      await page.getByRole('radio', { name: /A security key/ }).check();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      if (attempt === 1) await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+    }
+    await expect(page.getByRole('alert')).toContainText('This key is already registered');
+    expect(await fk.credentials()).toHaveLength(1);
+  });
+});
+
+test.describe('codes that do not work', () => {
+  test('a wrong code, a used code and an expired code each say what to do', async ({ page, fk, lookAt }) => {
+    await fk.open(page);
+    const codeField = page.getByLabel('Enrolment code');
+    const cont = page.getByRole('button', { name: 'Continue' });
+
+    await cont.click();
+    await expect(page.getByRole('alert')).toContainText('Enter your enrolment code.');
+
+    const wrong = await fk.issueCode();
+    await codeField.fill(wrong.slice(0, -1) + (wrong.endsWith('0') ? '1' : '0'));
+    await cont.click();
+    await expect(page.getByRole('alert')).toContainText('We did not recognise that code');
+    await expect(codeField).toHaveAttribute('aria-invalid', 'true');
+    await lookAt('1-enter-code-error');
+
+    const used = await fk.issueCode();
+    await fk.server.service.openSession(used);
+    await codeField.fill(used);
+    await cont.click();
+    await expect(page.getByRole('alert')).toContainText('That code has already been used');
+
+    const expired = await fk.issueCode('ada.new', 3600);
+    fk.clock.advance(3601 * 1000);
+    await codeField.fill(expired);
+    await cont.click();
+    await expect(page.getByRole('alert')).toContainText('That code has expired');
+    expect(await fk.credentials()).toHaveLength(0);
+  });
+
+  test('a code is locked after five wrong tries, even against the right code', async ({ page, fk }) => {
+    const code = await fk.issueCode();
+    const wrong = code.slice(0, -1) + (code.endsWith('0') ? '1' : '0');
+    await fk.open(page);
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel('Enrolment code').fill(wrong);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(page.getByRole('alert')).toContainText('We did not recognise that code');
+    }
+    await page.getByLabel('Enrolment code').fill(code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert')).toContainText('That code is locked');
+  });
+
+  test('someone who is not the named person stops and nothing is kept', async ({ page, fk }) => {
+    await fk.open(page);
+    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'No, this is not me' }).click();
+    await expect(page.getByRole('alert')).toContainText('The code was for someone else');
+    await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();
+    const sessions = await fk.server.db.selectFrom('sessions').select(['ended_at']).execute();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]?.ended_at).not.toBeNull();
+  });
+});
+
+test.describe('session lifetime', () => {
+  test('time left is shown, warned about, and an expired session returns to the start', async ({ page, fk, lookAt }) => {
+    await page.clock.install();
+    await fk.addAuthenticator({ transport: 'internal' });
+    await fk.open(page);
+    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByText(/Time left: (10:00|9:5\d)/)).toBeVisible();
+
+    await page.clock.fastForward('08:30');
+    await expect(page.getByText(/Time left: 1:\d\d/)).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Less than 2 minutes left' })).toBeVisible();
+    await lookAt('2-confirm-identity-time-warning');
+
+    await page.clock.fastForward('01:31');
+    await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();
+    await expect(page.getByRole('alert')).toContainText('Your setup time ran out before you finished');
+    await lookAt('1-enter-code-session-expired');
+  });
+
+  test('the server ends a session at its expiry even if the app clock disagrees', async ({ page, fk }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    await fk.open(page);
+    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Yes, continue' }).click();
+    fk.clock.advance(10 * 60_000 + 1000);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert')).toContainText('Your setup time ran out before you finished');
+    await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();
+    expect(await fk.credentials()).toHaveLength(0);
+  });
+});

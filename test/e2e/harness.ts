@@ -18,7 +18,8 @@ export const RENDERER_DIR = join(process.cwd(), 'dist', 'renderer');
 
 export interface AuthenticatorOptions {
   transport: 'internal' | 'usb';
-  consenting?: boolean;
+  /** false: the key waits for a touch that never comes, as when the person walks away. */
+  touched?: boolean;
 }
 
 /**
@@ -92,8 +93,7 @@ export class FirstKeyHarness {
         hasResidentKey: true,
         hasUserVerification: true,
         isUserVerified: true,
-        automaticPresenceSimulation: true,
-        isUserConsenting: options.consenting ?? true,
+        automaticPresenceSimulation: options.touched ?? true,
       },
     });
     this.authenticatorId = authenticatorId;
