@@ -72,20 +72,24 @@ password="$(head -c 24 /dev/urandom | base64)"
 printf "%s" "$password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
 unset password
 
-# Wait until the Secret Service answers with an unlocked default collection.
+# --unlock can return before the daemon owns org.freedesktop.secrets. Wait
+# for the owner first (asking the name itself would D-Bus-activate a second
+# daemon), then for an unlocked default collection.
 ready=0
 if command -v dbus-send >/dev/null 2>&1; then
-  for _ in $(seq 1 50); do
-    if reply="$(dbus-send --session --print-reply --dest=org.freedesktop.secrets \
-        /org/freedesktop/secrets org.freedesktop.Secret.Service.ReadAlias \
-        string:default 2>/dev/null)" && [[ "$reply" == *"/collection/"* ]]; then
+  for _ in $(seq 1 100); do
+    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" \
+      && reply="$(dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+        /org/freedesktop/secrets org.freedesktop.Secret.Service.ReadAlias string:default 2>/dev/null)" \
+      && [[ "$reply" == *"/collection/"* ]]; then
       ready=1
       break
     fi
     sleep 0.1
   done
   if [[ $ready -ne 1 ]]; then
-    echo "with-keyring.sh: gnome-keyring started but no default keyring answered on the bus." >&2
+    echo "with-keyring.sh: gnome-keyring started but no unlocked default keyring answered on the bus within 10 s." >&2
   fi
 fi
 

@@ -1,4 +1,8 @@
+import type { FirstKeyBridge } from '../../api/ipc.js';
 import { expect, test } from './fixtures.js';
+
+/** The page's view of the preload's bridge, for tests that call it as an attacker in the page would. */
+type PageWindow = Window & { firstkey?: FirstKeyBridge };
 
 test.describe('reaching the app', () => {
   test('a code from a firstkey:// link is filled in for the person', async ({ page, fk, lookAt }) => {
@@ -75,7 +79,7 @@ test.describe('trust boundaries the page cannot cross', () => {
     const surface = await page.evaluate(() => ({
       require: typeof (window as unknown as { require?: unknown }).require,
       process: typeof (window as unknown as { process?: unknown }).process,
-      bridge: Object.keys(window.firstkey ?? {}).sort(),
+      bridge: Object.keys((window as PageWindow).firstkey ?? {}).sort(),
     }));
     expect(surface.require).toBe('undefined');
     expect(surface.process).toBe('undefined');
@@ -88,7 +92,7 @@ test.describe('trust boundaries the page cannot cross', () => {
     await fk.open(page);
     const code = await fk.issueCode();
     const outcome = await page.evaluate(async (c) => {
-      const bridge = window.firstkey!;
+      const bridge = (window as PageWindow).firstkey!;
       const bad = await (bridge.registrationOptions as (r: unknown) => Promise<unknown>)({ factor: 'password' });
       const started = await bridge.startSession({ code: c });
       return { bad, started: JSON.stringify(started) };
