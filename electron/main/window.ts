@@ -1,10 +1,8 @@
 import { BrowserWindow, type Session } from 'electron';
 import type { AppConfig } from './config.js';
+import { SECURE_WEB_PREFERENCES } from './web-preferences.js';
 
-/**
- * The only window factory: every window FirstKey opens gets these preferences
- * (Electron security checklist: isolation, sandbox, no Node, no remote content).
- */
+/** The only window factory: every window FirstKey opens gets the checklist's preferences. */
 export function createEnrolmentWindow(config: AppConfig, session: Session, preloadPath: string): BrowserWindow {
   const window = new BrowserWindow({
     width: 720,
@@ -18,16 +16,7 @@ export function createEnrolmentWindow(config: AppConfig, session: Session, prelo
     webPreferences: {
       session,
       preload: preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
+      ...SECURE_WEB_PREFERENCES,
       devTools: !process.env.FIRSTKEY_NO_DEVTOOLS,
     },
   });
