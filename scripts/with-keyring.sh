@@ -61,7 +61,7 @@ mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 export FIRSTKEY_KEYRING_HOME="$HOME"
 export FIRSTKEY_KEYRING=gnome-keyring
 # Never inherit the caller's bus or keyring agent.
-unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
+unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL
 
 # Runs inside the private bus. "$@" is the user's command.
 inner='
