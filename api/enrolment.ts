@@ -8,10 +8,27 @@ export type FactorKind = z.infer<typeof FactorKind>;
 export const SessionPurpose = z.enum(['enrol']);
 export type SessionPurpose = z.infer<typeof SessionPurpose>;
 
+/**
+ * What the app tells the server about the machine it runs on, at session start.
+ * Nothing beyond what an IT team needs to recognise and judge the device.
+ */
+export const DeviceSignals = z.object({
+  name: z.string().trim().min(1).max(100),
+  platform: z.enum(['darwin', 'win32', 'linux', 'other']),
+  osVersion: z.string().max(64),
+  appVersion: z.string().max(32),
+  kind: z.enum(['personal', 'kiosk']),
+});
+export type DeviceSignals = z.infer<typeof DeviceSignals>;
+
 /** Codes are typed by people: allow spaces and dashes, the server normalises. */
 export const CreateSessionRequest = z.object({
   code: z.string().trim().min(1, 'enter your enrolment code').max(64),
 });
+
+/** On the wire main adds the device's signals; the renderer never sees or sets them. */
+export const OpenSessionRequest = CreateSessionRequest.extend({ device: DeviceSignals });
+export type OpenSessionRequest = z.infer<typeof OpenSessionRequest>;
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
 export const SessionView = z.object({

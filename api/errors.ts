@@ -21,6 +21,8 @@ export const ApiErrorCode = z.enum([
   'credential_exists',
   'nothing_registered',
   'not_found',
+  'dpop_invalid',
+  'device_revoked',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

@@ -41,7 +41,7 @@ export interface IpcResults {
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */
 export const IpcErrorCode = z.union([
   ApiErrorCode,
-  z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response']),
+  z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response', 'keychain_unavailable']),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

@@ -12,7 +12,9 @@ export type AuditEvent =
   | 'session.ended'
   | 'factor.registered'
   | 'factor.refused'
-  | 'factor.activated';
+  | 'factor.activated'
+  | 'device.seen'
+  | 'device.revoked';
 
 export interface AuditEntry {
   event: AuditEvent;

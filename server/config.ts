@@ -21,6 +21,10 @@ export const ServerConfig = z.object({
   codeTtlSeconds: z.coerce.number().int().positive().max(24 * HOURS).default(24 * HOURS),
   codeMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
   sessionTtlSeconds: z.coerce.number().int().positive().max(HOURS).default(600),
+  /** A session nobody has used for this long ends, even inside its lifetime. */
+  sessionIdleSeconds: z.coerce.number().int().positive().max(HOURS).default(300),
+  dpopMaxAgeSeconds: z.coerce.number().int().min(5).max(300).default(60),
+  dpopFutureSkewSeconds: z.coerce.number().int().min(0).max(60).default(5),
   ceremonyTimeoutMs: z.coerce.number().int().min(30_000).max(600_000).default(120_000),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -44,6 +48,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     codeTtlSeconds: env.FIRSTKEY_CODE_TTL_SECONDS,
     codeMaxAttempts: env.FIRSTKEY_CODE_MAX_ATTEMPTS,
     sessionTtlSeconds: env.FIRSTKEY_SESSION_TTL_SECONDS,
+    sessionIdleSeconds: env.FIRSTKEY_SESSION_IDLE_SECONDS,
+    dpopMaxAgeSeconds: env.FIRSTKEY_DPOP_MAX_AGE_SECONDS,
+    dpopFutureSkewSeconds: env.FIRSTKEY_DPOP_FUTURE_SKEW_SECONDS,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -17,6 +17,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   credential_exists: 409,
   nothing_registered: 409,
   not_found: 404,
+  dpop_invalid: 401,
+  device_revoked: 403,
   internal: 500,
 };
 

@@ -19,7 +19,13 @@ export async function startServer(config: ServerConfig, opts: { clock?: Clock; l
   await migrate(db);
   const service = new EnrolmentService({ db, clock: opts.clock ?? systemClock, config });
   await service.sweepExpired();
-  const app = buildApp({ service, adminToken: config.adminToken, logger: opts.logger ?? false });
+  const app = buildApp({
+    service,
+    clock: opts.clock ?? systemClock,
+    proofWindow: { maxAgeSeconds: config.dpopMaxAgeSeconds, futureSkewSeconds: config.dpopFutureSkewSeconds },
+    adminToken: config.adminToken,
+    logger: opts.logger ?? false,
+  });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -2,6 +2,7 @@ import type { ZodType } from 'zod';
 import {
   CompleteResponse,
   CreateSessionResponse,
+  type DeviceSignals,
   type FactorKind,
   RegistrationOptionsResponse,
   RegistrationResponse,
@@ -10,6 +11,7 @@ import {
 import { ApiError } from '../../api/errors.js';
 import type { IpcErrorCode } from '../../api/ipc.js';
 import type { RegistrationResponseJSON } from '../../api/webauthn.js';
+import type { ProofSigner } from './device/dpop-proof.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
 export class ApiClientError extends Error {
@@ -25,6 +27,8 @@ export class ApiClientError extends Error {
 
 export interface ApiClientOptions {
   baseUrl: string;
+  /** Every request is sender-constrained: signed by this device's key. */
+  signProof: ProofSigner;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -35,12 +39,19 @@ export function createApiClient(options: ApiClientOptions) {
   const timeoutMs = options.timeoutMs ?? 15_000;
 
   async function call<T>(method: string, path: string, schema: ZodType<T> | null, init: { token?: string; body?: unknown }): Promise<T> {
+    const url = new URL(path, options.baseUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.token) headers.authorization = `DPoP ${init.token}`;
+    try {
+      headers.dpop = await options.signProof(method, url.href, init.token);
+    } catch (cause) {
+      // Without its key the device cannot prove who it is; never fall back to an unbound request.
+      throw new ApiClientError('keychain_unavailable', 'the device key could not be read from the OS keychain', { cause });
+    }
     let response: Response;
     try {
-      response = await doFetch(new URL(path, options.baseUrl), {
+      response = await doFetch(url, {
         method,
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -63,7 +74,7 @@ export function createApiClient(options: ApiClientOptions) {
   }
 
   return {
-    openSession: (code: string) => call('POST', '/v1/sessions', CreateSessionResponse, { body: { code } }),
+    openSession: (code: string, device: DeviceSignals) => call('POST', '/v1/sessions', CreateSessionResponse, { body: { code, device } }),
     getSession: (token: string) => call('GET', '/v1/sessions/current', SessionView, { token }),
     registrationOptions: (token: string, factor: FactorKind) =>
       call('POST', '/v1/sessions/current/registration-options', RegistrationOptionsResponse, { token, body: { factor } }),

@@ -1,3 +1,4 @@
+import type { DeviceSignals } from '../../api/enrolment.js';
 import type { IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient } from './api-client.js';
 
@@ -11,7 +12,10 @@ export class EnrolmentController {
   private token: string | null = null;
   private launchCode: string | null = null;
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(
+    private readonly api: ApiClient,
+    private readonly device: DeviceSignals,
+  ) {}
 
   /** A code that arrived in a `firstkey://` link, waiting for the renderer to pick it up. */
   offerLaunchCode(code: string): void {
@@ -38,7 +42,7 @@ export class EnrolmentController {
   readonly handlers: Handlers = {
     startSession: async ({ code }) => {
       if (this.token) await this.handlers.endSession(undefined);
-      const { token, session } = await this.api.openSession(code);
+      const { token, session } = await this.api.openSession(code, this.device);
       this.token = token;
       return session;
     },

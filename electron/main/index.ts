@@ -3,6 +3,10 @@ import { app, session as electronSession } from 'electron';
 import { createApiClient } from './api-client.js';
 import { appConfigFromEnv } from './config.js';
 import { codeFromLink, LINK_SCHEME, linkFromArgv } from './deep-link.js';
+import { deviceKeyLoader } from './device/device-identity.js';
+import { createProofSigner } from './device/dpop-proof.js';
+import { KeytarSecretStore } from './device/secret-store.js';
+import { collectDeviceSignals } from './device/signals.js';
 import { EnrolmentController } from './enrolment-controller.js';
 import { createDispatcher } from './ipc/dispatcher.js';
 import { registerIpc } from './ipc/register.js';
@@ -14,7 +18,11 @@ import { createEnrolmentWindow } from './window.js';
 const config = appConfigFromEnv(process.env);
 const rendererDir = fileURLToPath(new URL('../../renderer/', import.meta.url));
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-const controller = new EnrolmentController(createApiClient({ baseUrl: config.serverUrl }));
+const loadDeviceKey = deviceKeyLoader(new KeytarSecretStore(), new URL(config.enrolmentOrigin).host);
+const controller = new EnrolmentController(
+  createApiClient({ baseUrl: config.serverUrl, signProof: createProofSigner(loadDeviceKey) }),
+  collectDeviceSignals(app.getVersion(), config.kiosk),
+);
 
 function acceptLink(link: string | null): void {
   const code = link ? codeFromLink(link) : null;

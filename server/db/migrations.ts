@@ -78,6 +78,27 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(db);
     },
   },
+  '0002_device_binding': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('jkt', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('platform', 'text', (c) => c.notNull())
+        .addColumn('os_version', 'text', (c) => c.notNull())
+        .addColumn('app_version', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('first_seen_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.alterTable('sessions').addColumn('jkt', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('device_id', 'text', (c) => c.references('devices.id')).execute();
+      await db.schema.alterTable('sessions').addColumn('last_seen_at', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('device_id', 'text', (c) => c.references('devices.id')).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -41,6 +41,24 @@ export interface SessionsTable {
   challenge: string | null;
   challenge_factor: 'passkey' | 'security-key' | null;
   challenge_expires_at: Iso | null;
+  /** Thumbprint of the device key every call of this session must be signed with (DPoP `cnf.jkt`). */
+  jkt: string | null;
+  device_id: string | null;
+  last_seen_at: Iso | null;
+}
+
+/** A device key the server has seen, by its RFC 7638 thumbprint, with the signals the app sent. */
+export interface DevicesTable {
+  id: string;
+  jkt: string;
+  name: string;
+  platform: string;
+  os_version: string;
+  app_version: string;
+  kind: 'personal' | 'kiosk';
+  first_seen_at: Iso;
+  last_seen_at: Iso;
+  revoked_at: Iso | null;
 }
 
 export interface CredentialsTable {
@@ -58,6 +76,7 @@ export interface CredentialsTable {
   backed_up: number;
   user_verified: number;
   created_at: Iso;
+  device_id: string | null;
 }
 
 export interface AuditEventsTable {
@@ -77,6 +96,7 @@ export interface Database {
   enrolment_codes: EnrolmentCodesTable;
   sessions: SessionsTable;
   credentials: CredentialsTable;
+  devices: DevicesTable;
   audit_events: AuditEventsTable;
 }
 
@@ -84,3 +104,4 @@ export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type CredentialRow = Selectable<CredentialsTable>;
 export type NewCredential = Insertable<CredentialsTable>;
+export type DeviceRow = Selectable<DevicesTable>;

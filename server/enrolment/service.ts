@@ -1,4 +1,4 @@
-import type { CompleteResponse, CredentialView, FactorKind, SessionView } from '../../api/enrolment.js';
+import type { CompleteResponse, CredentialView, DeviceSignals, FactorKind, SessionView } from '../../api/enrolment.js';
 import type { CreateUserRequest, IssueCodeResponse, UserView } from '../../api/admin.js';
 import type { RegistrationResponseJSON, CreationOptionsJSON } from '../../api/webauthn.js';
 import { CreateUserRequest as CreateUserSchema } from '../../api/admin.js';
@@ -6,7 +6,7 @@ import { appendAudit } from '../audit.js';
 import { addSeconds, type Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/open.js';
-import type { CredentialRow, SessionRow, UserRow } from '../db/schema.js';
+import type { CredentialRow, DeviceRow, SessionRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
 import { allowedFactorsFor } from '../policy.js';
 import { newId, newToken, sameHash, sha256 } from '../secrets.js';
@@ -20,6 +20,12 @@ export interface EnrolmentDeps {
 }
 
 type Actor = string;
+
+/** Who is calling: the session token and the thumbprint of the device key that signed the request's DPoP proof. */
+export interface Caller {
+  token: string;
+  jkt: string;
+}
 
 function userView(u: UserRow): UserView {
   return { id: u.id, username: u.username, displayName: u.display_name, role: u.role, accountKind: u.account_kind };
@@ -71,30 +77,42 @@ export class EnrolmentService {
     const user = await this.findUser(username);
     allowedFactorsFor(user); // refuse before a code for a service account ever exists
     const ttl = Math.min(ttlSeconds ?? this.deps.config.codeTtlSeconds, this.deps.config.codeTtlSeconds);
-    const code = generateCode();
+    let code = generateCode();
     const now = this.now();
     const expiresAt = addSeconds(now, ttl).toISOString();
     const id = newId();
-    await this.db
-      .insertInto('enrolment_codes')
-      .values({
-        id,
-        user_id: user.id,
-        handle: code.handle,
-        secret_hash: sha256(code.secret),
-        created_at: now.toISOString(),
-        expires_at: expiresAt,
-        used_at: null,
-        locked_at: null,
-      })
-      .execute();
+    // The public handle is short (20 bits) and unique across every code ever issued, so a new
+    // code's handle sometimes clashes with an old one's (likely within ~1000 codes): draw again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db
+          .insertInto('enrolment_codes')
+          .values({
+            id,
+            user_id: user.id,
+            handle: code.handle,
+            secret_hash: sha256(code.secret),
+            created_at: now.toISOString(),
+            expires_at: expiresAt,
+            used_at: null,
+            locked_at: null,
+          })
+          .execute();
+        break;
+      } catch (error) {
+        const clash = await this.db.selectFrom('enrolment_codes').select('id').where('handle', '=', code.handle).executeTakeFirst();
+        if (!clash || attempt >= 8) throw error;
+        code = generateCode();
+      }
+    }
     await this.audit({ event: 'code.issued', actor, userId: user.id, details: { codeId: id, ttlSeconds: ttl } });
     const link = `${this.deps.config.linkBase}?code=${encodeURIComponent(code.display)}`;
     return { code: code.display, link, expiresAt };
   }
 
   /** Exchanges a one-time code for a session. Exactly one caller can win a code, however many race. */
-  async openSession(input: string): Promise<{ token: string; session: SessionView }> {
+  async openSession(input: string, jkt: string, device: DeviceSignals): Promise<{ token: string; session: SessionView }> {
+    await this.refuseRevokedDevice(jkt);
     const parsed = parseCode(input);
     if (!parsed) throw new ApiFailure('code_invalid', 'code not recognised');
     const record = await this.db.selectFrom('enrolment_codes').selectAll().where('handle', '=', parsed.handle).executeTakeFirst();
@@ -110,6 +128,7 @@ export class EnrolmentService {
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
     allowedFactorsFor(user);
+    const deviceRow = await this.recordDevice(jkt, device);
     const token = newToken();
     const session: SessionRow = {
       id: newId(),
@@ -124,6 +143,9 @@ export class EnrolmentService {
       challenge: null,
       challenge_factor: null,
       challenge_expires_at: null,
+      jkt,
+      device_id: deviceRow.id,
+      last_seen_at: now.toISOString(),
     };
     const won = await this.db.transaction().execute(async (tx) => {
       const claim = await tx
@@ -137,8 +159,44 @@ export class EnrolmentService {
       return true;
     });
     if (!won) throw new ApiFailure('code_used', 'code already used');
-    await this.audit({ event: 'session.opened', actor: user.username, userId: user.id, details: { sessionId: session.id, purpose: 'enrol' } });
+    await this.audit({ event: 'session.opened', actor: user.username, userId: user.id, details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id } });
     return { token, session: this.sessionView(session, user) };
+  }
+
+  private async refuseRevokedDevice(jkt: string): Promise<void> {
+    const device = await this.db.selectFrom('devices').select('revoked_at').where('jkt', '=', jkt).executeTakeFirst();
+    if (device?.revoked_at) throw new ApiFailure('device_revoked', 'this device key has been revoked');
+  }
+
+  /** Creates the device record on first sight of a key, and refreshes its signals after. */
+  private async recordDevice(jkt: string, signals: DeviceSignals): Promise<DeviceRow> {
+    const now = this.now().toISOString();
+    const fields = { name: signals.name, platform: signals.platform, os_version: signals.osVersion, app_version: signals.appVersion, kind: signals.kind };
+    const existing = await this.db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
+    if (existing) {
+      await this.db.updateTable('devices').set({ ...fields, last_seen_at: now }).where('id', '=', existing.id).execute();
+      return { ...existing, ...fields, last_seen_at: now };
+    }
+    const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null };
+    await this.db.insertInto('devices').values(row).execute();
+    await this.audit({ event: 'device.seen', actor: 'app', userId: null, details: { deviceId: row.id, platform: row.platform, kind: row.kind } });
+    return row;
+  }
+
+  async listDevices(): Promise<DeviceRow[]> {
+    return this.db.selectFrom('devices').selectAll().orderBy('first_seen_at').execute();
+  }
+
+  /** Refuses every later code, session and call signed by this device's key. */
+  async revokeDevice(deviceId: string, actor: Actor): Promise<void> {
+    const result = await this.db
+      .updateTable('devices')
+      .set({ revoked_at: this.now().toISOString() })
+      .where('id', '=', deviceId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new ApiFailure('not_found', `no active device ${deviceId}`);
+    await this.audit({ event: 'device.revoked', actor, userId: null, details: { deviceId } });
   }
 
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
@@ -157,28 +215,43 @@ export class EnrolmentService {
       purpose: s.purpose,
       user: { username: user.username, displayName: user.display_name },
       allowedFactors: allowedFactorsFor(user),
-      expiresAt: s.expires_at,
+      expiresAt: this.effectiveExpiry(s),
       serverTime: this.now().toISOString(),
     };
   }
 
-  /** Finds the live session a bearer token names, or says precisely why there is none. */
-  private async liveSession(token: string): Promise<{ session: SessionRow; user: UserRow }> {
-    const session = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
-    if (!session || session.ended_at) throw new ApiFailure('session_invalid', 'no such session');
-    if (session.completed_at) throw new ApiFailure('session_completed', 'session already completed');
-    if (session.expires_at <= this.now().toISOString()) throw new ApiFailure('session_expired', 'session expired');
+  /** The earlier of the session's lifetime and its idle limit: when it ends if nothing more happens. */
+  private effectiveExpiry(s: SessionRow): string {
+    const idleEnd = addSeconds(new Date(s.last_seen_at ?? s.created_at), this.deps.config.sessionIdleSeconds).toISOString();
+    return idleEnd < s.expires_at ? idleEnd : s.expires_at;
+  }
+
+  /**
+   * Finds the live session a token names, signed by the key it is bound to, or
+   * says precisely why there is none. Each use pushes the idle limit back.
+   */
+  private async liveSession(caller: Caller): Promise<{ session: SessionRow; user: UserRow }> {
+    const found = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(caller.token)).executeTakeFirst();
+    if (!found || found.ended_at) throw new ApiFailure('session_invalid', 'no such session');
+    // A copied token is useless without the device key it was issued to.
+    if (found.jkt !== caller.jkt) throw new ApiFailure('dpop_invalid', 'the session is bound to another device key');
+    await this.refuseRevokedDevice(caller.jkt);
+    if (found.completed_at) throw new ApiFailure('session_completed', 'session already completed');
+    const now = this.now().toISOString();
+    if (this.effectiveExpiry(found) <= now) throw new ApiFailure('session_expired', 'session expired');
+    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', found.id).execute();
+    const session = { ...found, last_seen_at: now };
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow();
     return { session, user };
   }
 
-  async getSession(token: string): Promise<SessionView> {
-    const { session, user } = await this.liveSession(token);
+  async getSession(caller: Caller): Promise<SessionView> {
+    const { session, user } = await this.liveSession(caller);
     return this.sessionView(session, user);
   }
 
-  async registrationOptions(token: string, factor: FactorKind): Promise<CreationOptionsJSON> {
-    const { session, user } = await this.liveSession(token);
+  async registrationOptions(caller: Caller, factor: FactorKind): Promise<CreationOptionsJSON> {
+    const { session, user } = await this.liveSession(caller);
     if (!allowedFactorsFor(user).includes(factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
     const existing = await this.db
       .selectFrom('credentials')
@@ -208,8 +281,8 @@ export class EnrolmentService {
     return options;
   }
 
-  async verifyRegistration(token: string, factor: FactorKind, response: RegistrationResponseJSON): Promise<CredentialView> {
-    const { session, user } = await this.liveSession(token);
+  async verifyRegistration(caller: Caller, factor: FactorKind, response: RegistrationResponseJSON): Promise<CredentialView> {
+    const { session, user } = await this.liveSession(caller);
     const challenge = session.challenge;
     if (!challenge || session.challenge_factor !== factor || (session.challenge_expires_at ?? '') <= this.now().toISOString()) {
       throw new ApiFailure('challenge_missing', 'ask for registration options first');
@@ -246,6 +319,7 @@ export class EnrolmentService {
       backed_up: c.backedUp ? 1 : 0,
       user_verified: c.userVerified ? 1 : 0,
       created_at: this.now().toISOString(),
+      device_id: session.device_id,
     };
     await this.db.insertInto('credentials').values(row).execute();
     await this.audit({
@@ -258,8 +332,8 @@ export class EnrolmentService {
   }
 
   /** Activates what this session registered and closes it. Nothing registered, nothing to complete. */
-  async complete(token: string): Promise<CompleteResponse> {
-    const { session, user } = await this.liveSession(token);
+  async complete(caller: Caller): Promise<CompleteResponse> {
+    const { session, user } = await this.liveSession(caller);
     const now = this.now().toISOString();
     const activated = await this.db.transaction().execute(async (tx) => {
       const result = await tx
@@ -285,9 +359,10 @@ export class EnrolmentService {
   }
 
   /** The user walked away or started over: the session ends and what it registered never becomes usable. */
-  async end(token: string): Promise<void> {
-    const session = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst();
+  async end(caller: Caller): Promise<void> {
+    const session = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(caller.token)).executeTakeFirst();
     if (!session || session.ended_at || session.completed_at) return;
+    if (session.jkt !== caller.jkt) throw new ApiFailure('dpop_invalid', 'the session is bound to another device key');
     await this.db.transaction().execute(async (tx) => {
       await tx.updateTable('sessions').set({ ended_at: this.now().toISOString(), challenge: null }).where('id', '=', session.id).execute();
       await tx.deleteFrom('credentials').where('session_id', '=', session.id).where('status', '=', 'pending').execute();
@@ -298,7 +373,12 @@ export class EnrolmentService {
   /** Removes factors left pending by sessions that expired: they were never usable and never will be. */
   async sweepExpired(): Promise<number> {
     const now = this.now().toISOString();
-    const stale = this.db.selectFrom('sessions').select('id').where('completed_at', 'is', null).where('expires_at', '<=', now);
+    const idleCutoff = addSeconds(this.now(), -this.deps.config.sessionIdleSeconds).toISOString();
+    const stale = this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('completed_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff), eb('ended_at', 'is not', null)]));
     const result = await this.db.deleteFrom('credentials').where('status', '=', 'pending').where('session_id', 'in', stale).executeTakeFirst();
     return Number(result.numDeletedRows);
   }

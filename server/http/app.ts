@@ -1,15 +1,21 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ZodError, type ZodType } from 'zod';
 import { CreateUserRequest, IssueCodeRequest } from '../../api/admin.js';
-import { CreateSessionRequest, RegistrationOptionsRequest, RegistrationRequest } from '../../api/enrolment.js';
+import { OpenSessionRequest, RegistrationOptionsRequest, RegistrationRequest } from '../../api/enrolment.js';
+import { DPOP_HEADER } from '../../api/dpop.js';
 import type { ApiError } from '../../api/errors.js';
 import { buildOpenApiDocument } from '../../api/openapi.js';
-import type { EnrolmentService } from '../enrolment/service.js';
+import type { Clock } from '../clock.js';
+import { ReplayCache } from '../dpop/replay-cache.js';
+import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
+import type { Caller, EnrolmentService } from '../enrolment/service.js';
 import { ApiFailure } from '../errors.js';
 import { sameHash, sha256 } from '../secrets.js';
 
 export interface AppOptions {
   service: EnrolmentService;
+  clock: Clock;
+  proofWindow: ProofWindow;
   adminToken?: string;
   logger?: boolean;
 }
@@ -18,11 +24,13 @@ function parse<T>(schema: ZodType<T>, value: unknown): T {
   return schema.parse(value);
 }
 
-function bearer(request: FastifyRequest): string {
-  const header = request.headers.authorization ?? '';
-  const match = /^Bearer ([A-Za-z0-9_-]{20,})$/.exec(header);
-  if (!match?.[1]) throw new ApiFailure('session_invalid', 'missing session token');
-  return match[1];
+function requestUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}${request.url}`;
+}
+
+function proofHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers[DPOP_HEADER];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function errorBody(code: ApiError['error']['code'], message: string): ApiError {
@@ -31,7 +39,19 @@ function errorBody(code: ApiError['error']['code'], message: string): ApiError {
 
 /** The verification API over HTTP: parsing and status codes here, every decision in the service. */
 export function buildApp(options: AppOptions): FastifyInstance {
-  const { service } = options;
+  const { service, clock } = options;
+  const replay = new ReplayCache();
+
+  /** The thumbprint of the key that signed this request's proof (no token yet: session start). */
+  const proofKey = (request: FastifyRequest, accessToken?: string) =>
+    verifyDpopProof({ proof: proofHeader(request), method: request.method, url: requestUrl(request), accessToken, now: clock.now() }, replay, options.proofWindow);
+
+  /** `Authorization: DPoP <token>` plus a proof for that token (RFC 9449 section 7.1). */
+  const caller = async (request: FastifyRequest): Promise<Caller> => {
+    const match = /^DPoP ([A-Za-z0-9_-]{20,})$/.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) throw new ApiFailure('session_invalid', 'missing DPoP-bound session token');
+    return { token: match[1], jkt: await proofKey(request, match[1]) };
+  };
   const app = Fastify({
     logger: options.logger ? { redact: ['req.headers.authorization'] } : false,
     bodyLimit: 64 * 1024,
@@ -56,23 +76,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/v1/openapi.json', async () => buildOpenApiDocument());
 
   app.post('/v1/sessions', async (request, reply) => {
-    const body = parse(CreateSessionRequest, request.body);
-    const result = await service.openSession(body.code);
+    const jkt = await proofKey(request);
+    const body = parse(OpenSessionRequest, request.body);
+    const result = await service.openSession(body.code, jkt, body.device);
     return reply.status(201).send(result);
   });
-  app.get('/v1/sessions/current', async (request) => service.getSession(bearer(request)));
+  app.get('/v1/sessions/current', async (request) => service.getSession(await caller(request)));
   app.post('/v1/sessions/current/registration-options', async (request) => {
     const body = parse(RegistrationOptionsRequest, request.body);
-    return { options: await service.registrationOptions(bearer(request), body.factor) };
+    return { options: await service.registrationOptions(await caller(request), body.factor) };
   });
   app.post('/v1/sessions/current/registrations', async (request, reply) => {
     const body = parse(RegistrationRequest, request.body);
-    const credential = await service.verifyRegistration(bearer(request), body.factor, body.response);
+    const credential = await service.verifyRegistration(await caller(request), body.factor, body.response);
     return reply.status(201).send({ credential });
   });
-  app.post('/v1/sessions/current/complete', async (request) => service.complete(bearer(request)));
+  app.post('/v1/sessions/current/complete', async (request) => service.complete(await caller(request)));
   app.delete('/v1/sessions/current', async (request, reply) => {
-    await service.end(bearer(request));
+    await service.end(await caller(request));
     return reply.status(204).send();
   });
 
@@ -96,5 +117,9 @@ function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, ad
   app.post('/v1/admin/enrolment-codes', { preHandler: requireAdmin }, async (request, reply) => {
     const body = parse(IssueCodeRequest, request.body);
     return reply.status(201).send(await service.issueCode(body.username, 'admin-api', body.ttlSeconds));
+  });
+  app.post<{ Params: { id: string } }>('/v1/admin/devices/:id/revoke', { preHandler: requireAdmin }, async (request, reply) => {
+    await service.revokeDevice(request.params.id, 'admin-api');
+    return reply.status(204).send();
   });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,12 +6,17 @@ import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
 import { IPC_CHANNELS, type IpcName } from '../../api/ipc-channels.js';
 import { createApiClient } from '../../electron/main/api-client.js';
+import { deviceKeyAccount, DEVICE_KEY_SERVICE } from '../../electron/main/device/device-key.js';
+import { deviceKeyLoader } from '../../electron/main/device/device-identity.js';
+import { createProofSigner } from '../../electron/main/device/dpop-proof.js';
+import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
+import { collectDeviceSignals } from '../../electron/main/device/signals.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { ServerConfig } from '../../server/config.js';
-import type { CredentialRow } from '../../server/db/schema.js';
+import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
 import { startServer, type RunningServer } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 
@@ -27,7 +33,8 @@ export interface AuthenticatorOptions {
  * SQLite file, the real main-process controller and IPC gate, and the built
  * renderer served under the enrolment origin by main's own asset handler. The
  * page gets `window.firstkey` from a binding that goes through that gate, as the
- * preload's ipcRenderer.invoke would.
+ * preload's ipcRenderer.invoke would. The device key lives in the real OS keychain
+ * (run under scripts/with-keyring.sh), one installation id per test.
  */
 export class FirstKeyHarness {
   readonly clock = new MovableClock();
@@ -35,6 +42,8 @@ export class FirstKeyHarness {
   server!: RunningServer;
   controller!: EnrolmentController;
   private dataDir = '';
+  private readonly store = new KeytarSecretStore();
+  private readonly installations: string[] = [];
   private cdp: CDPSession | null = null;
   private authenticatorId: string | null = null;
 
@@ -42,11 +51,30 @@ export class FirstKeyHarness {
     this.dataDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-'));
     const config = ServerConfig.parse({ dataDir: this.dataDir, port: 0, rpId: DEMO_RP_ID, origins: [this.origin], ...settings });
     this.server = await startServer(config, { clock: this.clock });
-    this.controller = new EnrolmentController(createApiClient({ baseUrl: this.server.url }));
+    this.controller = this.newDevice();
     await this.server.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
   }
 
+  /** The app as installed on one machine: its own device key in the keychain, its own controller. */
+  newDevice(kiosk = false): EnrolmentController {
+    const installationId = `e2e-${randomUUID()}`;
+    this.installations.push(installationId);
+    // The app's clock moves with the server's: a test that skips time skips it everywhere.
+    const signProof = createProofSigner(deviceKeyLoader(this.store, installationId), () => this.clock.now().getTime());
+    return new EnrolmentController(createApiClient({ baseUrl: this.server.url, signProof }), collectDeviceSignals('0.1.0-test', kiosk));
+  }
+
+  /** Someone else, on another machine, redeems the code first. */
+  async redeemElsewhere(code: string): Promise<void> {
+    await this.newDevice().handlers.startSession({ code });
+  }
+
+  async devices(): Promise<DeviceRow[]> {
+    return this.server.service.listDevices();
+  }
+
   async stop(): Promise<void> {
+    for (const id of this.installations) await this.store.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(id)).catch(() => undefined);
     await this.server?.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }

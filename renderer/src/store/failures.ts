@@ -21,6 +21,8 @@ const SHOWN = new Set([
   'verification_failed',
   'credential_exists',
   'network',
+  'device_revoked',
+  'keychain_unavailable',
 ]);
 
 /** The guidance for a failure; codes without their own text share a generic one. */
