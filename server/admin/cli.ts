@@ -8,6 +8,8 @@ const USAGE = `firstkey-admin: manage FirstKey users and enrolment codes
 
   npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--service]
   npm run admin -- issue-code --username ada.new [--ttl 3600]
+  npm run admin -- list-devices
+  npm run admin -- revoke-device --id <device id>
 
 Works on the server's database (FIRSTKEY_DATA_DIR, default .firstkey-data).`;
 
@@ -23,14 +25,20 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       role: { type: 'string' },
       service: { type: 'boolean' },
       ttl: { type: 'string' },
+      id: { type: 'string' },
     },
   });
-  if (command !== 'create-user' && command !== 'issue-code') {
+  const commands = ['create-user', 'issue-code', 'list-devices', 'revoke-device'];
+  if (!command || !commands.includes(command)) {
     out(USAGE);
     return command ? 2 : 0;
   }
-  if (!values.username) {
+  if ((command === 'create-user' || command === 'issue-code') && !values.username) {
     out('--username is required');
+    return 2;
+  }
+  if (command === 'revoke-device' && !values.id) {
+    out('--id is required (see list-devices)');
     return 2;
   }
   const config = configFromEnv(env);
@@ -39,11 +47,18 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     await migrate(db);
     const service = new EnrolmentService({ db, clock: systemClock, config });
     const actor = `cli:${env.USER ?? 'operator'}`;
-    if (command === 'create-user') {
+    if (command === 'list-devices') {
+      for (const d of await service.devices.list()) {
+        out(`${d.id}  ${d.name}  ${d.platform} ${d.os_version}  app ${d.app_version}  ${d.kind}  last seen ${d.last_seen_at}${d.revoked_at ? `  REVOKED ${d.revoked_at}` : ''}`);
+      }
+    } else if (command === 'revoke-device') {
+      await service.devices.revoke(values.id ?? '', actor);
+      out(`Revoked device ${values.id}: its codes, sessions and calls are refused from now on.`);
+    } else if (command === 'create-user') {
       const user = await service.createUser(
         {
-          username: values.username,
-          displayName: values.name ?? values.username,
+          username: values.username ?? '',
+          displayName: values.name ?? values.username ?? '',
           email: values.email,
           role: values.role,
           accountKind: values.service ? 'service' : 'human',
@@ -53,7 +68,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       out(`Created ${user.username} (${user.accountKind}, role ${user.role})`);
     } else {
       const ttl = values.ttl ? Number.parseInt(values.ttl, 10) : undefined;
-      const code = await service.issueCode(values.username, actor, ttl);
+      const code = await service.issueCode(values.username ?? '', actor, ttl);
       out(`Enrolment code for ${values.username}: ${code.code}\nLink: ${code.link}\nExpires: ${code.expiresAt}`);
     }
     return 0;

@@ -6,12 +6,13 @@ import { appendAudit } from '../audit.js';
 import { addSeconds, type Clock } from '../clock.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/open.js';
-import type { CredentialRow, DeviceRow, SessionRow, UserRow } from '../db/schema.js';
+import type { CredentialRow, SessionRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
 import { allowedFactorsFor } from '../policy.js';
 import { newId, newToken, sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, FACTOR_REQUIREMENTS, verifyRegistration } from '../webauthn/registration.js';
 import { generateCode, parseCode } from './codes.js';
+import { DeviceRegistry } from './devices.js';
 
 export interface EnrolmentDeps {
   db: Db;
@@ -37,7 +38,11 @@ function credentialView(c: CredentialRow): CredentialView {
 
 /** The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete), one method per call. */
 export class EnrolmentService {
-  constructor(private readonly deps: EnrolmentDeps) {}
+  readonly devices: DeviceRegistry;
+
+  constructor(private readonly deps: EnrolmentDeps) {
+    this.devices = new DeviceRegistry(deps);
+  }
 
   private get db() {
     return this.deps.db;
@@ -112,7 +117,7 @@ export class EnrolmentService {
 
   /** Exchanges a one-time code for a session. Exactly one caller can win a code, however many race. */
   async openSession(input: string, jkt: string, device: DeviceSignals): Promise<{ token: string; session: SessionView }> {
-    await this.refuseRevokedDevice(jkt);
+    await this.devices.refuseRevoked(jkt);
     const parsed = parseCode(input);
     if (!parsed) throw new ApiFailure('code_invalid', 'code not recognised');
     const record = await this.db.selectFrom('enrolment_codes').selectAll().where('handle', '=', parsed.handle).executeTakeFirst();
@@ -128,7 +133,7 @@ export class EnrolmentService {
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
     allowedFactorsFor(user);
-    const deviceRow = await this.recordDevice(jkt, device);
+    const deviceRow = await this.devices.record(jkt, device);
     const token = newToken();
     const session: SessionRow = {
       id: newId(),
@@ -163,42 +168,6 @@ export class EnrolmentService {
     return { token, session: this.sessionView(session, user) };
   }
 
-  private async refuseRevokedDevice(jkt: string): Promise<void> {
-    const device = await this.db.selectFrom('devices').select('revoked_at').where('jkt', '=', jkt).executeTakeFirst();
-    if (device?.revoked_at) throw new ApiFailure('device_revoked', 'this device key has been revoked');
-  }
-
-  /** Creates the device record on first sight of a key, and refreshes its signals after. */
-  private async recordDevice(jkt: string, signals: DeviceSignals): Promise<DeviceRow> {
-    const now = this.now().toISOString();
-    const fields = { name: signals.name, platform: signals.platform, os_version: signals.osVersion, app_version: signals.appVersion, kind: signals.kind };
-    const existing = await this.db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
-    if (existing) {
-      await this.db.updateTable('devices').set({ ...fields, last_seen_at: now }).where('id', '=', existing.id).execute();
-      return { ...existing, ...fields, last_seen_at: now };
-    }
-    const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null };
-    await this.db.insertInto('devices').values(row).execute();
-    await this.audit({ event: 'device.seen', actor: 'app', userId: null, details: { deviceId: row.id, platform: row.platform, kind: row.kind } });
-    return row;
-  }
-
-  async listDevices(): Promise<DeviceRow[]> {
-    return this.db.selectFrom('devices').selectAll().orderBy('first_seen_at').execute();
-  }
-
-  /** Refuses every later code, session and call signed by this device's key. */
-  async revokeDevice(deviceId: string, actor: Actor): Promise<void> {
-    const result = await this.db
-      .updateTable('devices')
-      .set({ revoked_at: this.now().toISOString() })
-      .where('id', '=', deviceId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new ApiFailure('not_found', `no active device ${deviceId}`);
-    await this.audit({ event: 'device.revoked', actor, userId: null, details: { deviceId } });
-  }
-
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
     const locked = attempts >= this.deps.config.codeMaxAttempts;
     await this.db
@@ -206,7 +175,7 @@ export class EnrolmentService {
       .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), locked_at: locked ? this.now().toISOString() : null }))
       .where('id', '=', codeId)
       .execute();
-    await this.audit({ event: locked ? 'code.locked' : 'code.refused', actor: 'anonymous', userId, details: { codeId, attempts } });
+    await appendAudit(this.db, this.deps.clock, { event: locked ? 'code.locked' : 'code.refused', actor: 'anonymous', userId, details: { codeId, attempts } });
   }
 
   private sessionView(s: SessionRow, user: UserRow): SessionView {
@@ -235,7 +204,7 @@ export class EnrolmentService {
     if (!found || found.ended_at) throw new ApiFailure('session_invalid', 'no such session');
     // A copied token is useless without the device key it was issued to.
     if (found.jkt !== caller.jkt) throw new ApiFailure('dpop_invalid', 'the session is bound to another device key');
-    await this.refuseRevokedDevice(caller.jkt);
+    await this.devices.refuseRevoked(caller.jkt);
     if (found.completed_at) throw new ApiFailure('session_completed', 'session already completed');
     const now = this.now().toISOString();
     if (this.effectiveExpiry(found) <= now) throw new ApiFailure('session_expired', 'session expired');

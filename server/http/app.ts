@@ -119,7 +119,7 @@ function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, ad
     return reply.status(201).send(await service.issueCode(body.username, 'admin-api', body.ttlSeconds));
   });
   app.post<{ Params: { id: string } }>('/v1/admin/devices/:id/revoke', { preHandler: requireAdmin }, async (request, reply) => {
-    await service.revokeDevice(request.params.id, 'admin-api');
+    await service.devices.revoke(request.params.id, 'admin-api');
     return reply.status(204).send();
   });
 }

@@ -70,7 +70,7 @@ export class FirstKeyHarness {
   }
 
   async devices(): Promise<DeviceRow[]> {
-    return this.server.service.listDevices();
+    return this.server.service.devices.list();
   }
 
   async stop(): Promise<void> {
