@@ -8,7 +8,7 @@ export function endsSession(failure: IpcFailure): boolean {
   return SESSION_OVER.has(failure.error.code);
 }
 
-const SHOWN = new Set([
+export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'code_invalid',
   'code_expired',
   'code_used',
@@ -28,5 +28,5 @@ const SHOWN = new Set([
 /** The guidance for a failure; codes without their own text share a generic one. */
 export function noticeFor(failure: IpcFailure): Notice {
   const code = failure.error.code === 'no_session' ? 'session_invalid' : failure.error.code;
-  return { tone: 'error', key: SHOWN.has(code) ? `errors.api.${code}` : 'errors.api.generic' };
+  return { tone: 'error', key: SHOWN_CODES.has(code) ? `errors.api.${code}` : 'errors.api.generic' };
 }
