@@ -16,6 +16,7 @@ export const CreateUserRequest = z.object({
   email: z.email().optional(),
   role: z.string().trim().min(1).max(64).default('employee'),
   accountKind: AccountKind.default('human'),
+  employmentType: z.enum(['employee', 'contractor']).default('employee'),
 });
 export type CreateUserRequest = z.input<typeof CreateUserRequest>;
 
@@ -25,6 +26,7 @@ export const UserView = z.object({
   displayName: z.string(),
   role: z.string(),
   accountKind: AccountKind,
+  employmentType: z.enum(['employee', 'contractor']),
 });
 export type UserView = z.infer<typeof UserView>;
 

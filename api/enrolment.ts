@@ -31,12 +31,17 @@ export const OpenSessionRequest = CreateSessionRequest.extend({ device: DeviceSi
 export type OpenSessionRequest = z.infer<typeof OpenSessionRequest>;
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
+/** Why the organisation asks what it asks; the app turns each into a sentence. */
+export const PolicyRequirement = z.enum(['security_key_only', 'user_verification', 'trusted_authenticator', 'device_bound', 'time_limited']);
+export type PolicyRequirement = z.infer<typeof PolicyRequirement>;
+
 export const SessionView = z.object({
   id: z.string(),
   purpose: SessionPurpose,
   user: z.object({ username: z.string(), displayName: z.string() }),
   /** The server's policy: the app offers nothing else. */
   allowedFactors: z.array(FactorKind).min(1),
+  requirements: z.array(PolicyRequirement),
   expiresAt: z.iso.datetime(),
   /** Server time at response, so the app can show time left without trusting its own clock. */
   serverTime: z.iso.datetime(),
@@ -66,7 +71,10 @@ export const CredentialView = z.object({
   factor: FactorKind,
   /** 'pending' until the session that registered it completes. */
   status: z.enum(['pending', 'active', 'revoked']),
+  /** From attestation metadata; null for an unknown authenticator (attestation none, all-zero AAGUID). */
+  authenticatorName: z.string().nullable(),
   createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().nullable(),
 });
 export type CredentialView = z.infer<typeof CredentialView>;
 

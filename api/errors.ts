@@ -19,6 +19,8 @@ export const ApiErrorCode = z.enum([
   'challenge_missing',
   'verification_failed',
   'credential_exists',
+  'authenticator_not_allowed',
+  'factor_limit_reached',
   'nothing_registered',
   'not_found',
   'dpop_invalid',

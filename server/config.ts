@@ -25,6 +25,8 @@ export const ServerConfig = z.object({
   sessionIdleSeconds: z.coerce.number().int().positive().max(HOURS).default(300),
   dpopMaxAgeSeconds: z.coerce.number().int().min(5).max(300).default(60),
   dpopFutureSkewSeconds: z.coerce.number().int().min(0).max(60).default(5),
+  /** YAML or JSON policy (server/policy/schema.ts); unset means the built-in default policy. */
+  policyFile: z.string().min(1).optional(),
   ceremonyTimeoutMs: z.coerce.number().int().min(30_000).max(600_000).default(120_000),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -49,6 +51,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     codeMaxAttempts: env.FIRSTKEY_CODE_MAX_ATTEMPTS,
     sessionTtlSeconds: env.FIRSTKEY_SESSION_TTL_SECONDS,
     sessionIdleSeconds: env.FIRSTKEY_SESSION_IDLE_SECONDS,
+    policyFile: env.FIRSTKEY_POLICY_FILE,
     dpopMaxAgeSeconds: env.FIRSTKEY_DPOP_MAX_AGE_SECONDS,
     dpopFutureSkewSeconds: env.FIRSTKEY_DPOP_FUTURE_SKEW_SECONDS,
   });

@@ -15,6 +15,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   challenge_missing: 409,
   verification_failed: 400,
   credential_exists: 409,
+  authenticator_not_allowed: 403,
+  factor_limit_reached: 409,
   nothing_registered: 409,
   not_found: 404,
   dpop_invalid: 401,

@@ -3,10 +3,13 @@ import { systemClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { migrate, openSqlite, type Db } from './db/open.js';
 import { EnrolmentService } from './enrolment/service.js';
+import { noMetadata, type AttestationJudge } from './policy/evaluate.js';
+import { PolicyStore } from './policy/store.js';
 import { buildApp } from './http/app.js';
 
 export interface RunningServer {
   app: FastifyInstance;
+  policy: PolicyStore;
   db: Db;
   service: EnrolmentService;
   url: string;
@@ -14,10 +17,19 @@ export interface RunningServer {
 }
 
 /** Opens and migrates the database, then listens. Used by `npm start`, the tests and the benchmark alike. */
-export async function startServer(config: ServerConfig, opts: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  clock?: Clock;
+  logger?: boolean;
+  /** Defaults to the file in config.policyFile, else the built-in policy. */
+  policy?: PolicyStore;
+  attestation?: AttestationJudge;
+}
+
+export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const policy = opts.policy ?? (await PolicyStore.open(config.policyFile));
   const db = openSqlite(config.dataDir);
   await migrate(db);
-  const service = new EnrolmentService({ db, clock: opts.clock ?? systemClock, config });
+  const service = new EnrolmentService({ db, clock: opts.clock ?? systemClock, config, policy, attestation: opts.attestation ?? noMetadata });
   await service.sweepExpired();
   const app = buildApp({
     service,
@@ -31,6 +43,7 @@ export async function startServer(config: ServerConfig, opts: { clock?: Clock; l
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     app,
+    policy,
     db,
     service,
     url: `http://${config.host}:${port}`,

@@ -3,10 +3,12 @@ import { systemClock } from '../clock.js';
 import { configFromEnv } from '../config.js';
 import { migrate, openSqlite } from '../db/open.js';
 import { EnrolmentService } from '../enrolment/service.js';
+import { noMetadata } from '../policy/evaluate.js';
+import { PolicyStore } from '../policy/store.js';
 
 const USAGE = `firstkey-admin: manage FirstKey users and enrolment codes
 
-  npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--service]
+  npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--contractor] [--service]
   npm run admin -- issue-code --username ada.new [--ttl 3600]
   npm run admin -- list-devices
   npm run admin -- revoke-device --id <device id>
@@ -24,6 +26,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       email: { type: 'string' },
       role: { type: 'string' },
       service: { type: 'boolean' },
+      contractor: { type: 'boolean' },
       ttl: { type: 'string' },
       id: { type: 'string' },
     },
@@ -45,7 +48,8 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   const db = openSqlite(config.dataDir);
   try {
     await migrate(db);
-    const service = new EnrolmentService({ db, clock: systemClock, config });
+    // The CLI judges no registrations, so it needs no attestation metadata.
+    const service = new EnrolmentService({ db, clock: systemClock, config, policy: await PolicyStore.open(config.policyFile), attestation: noMetadata });
     const actor = `cli:${env.USER ?? 'operator'}`;
     if (command === 'list-devices') {
       for (const d of await service.devices.list()) {
@@ -62,6 +66,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
           email: values.email,
           role: values.role,
           accountKind: values.service ? 'service' : 'human',
+          employmentType: values.contractor ? 'contractor' : 'employee',
         },
         actor,
       );

@@ -99,6 +99,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('credentials').addColumn('device_id', 'text', (c) => c.references('devices.id')).execute();
     },
   },
+  '0003_policy': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('employment_type', 'text', (c) => c.notNull().defaultTo('employee')).execute();
+      await db.schema.alterTable('credentials').addColumn('authenticator_name', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('expires_at', 'text').execute();
+      await db.schema.alterTable('credentials').addColumn('policy_tier', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -10,6 +10,7 @@ export interface UsersTable {
   email: string | null;
   role: string;
   account_kind: 'human' | 'service';
+  employment_type: 'employee' | 'contractor';
   created_at: Iso;
 }
 
@@ -77,6 +78,10 @@ export interface CredentialsTable {
   user_verified: number;
   created_at: Iso;
   device_id: string | null;
+  authenticator_name: string | null;
+  /** End of a time-limited factor (policy factorLifetimeDays), else null. */
+  expires_at: Iso | null;
+  policy_tier: string | null;
 }
 
 export interface AuditEventsTable {

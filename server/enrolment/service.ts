@@ -8,9 +8,10 @@ import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/open.js';
 import type { CredentialRow, SessionRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
-import { allowedFactorsFor } from '../policy.js';
+import { allowsFactor, factorRequirements, judgeRegistration, requirementsOf, tierFor, type AttestationJudge, type ResolvedTier } from '../policy/evaluate.js';
+import type { PolicyStore } from '../policy/store.js';
 import { newId, newToken, sameHash, sha256 } from '../secrets.js';
-import { buildCreationOptions, FACTOR_REQUIREMENTS, verifyRegistration } from '../webauthn/registration.js';
+import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
 import { generateCode, parseCode } from './codes.js';
 import { DeviceRegistry } from './devices.js';
 
@@ -18,6 +19,8 @@ export interface EnrolmentDeps {
   db: Db;
   clock: Clock;
   config: ServerConfig;
+  policy: PolicyStore;
+  attestation: AttestationJudge;
 }
 
 type Actor = string;
@@ -29,11 +32,25 @@ export interface Caller {
 }
 
 function userView(u: UserRow): UserView {
-  return { id: u.id, username: u.username, displayName: u.display_name, role: u.role, accountKind: u.account_kind };
+  return {
+    id: u.id,
+    username: u.username,
+    displayName: u.display_name,
+    role: u.role,
+    accountKind: u.account_kind,
+    employmentType: u.employment_type,
+  };
 }
 
 function credentialView(c: CredentialRow): CredentialView {
-  return { id: c.id, factor: c.factor, status: c.status, createdAt: c.created_at };
+  return {
+    id: c.id,
+    factor: c.factor,
+    status: c.status,
+    authenticatorName: c.authenticator_name,
+    createdAt: c.created_at,
+    expiresAt: c.expires_at,
+  };
 }
 
 /** The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete), one method per call. */
@@ -50,6 +67,10 @@ export class EnrolmentService {
   private now() {
     return this.deps.clock.now();
   }
+  private tier(user: UserRow): ResolvedTier {
+    return tierFor(this.deps.policy.policy, user);
+  }
+
   private audit(entry: Parameters<typeof appendAudit>[2]) {
     return appendAudit(this.db, this.deps.clock, entry);
   }
@@ -65,6 +86,7 @@ export class EnrolmentService {
       email: data.email ?? null,
       role: data.role,
       account_kind: data.accountKind,
+      employment_type: data.employmentType,
       created_at: this.now().toISOString(),
     };
     await this.db.insertInto('users').values(row).execute();
@@ -80,7 +102,7 @@ export class EnrolmentService {
 
   async issueCode(username: string, actor: Actor, ttlSeconds?: number): Promise<IssueCodeResponse> {
     const user = await this.findUser(username);
-    allowedFactorsFor(user); // refuse before a code for a service account ever exists
+    this.tier(user); // refuse before a code for a service account ever exists
     const ttl = Math.min(ttlSeconds ?? this.deps.config.codeTtlSeconds, this.deps.config.codeTtlSeconds);
     let code = generateCode();
     const now = this.now();
@@ -132,7 +154,7 @@ export class EnrolmentService {
     if (record.expires_at <= now.toISOString()) throw new ApiFailure('code_expired', 'code expired');
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
-    allowedFactorsFor(user);
+    const { tier } = this.tier(user);
     const deviceRow = await this.devices.record(jkt, device);
     const token = newToken();
     const session: SessionRow = {
@@ -142,7 +164,7 @@ export class EnrolmentService {
       purpose: 'enrol',
       token_hash: sha256(token),
       created_at: now.toISOString(),
-      expires_at: addSeconds(now, this.deps.config.sessionTtlSeconds).toISOString(),
+      expires_at: addSeconds(now, Math.min(tier.sessionTtlSeconds ?? Infinity, this.deps.config.sessionTtlSeconds)).toISOString(),
       completed_at: null,
       ended_at: null,
       challenge: null,
@@ -179,11 +201,13 @@ export class EnrolmentService {
   }
 
   private sessionView(s: SessionRow, user: UserRow): SessionView {
+    const { tier } = this.tier(user);
     return {
       id: s.id,
       purpose: s.purpose,
       user: { username: user.username, displayName: user.display_name },
-      allowedFactors: allowedFactorsFor(user),
+      allowedFactors: tier.factors,
+      requirements: requirementsOf(tier),
       expiresAt: this.effectiveExpiry(s),
       serverTime: this.now().toISOString(),
     };
@@ -221,18 +245,22 @@ export class EnrolmentService {
 
   async registrationOptions(caller: Caller, factor: FactorKind): Promise<CreationOptionsJSON> {
     const { session, user } = await this.liveSession(caller);
-    if (!allowedFactorsFor(user).includes(factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
+    const { tier } = this.tier(user);
+    if (!allowsFactor(tier, factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
+    // Revoked factors stay out of excludeCredentials, so the same key can be registered again.
     const existing = await this.db
       .selectFrom('credentials')
       .select('id')
       .where('user_id', '=', user.id)
       .where('status', '!=', 'revoked')
       .execute();
+    if (existing.length >= tier.maxFactors) throw new ApiFailure('factor_limit_reached', `at most ${tier.maxFactors} factors`);
     const options = await buildCreationOptions({
       rpId: this.deps.config.rpId,
       rpName: this.deps.config.rpName,
       user: { id: user.id, username: user.username, displayName: user.display_name },
       factor,
+      requirements: factorRequirements(tier, factor),
       excludeCredentialIds: existing.map((c) => c.id),
       timeoutMs: this.deps.config.ceremonyTimeoutMs,
     });
@@ -259,18 +287,30 @@ export class EnrolmentService {
     // Spend the challenge before verifying: a replayed response finds nothing to match.
     await this.db.updateTable('sessions').set({ challenge: null, challenge_factor: null, challenge_expires_at: null }).where('id', '=', session.id).execute();
 
+    const resolved = this.tier(user);
     const outcome = await verifyRegistration({
       response,
       expectedChallenge: challenge,
       expectedOrigins: this.deps.config.origins,
       expectedRpId: this.deps.config.rpId,
-      requireUserVerification: FACTOR_REQUIREMENTS[factor].userVerification === 'required',
+      requireUserVerification: factorRequirements(resolved.tier, factor).userVerification === 'required',
     });
     if (!outcome.ok) {
       await this.audit({ event: 'factor.refused', actor: user.username, userId: user.id, details: { factor, reason: outcome.reason } });
       throw new ApiFailure('verification_failed', outcome.reason);
     }
     const c = outcome.credential;
+    const finding = await this.deps.attestation(c);
+    const refusal = judgeRegistration(resolved.tier, c, finding);
+    if (refusal) {
+      await this.audit({
+        event: 'factor.refused',
+        actor: user.username,
+        userId: user.id,
+        details: { factor, reason: refusal, aaguid: c.aaguid, tier: resolved.name },
+      });
+      throw new ApiFailure('authenticator_not_allowed', refusal);
+    }
     const clash = await this.db.selectFrom('credentials').select('id').where('id', '=', c.credentialId).executeTakeFirst();
     if (clash) throw new ApiFailure('credential_exists', 'this authenticator is already registered');
     const row: CredentialRow = {
@@ -289,6 +329,10 @@ export class EnrolmentService {
       user_verified: c.userVerified ? 1 : 0,
       created_at: this.now().toISOString(),
       device_id: session.device_id,
+      authenticator_name: finding.authenticatorName,
+      expires_at:
+        resolved.tier.factorLifetimeDays === null ? null : addSeconds(this.now(), resolved.tier.factorLifetimeDays * 86_400).toISOString(),
+      policy_tier: resolved.name,
     };
     await this.db.insertInto('credentials').values(row).execute();
     await this.audit({

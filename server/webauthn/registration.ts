@@ -16,32 +16,19 @@ export interface FactorRequirements {
   attestation: 'none' | 'direct';
 }
 
-/**
- * How each factor is asked for. A passkey lives on this device and must verify the
- * user (it replaces a password on its own); a security key roams and we ask for its
- * attestation so its make and model can be checked.
- */
-export const FACTOR_REQUIREMENTS: Record<FactorKind, FactorRequirements> = {
-  passkey: { attachment: 'platform', residentKey: 'required', userVerification: 'required', attestation: 'none' },
-  'security-key': {
-    attachment: 'cross-platform',
-    residentKey: 'discouraged',
-    userVerification: 'preferred',
-    attestation: 'direct',
-  },
-};
-
 export interface OptionsInput {
   rpId: string;
   rpName: string;
   user: { id: string; username: string; displayName: string };
   factor: FactorKind;
+  /** Decided by policy (server/policy/evaluate.ts), not here. */
+  requirements: FactorRequirements;
   excludeCredentialIds: string[];
   timeoutMs: number;
 }
 
 export async function buildCreationOptions(input: OptionsInput): Promise<CreationOptionsJSON> {
-  const req = FACTOR_REQUIREMENTS[input.factor];
+  const req = input.requirements;
   const options = await generateRegistrationOptions({
     rpID: input.rpId,
     rpName: input.rpName,
@@ -83,6 +70,8 @@ export interface VerifiedRegistration {
   userVerified: boolean;
   backupEligible: boolean;
   backedUp: boolean;
+  /** Kept for the attestation trust check that policy may ask for. */
+  attestationObject: Uint8Array;
 }
 
 export type RegistrationOutcome =
@@ -147,6 +136,7 @@ export async function verifyRegistration(input: VerifyInput): Promise<Registrati
         userVerified: info.userVerified,
         backupEligible: info.credentialDeviceType === 'multiDevice',
         backedUp: info.credentialBackedUp,
+        attestationObject: info.attestationObject,
       },
     };
   } catch (error) {

@@ -17,7 +17,7 @@ import { createRendererAssetHandler } from '../../electron/main/renderer-assets.
 import { verifyAuditChain } from '../../server/audit.js';
 import { ServerConfig } from '../../server/config.js';
 import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
-import { startServer, type RunningServer } from '../../server/start.js';
+import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 
 export const RENDERER_DIR = join(process.cwd(), 'dist', 'renderer');
@@ -47,12 +47,18 @@ export class FirstKeyHarness {
   private cdp: CDPSession | null = null;
   private authenticatorId: string | null = null;
 
-  async start(settings: Partial<ServerConfig> = {}): Promise<void> {
+  async start(settings: Partial<ServerConfig> = {}, options: Omit<StartOptions, 'clock'> = {}): Promise<void> {
     this.dataDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-'));
     const config = ServerConfig.parse({ dataDir: this.dataDir, port: 0, rpId: DEMO_RP_ID, origins: [this.origin], ...settings });
-    this.server = await startServer(config, { clock: this.clock });
+    this.server = await startServer(config, { ...options, clock: this.clock });
     this.controller = this.newDevice();
-    await this.server.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
+    // One person per tier of the built-in policy.
+    const users = [
+      { username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' },
+      { username: 'grace.admin', displayName: 'Grace Hopper', role: 'admin' },
+      { username: 'carl.contract', displayName: 'Carl Contractor', role: 'engineer', employmentType: 'contractor' as const },
+    ];
+    for (const user of users) await this.server.service.createUser(user, 'test');
   }
 
   /** The app as installed on one machine: its own device key in the keychain, its own controller. */

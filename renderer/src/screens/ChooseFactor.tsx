@@ -6,7 +6,9 @@ import { useApp } from '../store';
 
 export function ChooseFactor() {
   const { t } = useTranslation();
-  const allowed = useApp((s) => s.session?.allowedFactors ?? []);
+  const session = useApp((s) => s.session);
+  const allowed = session?.allowedFactors ?? [];
+  const requirements = session?.requirements ?? [];
   const platformAvailable = useApp((s) => s.platformAvailable);
   const checkPlatform = useApp((s) => s.checkPlatform);
   const chooseFactor = useApp((s) => s.chooseFactor);
@@ -30,6 +32,16 @@ export function ChooseFactor() {
     <section>
       <ScreenHeading>{t('choose.title')}</ScreenHeading>
       <p>{t('choose.intro')}</p>
+      {requirements.length > 0 && (
+        <section className="requirements" aria-labelledby="requirements-title">
+          <h2 id="requirements-title">{t('choose.requirementsTitle')}</h2>
+          <ul>
+            {requirements.map((r) => (
+              <li key={r}>{t(`choose.requirement.${r}`)}</li>
+            ))}
+          </ul>
+        </section>
+      )}
       <form onSubmit={onSubmit}>
         <fieldset className="choices">
           <legend className="visually-hidden">{t('choose.legend')}</legend>

@@ -8,6 +8,7 @@ export function Done() {
   const startOver = useApp((s) => s.startOver);
   if (!result) return null;
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
+  const day = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long' });
   return (
     <section>
       <ScreenHeading>{t('done.title')}</ScreenHeading>
@@ -16,9 +17,13 @@ export function Done() {
         {result.credentials.map((c) => (
           <li key={c.id}>
             <span className="factor-name">{t(`done.factor.${c.factor}`)}</span>
-            <span className="factor-date">
+            <span className="factor-detail">
+              {t('done.authenticator')}: {c.authenticatorName ?? t('done.unknownAuthenticator')}
+            </span>
+            <span className="factor-detail">
               {t('done.registered')} {date.format(new Date(c.createdAt))}
             </span>
+            {c.expiresAt && <span className="factor-detail">{t('done.validUntil', { date: day.format(new Date(c.expiresAt)) })}</span>}
           </li>
         ))}
       </ul>

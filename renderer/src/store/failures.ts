@@ -20,6 +20,8 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'factor_not_allowed',
   'verification_failed',
   'credential_exists',
+  'authenticator_not_allowed',
+  'factor_limit_reached',
   'network',
   'device_revoked',
   'keychain_unavailable',

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import de from '../../renderer/src/i18n/locales/de.json';
 import en from '../../renderer/src/i18n/locales/en.json';
-import { pickLanguage } from '../../renderer/src/i18n/index.js';
-import { SHOWN_CODES } from '../../renderer/src/store/failures.js';
+import { pickLanguage } from '../../renderer/src/i18n';
+import { SHOWN_CODES } from '../../renderer/src/store/failures';
 
 type Tree = { [key: string]: string | Tree };
 

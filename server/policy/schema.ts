@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { FactorKind } from '../../api/enrolment.js';
+
+const Aaguid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'an AAGUID like 2fc0579f-8113-47ea-b116-bb5a8db9202a (lower case)');
+
+/** What one tier of users may bind, and how strictly it is checked. */
+export const Tier = z
+  .object({
+    /** Shown in audit lines and to operators; the app explains requirements, not tier names. */
+    description: z.string().default(''),
+    factors: z.array(FactorKind).min(1),
+    /** A backup-eligible (synced) passkey can leave the device; `refuse` keeps factors device-bound. */
+    syncedPasskeys: z.enum(['allow', 'refuse']).default('allow'),
+    userVerification: z.enum(['required', 'preferred']).default('preferred'),
+    /** Attestation conveyance asked of the authenticator. */
+    attestation: z.enum(['none', 'direct']).default('none'),
+    /** Only authenticators whose attestation chains to a metadata root (or configured anchor) are accepted. */
+    requireTrustedAttestation: z.boolean().default(false),
+    aaguids: z
+      .union([z.object({ allow: z.array(Aaguid).min(1) }).strict(), z.object({ deny: z.array(Aaguid) }).strict()])
+      .optional(),
+    maxFactors: z.number().int().min(1).max(50).default(10),
+    /** Contractors' factors end with their contract; null means no end. */
+    factorLifetimeDays: z.number().int().min(1).max(3650).nullable().default(null),
+    sessionTtlSeconds: z.number().int().min(60).max(3600).optional(),
+  })
+  .strict()
+  .refine((t) => !t.requireTrustedAttestation || t.attestation === 'direct', {
+    message: 'requireTrustedAttestation needs attestation: direct',
+    path: ['requireTrustedAttestation'],
+  });
+export type Tier = z.infer<typeof Tier>;
+
+const Match = z
+  .object({
+    role: z.array(z.string().min(1)).min(1).optional(),
+    employmentType: z.array(z.enum(['employee', 'contractor'])).min(1).optional(),
+  })
+  .strict();
+
+/**
+ * The policy file: tiers, and rules that map users to them by what the server
+ * holds about them. The first matching rule wins; the last rule must match everyone.
+ * Service accounts never reach the rules: they get no interactive factor at all.
+ */
+export const PolicyFile = z
+  .object({
+    version: z.literal(1),
+    tiers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names are lower-case words'), Tier),
+    rules: z.array(z.object({ match: Match.optional(), tier: z.string() }).strict()).min(1),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    policy.rules.forEach((rule, i) => {
+      if (!(rule.tier in policy.tiers)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'tier'], message: `no tier named "${rule.tier}"` });
+      }
+    });
+    const last = policy.rules.at(-1);
+    if (last?.match && Object.keys(last.match).length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['rules', policy.rules.length - 1], message: 'the last rule must have no match, so every user gets a tier' });
+    }
+  });
+export type PolicyFile = z.infer<typeof PolicyFile>;
