@@ -30,6 +30,7 @@ export const operations: Operation[] = [
   { method: 'post', path: '/v1/sessions/current/complete', summary: 'Activate the registered factors and close the session', auth: 'session', response: { status: 200, schema: CompleteResponse } },
   { method: 'delete', path: '/v1/sessions/current', summary: 'End the session; pending factors are discarded', auth: 'session', response: { status: 204 } },
   { method: 'post', path: '/v1/admin/users', summary: 'Create a user', auth: 'admin', request: CreateUserRequest, response: { status: 201, schema: UserView } },
+  { method: 'post', path: '/v1/admin/policy/reload', summary: 'Re-read the policy file; a file that fails validation is refused and the previous policy stays', auth: 'admin', response: { status: 204 } },
   { method: 'post', path: '/v1/admin/devices/{id}/revoke', summary: 'Revoke a device key: its codes, sessions and calls are refused from then on', auth: 'admin', response: { status: 204 } },
   { method: 'post', path: '/v1/admin/enrolment-codes', summary: 'Issue a one-time enrolment code (shown once)', auth: 'admin', request: IssueCodeRequest, response: { status: 201, schema: IssueCodeResponse } },
 ];

@@ -11,6 +11,11 @@ async function main(): Promise<void> {
     const demo = await seedDemo(server.service);
     console.log(`\nDemo enrolment code for Ada Lovelace (ada.new): ${demo.code}\nLink: ${demo.link}\nExpires: ${demo.expiresAt}\n`);
   }
+  process.on('SIGHUP', () => {
+    void server.policy.reload().then((error) =>
+      console.log(error ? `Policy not reloaded, previous policy kept: ${error.message}` : 'Policy reloaded.'),
+    );
+  });
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -33,6 +33,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   await service.sweepExpired();
   const app = buildApp({
     service,
+    policy,
     clock: opts.clock ?? systemClock,
     proofWindow: { maxAgeSeconds: config.dpopMaxAgeSeconds, futureSkewSeconds: config.dpopFutureSkewSeconds },
     adminToken: config.adminToken,

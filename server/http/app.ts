@@ -10,10 +10,12 @@ import { ReplayCache } from '../dpop/replay-cache.js';
 import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
 import type { Caller, EnrolmentService } from '../enrolment/service.js';
 import { ApiFailure } from '../errors.js';
+import type { PolicyStore } from '../policy/store.js';
 import { sameHash, sha256 } from '../secrets.js';
 
 export interface AppOptions {
   service: EnrolmentService;
+  policy: PolicyStore;
   clock: Clock;
   proofWindow: ProofWindow;
   adminToken?: string;
@@ -97,11 +99,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.status(204).send();
   });
 
-  registerAdminRoutes(app, service, options.adminToken);
+  registerAdminRoutes(app, service, options.policy, options.adminToken);
   return app;
 }
 
-function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, adminToken: string | undefined): void {
+function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, policy: PolicyStore, adminToken: string | undefined): void {
   const expected = adminToken ? sha256(adminToken) : null;
   const requireAdmin = async (request: FastifyRequest) => {
     // Without a configured token the admin API does not exist: the CLI works on the database directly.
@@ -117,6 +119,11 @@ function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, ad
   app.post('/v1/admin/enrolment-codes', { preHandler: requireAdmin }, async (request, reply) => {
     const body = parse(IssueCodeRequest, request.body);
     return reply.status(201).send(await service.issueCode(body.username, 'admin-api', body.ttlSeconds));
+  });
+  app.post('/v1/admin/policy/reload', { preHandler: requireAdmin }, async (_request, reply) => {
+    const error = await policy.reload();
+    if (error) throw new ApiFailure('invalid_request', `policy not reloaded, previous policy kept: ${error.message}`);
+    return reply.status(204).send();
   });
   app.post<{ Params: { id: string } }>('/v1/admin/devices/:id/revoke', { preHandler: requireAdmin }, async (request, reply) => {
     await service.devices.revoke(request.params.id, 'admin-api');
