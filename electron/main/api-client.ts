@@ -50,6 +50,7 @@ export function createApiClient(options: ApiClientOptions) {
       throw new ApiClientError('keychain_unavailable', 'the device key could not be read from the OS keychain', { cause });
     }
     let response: Response;
+    let text: string;
     try {
       response = await doFetch(url, {
         method,
@@ -57,10 +58,11 @@ export function createApiClient(options: ApiClientOptions) {
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
+      // The body can stall or break too: that is still the network failing, not the app.
+      text = await response.text();
     } catch (cause) {
       throw new ApiClientError('network', 'the verification server could not be reached', { cause });
     }
-    const text = await response.text();
     const json: unknown = text ? safeJson(text) : null;
     if (!response.ok) {
       const refusal = ApiError.safeParse(json);

@@ -23,5 +23,5 @@ export function codeFromLink(link: string): string | null {
 
 /** On Windows and Linux the link arrives as a command-line argument of a second instance. */
 export function linkFromArgv(argv: readonly string[]): string | null {
-  return argv.find((arg) => arg.startsWith(`${LINK_SCHEME}:`)) ?? null;
+  return argv.find((arg) => arg.toLowerCase().startsWith(`${LINK_SCHEME}:`)) ?? null;
 }

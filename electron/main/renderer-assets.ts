@@ -48,10 +48,10 @@ export function createRendererAssetHandler(rootDir: string, origin: string) {
   return async function handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.origin !== origin || request.method !== 'GET') return notFound();
-    const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root)) return notFound();
     try {
+      const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+      const file = normalize(join(root, path));
+      if (!file.startsWith(root)) return notFound();
       const body = await readFile(file);
       return new Response(body, {
         status: 200,

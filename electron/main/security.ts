@@ -1,4 +1,4 @@
-import { app, shell, type Session } from 'electron';
+import { app, type Session } from 'electron';
 
 /**
  * Locks a session and every web contents to the enrolment origin: no navigation
@@ -19,11 +19,11 @@ export function lockDownWebContents(origin: string): void {
     contents.on('will-redirect', (event, url) => {
       if (new URL(url).origin !== origin) event.preventDefault();
     });
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(({ url }) => {
-      // Help links open in the user's browser, never inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
-      return { action: 'deny' };
+    contents.on('will-frame-navigate', (event) => {
+      if (new URL(event.url).origin !== origin) event.preventDefault();
     });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    // No new windows, and no opening of URLs a page picks: the app has no external links.
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });
 }

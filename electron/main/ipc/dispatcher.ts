@@ -33,6 +33,8 @@ export function createDispatcher(handlers: Handlers, allowedOrigin: string) {
     if (!call.isMainFrame || originOf(call.senderUrl) !== allowedOrigin) {
       return failure('forbidden_sender', 'call refused: not from the enrolment window');
     }
+    // The name comes from outside in tests and any future caller: only own contract keys, never Object.prototype's.
+    if (!Object.hasOwn(ipcRequests, call.name)) return failure('bad_payload', 'no such call');
     const parsed = ipcRequests[call.name].safeParse(call.payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
