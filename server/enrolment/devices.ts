@@ -24,7 +24,9 @@ export class DeviceRegistry {
       return { ...existing, ...fields, last_seen_at: now };
     }
     const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null };
-    await this.deps.db.insertInto('devices').values(row).execute();
+    // Two first requests from one new device (a double submit, a link and a typed code) race to here.
+    const inserted = await this.deps.db.insertInto('devices').values(row).onConflict((oc) => oc.column('jkt').doNothing()).executeTakeFirst();
+    if (inserted.numInsertedOrUpdatedRows === 0n) return this.record(jkt, signals);
     await appendAudit(this.deps.db, this.deps.clock, { event: 'device.seen', actor: 'app', userId: null, details: { deviceId: row.id, platform: row.platform, kind: row.kind } });
     return row;
   }

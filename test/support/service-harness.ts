@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { DeviceSignals } from '../../api/enrolment.js';
+import type { Clock } from '../../server/clock.js';
+import { ServerConfig, type ServerConfigInput } from '../../server/config.js';
+import { migrate, openSqlite, type Db } from '../../server/db/open.js';
+import { EnrolmentService, type Caller } from '../../server/enrolment/service.js';
+import { DEFAULT_POLICY } from '../../server/policy/default-policy.js';
+import { noMetadata } from '../../server/policy/evaluate.js';
+import { PolicyStore } from '../../server/policy/store.js';
+
+export const TEST_RP_ID = 'enrol.test.example';
+export const TEST_ORIGIN = `https://${TEST_RP_ID}`;
+
+/** Service-level tests stand in for the HTTP layer, which derives this thumbprint from the request's DPoP proof. */
+export const TEST_JKT = 'test-device-key-thumbprint-0000000000000';
+export const TEST_DEVICE: DeviceSignals = { name: 'test-laptop', platform: 'linux', osVersion: '6.1', appVersion: '0.1.0-test', kind: 'personal' };
+
+export function callerOf(token: string, jkt = TEST_JKT): Caller {
+  return { token, jkt };
+}
+
+/** A clock the test moves by hand. */
+export class TestClock implements Clock {
+  private at: number;
+  constructor(start = new Date()) {
+    this.at = start.getTime();
+  }
+  now(): Date {
+    return new Date(this.at);
+  }
+  advance(seconds: number): void {
+    this.at += seconds * 1000;
+  }
+}
+
+/** Every setting the tests rely on is spelled out, so a change of defaults does not move them. */
+export function testConfig(overrides: Partial<ServerConfigInput> = {}): ServerConfig {
+  return ServerConfig.parse({
+    dataDir: ':memory:',
+    port: 0,
+    rpId: TEST_RP_ID,
+    rpName: 'FirstKey test',
+    origins: [TEST_ORIGIN],
+    codeTtlSeconds: 3600,
+    codeMaxAttempts: 3,
+    sessionTtlSeconds: 600,
+    sessionIdleSeconds: 600,
+    ceremonyTimeoutMs: 120_000,
+    ...overrides,
+  });
+}
+
+export interface ServiceHarness {
+  db: Db;
+  clock: TestClock;
+  config: ServerConfig;
+  service: EnrolmentService;
+  close(): Promise<void>;
+}
+
+/** The enrolment service on a fresh, migrated in-memory SQLite database, under the built-in policy. */
+export async function newService(overrides: Partial<ServerConfigInput> = {}): Promise<ServiceHarness> {
+  const db = openSqlite(':memory:');
+  await migrate(db);
+  const clock = new TestClock();
+  const config = testConfig(overrides);
+  const service = new EnrolmentService({ db, clock, config, policy: PolicyStore.fixed(DEFAULT_POLICY), attestation: noMetadata });
+  return { db, clock, config, service, close: () => db.destroy() };
+}
+
+/** Every value of every row of every table, as text: to prove a secret is not stored anywhere. */
+export async function dumpDatabase(db: Db): Promise<string> {
+  const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db);
+  const parts: string[] = [];
+  for (const { name } of tables.rows) {
+    const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(name)}`.execute(db);
+    for (const row of rows.rows) {
+      for (const value of Object.values(row)) {
+        parts.push(value instanceof Uint8Array ? Buffer.from(value).toString('hex') : String(value));
+      }
+    }
+  }
+  return parts.join('\n');
+}
