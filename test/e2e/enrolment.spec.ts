@@ -1,4 +1,5 @@
 import { expect, test } from './fixtures.js';
+import { enterCode, startEnrolment } from './journey.js';
 
 test.describe('first enrolment', () => {
   test('a new hire enrols a passkey on this device', async ({ page, fk, lookAt }) => {
@@ -43,11 +44,7 @@ test.describe('security keys and retries', () => {
     // The first key is never touched; the person gives up and cancels.
     await fk.addAuthenticator({ transport: 'usb', touched: false });
     await fk.open(page);
-    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-    await page.getByRole('radio', { name: /A security key/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await startEnrolment(page, await fk.issueCode(), /A security key/);
 
     await expect(page.getByRole('heading', { name: 'Use your security key' })).toBeVisible();
     await expect(page.getByRole('status').filter({ hasText: 'Waiting for you to confirm' })).toBeVisible();
@@ -71,11 +68,7 @@ test.describe('security keys and retries', () => {
     await fk.addAuthenticator({ transport: 'usb' });
     for (const attempt of [1, 2]) {
       await fk.open(page);
-      await page.getByLabel('Enrolment code').fill(await fk.issueCode());
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.getByRole('button', { name: 'Yes, continue' }).click();
-      await page.getByRole('radio', { name: /A security key/ }).check();
-      await page.getByRole('button', { name: 'Continue' }).click();
+      await startEnrolment(page, await fk.issueCode(), /A security key/);
       if (attempt === 1) await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
     }
     await expect(page.getByRole('alert')).toContainText('This key is already registered');
@@ -129,8 +122,7 @@ test.describe('codes that do not work', () => {
 
   test('someone who is not the named person stops and nothing is kept', async ({ page, fk }) => {
     await fk.open(page);
-    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await enterCode(page, await fk.issueCode());
     await page.getByRole('button', { name: 'No, this is not me' }).click();
     await expect(page.getByRole('alert')).toContainText('The code was for someone else');
     await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();
@@ -164,8 +156,7 @@ test.describe('session lifetime', () => {
   test('the server ends a session at its expiry even if the app clock disagrees', async ({ page, fk }) => {
     await fk.addAuthenticator({ transport: 'internal' });
     await fk.open(page);
-    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await enterCode(page, await fk.issueCode());
     await page.getByRole('button', { name: 'Yes, continue' }).click();
     fk.clock.advance(10 * 60_000 + 1000);
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -179,8 +170,7 @@ test.describe('device binding', () => {
   test('a device whose key was revoked cannot use a new code', async ({ page, fk, lookAt }) => {
     await fk.addAuthenticator({ transport: 'internal' });
     await fk.open(page);
-    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await enterCode(page, await fk.issueCode());
     await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
 
     const [device] = await fk.devices();
@@ -190,8 +180,7 @@ test.describe('device binding', () => {
     await expect(page.getByRole('alert')).toContainText("removed from your organisation's trusted devices");
 
     await fk.open(page);
-    await page.getByLabel('Enrolment code').fill(await fk.issueCode());
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await enterCode(page, await fk.issueCode());
     await expect(page.getByRole('alert')).toContainText("removed from your organisation's trusted devices");
     await lookAt('1-enter-code-device-revoked');
     expect(await fk.credentials()).toHaveLength(0);

@@ -1,9 +1,5 @@
 import { expect, test } from './fixtures.js';
-
-async function openWithCode(page: import('@playwright/test').Page, code: string): Promise<void> {
-  await page.getByLabel('Enrolment code').fill(code);
-  await page.getByRole('button', { name: 'Continue' }).click();
-}
+import { enterCode as openWithCode } from './journey.js';
 
 test.describe('the organisation decides which keys each person may bind', () => {
   test('a privileged user is offered only a security key and told why', async ({ page, fk, lookAt }) => {

@@ -15,7 +15,8 @@ import {
   deviceKeyAccount,
   loadOrCreateDeviceKey,
 } from '../../electron/main/device/device-key.js';
-import { KeytarSecretStore, probeSecretStore } from '../../electron/main/device/secret-store.js';
+import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
+import { requireKeychain } from '../support/require-keychain.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const moduleUrl = (name: string): string =>
@@ -30,15 +31,7 @@ function freshInstallationId(): string {
   return id;
 }
 
-beforeAll(async () => {
-  const probe = await probeSecretStore(store);
-  if (!probe.available) {
-    throw new Error(
-      `No OS keychain is reachable (${probe.reason}: ${probe.message}). ` +
-        'These tests need a real one; run them through the wrapper: scripts/with-keyring.sh npx vitest run test/keychain',
-    );
-  }
-});
+beforeAll(() => requireKeychain(store));
 
 afterEach(async () => {
   for (const id of installations.splice(0)) {

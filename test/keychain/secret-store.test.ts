@@ -17,6 +17,7 @@ import {
   type KeytarCompatible,
   type SecretStoreProbe,
 } from '../../electron/main/device/secret-store.js';
+import { requireKeychain } from '../support/require-keychain.js';
 
 const SERVICE = 'FirstKey';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,15 +32,7 @@ function freshAccount(): string {
   return account;
 }
 
-beforeAll(async () => {
-  const probe = await probeSecretStore(store);
-  if (!probe.available) {
-    throw new Error(
-      `No OS keychain is reachable (${probe.reason}: ${probe.message}). ` +
-        'These tests need a real one; run them through the wrapper: scripts/with-keyring.sh npx vitest run test/keychain',
-    );
-  }
-});
+beforeAll(() => requireKeychain(store));
 
 afterEach(async () => {
   for (const account of accounts.splice(0)) await store.delete(SERVICE, account).catch(() => undefined);
