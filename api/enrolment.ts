@@ -5,7 +5,14 @@ import { CreationOptionsJSON, RegistrationResponseJSON } from './webauthn.js';
 export const FactorKind = z.enum(['passkey', 'security-key']);
 export type FactorKind = z.infer<typeof FactorKind>;
 
-export const SessionPurpose = z.enum(['enrol']);
+/**
+ * What a session may do. `enrol`: first factors, opened by an enrolment code. `replace`: add a factor
+ * or move one to this device, opened by an assertion of an existing factor. `manage`: list, rename and
+ * remove factors and devices, regenerate recovery codes, opened by an assertion. `recover`: a new
+ * factor for someone with none left, opened by a recovery code or a help-desk code; on completion
+ * every other factor and device of the user is retired.
+ */
+export const SessionPurpose = z.enum(['enrol', 'replace', 'manage', 'recover']);
 export type SessionPurpose = z.infer<typeof SessionPurpose>;
 
 /**
@@ -69,8 +76,8 @@ export type RegistrationRequest = z.infer<typeof RegistrationRequest>;
 export const CredentialView = z.object({
   id: z.string(),
   factor: FactorKind,
-  /** 'pending' until the session that registered it completes. */
-  status: z.enum(['pending', 'active', 'revoked']),
+  /** 'pending' until the session that registered it completes; 'suspended' (after a recovery, by policy) is not usable until reviewed. */
+  status: z.enum(['pending', 'active', 'suspended', 'revoked']),
   /** From attestation metadata; null for an unknown authenticator (attestation none, all-zero AAGUID). */
   authenticatorName: z.string().nullable(),
   createdAt: z.iso.datetime(),
@@ -81,8 +88,33 @@ export type CredentialView = z.infer<typeof CredentialView>;
 export const RegistrationResponse = z.object({ credential: CredentialView });
 export type RegistrationResponse = z.infer<typeof RegistrationResponse>;
 
+/**
+ * Optional body of `POST /v1/sessions/current/complete`. Only a `replace` session may retire or
+ * rebind; for the other purposes the body is empty (or absent).
+ */
+export const CompleteRequest = z
+  .object({
+    /** Active factors of the user to revoke as the session completes (never the last one). */
+    retireFactors: z.array(z.string().min(1).max(1024)).max(50).default([]),
+    /** Devices bound to the user to revoke (their device keys are refused from then on); never this device. */
+    retireDevices: z.array(z.string().min(1).max(64)).max(50).default([]),
+    /** Move the factor that opened this session to this device and revoke the old device's key. */
+    rebind: z.boolean().default(false),
+  })
+  .strict();
+export type CompleteRequest = z.infer<typeof CompleteRequest>;
+export type CompleteRequestInput = z.input<typeof CompleteRequest>;
+
 export const CompleteResponse = z.object({
   user: z.object({ username: z.string(), displayName: z.string() }),
+  /** The user's active factors after completion. */
   credentials: z.array(CredentialView),
+  /**
+   * Shown once, never retrievable again: a new set of recovery codes, at the user's first completed
+   * enrolment and at the end of every recovery. Absent otherwise.
+   */
+  recoveryCodes: z.array(z.string()).optional(),
+  /** What this completion retired: revoked (or, after a recovery under a `suspend` tier, suspended) factors and revoked devices. */
+  retired: z.object({ factors: z.array(z.string()), devices: z.array(z.string()) }).optional(),
 });
 export type CompleteResponse = z.infer<typeof CompleteResponse>;

@@ -25,6 +25,28 @@ export const ApiErrorCode = z.enum([
   'not_found',
   'dpop_invalid',
   'device_revoked',
+  /** The call is not one this session's purpose allows (e.g. removing a factor in an enrolment session). */
+  'purpose_not_allowed',
+  /** Recovery codes are locked for this username after too many wrong tries, until a help-desk reset or the lock ends. */
+  'recovery_locked',
+  /** A recovery or help-desk code that is wrong, used, replaced, or for no such user: one answer for all. */
+  'recovery_code_invalid',
+  /** A help-desk code redeemed from another device than the one that filed the request. */
+  'device_mismatch',
+  /** The help-desk request has not been approved yet. */
+  'request_pending',
+  /** The help-desk request was denied, expired, or already redeemed. */
+  'request_closed',
+  /** An agent's approval was refused: another user's request, the same agent twice, or the agent's own account. */
+  'approval_refused',
+  /** The factor was revoked or is suspended. */
+  'factor_revoked',
+  /** The factor reached the end of its lifetime (policy factorLifetimeDays). */
+  'factor_expired',
+  /** Removing it would leave the user without an active factor. */
+  'last_factor',
+  /** The session's authentication is too old for this: authenticate again. */
+  'reauth_required',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

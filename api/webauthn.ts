@@ -52,3 +52,32 @@ export const RegistrationResponseJSON = z.object({
   clientExtensionResults: z.record(z.string(), z.unknown()),
 });
 export type RegistrationResponseJSON = z.infer<typeof RegistrationResponseJSON>;
+
+/** PublicKeyCredentialRequestOptionsJSON: what the app passes to navigator.credentials.get(). */
+export const RequestOptionsJSON = z.looseObject({
+  challenge: b64url,
+  timeout: z.number().int().positive().optional(),
+  rpId: z.string().optional(),
+  allowCredentials: z.array(CredentialDescriptorJSON).optional(),
+  userVerification: z.enum(['discouraged', 'preferred', 'required']).optional(),
+  hints: z.array(z.enum(['hybrid', 'security-key', 'client-device'])).optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+});
+export type RequestOptionsJSON = z.infer<typeof RequestOptionsJSON>;
+
+/** AuthenticationResponseJSON: an assertion as @simplewebauthn/browser returns it. */
+export const AuthenticationResponseJSON = z.object({
+  id: b64url.min(1),
+  rawId: b64url.min(1),
+  type: z.literal('public-key'),
+  response: z.looseObject({
+    clientDataJSON: b64url.min(1),
+    authenticatorData: b64url.min(1),
+    signature: b64url.min(1),
+    /** Absent (or null) for a non-discoverable credential. */
+    userHandle: b64url.nullish(),
+  }),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  clientExtensionResults: z.record(z.string(), z.unknown()),
+});
+export type AuthenticationResponseJSON = z.infer<typeof AuthenticationResponseJSON>;

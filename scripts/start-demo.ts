@@ -3,6 +3,7 @@ import { configFromEnv } from '../server/config.js';
 import { seedDemo } from '../server/seed.js';
 import { startServer } from '../server/start.js';
 import { electronBinary } from './electron-binary.js';
+import { startNotificationPump } from '../server/notifications/sinks.js';
 
 /**
  * `npm start`: the reference server with the demo seed, then the desktop app
@@ -15,7 +16,9 @@ const demo = await seedDemo(server.service);
 console.log(`FirstKey verification server: ${server.url} (data in ${config.dataDir})`);
 console.log(`\n  Demo enrolment code for Ada Lovelace (ada.new): ${demo.code}\n  Link: ${demo.link}\n  Expires: ${demo.expiresAt}\n`);
 
-const stop = () => void server.close().then(() => process.exit(0));
+// Notifications (recoveries, replacements, added and removed factors) go to the console or FIRSTKEY_NOTIFICATION_FILE.
+const notifications = startNotificationPump(server.db, config);
+const stop = () => void notifications.stop().then(() => server.close()).then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.js';
 import type { Db } from './db/open.js';
 import type { Clock } from './clock.js';
 import { sha256 } from './secrets.js';
@@ -14,7 +16,34 @@ export type AuditEvent =
   | 'factor.refused'
   | 'factor.activated'
   | 'device.seen'
-  | 'device.revoked';
+  | 'device.revoked'
+  | 'device.bound'
+  | 'device.rebound'
+  | 'device.renamed'
+  | 'factor.revoked'
+  | 'factor.suspended'
+  | 'factor.reinstated'
+  | 'factor.removed'
+  | 'factor.renamed'
+  | 'auth.challenged'
+  | 'auth.succeeded'
+  | 'auth.refused'
+  | 'replacement.completed'
+  | 'recovery.codes_issued'
+  | 'recovery.codes_regenerated'
+  | 'recovery.code_used'
+  | 'recovery.code_refused'
+  | 'recovery.locked'
+  | 'recovery.lock_reset'
+  | 'recovery.requested'
+  | 'recovery.approved'
+  | 'recovery.approval_refused'
+  | 'recovery.denied'
+  | 'recovery.helpdesk_code_issued'
+  | 'recovery.helpdesk_code_used'
+  | 'recovery.helpdesk_code_refused'
+  | 'recovery.session_opened'
+  | 'recovery.completed';
 
 export interface AuditEntry {
   event: AuditEvent;
@@ -31,17 +60,20 @@ const GENESIS = '0'.repeat(64);
  * row's hash, so removing or editing a row is detectable by `verifyAuditChain`.
  */
 export async function appendAudit(db: Db, clock: Clock, entry: AuditEntry): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    const last = await tx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const prev = last?.hash ?? GENESIS;
-    const at = clock.now().toISOString();
-    const details = JSON.stringify(entry.details ?? {});
-    const hash = sha256([prev, at, entry.event, entry.actor, entry.userId ?? '', details].join('\n'));
-    await tx
-      .insertInto('audit_events')
-      .values({ at, event: entry.event, actor: entry.actor, user_id: entry.userId, details, prev_hash: prev, hash })
-      .execute();
-  });
+  await db.transaction().execute((tx) => appendAuditIn(tx, clock, entry));
+}
+
+/** The same, inside a transaction the caller already holds (so the events commit with the change they record). */
+export async function appendAuditIn(tx: Kysely<Database>, clock: Clock, entry: AuditEntry): Promise<void> {
+  const last = await tx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const prev = last?.hash ?? GENESIS;
+  const at = clock.now().toISOString();
+  const details = JSON.stringify(entry.details ?? {});
+  const hash = sha256([prev, at, entry.event, entry.actor, entry.userId ?? '', details].join('\n'));
+  await tx
+    .insertInto('audit_events')
+    .values({ at, event: entry.event, actor: entry.actor, user_id: entry.userId, details, prev_hash: prev, hash })
+    .execute();
 }
 
 /** Returns the sequence number of the first row that breaks the chain, or null if intact. */

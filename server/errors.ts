@@ -21,6 +21,17 @@ const STATUS: Record<ApiErrorCode, number> = {
   not_found: 404,
   dpop_invalid: 401,
   device_revoked: 403,
+  purpose_not_allowed: 403,
+  recovery_locked: 423,
+  recovery_code_invalid: 400,
+  device_mismatch: 403,
+  request_pending: 409,
+  request_closed: 410,
+  approval_refused: 409,
+  factor_revoked: 403,
+  factor_expired: 403,
+  last_factor: 409,
+  reauth_required: 403,
   internal: 500,
 };
 

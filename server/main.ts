@@ -1,6 +1,7 @@
 import { configFromEnv } from './config.js';
 import { seedDemo } from './seed.js';
 import { startServer } from './start.js';
+import { startNotificationPump } from './notifications/sinks.js';
 
 /** `npm run server` (add `-- --demo` for the demo seed). */
 async function main(): Promise<void> {
@@ -15,8 +16,13 @@ async function main(): Promise<void> {
     void server.policy.reload().then((error) =>
       console.log(error ? `Policy not reloaded, previous policy kept: ${error.message}` : 'Policy reloaded.'),
     );
+    void server.attestation.reload().then((error) =>
+      console.log(error ? `Metadata BLOB not reloaded (${error.code}), previous kept: ${error.message}` : 'Metadata reloaded.'),
+    );
   });
-  const stop = () => void server.close().then(() => process.exit(0));
+  // Notifications (recoveries, replacements, added and removed factors) go to the console or FIRSTKEY_NOTIFICATION_FILE.
+  const notifications = startNotificationPump(server.db, config);
+  const stop = () => void notifications.stop().then(() => server.close()).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

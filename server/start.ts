@@ -3,13 +3,15 @@ import { systemClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { migrate, openSqlite, type Db } from './db/open.js';
 import { EnrolmentService } from './enrolment/service.js';
-import { noMetadata, type AttestationJudge } from './policy/evaluate.js';
+import { loadAttestationTrust, type AttestationTrust } from './attestation/setup.js';
+import type { AttestationJudge } from './policy/evaluate.js';
 import { PolicyStore } from './policy/store.js';
 import { buildApp } from './http/app.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   policy: PolicyStore;
+  attestation: AttestationTrust;
   db: Db;
   service: EnrolmentService;
   url: string;
@@ -26,15 +28,17 @@ export interface StartOptions {
 }
 
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const clock = opts.clock ?? systemClock;
   const policy = opts.policy ?? (await PolicyStore.open(config.policyFile));
+  const trust = await loadAttestationTrust(config, clock);
   const db = openSqlite(config.dataDir);
   await migrate(db);
-  const service = new EnrolmentService({ db, clock: opts.clock ?? systemClock, config, policy, attestation: opts.attestation ?? noMetadata });
+  const service = new EnrolmentService({ db, clock, config, policy, attestation: opts.attestation ?? trust.judge });
   await service.sweepExpired();
   const app = buildApp({
     service,
     policy,
-    clock: opts.clock ?? systemClock,
+    clock,
     proofWindow: { maxAgeSeconds: config.dpopMaxAgeSeconds, futureSkewSeconds: config.dpopFutureSkewSeconds },
     adminToken: config.adminToken,
     logger: opts.logger ?? false,
@@ -45,6 +49,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   return {
     app,
     policy,
+    attestation: trust,
     db,
     service,
     url: `http://${config.host}:${port}`,

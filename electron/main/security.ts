@@ -1,13 +1,18 @@
 import { app, type Session } from 'electron';
 
 /**
+ * The one permission the page gets: writing (never reading) the clipboard, so a
+ * person can copy their recovery codes. WebAuthn needs none of Chromium's prompts.
+ */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+/**
  * Locks a session and every web contents to the enrolment origin: no navigation
- * away, no new windows, no webviews, every permission denied (WebAuthn needs none
- * of Chromium's permission prompts).
+ * away, no new windows, no webviews, every other permission denied.
  */
 export function lockDownSession(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)));
+  session.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission));
   session.setDevicePermissionHandler(() => false);
 }
 

@@ -6,6 +6,7 @@ import { Ceremony } from './screens/Ceremony';
 import { ChooseFactor } from './screens/ChooseFactor';
 import { ConfirmIdentity } from './screens/ConfirmIdentity';
 import { Done } from './screens/Done';
+import { RecoveryCodes } from './screens/RecoveryCodes';
 import { EnterCode } from './screens/EnterCode';
 import { useApp } from './store';
 
@@ -14,6 +15,7 @@ const SCREENS = {
   confirm: ConfirmIdentity,
   choose: ChooseFactor,
   ceremony: Ceremony,
+  codes: RecoveryCodes,
   done: Done,
 };
 

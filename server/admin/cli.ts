@@ -5,13 +5,15 @@ import { migrate, openSqlite } from '../db/open.js';
 import { EnrolmentService } from '../enrolment/service.js';
 import { noMetadata } from '../policy/evaluate.js';
 import { PolicyStore } from '../policy/store.js';
+import { missingOption, RECOVERY_COMMANDS, RECOVERY_USAGE, runRecoveryCommand } from './recovery-commands.js';
 
-const USAGE = `firstkey-admin: manage FirstKey users and enrolment codes
+const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes and recoveries
 
   npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--contractor] [--service]
   npm run admin -- issue-code --username ada.new [--ttl 3600]
   npm run admin -- list-devices
   npm run admin -- revoke-device --id <device id>
+${RECOVERY_USAGE}
 
 Works on the server's database (FIRSTKEY_DATA_DIR, default .firstkey-data).`;
 
@@ -29,9 +31,13 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       contractor: { type: 'boolean' },
       ttl: { type: 'string' },
       id: { type: 'string' },
+      request: { type: 'string' },
+      agent: { type: 'string' },
+      reason: { type: 'string' },
+      all: { type: 'boolean' },
     },
   });
-  const commands = ['create-user', 'issue-code', 'list-devices', 'revoke-device'];
+  const commands = ['create-user', 'issue-code', 'list-devices', 'revoke-device', ...RECOVERY_COMMANDS];
   if (!command || !commands.includes(command)) {
     out(USAGE);
     return command ? 2 : 0;
@@ -44,6 +50,11 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     out('--id is required (see list-devices)');
     return 2;
   }
+  const missing = missingOption(command, values);
+  if (missing) {
+    out(missing);
+    return 2;
+  }
   const config = configFromEnv(env);
   const db = openSqlite(config.dataDir);
   try {
@@ -51,7 +62,9 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     // The CLI judges no registrations, so it needs no attestation metadata.
     const service = new EnrolmentService({ db, clock: systemClock, config, policy: await PolicyStore.open(config.policyFile), attestation: noMetadata });
     const actor = `cli:${env.USER ?? 'operator'}`;
-    if (command === 'list-devices') {
+    if (RECOVERY_COMMANDS.includes(command)) {
+      await runRecoveryCommand(service, command, values, out);
+    } else if (command === 'list-devices') {
       for (const d of await service.devices.list()) {
         out(`${d.id}  ${d.name}  ${d.platform} ${d.os_version}  app ${d.app_version}  ${d.kind}  last seen ${d.last_seen_at}${d.revoked_at ? `  REVOKED ${d.revoked_at}` : ''}`);
       }

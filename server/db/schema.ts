@@ -32,7 +32,7 @@ export interface SessionsTable {
   id: string;
   user_id: string;
   code_id: string | null;
-  purpose: 'enrol';
+  purpose: 'enrol' | 'replace' | 'manage' | 'recover';
   token_hash: string;
   created_at: Iso;
   expires_at: Iso;
@@ -46,6 +46,11 @@ export interface SessionsTable {
   jkt: string | null;
   device_id: string | null;
   last_seen_at: Iso | null;
+  /** What opened it: an enrolment code, an assertion, a recovery code or a help-desk code. */
+  opened_by: 'enrolment-code' | 'assertion' | 'recovery-code' | 'helpdesk-code' | null;
+  /** For sessions opened by an assertion: the factor, and when (fresh-authentication checks). */
+  auth_credential_id: string | null;
+  authenticated_at: Iso | null;
 }
 
 /** A device key the server has seen, by its RFC 7638 thumbprint, with the signals the app sent. */
@@ -60,6 +65,16 @@ export interface DevicesTable {
   first_seen_at: Iso;
   last_seen_at: Iso;
   revoked_at: Iso | null;
+  /** The user's own name for the device; the reported `name` is refreshed by the app. */
+  label: string | null;
+}
+
+/** Which user a (personal) device belongs to: bound when a session of theirs completes on it. */
+export interface DeviceBindingsTable {
+  user_id: string;
+  device_id: string;
+  bound_at: Iso;
+  released_at: Iso | null;
 }
 
 export interface CredentialsTable {
@@ -67,7 +82,7 @@ export interface CredentialsTable {
   user_id: string;
   session_id: string;
   factor: 'passkey' | 'security-key';
-  status: 'pending' | 'active' | 'revoked';
+  status: 'pending' | 'active' | 'suspended' | 'revoked';
   public_key: Uint8Array;
   counter: number;
   transports: string;
@@ -82,6 +97,92 @@ export interface CredentialsTable {
   /** End of a time-limited factor (policy factorLifetimeDays), else null. */
   expires_at: Iso | null;
   policy_tier: string | null;
+  /** The user's own name for the factor. */
+  name: string | null;
+  last_used_at: Iso | null;
+  /** When it was last revoked, suspended or reinstated. */
+  status_changed_at: Iso | null;
+}
+
+/** One WebAuthn authentication ceremony: its challenge, for whom, and the device key that asked. */
+export interface AssertionCeremoniesTable {
+  id: string;
+  /** Null for an unknown username: the ceremony then fails like a wrong key would. */
+  user_id: string | null;
+  purpose: 'replace' | 'manage';
+  jkt: string;
+  challenge: string;
+  created_at: Iso;
+  expires_at: Iso;
+  used_at: Iso | null;
+}
+
+/** Saved recovery codes: a set of 10 per user, each single use. */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  set_id: string;
+  /** Public part: finds the code within the user's set, so one hash is checked per try. */
+  handle: string;
+  /** scrypt of the secret part (65 bits: below 112, so a salted, slow hash). */
+  secret_hash: string;
+  created_at: Iso;
+  used_at: Iso | null;
+  /** Set when a newer set replaced this one. */
+  replaced_at: Iso | null;
+}
+
+/** Failed recovery-code tries per username as typed, known or not, so a lock says nothing about existence. */
+export interface RecoveryThrottleTable {
+  username: string;
+  failures: number;
+  locked_until: Iso | null;
+  updated_at: Iso;
+}
+
+export interface RecoveryRequestsTable {
+  id: string;
+  /** As typed by the person filing; user_id is null when no such human user exists. */
+  username: string;
+  user_id: string | null;
+  /** The filing device: only it can redeem the help-desk code. */
+  jkt: string;
+  device_id: string;
+  status: 'pending' | 'approved' | 'denied' | 'redeemed' | 'locked';
+  approvals_required: number;
+  created_at: Iso;
+  expires_at: Iso;
+  decided_by: string | null;
+  decided_at: Iso | null;
+  deny_reason: string | null;
+  code_hash: string | null;
+  code_expires_at: Iso | null;
+  code_attempts: Generated<number>;
+  redeemed_at: Iso | null;
+}
+
+export interface RecoveryApprovalsTable {
+  request_id: string;
+  agent: string;
+  approved_at: Iso;
+}
+
+/** The outbox a mailer or chat hook drains: the user learns of every recovery and change. */
+export interface NotificationsTable {
+  /** Insertion order: the order of delivery. */
+  id: Generated<number>;
+  user_id: string;
+  kind: string;
+  /** JSON; never codes, tokens or keys. */
+  payload: string;
+  created_at: Iso;
+  delivered_at: Iso | null;
+}
+
+/** Server-held random values (e.g. the key that derives decoy credential IDs for unknown usernames). */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
 }
 
 export interface AuditEventsTable {
@@ -103,6 +204,14 @@ export interface Database {
   credentials: CredentialsTable;
   devices: DevicesTable;
   audit_events: AuditEventsTable;
+  device_bindings: DeviceBindingsTable;
+  assertion_ceremonies: AssertionCeremoniesTable;
+  recovery_codes: RecoveryCodesTable;
+  recovery_throttle: RecoveryThrottleTable;
+  recovery_requests: RecoveryRequestsTable;
+  recovery_approvals: RecoveryApprovalsTable;
+  notifications: NotificationsTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -110,3 +219,4 @@ export type SessionRow = Selectable<SessionsTable>;
 export type CredentialRow = Selectable<CredentialsTable>;
 export type NewCredential = Insertable<CredentialsTable>;
 export type DeviceRow = Selectable<DevicesTable>;
+export type RecoveryRequestRow = Selectable<RecoveryRequestsTable>;

@@ -22,8 +22,22 @@ export function generateCode(): NewCode {
   return { display: group(handle + secret), handle, secret };
 }
 
-function group(chars: string): string {
+/** Groups of four, dash-separated: how every code is shown. */
+export function group(chars: string): string {
   return chars.match(/.{1,4}/g)?.join('-') ?? chars;
+}
+
+/**
+ * What people type, made canonical: upper case, no spaces or dashes, and the letters Crockford
+ * treats as look-alikes (O for 0, I and L for 1). Null if anything else is left.
+ */
+export function normaliseTyped(input: string): string | null {
+  const chars = input
+    .toUpperCase()
+    .replace(/[\s-]/g, '')
+    .replace(/O/g, '0')
+    .replace(/[IL]/g, '1');
+  return /^[0-9A-HJKMNP-TV-Z]+$/.test(chars) ? chars : null;
 }
 
 /**
@@ -32,11 +46,7 @@ function group(chars: string): string {
  * cannot be a code, so the caller gives the same answer as for a wrong one.
  */
 export function parseCode(input: string): { handle: string; secret: string } | null {
-  const chars = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
-  if (chars.length !== HANDLE_LENGTH + SECRET_LENGTH || !/^[0-9A-HJKMNP-TV-Z]+$/.test(chars)) return null;
+  const chars = normaliseTyped(input);
+  if (chars?.length !== HANDLE_LENGTH + SECRET_LENGTH) return null;
   return { handle: chars.slice(0, HANDLE_LENGTH), secret: chars.slice(HANDLE_LENGTH) };
 }

@@ -1,13 +1,36 @@
 import type { DeviceSignals } from '../../api/enrolment.js';
+import type { DeviceView } from '../../api/security.js';
 import { appendAudit } from '../audit.js';
+import type { Executor, ServiceDeps } from '../context.js';
 import type { DeviceRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
 import { newId } from '../secrets.js';
-import type { EnrolmentDeps } from './service.js';
 
-/** Device records: one per device key thumbprint, with the signals the app reports and a revocation mark. */
+export type BoundDevice = DeviceRow & { bound_at: string };
+
+export function deviceView(d: BoundDevice, currentDeviceId: string | null): DeviceView {
+  return {
+    id: d.id,
+    name: d.label ?? d.name,
+    reportedName: d.name,
+    platform: d.platform,
+    osVersion: d.os_version,
+    appVersion: d.app_version,
+    kind: d.kind,
+    firstSeenAt: d.first_seen_at,
+    lastSeenAt: d.last_seen_at,
+    boundAt: d.bound_at,
+    current: d.id === currentDeviceId,
+  };
+}
+
+/**
+ * Device records: one per device key thumbprint, with the signals the app reports and a revocation
+ * mark; and bindings, which say whose personal device it is. A kiosk station is never bound to the
+ * people enrolling on it: it is the organisation's, and one person's recovery must not revoke it.
+ */
 export class DeviceRegistry {
-  constructor(private readonly deps: Pick<EnrolmentDeps, 'db' | 'clock'>) {}
+  constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'clock'>) {}
 
   async refuseRevoked(jkt: string): Promise<void> {
     const device = await this.deps.db.selectFrom('devices').select('revoked_at').where('jkt', '=', jkt).executeTakeFirst();
@@ -23,7 +46,7 @@ export class DeviceRegistry {
       await this.deps.db.updateTable('devices').set({ ...fields, last_seen_at: now }).where('id', '=', existing.id).execute();
       return { ...existing, ...fields, last_seen_at: now };
     }
-    const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null };
+    const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null, label: null };
     // Two first requests from one new device (a double submit, a link and a typed code) race to here.
     const inserted = await this.deps.db.insertInto('devices').values(row).onConflict((oc) => oc.column('jkt').doNothing()).executeTakeFirst();
     if (inserted.numInsertedOrUpdatedRows === 0n) return this.record(jkt, signals);
@@ -35,15 +58,71 @@ export class DeviceRegistry {
     return this.deps.db.selectFrom('devices').selectAll().orderBy('first_seen_at').execute();
   }
 
+  /** For audit lines: the device record of a key, if the server has seen it. */
+  async idOf(jkt: string): Promise<string | null> {
+    const row = await this.deps.db.selectFrom('devices').select('id').where('jkt', '=', jkt).executeTakeFirst();
+    return row?.id ?? null;
+  }
+
+  async byId(ex: Executor, deviceId: string | null): Promise<DeviceRow | undefined> {
+    if (!deviceId) return undefined;
+    return ex.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirst();
+  }
+
   /** Refuses every later code, session and call signed by this device's key. */
   async revoke(deviceId: string, actor: string): Promise<void> {
-    const result = await this.deps.db
+    const revoked = await this.revokeIn(this.deps.db, deviceId);
+    if (!revoked) throw new ApiFailure('not_found', `no active device ${deviceId}`);
+    await appendAudit(this.deps.db, this.deps.clock, { event: 'device.revoked', actor, userId: null, details: { deviceId } });
+  }
+
+  /** Marks the device key revoked; false if it already was (or does not exist). */
+  async revokeIn(ex: Executor, deviceId: string): Promise<boolean> {
+    const result = await ex
       .updateTable('devices')
       .set({ revoked_at: this.deps.clock.now().toISOString() })
       .where('id', '=', deviceId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new ApiFailure('not_found', `no active device ${deviceId}`);
-    await appendAudit(this.deps.db, this.deps.clock, { event: 'device.revoked', actor, userId: null, details: { deviceId } });
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Binds a personal device to the user (a kiosk never is); true if it was not bound before. */
+  async bindIn(ex: Executor, userId: string, deviceId: string | null): Promise<boolean> {
+    const device = await this.byId(ex, deviceId);
+    if (!device || device.kind !== 'personal') return false;
+    const now = this.deps.clock.now().toISOString();
+    const before = await ex.selectFrom('device_bindings').select('released_at').where('user_id', '=', userId).where('device_id', '=', device.id).executeTakeFirst();
+    if (before && before.released_at === null) return false;
+    await ex
+      .insertInto('device_bindings')
+      .values({ user_id: userId, device_id: device.id, bound_at: now, released_at: null })
+      .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet({ bound_at: now, released_at: null }))
+      .execute();
+    return true;
+  }
+
+  async releaseIn(ex: Executor, userId: string, deviceId: string): Promise<void> {
+    await ex
+      .updateTable('device_bindings')
+      .set({ released_at: this.deps.clock.now().toISOString() })
+      .where('user_id', '=', userId)
+      .where('device_id', '=', deviceId)
+      .where('released_at', 'is', null)
+      .execute();
+  }
+
+  /** The user's devices whose keys still work. */
+  async boundTo(ex: Executor, userId: string): Promise<BoundDevice[]> {
+    return ex
+      .selectFrom('device_bindings')
+      .innerJoin('devices', 'devices.id', 'device_bindings.device_id')
+      .selectAll('devices')
+      .select('device_bindings.bound_at')
+      .where('device_bindings.user_id', '=', userId)
+      .where('device_bindings.released_at', 'is', null)
+      .where('devices.revoked_at', 'is', null)
+      .orderBy('device_bindings.bound_at')
+      .execute();
   }
 }

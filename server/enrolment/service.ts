@@ -1,64 +1,60 @@
-import type { CompleteResponse, CredentialView, DeviceSignals, FactorKind, SessionView } from '../../api/enrolment.js';
+import type { CompleteRequestInput, CompleteResponse, CredentialView, DeviceSignals, FactorKind, SessionView } from '../../api/enrolment.js';
+import { CompleteRequest } from '../../api/enrolment.js';
 import type { CreateUserRequest, IssueCodeResponse, UserView } from '../../api/admin.js';
 import type { RegistrationResponseJSON, CreationOptionsJSON } from '../../api/webauthn.js';
 import { CreateUserRequest as CreateUserSchema } from '../../api/admin.js';
 import { appendAudit } from '../audit.js';
-import { addSeconds, type Clock } from '../clock.js';
-import type { ServerConfig } from '../config.js';
-import type { Db } from '../db/open.js';
-import type { CredentialRow, SessionRow, UserRow } from '../db/schema.js';
+import { AuthenticationService } from '../authentication/service.js';
+import { addSeconds } from '../clock.js';
+import type { Caller, ServiceDeps } from '../context.js';
+import type { CredentialRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
-import { allowsFactor, factorRequirements, judgeRegistration, requirementsOf, tierFor, type AttestationJudge, type ResolvedTier } from '../policy/evaluate.js';
-import type { PolicyStore } from '../policy/store.js';
-import { newId, newToken, sameHash, sha256 } from '../secrets.js';
+import { ManageService } from '../manage/service.js';
+import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
+import { Helpdesk } from '../recovery/helpdesk.js';
+import { RecoveryCodes } from '../recovery/recovery-codes.js';
+import { RecoveryService } from '../recovery/service.js';
+import { newId, sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
 import { generateCode, parseCode } from './codes.js';
+import { Completion } from './completion.js';
 import { DeviceRegistry } from './devices.js';
+import { SessionStore } from './sessions.js';
+import { credentialView, userView } from './views.js';
 
-export interface EnrolmentDeps {
-  db: Db;
-  clock: Clock;
-  config: ServerConfig;
-  policy: PolicyStore;
-  attestation: AttestationJudge;
-}
+export type { Caller } from '../context.js';
+export type EnrolmentDeps = ServiceDeps;
 
 type Actor = string;
 
-/** Who is calling: the session token and the thumbprint of the device key that signed the request's DPoP proof. */
-export interface Caller {
-  token: string;
-  jkt: string;
-}
+/** Purposes that register factors: all but `manage`. */
+const REGISTERING = ['enrol', 'replace', 'recover'] as const;
 
-function userView(u: UserRow): UserView {
-  return {
-    id: u.id,
-    username: u.username,
-    displayName: u.display_name,
-    role: u.role,
-    accountKind: u.account_kind,
-    employmentType: u.employment_type,
-  };
-}
-
-function credentialView(c: CredentialRow): CredentialView {
-  return {
-    id: c.id,
-    factor: c.factor,
-    status: c.status,
-    authenticatorName: c.authenticator_name,
-    createdAt: c.created_at,
-    expiresAt: c.expires_at,
-  };
-}
-
-/** The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete), one method per call. */
+/**
+ * The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete), one
+ * method per call, and the composition root of the other flows: sessions opened by an assertion
+ * (`authentication`), recovery (`recovery`, `helpdesk`, `recoveryCodes`) and "My security"
+ * (`manage`) share its sessions, devices and completion.
+ */
 export class EnrolmentService {
   readonly devices: DeviceRegistry;
+  readonly sessions: SessionStore;
+  readonly recoveryCodes: RecoveryCodes;
+  readonly helpdesk: Helpdesk;
+  readonly recovery: RecoveryService;
+  readonly authentication: AuthenticationService;
+  readonly manage: ManageService;
+  private readonly completion: Completion;
 
   constructor(private readonly deps: EnrolmentDeps) {
     this.devices = new DeviceRegistry(deps);
+    this.sessions = new SessionStore(deps, this.devices);
+    this.recoveryCodes = new RecoveryCodes(deps);
+    this.helpdesk = new Helpdesk(deps, this.devices);
+    this.recovery = new RecoveryService(deps, this.sessions, this.devices, this.recoveryCodes, this.helpdesk);
+    this.authentication = new AuthenticationService(deps, this.sessions, this.devices);
+    this.manage = new ManageService(deps, this.sessions, this.devices, this.recoveryCodes);
+    this.completion = new Completion(deps, this.devices, this.sessions, this.recoveryCodes);
   }
 
   private get db() {
@@ -154,26 +150,17 @@ export class EnrolmentService {
     if (record.expires_at <= now.toISOString()) throw new ApiFailure('code_expired', 'code expired');
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
-    const { tier } = this.tier(user);
+    this.tier(user);
     const deviceRow = await this.devices.record(jkt, device);
-    const token = newToken();
-    const session: SessionRow = {
-      id: newId(),
-      user_id: user.id,
-      code_id: record.id,
+    const { token, row: session } = this.sessions.create({
+      user,
       purpose: 'enrol',
-      token_hash: sha256(token),
-      created_at: now.toISOString(),
-      expires_at: addSeconds(now, Math.min(tier.sessionTtlSeconds ?? Infinity, this.deps.config.sessionTtlSeconds)).toISOString(),
-      completed_at: null,
-      ended_at: null,
-      challenge: null,
-      challenge_factor: null,
-      challenge_expires_at: null,
       jkt,
-      device_id: deviceRow.id,
-      last_seen_at: now.toISOString(),
-    };
+      deviceId: deviceRow.id,
+      ttlSeconds: this.deps.config.sessionTtlSeconds,
+      openedBy: 'enrolment-code',
+      codeId: record.id,
+    });
     const won = await this.db.transaction().execute(async (tx) => {
       const claim = await tx
         .updateTable('enrolment_codes')
@@ -187,7 +174,7 @@ export class EnrolmentService {
     });
     if (!won) throw new ApiFailure('code_used', 'code already used');
     await this.audit({ event: 'session.opened', actor: user.username, userId: user.id, details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id } });
-    return { token, session: this.sessionView(session, user) };
+    return { token, session: this.sessions.view(session, user) };
   }
 
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
@@ -200,61 +187,25 @@ export class EnrolmentService {
     await appendAudit(this.db, this.deps.clock, { event: locked ? 'code.locked' : 'code.refused', actor: 'anonymous', userId, details: { codeId, attempts } });
   }
 
-  private sessionView(s: SessionRow, user: UserRow): SessionView {
-    const { tier } = this.tier(user);
-    return {
-      id: s.id,
-      purpose: s.purpose,
-      user: { username: user.username, displayName: user.display_name },
-      allowedFactors: tier.factors,
-      requirements: requirementsOf(tier),
-      expiresAt: this.effectiveExpiry(s),
-      serverTime: this.now().toISOString(),
-    };
-  }
-
-  /** The earlier of the session's lifetime and its idle limit: when it ends if nothing more happens. */
-  private effectiveExpiry(s: SessionRow): string {
-    const idleEnd = addSeconds(new Date(s.last_seen_at ?? s.created_at), this.deps.config.sessionIdleSeconds).toISOString();
-    return idleEnd < s.expires_at ? idleEnd : s.expires_at;
-  }
-
-  /**
-   * Finds the live session a token names, signed by the key it is bound to, or
-   * says precisely why there is none. Each use pushes the idle limit back.
-   */
-  private async liveSession(caller: Caller): Promise<{ session: SessionRow; user: UserRow }> {
-    const found = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(caller.token)).executeTakeFirst();
-    if (!found || found.ended_at) throw new ApiFailure('session_invalid', 'no such session');
-    // A copied token is useless without the device key it was issued to.
-    if (found.jkt !== caller.jkt) throw new ApiFailure('dpop_invalid', 'the session is bound to another device key');
-    await this.devices.refuseRevoked(caller.jkt);
-    if (found.completed_at) throw new ApiFailure('session_completed', 'session already completed');
-    const now = this.now().toISOString();
-    if (this.effectiveExpiry(found) <= now) throw new ApiFailure('session_expired', 'session expired');
-    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', found.id).execute();
-    const session = { ...found, last_seen_at: now };
-    const user = await this.db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow();
-    return { session, user };
-  }
-
   async getSession(caller: Caller): Promise<SessionView> {
-    const { session, user } = await this.liveSession(caller);
-    return this.sessionView(session, user);
+    const { session, user } = await this.sessions.live(caller);
+    return this.sessions.view(session, user);
   }
 
   async registrationOptions(caller: Caller, factor: FactorKind): Promise<CreationOptionsJSON> {
-    const { session, user } = await this.liveSession(caller);
+    const { session, user } = await this.sessions.live(caller, REGISTERING);
     const { tier } = this.tier(user);
     if (!allowsFactor(tier, factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
     // Revoked factors stay out of excludeCredentials, so the same key can be registered again.
     const existing = await this.db
       .selectFrom('credentials')
-      .select('id')
+      .select(['id', 'session_id'])
       .where('user_id', '=', user.id)
       .where('status', '!=', 'revoked')
       .execute();
-    if (existing.length >= tier.maxFactors) throw new ApiFailure('factor_limit_reached', `at most ${tier.maxFactors} factors`);
+    // A recovery retires every old factor as it completes: only what it registers itself counts.
+    const counted = session.purpose === 'recover' ? existing.filter((c) => c.session_id === session.id) : existing;
+    if (counted.length >= tier.maxFactors) throw new ApiFailure('factor_limit_reached', `at most ${tier.maxFactors} factors`);
     const options = await buildCreationOptions({
       rpId: this.deps.config.rpId,
       rpName: this.deps.config.rpName,
@@ -279,7 +230,7 @@ export class EnrolmentService {
   }
 
   async verifyRegistration(caller: Caller, factor: FactorKind, response: RegistrationResponseJSON): Promise<CredentialView> {
-    const { session, user } = await this.liveSession(caller);
+    const { session, user } = await this.sessions.live(caller, REGISTERING);
     const challenge = session.challenge;
     if (!challenge || session.challenge_factor !== factor || (session.challenge_expires_at ?? '') <= this.now().toISOString()) {
       throw new ApiFailure('challenge_missing', 'ask for registration options first');
@@ -296,7 +247,7 @@ export class EnrolmentService {
       requireUserVerification: factorRequirements(resolved.tier, factor).userVerification === 'required',
     });
     if (!outcome.ok) {
-      await this.audit({ event: 'factor.refused', actor: user.username, userId: user.id, details: { factor, reason: outcome.reason } });
+      await this.audit({ event: 'factor.refused', actor: user.username, userId: user.id, details: { factor, reason: outcome.reason, deviceId: session.device_id } });
       throw new ApiFailure('verification_failed', outcome.reason);
     }
     const c = outcome.credential;
@@ -307,7 +258,7 @@ export class EnrolmentService {
         event: 'factor.refused',
         actor: user.username,
         userId: user.id,
-        details: { factor, reason: refusal, aaguid: c.aaguid, tier: resolved.name },
+        details: { factor, reason: refusal, aaguid: c.aaguid, tier: resolved.name, deviceId: session.device_id },
       });
       throw new ApiFailure('authenticator_not_allowed', refusal);
     }
@@ -333,42 +284,29 @@ export class EnrolmentService {
       expires_at:
         resolved.tier.factorLifetimeDays === null ? null : addSeconds(this.now(), resolved.tier.factorLifetimeDays * 86_400).toISOString(),
       policy_tier: resolved.name,
+      name: null,
+      last_used_at: null,
+      status_changed_at: null,
     };
     await this.db.insertInto('credentials').values(row).execute();
     await this.audit({
       event: 'factor.registered',
       actor: user.username,
       userId: user.id,
-      details: { credentialId: row.id, factor, aaguid: row.aaguid, format: row.attestation_format },
+      details: { credentialId: row.id, factor, aaguid: row.aaguid, format: row.attestation_format, deviceId: session.device_id },
     });
     return credentialView(row);
   }
 
-  /** Activates what this session registered and closes it. Nothing registered, nothing to complete. */
-  async complete(caller: Caller): Promise<CompleteResponse> {
-    const { session, user } = await this.liveSession(caller);
-    const now = this.now().toISOString();
-    const activated = await this.db.transaction().execute(async (tx) => {
-      const result = await tx
-        .updateTable('credentials')
-        .set({ status: 'active' })
-        .where('session_id', '=', session.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return false;
-      await tx.updateTable('sessions').set({ completed_at: now, challenge: null }).where('id', '=', session.id).execute();
-      return true;
-    });
-    if (!activated) throw new ApiFailure('nothing_registered', 'register a factor before completing');
-    await this.audit({ event: 'session.completed', actor: user.username, userId: user.id, details: { sessionId: session.id } });
-    const credentials = await this.db
-      .selectFrom('credentials')
-      .selectAll()
-      .where('user_id', '=', user.id)
-      .where('status', '=', 'active')
-      .orderBy('created_at')
-      .execute();
-    return { user: { username: user.username, displayName: user.display_name }, credentials: credentials.map(credentialView) };
+  /**
+   * Activates what this session registered and closes it; what else happens depends on its
+   * purpose (server/enrolment/completion.ts). Nothing registered, nothing to complete (except a
+   * `replace` session that rebinds).
+   */
+  async complete(caller: Caller, request: CompleteRequestInput = {}): Promise<CompleteResponse> {
+    const body = CompleteRequest.parse(request);
+    const { session, user } = await this.sessions.live(caller, REGISTERING);
+    return this.completion.complete(session, user, body);
   }
 
   /** The user walked away or started over: the session ends and what it registered never becomes usable. */
@@ -380,7 +318,7 @@ export class EnrolmentService {
       await tx.updateTable('sessions').set({ ended_at: this.now().toISOString(), challenge: null }).where('id', '=', session.id).execute();
       await tx.deleteFrom('credentials').where('session_id', '=', session.id).where('status', '=', 'pending').execute();
     });
-    await this.audit({ event: 'session.ended', actor: 'app', userId: session.user_id, details: { sessionId: session.id } });
+    await this.audit({ event: 'session.ended', actor: 'app', userId: session.user_id, details: { sessionId: session.id, deviceId: session.device_id } });
   }
 
   /** Removes factors left pending by sessions that expired: they were never usable and never will be. */

@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ZodError, type ZodType } from 'zod';
-import { CreateUserRequest, IssueCodeRequest } from '../../api/admin.js';
-import { OpenSessionRequest, RegistrationOptionsRequest, RegistrationRequest } from '../../api/enrolment.js';
+import { ZodError } from 'zod';
+import { CompleteRequest, OpenSessionRequest, RegistrationOptionsRequest, RegistrationRequest } from '../../api/enrolment.js';
 import { DPOP_HEADER } from '../../api/dpop.js';
 import type { ApiError } from '../../api/errors.js';
 import { buildOpenApiDocument } from '../../api/openapi.js';
@@ -11,7 +10,9 @@ import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
 import type { Caller, EnrolmentService } from '../enrolment/service.js';
 import { ApiFailure } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
-import { sameHash, sha256 } from '../secrets.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { parse } from './common.js';
+import { registerLifecycleRoutes } from './lifecycle-routes.js';
 
 export interface AppOptions {
   service: EnrolmentService;
@@ -20,10 +21,6 @@ export interface AppOptions {
   proofWindow: ProofWindow;
   adminToken?: string;
   logger?: boolean;
-}
-
-function parse<T>(schema: ZodType<T>, value: unknown): T {
-  return schema.parse(value);
 }
 
 function requestUrl(request: FastifyRequest): string {
@@ -93,40 +90,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const credential = await service.verifyRegistration(await caller(request), body.factor, body.response);
     return reply.status(201).send({ credential });
   });
-  app.post('/v1/sessions/current/complete', async (request) => service.complete(await caller(request)));
+  app.post('/v1/sessions/current/complete', async (request) => service.complete(await caller(request), parse(CompleteRequest, request.body ?? {})));
   app.delete('/v1/sessions/current', async (request, reply) => {
     await service.end(await caller(request));
     return reply.status(204).send();
   });
 
+  registerLifecycleRoutes(app, service, { proofKey: (request) => proofKey(request), caller });
   registerAdminRoutes(app, service, options.policy, options.adminToken);
   return app;
-}
-
-function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, policy: PolicyStore, adminToken: string | undefined): void {
-  const expected = adminToken ? sha256(adminToken) : null;
-  const requireAdmin = async (request: FastifyRequest) => {
-    // Without a configured token the admin API does not exist: the CLI works on the database directly.
-    if (!expected) throw new ApiFailure('not_found', 'admin API disabled');
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!sameHash(sha256(given), expected)) throw new ApiFailure('unauthorized', 'admin token required');
-  };
-  app.post('/v1/admin/users', { preHandler: requireAdmin }, async (request, reply) => {
-    const user = await service.createUser(parse(CreateUserRequest, request.body), 'admin-api');
-    return reply.status(201).send(user);
-  });
-  app.post('/v1/admin/enrolment-codes', { preHandler: requireAdmin }, async (request, reply) => {
-    const body = parse(IssueCodeRequest, request.body);
-    return reply.status(201).send(await service.issueCode(body.username, 'admin-api', body.ttlSeconds));
-  });
-  app.post('/v1/admin/policy/reload', { preHandler: requireAdmin }, async (_request, reply) => {
-    const error = await policy.reload();
-    if (error) throw new ApiFailure('invalid_request', `policy not reloaded, previous policy kept: ${error.message}`);
-    return reply.status(204).send();
-  });
-  app.post<{ Params: { id: string } }>('/v1/admin/devices/:id/revoke', { preHandler: requireAdmin }, async (request, reply) => {
-    await service.devices.revoke(request.params.id, 'admin-api');
-    return reply.status(204).send();
-  });
 }

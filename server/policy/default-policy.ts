@@ -17,6 +17,7 @@ export const DEFAULT_POLICY: PolicyFile = {
       requireTrustedAttestation: false,
       maxFactors: 10,
       factorLifetimeDays: null,
+      onRecovery: 'revoke',
     },
     contractor: {
       description: 'Contractors: device-bound factors that end with the contract',
@@ -27,6 +28,7 @@ export const DEFAULT_POLICY: PolicyFile = {
       requireTrustedAttestation: false,
       maxFactors: 2,
       factorLifetimeDays: 90,
+      onRecovery: 'revoke',
     },
     privileged: {
       description: 'Administrators: a trusted hardware security key with PIN or biometrics',
@@ -37,6 +39,7 @@ export const DEFAULT_POLICY: PolicyFile = {
       requireTrustedAttestation: true,
       maxFactors: 4,
       factorLifetimeDays: null,
+      onRecovery: 'revoke',
     },
   },
   rules: [

@@ -25,6 +25,11 @@ export const Tier = z
     /** Contractors' factors end with their contract; null means no end. */
     factorLifetimeDays: z.number().int().min(1).max(3650).nullable().default(null),
     sessionTtlSeconds: z.number().int().min(60).max(3600).optional(),
+    /**
+     * What a completed recovery does to the user's other factors: `revoke` them, or `suspend`
+     * them (unusable until an agent reinstates or revokes them after review).
+     */
+    onRecovery: z.enum(['revoke', 'suspend']).default('revoke'),
   })
   .strict()
   .refine((t) => !t.requireTrustedAttestation || t.attestation === 'direct', {

@@ -50,6 +50,12 @@ test.describe('reaching the app', () => {
       await page.keyboard.press('ArrowUp');
       await page.keyboard.press('Enter');
 
+      await expect(page.getByRole('heading', { name: 'Wiederherstellungscodes sichern' })).toBeFocused();
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Tab'); // copy, save, print, then the checkbox
+      await expect(page.getByRole('checkbox', { name: 'Ich habe meine Wiederherstellungscodes sicher gespeichert' })).toBeFocused();
+      await page.keyboard.press('Space');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
       await expect(page.getByRole('heading', { name: 'Alles erledigt' })).toBeVisible();
       await page.screenshot({ path: testInfo.outputPath('done-de.png') });
       expect(await fk.credentials()).toHaveLength(1);

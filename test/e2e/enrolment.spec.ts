@@ -1,8 +1,9 @@
 import { expect, test } from './fixtures.js';
-import { enterCode, startEnrolment } from './journey.js';
+import { enterCode, keepRecoveryCodes, startEnrolment } from './journey.js';
 
 test.describe('first enrolment', () => {
-  test('a new hire enrols a passkey on this device', async ({ page, fk, lookAt }) => {
+  test('a new hire enrols a passkey on this device and keeps their recovery codes', async ({ page, context, fk, lookAt }) => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fk.origin });
     await fk.addAuthenticator({ transport: 'internal' });
     const code = await fk.issueCode();
     await fk.open(page);
@@ -23,8 +24,27 @@ test.describe('first enrolment', () => {
     await lookAt('3-choose-factor');
     await page.getByRole('button', { name: 'Continue' }).click();
 
+    // Recovery codes: shown once, ten of them, each at least 64 bits, kept before going on.
+    await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible();
+    const shown = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+    expect(new Set(shown).size).toBe(10);
+    for (const c of shown) expect(c.replace(/-/g, '').length * 5).toBeGreaterThanOrEqual(64);
+    await expect(page.getByRole('button', { name: 'Continue' })).toBeDisabled();
+    await lookAt('4b-recovery-codes');
+    await page.getByRole('button', { name: 'Copy codes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Codes copied' })).toBeVisible();
+    expect((await page.evaluate(() => navigator.clipboard.readText())).split('\n')).toEqual(shown);
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Save to a file' }).click();
+    const file = await (await download).path();
+    const { readFileSync } = await import('node:fs');
+    for (const c of shown) expect(readFileSync(file, 'utf8')).toContain(c);
+    await page.getByRole('checkbox', { name: 'I have saved my recovery codes somewhere safe' }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
     await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Passkey on this computer');
+    await expect(page.getByText('You have one sign-in key.')).toBeVisible();
     await lookAt('5-done');
 
     const stored = await fk.credentials();
@@ -56,7 +76,7 @@ test.describe('security keys and retries', () => {
 
     await fk.addAuthenticator({ transport: 'usb' });
     await page.getByRole('button', { name: 'Try again' }).click();
-    await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+    await keepRecoveryCodes(page);
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Security key');
 
     const stored = await fk.credentials();
@@ -69,7 +89,7 @@ test.describe('security keys and retries', () => {
     for (const attempt of [1, 2]) {
       await fk.open(page);
       await startEnrolment(page, await fk.issueCode(), /A security key/);
-      if (attempt === 1) await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+      if (attempt === 1) await keepRecoveryCodes(page);
     }
     await expect(page.getByRole('alert')).toContainText('This key is already registered');
     expect(await fk.credentials()).toHaveLength(1);

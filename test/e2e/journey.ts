@@ -16,3 +16,13 @@ export async function startEnrolment(page: Page, code: string, factor?: RegExp):
   if (factor) await page.getByRole('radio', { name: factor }).check();
   await page.getByRole('button', { name: 'Continue' }).click();
 }
+
+/** The recovery-codes screen after a first enrolment: tick that they are saved, go on. Returns the codes shown. */
+export async function keepRecoveryCodes(page: Page): Promise<string[]> {
+  await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible();
+  const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+  await page.getByRole('checkbox', { name: 'I have saved my recovery codes somewhere safe' }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+  return codes;
+}

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.js';
-import { enterCode as openWithCode } from './journey.js';
+import { enterCode as openWithCode, keepRecoveryCodes } from './journey.js';
 
 test.describe('the organisation decides which keys each person may bind', () => {
   test('a privileged user is offered only a security key and told why', async ({ page, fk, lookAt }) => {
@@ -39,7 +39,7 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await expect(requirements).toContainText('Passkeys that sync to other devices');
     await expect(requirements).toContainText('will stop working when your access period ends');
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+    await keepRecoveryCodes(page);
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Valid until');
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Unknown authenticator');
     await lookAt('5-done-contractor');
@@ -57,5 +57,82 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await expect(page.getByRole('alert')).toContainText('workload identity and short-lived credentials');
     await lookAt('1-enter-code-service-account');
     expect(await fk.server.db.selectFrom('sessions').selectAll().execute()).toHaveLength(0);
+  });
+});
+
+test.describe('attestation trusted through the operator\'s metadata', () => {
+  // The operator's metadata lists Chromium's virtual security key (its AAGUID and the batch
+  // certificate it attests with, test/fixtures) as an approved model, signed by the test's own FIDO root.
+  // Chromium re-issues that certificate for the same fixed key at every start; the anchor is its name and key.
+  const VIRTUAL_KEY_AAGUID = '01020304-0506-0708-0102-030405060708';
+
+  async function trustedStack(allow: string[]) {
+    const { readFileSync } = await import('node:fs');
+    const { X509Certificate } = await import('node:crypto');
+    const { createMdsWorld } = await import('../support/make-mds-blob.js');
+    const { FirstKeyHarness } = await import('./harness.js');
+    const world = createMdsWorld();
+    const batch = new X509Certificate(readFileSync('test/fixtures/chromium-virtual-authenticator-attestation.pem'));
+    const blob = await world.makeBlob({
+      entries: [{ aaguid: VIRTUAL_KEY_AAGUID, description: 'Chromium virtual security key', roots: [new Uint8Array(batch.raw)], statusReports: [{ status: 'FIDO_CERTIFIED' }] }],
+    });
+    const policy = world.writeFile(
+      'policy.yaml',
+      [
+        'version: 1',
+        'tiers:',
+        '  standard: { factors: [passkey, security-key] }',
+        `  privileged: { factors: [security-key], userVerification: required, attestation: direct, requireTrustedAttestation: true, syncedPasskeys: refuse, aaguids: { allow: [${allow.join(', ')}] } }`,
+        'rules:',
+        '  - { match: { role: [admin] }, tier: privileged }',
+        '  - { tier: standard }',
+      ].join('\n'),
+    );
+    const fk = new FirstKeyHarness();
+    await fk.start({ mdsBlobFile: world.writeFile('blob.jwt', blob), mdsRootFile: world.writeFile('root.pem', world.fidoRoot.pem), policyFile: policy });
+    return { fk, world };
+  }
+
+  test('a privileged user enrols an approved security key, shown by its name', async ({ browser }, testInfo) => {
+    const { fk, world } = await trustedStack([VIRTUAL_KEY_AAGUID]);
+    const context = await browser.newContext({ viewport: { width: 760, height: 800 } });
+    const page = await context.newPage();
+    try {
+      await fk.attach(context, page);
+      await fk.addAuthenticator({ transport: 'usb' });
+      await fk.open(page);
+      await openWithCode(page, await fk.issueCode('grace.admin'));
+      await page.getByRole('button', { name: 'Yes, continue' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await keepRecoveryCodes(page);
+      await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Authenticator: Chromium virtual security key');
+      await page.screenshot({ path: testInfo.outputPath('done-privileged.png') });
+      const [credential] = await fk.credentials();
+      expect(credential).toMatchObject({ factor: 'security-key', status: 'active', policy_tier: 'privileged', attestation_format: 'packed' });
+    } finally {
+      await context.close();
+      await fk.stop();
+      world.cleanup();
+    }
+  });
+
+  test('a key model that is not on the allowlist is refused with words a person understands', async ({ browser }) => {
+    const { fk, world } = await trustedStack(['2fc0579f-8113-47ea-b116-bb5a8db9202a']);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await fk.attach(context, page);
+      await fk.addAuthenticator({ transport: 'usb' });
+      await fk.open(page);
+      await openWithCode(page, await fk.issueCode('grace.admin'));
+      await page.getByRole('button', { name: 'Yes, continue' }).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(page.getByRole('alert')).toContainText('Use a key model your IT team has approved');
+      expect(await fk.credentials()).toHaveLength(0);
+    } finally {
+      await context.close();
+      await fk.stop();
+      world.cleanup();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { _electron as electron, expect, test } from '@playwright/test';
 import { electronBinary } from '../../scripts/electron-binary.js';
 import { FirstKeyHarness } from '../e2e/harness.js';
+import { keepRecoveryCodes } from '../e2e/journey.js';
 
 test('the packaged-or-dev Electron app enrols a passkey end to end', async () => {
   const found = electronBinary();
@@ -28,7 +29,7 @@ test('the packaged-or-dev Electron app enrols a passkey end to end', async () =>
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Yes, continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+    await keepRecoveryCodes(page);
     expect(await fk.credentials()).toHaveLength(1);
     await app.close();
   } finally {

@@ -174,7 +174,7 @@ describe('lockDownWebContents', () => {
 // ---------------------------------------------------------------- permissions
 
 describe('lockDownSession', () => {
-  it('denies every permission request, check and device', () => {
+  it('denies every permission request, check and device but writing the clipboard', () => {
     const set: {
       request?: (...args: unknown[]) => void;
       check?: (...args: unknown[]) => boolean;
@@ -193,6 +193,10 @@ describe('lockDownSession', () => {
       expect(set.check?.({}, permission, ORIGIN, {}), permission).toBe(false);
     }
     expect(set.device?.({ deviceType: 'hid', origin: ORIGIN, device: {} })).toBe(false);
+    // Copying recovery codes: write only; reading the clipboard stays denied (above).
+    const answers: boolean[] = [];
+    set.request?.({}, 'clipboard-sanitized-write', (granted: boolean) => answers.push(granted), { requestingUrl: `${ORIGIN}/` });
+    expect(answers).toEqual([true]);
   });
 });
 

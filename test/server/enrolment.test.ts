@@ -344,7 +344,16 @@ describe('audit trail', () => {
   it('records the flow in a hash chain that verifies', async () => {
     await fullFlow();
     const events = await h.db.selectFrom('audit_events').select('event').orderBy('seq').execute();
-    expect(events.map((e) => e.event)).toEqual(['user.created', 'code.issued', 'device.seen', 'session.opened', 'factor.registered', 'session.completed']);
+    expect(events.map((e) => e.event)).toEqual([
+      'user.created',
+      'code.issued',
+      'device.seen',
+      'session.opened',
+      'factor.registered',
+      'session.completed',
+      'device.bound',
+      'recovery.codes_issued',
+    ]);
     expect(await verifyAuditChain(h.db)).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IssueCodeResponse, UserView } from '../../api/admin.js';
 import {
@@ -275,9 +275,13 @@ describe('admin API', () => {
 });
 
 describe('OpenAPI document', () => {
-  /** Routes as server/http/app.ts registers them; health and the document itself are not API operations. */
+  /** Routes as the modules of server/http/ register them; health and the document itself are not API operations. */
   const META_ROUTES = new Set(['GET /healthz', 'GET /v1/openapi.json']);
-  const source = readFileSync(new URL('../../server/http/app.ts', import.meta.url), 'utf8');
+  const httpDir = new URL('../../server/http/', import.meta.url);
+  const source = readdirSync(httpDir)
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => readFileSync(new URL(name, httpDir), 'utf8'))
+    .join('\n');
   const routes = [...source.matchAll(/app\.(get|post|put|patch|delete)(?:<[^>]*>)?\(\s*'([^']+)'/g)].map(([, m = '', p = '']) => ({ method: m, path: p }));
   /** Fastify writes a path parameter `:id`, OpenAPI `{id}`. */
   const openApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -295,13 +299,14 @@ describe('OpenAPI document', () => {
     expect(documented.sort()).toEqual(served.sort());
   });
 
-  it('marks admin routes with the admin token, session routes with the session token, and POST /v1/sessions open', async () => {
+  it('marks admin routes with the admin token, session routes with the session token, and the calls that open sessions with a device proof', async () => {
     const doc = (await call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, { security: Record<string, unknown>[] }>> };
+    const proofOnly = new Set(['post /v1/sessions', 'post /v1/authentication/options', 'post /v1/authentication/sessions', 'post /v1/recovery/requests', 'get /v1/recovery/requests/{id}', 'post /v1/recovery/sessions']);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const scheme = op.security.flatMap((s) => Object.keys(s));
         if (path.startsWith('/v1/admin/')) expect(scheme, `${method} ${path}`).toEqual(['adminToken']);
-        else if (path === '/v1/sessions' && method === 'post') expect(scheme).toEqual([]);
+        else if (proofOnly.has(`${method} ${path}`)) expect(scheme, `${method} ${path}`).toEqual(['deviceProof']);
         else expect(scheme, `${method} ${path}`).toEqual(['sessionToken']);
       }
     }

@@ -8,7 +8,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
-import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
+import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../api/webauthn.js';
 import { concatBytes, encodeCbor } from './cbor.js';
 
 /**
@@ -41,6 +41,30 @@ export interface SoftAuthenticatorOptions extends AuthenticatorFlags {
   transports?: string[];
   /** Initial signature counter. Default 0, as passkeys report. */
   signCount?: number;
+  /** Added to a credential's counter at each assertion. Default 1 if it started above 0, else 0 (a passkey's constant 0). */
+  counterStep?: number;
+}
+
+/** What the client and authenticator would put in an assertion; each override builds one negative case. */
+export interface GetInput {
+  origin: string;
+  /** RP ID hashed into authenticatorData instead of options.rpId. */
+  rpId?: string;
+  /** Challenge put in clientDataJSON instead of options.challenge. */
+  challenge?: string;
+  /** clientDataJSON type. Default 'webauthn.get'. */
+  type?: string;
+  flags?: AuthenticatorFlags;
+  /** Which of its credentials to use; default the first the options allow. */
+  credentialId?: string;
+  /** Report this counter instead of the next one (lower: what a cloned authenticator would do). */
+  signCount?: number;
+  /** Leave the user handle out, as a non-discoverable credential may. */
+  omitUserHandle?: boolean;
+  /** Put this user handle in instead of the credential's own. */
+  userHandle?: string;
+  /** Flip a bit of the signature. */
+  corruptSignature?: boolean;
 }
 
 /** What the client and authenticator would put in the response; each override builds one negative case. */
@@ -80,6 +104,11 @@ export class CredentialExcludedError extends Error {
 
 export class AlgorithmNotOfferedError extends Error {
   override name = 'NotSupportedError';
+}
+
+/** navigator.credentials.get() finds no allowed credential on this authenticator. */
+export class NoCredentialError extends Error {
+  override name = 'NotAllowedError';
 }
 
 export function b64url(bytes: Uint8Array): string {
@@ -235,6 +264,39 @@ export class SoftAuthenticator {
         transports: this.settings.transports ?? (attachment === 'platform' ? ['internal'] : ['usb']),
         publicKeyAlgorithm: ES256,
         publicKey: b64url(spki),
+      },
+      ...(attachment ? { authenticatorAttachment: attachment } : {}),
+      clientExtensionResults: {},
+    };
+  }
+
+  /** navigator.credentials.get(), client and authenticator both, with a credential this authenticator made. */
+  get(options: RequestOptionsJSON, input: GetInput): AuthenticationResponseJSON {
+    const allowed = new Set((options.allowCredentials ?? []).map((c) => c.id));
+    const credential = input.credentialId
+      ? this.credentials.find((c) => c.id === input.credentialId)
+      : this.credentials.find((c) => allowed.size === 0 || allowed.has(c.id));
+    if (!credential) throw new NoCredentialError('this authenticator holds none of the allowed credentials');
+    const rpId = input.rpId ?? options.rpId ?? new URL(input.origin).hostname;
+    const flags: AuthenticatorFlags = { ...this.settings, ...input.flags };
+    if (input.signCount === undefined) credential.signCount += this.settings.counterStep ?? (credential.signCount > 0 ? 1 : 0);
+    const authData = authenticatorData({ rpId, flags, signCount: input.signCount ?? credential.signCount });
+    const clientDataJSON = new TextEncoder().encode(
+      JSON.stringify({ type: input.type ?? 'webauthn.get', challenge: input.challenge ?? options.challenge, origin: input.origin, crossOrigin: false }),
+    );
+    const signature = new Uint8Array(sign('sha256', concatBytes([authData, sha256(clientDataJSON)]), credential.privateKey));
+    if (input.corruptSignature) signature[signature.length - 1] = (signature[signature.length - 1] ?? 0) ^ 0x01;
+    const userHandle = input.omitUserHandle ? undefined : (input.userHandle ?? credential.userHandle);
+    const attachment = this.settings.attachment;
+    return {
+      id: credential.id,
+      rawId: credential.id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        authenticatorData: b64url(authData),
+        signature: b64url(signature),
+        ...(userHandle === undefined ? {} : { userHandle }),
       },
       ...(attachment ? { authenticatorAttachment: attachment } : {}),
       clientExtensionResults: {},

@@ -27,6 +27,7 @@ export function Done() {
           </li>
         ))}
       </ul>
+      {result.credentials.length === 1 && <p className="notice notice-info">{t('done.onlyOne')}</p>}
       <p>{t('done.close')}</p>
       <div className="actions">
         <button type="button" className="secondary" onClick={() => void startOver()}>

@@ -54,11 +54,18 @@ export const createCeremonySlice =
         if (!verified.ok) return fail(verified);
         const completed = await deps.bridge.completeSession();
         if (!completed.ok) return fail(completed);
-        set({ phase: 'idle', step: 'done', result: completed.value, session: null, notice: null });
+        const step = completed.value.recoveryCodes?.length ? 'codes' : 'done';
+        set({ phase: 'idle', step, result: completed.value, session: null, notice: null });
       },
 
       cancel: () => {
         if (get().phase === 'waiting') deps.cancelCeremony();
+      },
+
+      acknowledgeCodes: () => {
+        const result = get().result;
+        // Forget the codes once kept: nothing in memory holds them longer than needed.
+        if (result) set({ step: 'done', result: { ...result, recoveryCodes: undefined } });
       },
     };
   };

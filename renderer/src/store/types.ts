@@ -2,7 +2,7 @@ import type { CompleteResponse, FactorKind, SessionView } from '../../../api/enr
 import type { FirstKeyBridge, IpcFailure } from '../../../api/ipc';
 import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../../api/webauthn';
 
-export type Step = 'code' | 'confirm' | 'choose' | 'ceremony' | 'done';
+export type Step = 'code' | 'confirm' | 'choose' | 'ceremony' | 'codes' | 'done';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {
@@ -47,6 +47,8 @@ export interface CeremonySlice {
   backToChoice: () => void;
   runCeremony: () => Promise<void>;
   cancel: () => void;
+  /** The person says they kept their recovery codes: only then is the enrolment done. */
+  acknowledgeCodes: () => void;
 }
 
 export type AppState = SessionSlice & CeremonySlice;

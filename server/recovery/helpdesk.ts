@@ -1,0 +1,262 @@
+import type { DeviceSignals } from '../../api/enrolment.js';
+import type { HelpdeskRequestView, RecoveryApprovalResponse, RecoveryRequestStatus, RecoveryRequestView } from '../../api/recovery.js';
+import { appendAudit, appendAuditIn } from '../audit.js';
+import { addSeconds } from '../clock.js';
+import type { ServiceDeps } from '../context.js';
+import type { RecoveryRequestRow, UserRow } from '../db/schema.js';
+import type { DeviceRegistry } from '../enrolment/devices.js';
+import { ApiFailure } from '../errors.js';
+import { notify } from '../notifications/outbox.js';
+import { tierFor } from '../policy/evaluate.js';
+import { newId } from '../secrets.js';
+import { generateHelpdeskCode, hashSecret, parseHelpdeskCode, verifyNothing, verifySecret } from './codes.js';
+
+/**
+ * Help-desk recovery: the user files a request from the app (bound to that device's key); an
+ * agent verifies the person out of band and approves it naming the request and the username;
+ * privileged users (a tier that requires trusted attestation) need a second, different agent.
+ * The final approval yields a one-time code, delivered out of band, that only the filing device
+ * can redeem, for at most `helpdeskCodeTtlSeconds`.
+ */
+export class Helpdesk {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly devices: DeviceRegistry,
+  ) {}
+
+  private nowIso(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  /** What the request is now: a pending request or an approved code past its time has expired. */
+  private status(r: RecoveryRequestRow): RecoveryRequestStatus {
+    const now = this.nowIso();
+    if (r.status === 'pending' && r.expires_at <= now) return 'expired';
+    if (r.status === 'approved' && (r.code_expires_at ?? '') <= now) return 'expired';
+    return r.status;
+  }
+
+  private userView(r: RecoveryRequestRow): RecoveryRequestView {
+    return { id: r.id, status: this.status(r), createdAt: r.created_at, expiresAt: r.status === 'approved' && r.code_expires_at ? r.code_expires_at : r.expires_at };
+  }
+
+  private async find(requestId: string): Promise<RecoveryRequestRow | undefined> {
+    return this.deps.db.selectFrom('recovery_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+  }
+
+  private async humanUser(username: string): Promise<UserRow | undefined> {
+    return this.deps.db.selectFrom('users').selectAll().where('username', '=', username).where('account_kind', '=', 'human').executeTakeFirst();
+  }
+
+  /**
+   * Files a request. The answer is the same whether or not the username exists; filing again
+   * from the same device for the same username returns the open request instead of a new one.
+   */
+  async file(username: string, jkt: string, signals: DeviceSignals): Promise<RecoveryRequestView> {
+    const { db, clock, config } = this.deps;
+    await this.devices.refuseRevoked(jkt);
+    const device = await this.devices.record(jkt, signals);
+    const open = await db
+      .selectFrom('recovery_requests')
+      .selectAll()
+      .where('username', '=', username)
+      .where('jkt', '=', jkt)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', this.nowIso())
+      .executeTakeFirst();
+    if (open) return this.userView(open);
+    const user = await this.humanUser(username);
+    const tier = user ? tierFor(this.deps.policy.policy, user).tier : null;
+    const now = clock.now();
+    const row: RecoveryRequestRow = {
+      id: newId(),
+      username,
+      user_id: user?.id ?? null,
+      jkt,
+      device_id: device.id,
+      status: 'pending',
+      approvals_required: tier?.requireTrustedAttestation ? 2 : 1,
+      created_at: now.toISOString(),
+      expires_at: addSeconds(now, config.helpdeskRequestTtlSeconds).toISOString(),
+      decided_by: null,
+      decided_at: null,
+      deny_reason: null,
+      code_hash: null,
+      code_expires_at: null,
+      code_attempts: 0,
+      redeemed_at: null,
+    };
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('recovery_requests').values(row).execute();
+      await appendAuditIn(tx, clock, {
+        event: 'recovery.requested',
+        actor: 'app',
+        userId: row.user_id,
+        details: { requestId: row.id, deviceId: device.id, knownUser: user !== undefined, approvalsRequired: row.approvals_required },
+      });
+      if (user) await notify(tx, clock, { user, kind: 'recovery.requested', device: { id: device.id, name: device.name }, details: { requestId: row.id } });
+    });
+    return this.userView(row);
+  }
+
+  /** The filing device polls its request; any other device is told there is no such request. */
+  async statusFor(requestId: string, jkt: string): Promise<RecoveryRequestView> {
+    const r = await this.find(requestId);
+    if (!r || r.jkt !== jkt) throw new ApiFailure('not_found', 'no such recovery request from this device');
+    return this.userView(r);
+  }
+
+  async list(all = false): Promise<HelpdeskRequestView[]> {
+    const rows = await this.deps.db.selectFrom('recovery_requests').selectAll().orderBy('created_at').execute();
+    const views = await Promise.all(rows.map((r) => this.agentView(r)));
+    return all ? views : views.filter((v) => v.status === 'pending' || v.status === 'approved');
+  }
+
+  private async agentView(r: RecoveryRequestRow): Promise<HelpdeskRequestView> {
+    const db = this.deps.db;
+    const user = r.user_id ? await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst() : undefined;
+    const device = await db.selectFrom('devices').selectAll().where('id', '=', r.device_id).executeTakeFirstOrThrow();
+    const approvals = await db.selectFrom('recovery_approvals').selectAll().where('request_id', '=', r.id).orderBy('approved_at').orderBy('agent').execute();
+    return {
+      id: r.id,
+      username: r.username,
+      displayName: user?.display_name ?? null,
+      tier: user ? tierFor(this.deps.policy.policy, user).name : null,
+      status: this.status(r),
+      approvalsRequired: r.approvals_required,
+      approvals: approvals.map((a) => ({ agent: a.agent, at: a.approved_at })),
+      createdAt: r.created_at,
+      expiresAt: r.status === 'approved' && r.code_expires_at ? r.code_expires_at : r.expires_at,
+      device: { id: device.id, name: device.name, platform: device.platform, osVersion: device.os_version, kind: device.kind },
+      decidedBy: r.decided_by,
+      decidedAt: r.decided_at,
+    };
+  }
+
+  /** Checks that an agent's decision names the request's own user and that it is still open. */
+  private async decidable(requestId: string, username: string, agent: string, action: 'approve' | 'deny'): Promise<{ r: RecoveryRequestRow; user: UserRow | undefined }> {
+    const r = await this.find(requestId);
+    if (!r) throw new ApiFailure('not_found', `no recovery request ${requestId}`);
+    const refuse = async (reason: string, message: string): Promise<never> => {
+      await appendAudit(this.deps.db, this.deps.clock, { event: 'recovery.approval_refused', actor: `agent:${agent}`, userId: r.user_id, details: { requestId, action, reason, deviceId: r.device_id } });
+      throw new ApiFailure('approval_refused', message);
+    };
+    if (r.username !== username) await refuse('other_user', "approval for another user's request: the username does not match the request");
+    const status = this.status(r);
+    const open = action === 'approve' ? status === 'pending' : status === 'pending' || status === 'approved';
+    if (!open) throw new ApiFailure('request_closed', `the request is ${status}`);
+    const user = r.user_id ? await this.deps.db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst() : undefined;
+    if (action === 'approve') {
+      if (!user) await refuse('unknown_user', 'no such user: deny this request');
+      if (agent.toLowerCase() === username.toLowerCase()) await refuse('own_account', 'an agent cannot approve the recovery of their own account');
+    }
+    return { r, user };
+  }
+
+  async approve(requestId: string, username: string, agent: string): Promise<RecoveryApprovalResponse> {
+    const { db, clock, config } = this.deps;
+    const { r, user } = await this.decidable(requestId, username, agent, 'approve');
+    if (!user) throw new ApiFailure('approval_refused', 'no such user');
+    // The policy in force now decides (a user made admin since filing needs two agents); a service account gets none.
+    const required = Math.max(r.approvals_required, tierFor(this.deps.policy.policy, user).tier.requireTrustedAttestation ? 2 : 1);
+    const code = generateHelpdeskCode();
+    const codeHash = await hashSecret(code.secret);
+    const codeExpiresAt = addSeconds(clock.now(), config.helpdeskCodeTtlSeconds).toISOString();
+    const outcome = await db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('recovery_approvals')
+        .values({ request_id: r.id, agent, approved_at: this.nowIso() })
+        .onConflict((oc) => oc.columns(['request_id', 'agent']).doNothing())
+        .executeTakeFirst();
+      if (inserted.numInsertedOrUpdatedRows === 0n) return 'same_agent' as const;
+      const approvals = await tx.selectFrom('recovery_approvals').select('agent').where('request_id', '=', r.id).orderBy('approved_at').orderBy('agent').execute();
+      if (required > r.approvals_required) await tx.updateTable('recovery_requests').set({ approvals_required: required }).where('id', '=', r.id).execute();
+      const final = approvals.length >= required;
+      if (final) {
+        const claimed = await tx
+          .updateTable('recovery_requests')
+          .set({ status: 'approved', code_hash: codeHash, code_expires_at: codeExpiresAt, decided_by: approvals.map((a) => a.agent).join(','), decided_at: this.nowIso() })
+          .where('id', '=', r.id)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        if (claimed.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
+      }
+      const details = { requestId: r.id, approvals: approvals.length, required, final, deviceId: r.device_id };
+      await appendAuditIn(tx, clock, { event: 'recovery.approved', actor: `agent:${agent}`, userId: user.id, details });
+      if (final) await appendAuditIn(tx, clock, { event: 'recovery.helpdesk_code_issued', actor: `agent:${agent}`, userId: user.id, details: { requestId: r.id, expiresAt: codeExpiresAt, deviceId: r.device_id } });
+      await notify(tx, clock, { user, kind: 'recovery.approved', details: { requestId: r.id, approvals: approvals.length, required } });
+      return final ? ('final' as const) : ('partial' as const);
+    });
+    if (outcome === 'same_agent') {
+      await appendAudit(db, clock, { event: 'recovery.approval_refused', actor: `agent:${agent}`, userId: user.id, details: { requestId: r.id, action: 'approve', reason: 'same_agent', deviceId: r.device_id } });
+      throw new ApiFailure('approval_refused', `${agent} already approved this request: a second, different agent must approve`);
+    }
+    const request = await this.agentView((await this.find(r.id)) ?? r);
+    return outcome === 'final' ? { request, code: code.display, codeExpiresAt } : { request };
+  }
+
+  async deny(requestId: string, username: string, agent: string, reason?: string): Promise<HelpdeskRequestView> {
+    const { db, clock } = this.deps;
+    const { r, user } = await this.decidable(requestId, username, agent, 'deny');
+    await db.transaction().execute(async (tx) => {
+      const result = await tx
+        .updateTable('recovery_requests')
+        .set({ status: 'denied', decided_by: agent, decided_at: this.nowIso(), deny_reason: reason ?? null, code_hash: null })
+        .where('id', '=', r.id)
+        .where('status', 'in', ['pending', 'approved'])
+        .executeTakeFirst();
+      if (result.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
+      await appendAuditIn(tx, clock, { event: 'recovery.denied', actor: `agent:${agent}`, userId: r.user_id, details: { requestId: r.id, reason: reason ?? null, deviceId: r.device_id } });
+      if (user) await notify(tx, clock, { user, kind: 'recovery.denied', details: { requestId: r.id } });
+    });
+    return this.agentView((await this.find(r.id)) ?? r);
+  }
+
+  /** Spends the help-desk code of an approved request, from the device that filed it. */
+  async redeem(requestId: string, typed: string, jkt: string): Promise<{ user: UserRow; request: RecoveryRequestRow }> {
+    const { db, clock, config } = this.deps;
+    const r = await this.find(requestId);
+    const refused = async (reason: string, userId: string | null) =>
+      appendAudit(db, clock, { event: 'recovery.helpdesk_code_refused', actor: 'anonymous', userId, details: { requestId, reason, deviceId: await this.devices.idOf(jkt) } });
+    if (!r) {
+      await verifyNothing(typed);
+      throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
+    }
+    if (r.jkt !== jkt) {
+      await refused('other_device', r.user_id);
+      throw new ApiFailure('device_mismatch', 'a help-desk code works only on the device that asked for it');
+    }
+    const status = this.status(r);
+    if (status === 'pending') throw new ApiFailure('request_pending', 'the help desk has not approved this request yet');
+    if (status === 'locked') throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
+    if (status === 'expired' && r.status === 'approved') throw new ApiFailure('code_expired', 'the help-desk code expired: file a new request');
+    if (status !== 'approved' || !r.code_hash || !r.user_id) throw new ApiFailure('request_closed', `the request is ${status}`);
+    const reserved = await db
+      .updateTable('recovery_requests')
+      .set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) }))
+      .where('id', '=', r.id)
+      .where('status', '=', 'approved')
+      .returning('code_attempts')
+      .executeTakeFirst();
+    if (!reserved) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
+    const attempts = reserved.code_attempts;
+    const secret = parseHelpdeskCode(typed);
+    const matches = attempts <= config.helpdeskCodeMaxAttempts && (secret ? await verifySecret(secret, r.code_hash) : await verifyNothing(typed));
+    if (!matches) {
+      if (attempts >= config.helpdeskCodeMaxAttempts) await db.updateTable('recovery_requests').set({ status: 'locked' }).where('id', '=', r.id).where('status', '=', 'approved').execute();
+      await refused(attempts >= config.helpdeskCodeMaxAttempts ? 'locked' : 'wrong', r.user_id);
+      if (attempts > config.helpdeskCodeMaxAttempts) throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
+      throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
+    }
+    const claim = await db
+      .updateTable('recovery_requests')
+      .set({ status: 'redeemed', redeemed_at: this.nowIso(), code_hash: null })
+      .where('id', '=', r.id)
+      .where('status', '=', 'approved')
+      .executeTakeFirst();
+    if (claim.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the help-desk code was already used');
+    const user = await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirstOrThrow();
+    await appendAudit(db, clock, { event: 'recovery.helpdesk_code_used', actor: user.username, userId: user.id, details: { requestId: r.id, deviceId: r.device_id } });
+    return { user, request: r };
+  }
+}
