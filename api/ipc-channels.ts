@@ -10,6 +10,11 @@ export const IPC_CHANNELS = {
   completeSession: 'firstkey:session:complete',
   endSession: 'firstkey:session:end',
   takeLaunchCode: 'firstkey:link:take',
+  recover: 'firstkey:recovery:open',
+  fileRecoveryRequest: 'firstkey:recovery:file',
+  recoveryRequestStatus: 'firstkey:recovery:status',
+  authenticationOptions: 'firstkey:authentication:options',
+  authenticate: 'firstkey:authentication:verify',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { Username } from './admin.js';
 import { ApiErrorCode } from './errors.js';
 import {
+  CompleteRequest,
   type CompleteResponse,
   CreateSessionRequest,
   type CredentialView,
@@ -8,7 +10,9 @@ import {
   RegistrationRequest,
   type SessionView,
 } from './enrolment.js';
-import type { CreationOptionsJSON } from './webauthn.js';
+import { FileRecoveryInput, type RecoveryRequestView } from './recovery.js';
+import { AuthenticationOptionsRequest } from './security.js';
+import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptionsJSON } from './webauthn.js';
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
 
 /**
@@ -16,14 +20,33 @@ import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
  * call's payload schema (checked in main) and result type. The preload exposes
  * exactly these functions and nothing else.
  */
+/**
+ * Recovery as the renderer asks for it. For the help-desk path main supplies the
+ * request id it kept when the request was filed: the code only works with it,
+ * from this device.
+ */
+export const RecoverRequest = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('recovery-code'), username: Username, code: z.string().trim().min(1).max(64) }),
+  z.object({ method: z.literal('helpdesk'), code: z.string().trim().min(1).max(64) }),
+]);
+export type RecoverRequest = z.infer<typeof RecoverRequest>;
+
+/** The ceremony id stays in main; the renderer hands back only the assertion. */
+export const AuthenticateRequest = z.object({ response: AuthenticationResponseJSON });
+
 export const ipcRequests = {
   startSession: CreateSessionRequest,
   currentSession: z.undefined(),
   registrationOptions: RegistrationOptionsRequest,
   verifyRegistration: RegistrationRequest,
-  completeSession: z.undefined(),
+  completeSession: CompleteRequest.optional(),
   endSession: z.undefined(),
   takeLaunchCode: z.undefined(),
+  recover: RecoverRequest,
+  fileRecoveryRequest: FileRecoveryInput,
+  recoveryRequestStatus: z.undefined(),
+  authenticationOptions: AuthenticationOptionsRequest,
+  authenticate: AuthenticateRequest,
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -36,6 +59,11 @@ export interface IpcResults {
   completeSession: CompleteResponse;
   endSession: null;
   takeLaunchCode: string | null;
+  recover: SessionView;
+  fileRecoveryRequest: RecoveryRequestView;
+  recoveryRequestStatus: RecoveryRequestView | null;
+  authenticationOptions: RequestOptionsJSON;
+  authenticate: SessionView;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */
@@ -52,7 +80,7 @@ export type IpcRequest<N extends IpcName> = z.input<(typeof ipcRequests)[N]>;
 
 /** The shape of `window.firstkey` as the preload exposes it. */
 export type FirstKeyBridge = {
-  [N in IpcName]: IpcRequest<N> extends undefined
-    ? () => Promise<IpcResult<IpcResults[N]>>
+  [N in IpcName]: undefined extends IpcRequest<N>
+    ? (request?: IpcRequest<N>) => Promise<IpcResult<IpcResults[N]>>
     : (request: IpcRequest<N>) => Promise<IpcResult<IpcResults[N]>>;
 };

@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import {
+  type CompleteRequestInput,
   CompleteResponse,
   CreateSessionResponse,
   type DeviceSignals,
@@ -10,7 +11,10 @@ import {
 } from '../../api/enrolment.js';
 import { ApiError } from '../../api/errors.js';
 import type { IpcErrorCode } from '../../api/ipc.js';
-import type { RegistrationResponseJSON } from '../../api/webauthn.js';
+import type { OpenRecoverySessionRequest } from '../../api/recovery.js';
+import { RecoveryRequestView } from '../../api/recovery.js';
+import { AuthenticationOptionsResponse, type AuthenticationPurpose } from '../../api/security.js';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
@@ -82,7 +86,15 @@ export function createApiClient(options: ApiClientOptions) {
       call('POST', '/v1/sessions/current/registration-options', RegistrationOptionsResponse, { token, body: { factor } }),
     verifyRegistration: (token: string, factor: FactorKind, response: RegistrationResponseJSON) =>
       call('POST', '/v1/sessions/current/registrations', RegistrationResponse, { token, body: { factor, response } }),
-    complete: (token: string) => call('POST', '/v1/sessions/current/complete', CompleteResponse, { token, body: {} }),
+    complete: (token: string, body: CompleteRequestInput = {}) => call('POST', '/v1/sessions/current/complete', CompleteResponse, { token, body }),
+    authenticationOptions: (username: string, purpose: AuthenticationPurpose) =>
+      call('POST', '/v1/authentication/options', AuthenticationOptionsResponse, { body: { username, purpose } }),
+    authenticate: (ceremonyId: string, response: AuthenticationResponseJSON, device: DeviceSignals) =>
+      call('POST', '/v1/authentication/sessions', CreateSessionResponse, { body: { ceremonyId, response, device } }),
+    fileRecoveryRequest: (username: string, device: DeviceSignals) =>
+      call('POST', '/v1/recovery/requests', RecoveryRequestView, { body: { username, device } }),
+    recoveryRequestStatus: (id: string) => call('GET', `/v1/recovery/requests/${encodeURIComponent(id)}`, RecoveryRequestView, {}),
+    openRecoverySession: (body: OpenRecoverySessionRequest) => call('POST', '/v1/recovery/sessions', CreateSessionResponse, { body }),
     end: (token: string) => call('DELETE', '/v1/sessions/current', null, { token }),
   };
 }

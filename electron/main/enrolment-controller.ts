@@ -1,4 +1,4 @@
-import type { DeviceSignals } from '../../api/enrolment.js';
+import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
 import type { IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient } from './api-client.js';
 
@@ -11,6 +11,10 @@ export type Handlers = { [N in IpcName]: (request: IpcRequest<N>) => Promise<Ipc
 export class EnrolmentController {
   private token: string | null = null;
   private launchCode: string | null = null;
+  /** The assertion ceremony in progress: its id never reaches the renderer. */
+  private ceremonyId: string | null = null;
+  /** The help-desk request this device filed; its code works only together with it. */
+  private recoveryRequestId: string | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -40,18 +44,13 @@ export class EnrolmentController {
   }
 
   readonly handlers: Handlers = {
-    startSession: async ({ code }) => {
-      if (this.token) await this.handlers.endSession(undefined);
-      const { token, session } = await this.api.openSession(code, this.device);
-      this.token = token;
-      return session;
-    },
+    startSession: async ({ code }) => this.adopt(await this.openFresh(() => this.api.openSession(code, this.device))),
     currentSession: async () => (this.token ? this.withSession((t) => this.api.getSession(t)) : null),
     registrationOptions: async ({ factor }) => this.withSession(async (t) => (await this.api.registrationOptions(t, factor)).options),
     verifyRegistration: async ({ factor, response }) =>
       this.withSession(async (t) => (await this.api.verifyRegistration(t, factor, response)).credential),
-    completeSession: async () => {
-      const result = await this.withSession((t) => this.api.complete(t));
+    completeSession: async (request) => {
+      const result = await this.withSession((t) => this.api.complete(t, request ?? {}));
       this.token = null;
       return result;
     },
@@ -67,5 +66,44 @@ export class EnrolmentController {
       this.launchCode = null;
       return code;
     },
+    recover: async (request) => {
+      const device = this.device;
+      if (request.method === 'recovery-code') {
+        return this.adopt(await this.openFresh(() => this.api.openRecoverySession({ ...request, device })));
+      }
+      const requestId = this.recoveryRequestId;
+      if (!requestId) throw new ApiClientError('no_session', 'no help-desk request was filed from this device');
+      const opened = await this.openFresh(() => this.api.openRecoverySession({ method: 'helpdesk', requestId, code: request.code, device }));
+      this.recoveryRequestId = null;
+      return this.adopt(opened);
+    },
+    fileRecoveryRequest: async ({ username }) => {
+      const filed = await this.api.fileRecoveryRequest(username, this.device);
+      this.recoveryRequestId = filed.id;
+      return filed;
+    },
+    recoveryRequestStatus: async () => (this.recoveryRequestId ? this.api.recoveryRequestStatus(this.recoveryRequestId) : null),
+    authenticationOptions: async ({ username, purpose }) => {
+      const { ceremonyId, options } = await this.api.authenticationOptions(username, purpose);
+      this.ceremonyId = ceremonyId;
+      return options;
+    },
+    authenticate: async ({ response }) => {
+      const ceremonyId = this.ceremonyId;
+      if (!ceremonyId) throw new ApiClientError('challenge_missing', 'ask for authentication options first');
+      this.ceremonyId = null;
+      return this.adopt(await this.openFresh(() => this.api.authenticate(ceremonyId, response, this.device)));
+    },
   };
+
+  /** Ends any session this window still holds before another opens: one window, one session. */
+  private async openFresh<T>(open: () => Promise<T>): Promise<T> {
+    if (this.token) await this.handlers.endSession(undefined);
+    return open();
+  }
+
+  private adopt({ token, session }: { token: string; session: SessionView }): SessionView {
+    this.token = token;
+    return session;
+  }
 }

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Header } from './components/Header';
 import { NoticeBanner } from './components/NoticeBanner';
@@ -6,12 +6,19 @@ import { Ceremony } from './screens/Ceremony';
 import { ChooseFactor } from './screens/ChooseFactor';
 import { ConfirmIdentity } from './screens/ConfirmIdentity';
 import { Done } from './screens/Done';
+import { HelpdeskRecovery } from './screens/HelpdeskRecovery';
+import { RecoverWithCode } from './screens/RecoverWithCode';
 import { RecoveryCodes } from './screens/RecoveryCodes';
+import { SignInWithKey } from './screens/SignInWithKey';
 import { EnterCode } from './screens/EnterCode';
 import { useApp } from './store';
+import type { Step } from './store/types';
 
-const SCREENS = {
+const SCREENS: Record<Step, () => ReactElement | null> = {
   code: EnterCode,
+  recover: RecoverWithCode,
+  helpdesk: HelpdeskRecovery,
+  signin: SignInWithKey,
   confirm: ConfirmIdentity,
   choose: ChooseFactor,
   ceremony: Ceremony,

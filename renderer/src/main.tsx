@@ -7,13 +7,14 @@ import { getBridge } from './bridge';
 import { createI18n, pickLanguage } from './i18n';
 import { createAppStore, StoreContext } from './store';
 import './styles.css';
-import { cancelCeremony, register } from './webauthn/ceremony';
+import { authenticate, cancelCeremony, register } from './webauthn/ceremony';
 
 async function boot(): Promise<void> {
   const i18n = await createI18n(pickLanguage(navigator.languages));
   const store = createAppStore({
     bridge: getBridge(),
     register,
+    authenticate,
     cancelCeremony,
     platformAuthenticatorAvailable: platformAuthenticatorIsAvailable,
     now: () => Date.now(),

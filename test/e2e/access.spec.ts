@@ -90,7 +90,20 @@ test.describe('trust boundaries the page cannot cross', () => {
     expect(surface.require).toBe('undefined');
     expect(surface.process).toBe('undefined');
     expect(surface.bridge).toEqual(
-      ['completeSession', 'currentSession', 'endSession', 'registrationOptions', 'startSession', 'takeLaunchCode', 'verifyRegistration'].sort(),
+      [
+        'authenticate',
+        'authenticationOptions',
+        'completeSession',
+        'currentSession',
+        'endSession',
+        'fileRecoveryRequest',
+        'recover',
+        'recoveryRequestStatus',
+        'registrationOptions',
+        'startSession',
+        'takeLaunchCode',
+        'verifyRegistration',
+      ].sort(),
     );
   });
 

@@ -20,12 +20,24 @@ import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 
+/** A credential as Chromium's virtual authenticator exports it (DevTools protocol WebAuthn.Credential). */
+export interface KeyCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  privateKey: string;
+  userHandle?: string;
+  signCount: number;
+}
+
 export const RENDERER_DIR = join(process.cwd(), 'dist', 'renderer');
 
 export interface AuthenticatorOptions {
   transport: 'internal' | 'usb';
   /** false: the key waits for a touch that never comes, as when the person walks away. */
   touched?: boolean;
+  /** Keep the authenticator already there (a security key plugged into a computer with a platform authenticator). */
+  alongside?: boolean;
 }
 
 /**
@@ -89,8 +101,11 @@ export class FirstKeyHarness {
     return (await this.server.service.issueCode(username, 'test-helpdesk', ttlSeconds)).code;
   }
 
-  /** Serves the app to this page exactly as main does, and refuses every other request. */
-  async attach(context: BrowserContext, page: Page): Promise<void> {
+  /**
+   * Serves the app to this page exactly as main does, and refuses every other request.
+   * `controller` is the machine the page runs on: a second one stands for a new computer.
+   */
+  async attach(context: BrowserContext, page: Page, controller: EnrolmentController = this.controller): Promise<void> {
     const serve = createRendererAssetHandler(RENDERER_DIR, this.origin);
     await context.route('**/*', async (route) => {
       const request = route.request();
@@ -102,7 +117,7 @@ export class FirstKeyHarness {
         body: Buffer.from(await response.arrayBuffer()),
       });
     });
-    const dispatch = createDispatcher(this.controller.handlers, this.origin);
+    const dispatch = createDispatcher(controller.handlers, this.origin);
     await page.exposeBinding('__firstkeyInvoke', (source, name: IpcName, payload: unknown) =>
       dispatch({ senderUrl: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame(), name, payload }),
     );
@@ -113,13 +128,28 @@ export class FirstKeyHarness {
       });
     }, Object.keys(IPC_CHANNELS));
     this.cdp = await context.newCDPSession(page);
+    this.authenticatorId = null;
     await this.cdp.send('WebAuthn.enable');
+  }
+
+  /** The credentials a virtual authenticator holds, private keys included: what a security key carries. */
+  async keyContents(): Promise<KeyCredential[]> {
+    if (!this.cdp || !this.authenticatorId) throw new Error('no authenticator');
+    return (await this.cdp.send('WebAuthn.getCredentials', { authenticatorId: this.authenticatorId })).credentials;
+  }
+
+  /** Plugs a security key with these credentials into the current page (a key carried to another computer, or found). */
+  async plugKey(credentials: KeyCredential[], options: { alongside?: boolean } = {}): Promise<void> {
+    await this.addAuthenticator({ transport: 'usb', ...options });
+    for (const credential of credentials) {
+      await this.cdp!.send('WebAuthn.addCredential', { authenticatorId: this.authenticatorId!, credential });
+    }
   }
 
   /** Chromium's virtual authenticator: 'internal' stands for a platform passkey, 'usb' for a security key. */
   async addAuthenticator(options: AuthenticatorOptions): Promise<void> {
     if (!this.cdp) throw new Error('attach a page first');
-    if (this.authenticatorId) await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
+    if (this.authenticatorId && !options.alongside) await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
     const { authenticatorId } = await this.cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: {
         protocol: 'ctap2',

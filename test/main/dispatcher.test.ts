@@ -55,6 +55,8 @@ const RESPONSE = {
   clientExtensionResults: {},
 } as const;
 
+const REQUEST_VIEW = { id: 'r1', status: 'pending', createdAt: '2026-11-23T12:00:00.000Z', expiresAt: '2026-11-24T12:00:00.000Z' } as const;
+
 /** A valid payload for each call, so a refusal can only come from the sender check. */
 const VALID_PAYLOAD: Record<IpcName, unknown> = {
   startSession: { code: GOOD_CODE },
@@ -64,6 +66,11 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   completeSession: undefined,
   endSession: undefined,
   takeLaunchCode: undefined,
+  recover: { method: 'recovery-code', username: 'ada.new', code: 'ABCD-EFGH-JKMN-P' },
+  fileRecoveryRequest: { username: 'ada.new' },
+  recoveryRequestStatus: undefined,
+  authenticationOptions: { username: 'ada.new', purpose: 'replace' },
+  authenticate: { response: { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} } },
 };
 
 /** Our own stand-in for the handler callbacks: records what reaches it, and can be told to throw. */
@@ -81,6 +88,11 @@ function recordingHandlers(fail?: () => never) {
     completeSession: async (request) => (record('completeSession', request), COMPLETE),
     endSession: async (request) => (record('endSession', request), null),
     takeLaunchCode: async (request) => (record('takeLaunchCode', request), 'ABCD-EFGH'),
+    recover: async (request) => (record('recover', request), SESSION),
+    fileRecoveryRequest: async (request) => (record('fileRecoveryRequest', request), REQUEST_VIEW),
+    recoveryRequestStatus: async (request) => (record('recoveryRequestStatus', request), REQUEST_VIEW),
+    authenticationOptions: async (request) => (record('authenticationOptions', request), { challenge: 'Y2hhbGxlbmdl' }),
+    authenticate: async (request) => (record('authenticate', request), SESSION),
   };
   return { handlers, calls };
 }
@@ -232,7 +244,10 @@ describe('what may be sent', () => {
     ['nothing at all', 'startSession', undefined, 'payload'],
     ['a payload where none is taken', 'currentSession', { token: 'x' }, 'payload'],
     ['a payload to endSession', 'endSession', 'now', 'payload'],
-    ['a payload to completeSession', 'completeSession', {}, 'payload'],
+    ['an unknown option to completeSession', 'completeSession', { retireEverything: true }, 'payload'],
+    ['a recovery with an unknown method', 'recover', { method: 'sms', code: 'x' }, 'method'],
+    ['an assertion without a response', 'authenticate', {}, 'response'],
+    ['authentication for an unknown purpose', 'authenticationOptions', { username: 'ada.new', purpose: 'admin' }, 'purpose'],
     ['a payload to takeLaunchCode', 'takeLaunchCode', 0, 'payload'],
     ['a registration without a response', 'verifyRegistration', { factor: 'passkey' }, 'response'],
     ['a registration with a bad factor', 'verifyRegistration', { factor: 'sms', response: RESPONSE }, 'factor'],

@@ -4,7 +4,7 @@ import { useApp } from '../store';
 import type { Step } from '../store/types';
 import { SessionTimer } from './SessionTimer';
 
-const STEP_NUMBER: Record<Step, number> = { code: 1, confirm: 2, choose: 3, ceremony: 3, codes: 4, done: 4 };
+const STEP_NUMBER: Record<Step, number> = { code: 1, recover: 1, helpdesk: 1, signin: 1, confirm: 2, choose: 3, ceremony: 3, codes: 4, done: 4 };
 
 export function Header() {
   const { t, i18n } = useTranslation();

@@ -13,10 +13,13 @@ export function ChooseFactor() {
   const checkPlatform = useApp((s) => s.checkPlatform);
   const chooseFactor = useApp((s) => s.chooseFactor);
   const previous = useApp((s) => s.factor);
+  const rebindHere = useApp((s) => s.rebindHere);
+  const busy = useApp((s) => s.busy);
 
+  // Asked afresh each time: a fingerprint reader or Windows Hello can be set up while the app runs.
   useEffect(() => {
-    if (platformAvailable === null) void checkPlatform();
-  }, [platformAvailable, checkPlatform]);
+    void checkPlatform();
+  }, [checkPlatform]);
 
   const usable = (factor: FactorKind) => factor !== 'passkey' || platformAvailable !== false;
   const firstUsable = allowed.find(usable) ?? null;
@@ -70,11 +73,20 @@ export function ChooseFactor() {
           })}
         </fieldset>
         <div className="actions">
-          <button type="submit" className="primary" disabled={!selected}>
+          <button type="submit" className="primary" disabled={!selected || busy}>
             {t('choose.submit')}
           </button>
         </div>
       </form>
+      {session?.purpose === 'replace' && (
+        <section className="rebind" aria-labelledby="rebind-title">
+          <h2 id="rebind-title">{t('choose.rebindTitle')}</h2>
+          <p>{t('choose.rebindBody')}</p>
+          <button type="button" className="secondary" onClick={() => void rebindHere()} disabled={busy}>
+            {t('choose.rebind')}
+          </button>
+        </section>
+      )}
     </section>
   );
 }

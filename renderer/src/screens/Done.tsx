@@ -6,6 +6,7 @@ export function Done() {
   const { t, i18n } = useTranslation();
   const result = useApp((s) => s.result);
   const startOver = useApp((s) => s.startOver);
+  const purpose = useApp((s) => s.completedPurpose);
   if (!result) return null;
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
   const day = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long' });
@@ -13,6 +14,8 @@ export function Done() {
     <section>
       <ScreenHeading>{t('done.title')}</ScreenHeading>
       <p>{t('done.body', { name: result.user.displayName })}</p>
+      {purpose === 'recover' && <p className="notice notice-info">{t('done.recovered', { count: result.retired?.factors.length ?? 0 })}</p>}
+      {purpose === 'replace' && (result.retired?.devices.length ?? 0) > 0 && <p className="notice notice-info">{t('done.moved')}</p>}
       <ul className="factors" aria-label={t('done.registered')}>
         {result.credentials.map((c) => (
           <li key={c.id}>

@@ -9,6 +9,7 @@ export function EnterCode() {
   const launchCode = useApp((s) => s.launchCode);
   const submitCode = useApp((s) => s.submitCode);
   const notice = useApp((s) => s.notice);
+  const goTo = useApp((s) => s.goTo);
   const [code, setCode] = useState(launchCode ?? '');
   const hintId = useId();
 
@@ -47,6 +48,14 @@ export function EnterCode() {
           {busy ? t('code.submitting') : t('code.submit')}
         </button>
       </form>
+      <nav className="ways" aria-label={t('ways.label')}>
+        <button type="button" className="link" onClick={() => goTo('signin')}>
+          {t('ways.haveKey')}
+        </button>
+        <button type="button" className="link" onClick={() => goTo('recover')}>
+          {t('ways.lostKey')}
+        </button>
+      </nav>
     </section>
   );
 }

@@ -52,10 +52,11 @@ export const createCeremonySlice =
         set({ phase: 'verifying' });
         const verified = await deps.bridge.verifyRegistration({ factor, response });
         if (!verified.ok) return fail(verified);
+        const purpose = get().session?.purpose ?? null;
         const completed = await deps.bridge.completeSession();
         if (!completed.ok) return fail(completed);
         const step = completed.value.recoveryCodes?.length ? 'codes' : 'done';
-        set({ phase: 'idle', step, result: completed.value, session: null, notice: null });
+        set({ phase: 'idle', step, result: completed.value, session: null, notice: null, completedPurpose: purpose });
       },
 
       cancel: () => {

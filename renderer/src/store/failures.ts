@@ -25,6 +25,14 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'network',
   'device_revoked',
   'keychain_unavailable',
+  'recovery_code_invalid',
+  'recovery_locked',
+  'request_pending',
+  'request_closed',
+  'device_mismatch',
+  'factor_revoked',
+  'factor_expired',
+  'purpose_not_allowed',
 ]);
 
 /** The guidance for a failure; codes without their own text share a generic one. */

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createAccessSlice } from './access-slice';
 import { createCeremonySlice } from './ceremony-slice';
 import { createSessionSlice } from './session-slice';
 import type { AppState, StoreDeps } from './types';
@@ -12,6 +13,7 @@ export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
     ...createSessionSlice(deps)(...a),
     ...createCeremonySlice(deps)(...a),
+    ...createAccessSlice(deps)(...a),
   }));
 }
 

@@ -52,6 +52,6 @@ export const createSessionSlice =
 
     startOver: async () => {
       if (get().session) await deps.bridge.endSession();
-      set({ step: 'code', session: null, factor: null, phase: 'idle', result: null, notice: null });
+      set({ step: 'code', session: null, factor: null, phase: 'idle', result: null, notice: null, completedPurpose: null });
     },
   });

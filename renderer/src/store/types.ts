@@ -1,8 +1,10 @@
-import type { CompleteResponse, FactorKind, SessionView } from '../../../api/enrolment';
+import type { CompleteResponse, FactorKind, SessionPurpose, SessionView } from '../../../api/enrolment';
 import type { FirstKeyBridge, IpcFailure } from '../../../api/ipc';
-import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../../api/webauthn';
+import type { RecoveryRequestView } from '../../../api/recovery';
+import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 
-export type Step = 'code' | 'confirm' | 'choose' | 'ceremony' | 'codes' | 'done';
+/** `recover`, `helpdesk` and `signin` are the ways back for someone who lost, or still has, a key. */
+export type Step = 'code' | 'recover' | 'helpdesk' | 'signin' | 'confirm' | 'choose' | 'ceremony' | 'codes' | 'done';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {
@@ -13,6 +15,7 @@ export interface Notice {
 export interface StoreDeps {
   bridge: FirstKeyBridge;
   register: (options: CreationOptionsJSON) => Promise<RegistrationResponseJSON>;
+  authenticate: (options: RequestOptionsJSON) => Promise<AuthenticationResponseJSON>;
   cancelCeremony: () => void;
   platformAuthenticatorAvailable: () => Promise<boolean>;
   now: () => number;
@@ -51,4 +54,20 @@ export interface CeremonySlice {
   acknowledgeCodes: () => void;
 }
 
-export type AppState = SessionSlice & CeremonySlice;
+export interface AccessSlice {
+  /** What the session that just completed was for, so the last screen can say what happened. */
+  completedPurpose: SessionPurpose | null;
+  helpdeskRequest: RecoveryRequestView | null;
+  goTo: (step: 'code' | 'recover' | 'helpdesk' | 'signin') => void;
+  recoverWithCode: (username: string, code: string) => Promise<void>;
+  fileHelpdeskRequest: (username: string) => Promise<void>;
+  refreshHelpdeskRequest: () => Promise<void>;
+  recoverWithHelpdeskCode: (code: string) => Promise<void>;
+  /** Proves the person holds an existing factor, opening a `replace` session. */
+  signInWithKey: (username: string) => Promise<void>;
+  cancelSignIn: () => void;
+  /** Moves the security key used to sign in to this computer; nothing new is registered. */
+  rebindHere: () => Promise<void>;
+}
+
+export type AppState = SessionSlice & CeremonySlice & AccessSlice;

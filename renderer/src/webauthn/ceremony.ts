@@ -1,5 +1,5 @@
-import { browserSupportsWebAuthn, startRegistration, WebAuthnAbortService, WebAuthnError } from '@simplewebauthn/browser';
-import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../../api/webauthn';
+import { browserSupportsWebAuthn, startAuthentication, startRegistration, WebAuthnAbortService, WebAuthnError } from '@simplewebauthn/browser';
+import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 
 /** What went wrong in the browser's part of a ceremony, in terms a person can act on. */
 export type CeremonyFailure = 'cancelled' | 'already_registered' | 'not_supported' | 'wrong_origin' | 'no_user_verification' | 'unknown';
@@ -44,6 +44,22 @@ export async function register(options: CreationOptionsJSON): Promise<Registrati
   if (!browserSupportsWebAuthn()) throw new CeremonyError('not_supported');
   try {
     const response = await startRegistration({ optionsJSON: options });
+    return {
+      ...response,
+      type: 'public-key',
+      response: { ...response.response },
+      clientExtensionResults: { ...response.clientExtensionResults },
+    };
+  } catch (error) {
+    throw new CeremonyError(classifyCeremonyError(error), { cause: error });
+  }
+}
+
+/** Runs navigator.credentials.get for the server's options; throws CeremonyError. */
+export async function authenticate(options: RequestOptionsJSON): Promise<AuthenticationResponseJSON> {
+  if (!browserSupportsWebAuthn()) throw new CeremonyError('not_supported');
+  try {
+    const response = await startAuthentication({ optionsJSON: options });
     return {
       ...response,
       type: 'public-key',

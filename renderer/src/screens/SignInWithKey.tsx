@@ -1,0 +1,49 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { BackToStart } from '../components/BackToStart';
+import { ScreenHeading } from '../components/ScreenHeading';
+import { useApp } from '../store';
+
+/** A new computer, a key still in hand: prove it with the key, then add a factor here or move the key. */
+export function SignInWithKey() {
+  const { t } = useTranslation();
+  const busy = useApp((s) => s.busy);
+  const signInWithKey = useApp((s) => s.signInWithKey);
+  const cancel = useApp((s) => s.cancelSignIn);
+  const [username, setUsername] = useState('');
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void signInWithKey(username.trim());
+  };
+
+  return (
+    <section>
+      <ScreenHeading>{t('signin.title')}</ScreenHeading>
+      <p>{t('signin.intro')}</p>
+      <form onSubmit={onSubmit}>
+        <label htmlFor="signin-username">{t('ways.username')}</label>
+        <input id="signin-username" className="text-input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required disabled={busy} />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy || !username.trim()}>
+            {t('signin.submit')}
+          </button>
+          {busy && (
+            <button type="button" className="secondary" onClick={cancel}>
+              {t('ceremony.cancel')}
+            </button>
+          )}
+        </div>
+        <div className="progress" role="status">
+          {busy && (
+            <>
+              <span className="spinner" aria-hidden="true" />
+              <span>{t('signin.waiting')}</span>
+            </>
+          )}
+        </div>
+      </form>
+      <BackToStart />
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+import type { StateCreator } from 'zustand';
+import type { SessionView } from '../../../api/enrolment';
+import type { IpcResult } from '../../../api/ipc';
+import { CeremonyError } from '../webauthn/ceremony';
+import { noticeFor } from './failures';
+import type { AccessSlice, AppState, StoreDeps } from './types';
+
+export const createAccessSlice =
+  (deps: StoreDeps): StateCreator<AppState, [], [], AccessSlice> =>
+  (set, get) => {
+    /** A session opened by any way back continues exactly like an enrolment: confirm, choose, register. */
+    function opened(result: IpcResult<SessionView>): void {
+      if (!result.ok) {
+        set({ busy: false, notice: noticeFor(result) });
+        return;
+      }
+      const session = result.value;
+      set({
+        busy: false,
+        notice: null,
+        session,
+        clockOffsetMs: Date.parse(session.serverTime) - deps.now(),
+        step: 'confirm',
+        helpdeskRequest: null,
+      });
+    }
+
+    return {
+      completedPurpose: null,
+      helpdeskRequest: null,
+
+      goTo: (step) => set({ step, notice: null, busy: false }),
+
+      recoverWithCode: async (username, code) => {
+        set({ busy: true, notice: null });
+        opened(await deps.bridge.recover({ method: 'recovery-code', username, code }));
+      },
+
+      fileHelpdeskRequest: async (username) => {
+        set({ busy: true, notice: null });
+        const filed = await deps.bridge.fileRecoveryRequest({ username });
+        if (!filed.ok) return set({ busy: false, notice: noticeFor(filed) });
+        set({ busy: false, helpdeskRequest: filed.value });
+      },
+
+      refreshHelpdeskRequest: async () => {
+        const status = await deps.bridge.recoveryRequestStatus();
+        if (status.ok) set({ helpdeskRequest: status.value });
+      },
+
+      recoverWithHelpdeskCode: async (code) => {
+        set({ busy: true, notice: null });
+        opened(await deps.bridge.recover({ method: 'helpdesk', code }));
+      },
+
+      signInWithKey: async (username) => {
+        set({ busy: true, notice: null });
+        const options = await deps.bridge.authenticationOptions({ username, purpose: 'replace' });
+        if (!options.ok) return set({ busy: false, notice: noticeFor(options) });
+        let response;
+        try {
+          response = await deps.authenticate(options.value);
+        } catch (error) {
+          const failure = error instanceof CeremonyError ? error.failure : 'unknown';
+          return set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+        }
+        opened(await deps.bridge.authenticate({ response }));
+      },
+
+      cancelSignIn: () => deps.cancelCeremony(),
+
+      rebindHere: async () => {
+        const purpose = get().session?.purpose ?? null;
+        set({ busy: true, notice: null });
+        const completed = await deps.bridge.completeSession({ rebind: true });
+        if (!completed.ok) {
+          get().sessionLost(completed);
+          return set({ busy: false, notice: noticeFor(completed) });
+        }
+        set({ busy: false, step: 'done', result: completed.value, session: null, completedPurpose: purpose });
+      },
+    };
+  };
