@@ -15,6 +15,11 @@ export const IPC_CHANNELS = {
   recoveryRequestStatus: 'firstkey:recovery:status',
   authenticationOptions: 'firstkey:authentication:options',
   authenticate: 'firstkey:authentication:verify',
+  securityOverview: 'firstkey:security:overview',
+  renameFactor: 'firstkey:security:rename-factor',
+  removeFactor: 'firstkey:security:remove-factor',
+  removeDevice: 'firstkey:security:remove-device',
+  regenerateRecoveryCodes: 'firstkey:security:regenerate-codes',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

@@ -11,7 +11,7 @@ import {
   type SessionView,
 } from './enrolment.js';
 import { FileRecoveryInput, type RecoveryRequestView } from './recovery.js';
-import { AuthenticationOptionsRequest } from './security.js';
+import { AuthenticationOptionsRequest, RenameRequest, type FactorView, type RecoveryCodesResponse, type SecurityOverview } from './security.js';
 import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptionsJSON } from './webauthn.js';
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
 
@@ -34,6 +34,10 @@ export type RecoverRequest = z.infer<typeof RecoverRequest>;
 /** The ceremony id stays in main; the renderer hands back only the assertion. */
 export const AuthenticateRequest = z.object({ response: AuthenticationResponseJSON });
 
+/** Factors and devices are named by their ids; a factor id is a credential id (base64url). */
+const ItemId = z.object({ id: z.string().min(1).max(1024) });
+export const RenameFactorRequest = ItemId.extend(RenameRequest.shape);
+
 export const ipcRequests = {
   startSession: CreateSessionRequest,
   currentSession: z.undefined(),
@@ -47,6 +51,11 @@ export const ipcRequests = {
   recoveryRequestStatus: z.undefined(),
   authenticationOptions: AuthenticationOptionsRequest,
   authenticate: AuthenticateRequest,
+  securityOverview: z.undefined(),
+  renameFactor: RenameFactorRequest,
+  removeFactor: ItemId,
+  removeDevice: ItemId,
+  regenerateRecoveryCodes: z.undefined(),
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -64,6 +73,11 @@ export interface IpcResults {
   recoveryRequestStatus: RecoveryRequestView | null;
   authenticationOptions: RequestOptionsJSON;
   authenticate: SessionView;
+  securityOverview: SecurityOverview;
+  renameFactor: FactorView;
+  removeFactor: null;
+  removeDevice: null;
+  regenerateRecoveryCodes: RecoveryCodesResponse;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */

@@ -13,7 +13,7 @@ import { ApiError } from '../../api/errors.js';
 import type { IpcErrorCode } from '../../api/ipc.js';
 import type { OpenRecoverySessionRequest } from '../../api/recovery.js';
 import { RecoveryRequestView } from '../../api/recovery.js';
-import { AuthenticationOptionsResponse, type AuthenticationPurpose } from '../../api/security.js';
+import { AuthenticationOptionsResponse, FactorView, RecoveryCodesResponse, SecurityOverview, type AuthenticationPurpose } from '../../api/security.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 
@@ -94,6 +94,12 @@ export function createApiClient(options: ApiClientOptions) {
     fileRecoveryRequest: (username: string, device: DeviceSignals) =>
       call('POST', '/v1/recovery/requests', RecoveryRequestView, { body: { username, device } }),
     recoveryRequestStatus: (id: string) => call('GET', `/v1/recovery/requests/${encodeURIComponent(id)}`, RecoveryRequestView, {}),
+    securityOverview: (token: string) => call('GET', '/v1/sessions/current/security', SecurityOverview, { token }),
+    renameFactor: (token: string, id: string, name: string) =>
+      call('PATCH', `/v1/sessions/current/factors/${encodeURIComponent(id)}`, FactorView, { token, body: { name } }),
+    removeFactor: (token: string, id: string) => call('DELETE', `/v1/sessions/current/factors/${encodeURIComponent(id)}`, null, { token }),
+    removeDevice: (token: string, id: string) => call('DELETE', `/v1/sessions/current/devices/${encodeURIComponent(id)}`, null, { token }),
+    regenerateRecoveryCodes: (token: string) => call('POST', '/v1/sessions/current/recovery-codes', RecoveryCodesResponse, { token, body: {} }),
     openRecoverySession: (body: OpenRecoverySessionRequest) => call('POST', '/v1/recovery/sessions', CreateSessionResponse, { body }),
     end: (token: string) => call('DELETE', '/v1/sessions/current', null, { token }),
   };

@@ -94,6 +94,17 @@ export class EnrolmentController {
       this.ceremonyId = null;
       return this.adopt(await this.openFresh(() => this.api.authenticate(ceremonyId, response, this.device)));
     },
+    securityOverview: async () => this.withSession((t) => this.api.securityOverview(t)),
+    renameFactor: async ({ id, name }) => this.withSession((t) => this.api.renameFactor(t, id, name)),
+    removeFactor: async ({ id }) => {
+      await this.withSession((t) => this.api.removeFactor(t, id));
+      return null;
+    },
+    removeDevice: async ({ id }) => {
+      await this.withSession((t) => this.api.removeDevice(t, id));
+      return null;
+    },
+    regenerateRecoveryCodes: async () => this.withSession((t) => this.api.regenerateRecoveryCodes(t)),
   };
 
   /** Ends any session this window still holds before another opens: one window, one session. */

@@ -7,6 +7,7 @@ import { ChooseFactor } from './screens/ChooseFactor';
 import { ConfirmIdentity } from './screens/ConfirmIdentity';
 import { Done } from './screens/Done';
 import { HelpdeskRecovery } from './screens/HelpdeskRecovery';
+import { MySecurity } from './screens/MySecurity';
 import { RecoverWithCode } from './screens/RecoverWithCode';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { SignInWithKey } from './screens/SignInWithKey';
@@ -19,6 +20,7 @@ const SCREENS: Record<Step, () => ReactElement | null> = {
   recover: RecoverWithCode,
   helpdesk: HelpdeskRecovery,
   signin: SignInWithKey,
+  security: MySecurity,
   confirm: ConfirmIdentity,
   choose: ChooseFactor,
   ceremony: Ceremony,

@@ -154,3 +154,94 @@ test.describe('ways back', () => {
     }
   });
 });
+
+test.describe('my security', () => {
+  test('rename a key, remove one (never the last), and make new recovery codes', async ({ page, fk, lookAt }) => {
+    await fk.addAuthenticator({ transport: 'usb' });
+    await fk.open(page);
+    await startEnrolment(page, await fk.issueCode(), /A security key/);
+    const first = await keepRecoveryCodes(page);
+
+    // A second key: a passkey on this computer, added after signing in with the security key.
+    await fk.addAuthenticator({ transport: 'internal', alongside: true });
+    await page.getByRole('button', { name: 'Back to the start' }).click();
+    await page.getByRole('button', { name: 'I already have a sign-in key and a new computer' }).click();
+    await page.getByLabel('Username').fill('ada.new');
+    await page.getByRole('button', { name: 'Use my key' }).click();
+    await page.getByRole('button', { name: 'Yes, continue' }).click();
+    await page.getByRole('radio', { name: /A passkey on this computer/ }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Back to the start' }).click();
+    await page.getByRole('button', { name: 'Manage my sign-in keys' }).click();
+    await page.getByLabel('Username').fill('ada.new');
+    await page.getByRole('button', { name: 'Use my key' }).click();
+    await expect(page.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
+    const keys = page.getByRole('list', { name: 'Sign-in keys' });
+    await expect(keys.getByRole('listitem')).toHaveCount(2);
+    await lookAt('9-my-security');
+
+    await page.getByRole('button', { name: 'Rename Security key' }).click();
+    await page.getByLabel('New name').fill('Blue key on my keyring');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(keys).toContainText('Blue key on my keyring');
+
+    await page.getByRole('button', { name: 'Remove Passkey on this computer' }).click();
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'The key was removed' })).toBeVisible();
+    await expect(keys.getByRole('listitem')).toHaveCount(1);
+    await expect(page.getByRole('button', { name: 'Remove Blue key on my keyring' })).toBeDisabled();
+    await expect(page.getByText('Your only sign-in key cannot be removed.')).toBeVisible();
+    expect((await fk.credentials()).filter((c) => c.status === 'active').map((c) => c.factor)).toEqual(['security-key']);
+
+    await page.getByRole('button', { name: 'Make new recovery codes' }).click();
+    await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible();
+    const fresh = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+    expect(fresh).toHaveLength(10);
+    expect(fresh.some((c) => first.includes(c))).toBe(false);
+    await page.getByRole('checkbox', { name: 'I have saved my recovery codes somewhere safe' }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByText('10 unused recovery codes left.')).toBeVisible();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();
+
+    // The old set stopped working when the new one was made.
+    await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
+    await page.getByLabel('Username').fill('ada.new');
+    await page.getByLabel('Recovery code').fill(first[3]!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert')).toContainText('That username and recovery code do not match');
+  });
+});
+
+test.describe('help desk for a privileged user', () => {
+  test('needs two different agents; the same agent approving twice is refused', async ({ page, fk }) => {
+    await fk.open(page);
+    await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
+    await page.getByRole('button', { name: 'I do not have my recovery codes' }).click();
+    await page.getByLabel('Username').fill('grace.admin');
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await expect(page.getByRole('heading', { name: 'Request sent' })).toBeVisible();
+
+    const [request] = await fk.server.service.helpdesk.list();
+    expect(request).toMatchObject({ username: 'grace.admin', approvalsRequired: 2 });
+    const first = await fk.server.service.helpdesk.approve(request!.id, 'grace.admin', 'agent.one');
+    expect(first.code).toBeUndefined();
+    await expect(fk.server.service.helpdesk.approve(request!.id, 'grace.admin', 'agent.one')).rejects.toThrow();
+    // An approval must name the person the agent verified: naming someone else is refused.
+    await expect(fk.server.service.helpdesk.approve(request!.id, 'ada.new', 'agent.two')).rejects.toThrow();
+    const second = await fk.server.service.helpdesk.approve(request!.id, 'grace.admin', 'agent.two');
+    expect(second.code).toBeTruthy();
+
+    await page.getByLabel('Code from the help desk').fill(second.code!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
+    await expect(page.getByText('Grace Hopper')).toBeVisible();
+    const sessions = await fk.server.db.selectFrom('sessions').select(['purpose', 'expires_at', 'created_at']).execute();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]?.purpose).toBe('recover');
+    // Recovery sessions are shorter than enrolment sessions (5 minutes here, against 10).
+    expect(Date.parse(sessions[0]!.expires_at) - Date.parse(sessions[0]!.created_at)).toBeLessThanOrEqual(5 * 60_000);
+  });
+});

@@ -55,6 +55,7 @@ const RESPONSE = {
   clientExtensionResults: {},
 } as const;
 
+const OVERVIEW = { factors: [], devices: [], recoveryCodes: { remaining: 10, createdAt: null }, authenticatedWith: null, freshUntil: null };
 const REQUEST_VIEW = { id: 'r1', status: 'pending', createdAt: '2026-11-23T12:00:00.000Z', expiresAt: '2026-11-24T12:00:00.000Z' } as const;
 
 /** A valid payload for each call, so a refusal can only come from the sender check. */
@@ -70,6 +71,11 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   fileRecoveryRequest: { username: 'ada.new' },
   recoveryRequestStatus: undefined,
   authenticationOptions: { username: 'ada.new', purpose: 'replace' },
+  securityOverview: undefined,
+  renameFactor: { id: 'Y3JlZA', name: 'Work key' },
+  removeFactor: { id: 'Y3JlZA' },
+  removeDevice: { id: 'd1' },
+  regenerateRecoveryCodes: undefined,
   authenticate: { response: { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} } },
 };
 
@@ -93,6 +99,11 @@ function recordingHandlers(fail?: () => never) {
     recoveryRequestStatus: async (request) => (record('recoveryRequestStatus', request), REQUEST_VIEW),
     authenticationOptions: async (request) => (record('authenticationOptions', request), { challenge: 'Y2hhbGxlbmdl' }),
     authenticate: async (request) => (record('authenticate', request), SESSION),
+    securityOverview: async (request) => (record('securityOverview', request), OVERVIEW),
+    renameFactor: async (request) => (record('renameFactor', request), { ...CREDENTIAL, name: 'Work key', lastUsedAt: null, deviceId: null }),
+    removeFactor: async (request) => (record('removeFactor', request), null),
+    removeDevice: async (request) => (record('removeDevice', request), null),
+    regenerateRecoveryCodes: async (request) => (record('regenerateRecoveryCodes', request), { recoveryCodes: [], createdAt: '2026-11-23T12:00:00.000Z' }),
   };
   return { handlers, calls };
 }

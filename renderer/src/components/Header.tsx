@@ -4,7 +4,8 @@ import { useApp } from '../store';
 import type { Step } from '../store/types';
 import { SessionTimer } from './SessionTimer';
 
-const STEP_NUMBER: Record<Step, number> = { code: 1, recover: 1, helpdesk: 1, signin: 1, confirm: 2, choose: 3, ceremony: 3, codes: 4, done: 4 };
+// "My security" is not a journey with steps: it shows none.
+const STEP_NUMBER: Record<Step, number | null> = { code: 1, recover: 1, helpdesk: 1, signin: 1, security: null, confirm: 2, choose: 3, ceremony: 3, codes: 4, done: 4 };
 
 export function Header() {
   const { t, i18n } = useTranslation();
@@ -15,7 +16,7 @@ export function Header() {
         <span className="brand-name">{t('app.name')}</span>
         <span className="brand-tagline">{t('app.tagline')}</span>
       </div>
-      <p className="step">{t('app.step', { current: STEP_NUMBER[step], total: 4 })}</p>
+      {STEP_NUMBER[step] !== null && <p className="step">{t('app.step', { current: STEP_NUMBER[step], total: 4 })}</p>}
       <SessionTimer />
       <label className="language">
         <span>{t('app.language')}</span>

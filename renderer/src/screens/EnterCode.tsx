@@ -55,6 +55,9 @@ export function EnterCode() {
         <button type="button" className="link" onClick={() => goTo('recover')}>
           {t('ways.lostKey')}
         </button>
+        <button type="button" className="link" onClick={() => goTo('signin', 'manage')}>
+          {t('ways.manage')}
+        </button>
       </nav>
     </section>
   );

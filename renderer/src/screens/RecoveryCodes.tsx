@@ -6,7 +6,7 @@ import { useApp } from '../store';
 /** Recovery codes are shown once: the person keeps them before going on, or cannot go on. */
 export function RecoveryCodes() {
   const { t } = useTranslation();
-  const codes = useApp((s) => s.result?.recoveryCodes ?? []);
+  const codes = useApp((s) => s.recoveryCodes) ?? [];
   const acknowledgeCodes = useApp((s) => s.acknowledgeCodes);
   const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState<'copied' | 'copy_failed' | null>(null);

@@ -10,6 +10,7 @@ export function SignInWithKey() {
   const busy = useApp((s) => s.busy);
   const signInWithKey = useApp((s) => s.signInWithKey);
   const cancel = useApp((s) => s.cancelSignIn);
+  const purpose = useApp((s) => s.signinPurpose);
   const [username, setUsername] = useState('');
 
   const onSubmit = (event: FormEvent) => {
@@ -20,7 +21,7 @@ export function SignInWithKey() {
   return (
     <section>
       <ScreenHeading>{t('signin.title')}</ScreenHeading>
-      <p>{t('signin.intro')}</p>
+      <p>{t(purpose === 'manage' ? 'signin.introManage' : 'signin.intro')}</p>
       <form onSubmit={onSubmit}>
         <label htmlFor="signin-username">{t('ways.username')}</label>
         <input id="signin-username" className="text-input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required disabled={busy} />

@@ -9,7 +9,7 @@ export const createAccessSlice =
   (deps: StoreDeps): StateCreator<AppState, [], [], AccessSlice> =>
   (set, get) => {
     /** A session opened by any way back continues exactly like an enrolment: confirm, choose, register. */
-    function opened(result: IpcResult<SessionView>): void {
+    function opened(result: IpcResult<SessionView>, next: 'confirm' | 'security' = 'confirm'): void {
       if (!result.ok) {
         set({ busy: false, notice: noticeFor(result) });
         return;
@@ -20,7 +20,7 @@ export const createAccessSlice =
         notice: null,
         session,
         clockOffsetMs: Date.parse(session.serverTime) - deps.now(),
-        step: 'confirm',
+        step: next,
         helpdeskRequest: null,
       });
     }
@@ -28,8 +28,9 @@ export const createAccessSlice =
     return {
       completedPurpose: null,
       helpdeskRequest: null,
+      signinPurpose: 'replace',
 
-      goTo: (step) => set({ step, notice: null, busy: false }),
+      goTo: (step, purpose) => set({ step, notice: null, busy: false, signinPurpose: purpose ?? 'replace' }),
 
       recoverWithCode: async (username, code) => {
         set({ busy: true, notice: null });
@@ -55,7 +56,8 @@ export const createAccessSlice =
 
       signInWithKey: async (username) => {
         set({ busy: true, notice: null });
-        const options = await deps.bridge.authenticationOptions({ username, purpose: 'replace' });
+        const purpose = get().signinPurpose;
+        const options = await deps.bridge.authenticationOptions({ username, purpose });
         if (!options.ok) return set({ busy: false, notice: noticeFor(options) });
         let response;
         try {
@@ -64,7 +66,7 @@ export const createAccessSlice =
           const failure = error instanceof CeremonyError ? error.failure : 'unknown';
           return set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
         }
-        opened(await deps.bridge.authenticate({ response }));
+        opened(await deps.bridge.authenticate({ response }), purpose === 'manage' ? 'security' : 'confirm');
       },
 
       cancelSignIn: () => deps.cancelCeremony(),

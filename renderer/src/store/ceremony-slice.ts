@@ -55,18 +55,28 @@ export const createCeremonySlice =
         const purpose = get().session?.purpose ?? null;
         const completed = await deps.bridge.completeSession();
         if (!completed.ok) return fail(completed);
-        const step = completed.value.recoveryCodes?.length ? 'codes' : 'done';
-        set({ phase: 'idle', step, result: completed.value, session: null, notice: null, completedPurpose: purpose });
+        const codes = completed.value.recoveryCodes?.length ? completed.value.recoveryCodes : null;
+        set({
+          phase: 'idle',
+          step: codes ? 'codes' : 'done',
+          // Kept apart from the result so they can be forgotten the moment the person has saved them.
+          result: { ...completed.value, recoveryCodes: undefined },
+          recoveryCodes: codes,
+          afterCodes: 'done',
+          session: null,
+          notice: null,
+          completedPurpose: purpose,
+        });
       },
 
       cancel: () => {
         if (get().phase === 'waiting') deps.cancelCeremony();
       },
 
-      acknowledgeCodes: () => {
-        const result = get().result;
-        // Forget the codes once kept: nothing in memory holds them longer than needed.
-        if (result) set({ step: 'done', result: { ...result, recoveryCodes: undefined } });
-      },
+      recoveryCodes: null,
+      afterCodes: 'done',
+
+      // Forget the codes once kept: nothing in memory holds them longer than needed.
+      acknowledgeCodes: () => set({ step: get().afterCodes, recoveryCodes: null }),
     };
   };

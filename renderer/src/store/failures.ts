@@ -33,6 +33,8 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'factor_revoked',
   'factor_expired',
   'purpose_not_allowed',
+  'reauth_required',
+  'last_factor',
 ]);
 
 /** The guidance for a failure; codes without their own text share a generic one. */

@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAccessSlice } from './access-slice';
 import { createCeremonySlice } from './ceremony-slice';
+import { createSecuritySlice } from './security-slice';
 import { createSessionSlice } from './session-slice';
 import type { AppState, StoreDeps } from './types';
 
@@ -14,6 +15,7 @@ export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
     ...createSessionSlice(deps)(...a),
     ...createCeremonySlice(deps)(...a),
     ...createAccessSlice(deps)(...a),
+    ...createSecuritySlice(deps)(...a),
   }));
 }
 

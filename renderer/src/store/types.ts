@@ -1,10 +1,11 @@
 import type { CompleteResponse, FactorKind, SessionPurpose, SessionView } from '../../../api/enrolment';
 import type { FirstKeyBridge, IpcFailure } from '../../../api/ipc';
 import type { RecoveryRequestView } from '../../../api/recovery';
+import type { AuthenticationPurpose, SecurityOverview } from '../../../api/security';
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 
 /** `recover`, `helpdesk` and `signin` are the ways back for someone who lost, or still has, a key. */
-export type Step = 'code' | 'recover' | 'helpdesk' | 'signin' | 'confirm' | 'choose' | 'ceremony' | 'codes' | 'done';
+export type Step = 'code' | 'recover' | 'helpdesk' | 'signin' | 'security' | 'confirm' | 'choose' | 'ceremony' | 'codes' | 'done';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {
@@ -50,7 +51,10 @@ export interface CeremonySlice {
   backToChoice: () => void;
   runCeremony: () => Promise<void>;
   cancel: () => void;
-  /** The person says they kept their recovery codes: only then is the enrolment done. */
+  /** Recovery codes to show once (after a first enrolment, a recovery or a regeneration), and where to go after. */
+  recoveryCodes: string[] | null;
+  afterCodes: 'done' | 'security';
+  /** The person says they kept their recovery codes: only then do they go on. */
   acknowledgeCodes: () => void;
 }
 
@@ -58,7 +62,9 @@ export interface AccessSlice {
   /** What the session that just completed was for, so the last screen can say what happened. */
   completedPurpose: SessionPurpose | null;
   helpdeskRequest: RecoveryRequestView | null;
-  goTo: (step: 'code' | 'recover' | 'helpdesk' | 'signin') => void;
+  /** What signing in with an existing key is for: adding a factor here, or managing factors. */
+  signinPurpose: AuthenticationPurpose;
+  goTo: (step: 'code' | 'recover' | 'helpdesk' | 'signin', purpose?: AuthenticationPurpose) => void;
   recoverWithCode: (username: string, code: string) => Promise<void>;
   fileHelpdeskRequest: (username: string) => Promise<void>;
   refreshHelpdeskRequest: () => Promise<void>;
@@ -70,4 +76,14 @@ export interface AccessSlice {
   rebindHere: () => Promise<void>;
 }
 
-export type AppState = SessionSlice & CeremonySlice & AccessSlice;
+export interface SecuritySlice {
+  overview: SecurityOverview | null;
+  loadOverview: () => Promise<void>;
+  renameFactor: (id: string, name: string) => Promise<boolean>;
+  removeFactor: (id: string) => Promise<void>;
+  removeDevice: (id: string) => Promise<void>;
+  regenerateCodes: () => Promise<void>;
+  finishManaging: () => Promise<void>;
+}
+
+export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice;

@@ -50,13 +50,15 @@ export interface Device {
   api: ApiClient;
   /** Every session token the server handed this device: to prove none reaches the renderer. */
   tokens: string[];
+  /** Every assertion ceremony id the server handed this device: these stay in main too. */
+  ceremonies: string[];
   store: MemorySecretStore;
 }
 
 /**
  * The app as one machine runs it: real API client with real DPoP proofs, real
- * controller. The client is wrapped only to record the tokens the server issues;
- * every call still goes to the server unchanged.
+ * controller. The client is wrapped only to record the tokens (and ceremony ids)
+ * the server issues; every call still goes to the server unchanged.
  */
 export function newDevice(baseUrl: string, options: { clock?: Clock; timeoutMs?: number } = {}): Device {
   const store = new MemorySecretStore();
@@ -66,6 +68,7 @@ export function newDevice(baseUrl: string, options: { clock?: Clock; timeoutMs?:
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
   const tokens: string[] = [];
+  const ceremonies: string[] = [];
   const recording: ApiClient = {
     ...api,
     openSession: async (code, device) => {
@@ -73,8 +76,23 @@ export function newDevice(baseUrl: string, options: { clock?: Clock; timeoutMs?:
       tokens.push(opened.token);
       return opened;
     },
+    openRecoverySession: async (body) => {
+      const opened = await api.openRecoverySession(body);
+      tokens.push(opened.token);
+      return opened;
+    },
+    authenticationOptions: async (username, purpose) => {
+      const asked = await api.authenticationOptions(username, purpose);
+      ceremonies.push(asked.ceremonyId);
+      return asked;
+    },
+    authenticate: async (ceremonyId, response, device) => {
+      const opened = await api.authenticate(ceremonyId, response, device);
+      tokens.push(opened.token);
+      return opened;
+    },
   };
-  return { controller: new EnrolmentController(recording, DEVICE), api, tokens, store };
+  return { controller: new EnrolmentController(recording, DEVICE), api, tokens, ceremonies, store };
 }
 
 /** Resolves to what a promise settled with, so a test can look at a refusal. */
