@@ -26,8 +26,9 @@ import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
  * from this device.
  */
 export const RecoverRequest = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('recovery-code'), username: Username, code: z.string().trim().min(1).max(64) }),
-  z.object({ method: z.literal('helpdesk'), code: z.string().trim().min(1).max(64) }),
+  z.strictObject({ method: z.literal('recovery-code'), username: Username, code: z.string().trim().min(1).max(64) }),
+  // Strict: the request id is main's to supply, so a page that sends one is refused, not ignored.
+  z.strictObject({ method: z.literal('helpdesk'), code: z.string().trim().min(1).max(64) }),
 ]);
 export type RecoverRequest = z.infer<typeof RecoverRequest>;
 

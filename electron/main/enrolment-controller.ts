@@ -2,6 +2,9 @@ import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
 import type { IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient } from './api-client.js';
 
+/** Refusals after which the token is worth nothing: forget it rather than send it again. */
+const SESSION_OVER: ReadonlySet<string> = new Set(['session_expired', 'session_invalid', 'session_completed', 'device_revoked', 'dpop_invalid']);
+
 export type Handlers = { [N in IpcName]: (request: IpcRequest<N>) => Promise<IpcResults[N]> };
 
 /**
@@ -36,7 +39,7 @@ export class EnrolmentController {
     try {
       return await call(this.requireToken());
     } catch (error) {
-      if (error instanceof ApiClientError && ['session_expired', 'session_invalid', 'session_completed'].includes(error.code)) {
+      if (error instanceof ApiClientError && SESSION_OVER.has(error.code)) {
         this.token = null;
       }
       throw error;

@@ -217,8 +217,8 @@ describe('recover through the help desk', () => {
     const otherApp = windowOf(other);
     // It filed nothing, so its main has no request to name: refused before the server is asked.
     expectRefused(await otherApp.call('recover', { method: 'helpdesk', code }), 'no_session');
-    // The renderer cannot supply the request id itself: the extra key is dropped by the contract's schema.
-    expectRefused(await otherApp.call('recover', { method: 'helpdesk', code, requestId: filed.id }), 'no_session');
+    // The renderer cannot supply the request id itself: the contract refuses the extra key.
+    expectRefused(await otherApp.call('recover', { method: 'helpdesk', code, requestId: filed.id }), 'bad_payload');
     expect(await otherApp.value('recoveryRequestStatus')).toBeNull();
     // Even a client that names the request directly is refused by the server: the code is bound to the filing key.
     expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe('device_mismatch');
