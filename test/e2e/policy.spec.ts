@@ -1,4 +1,6 @@
+import type { Browser, Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
+import { FirstKeyHarness } from './harness.js';
 import { enterCode as openWithCode, keepRecoveryCodes } from './journey.js';
 
 test.describe('the organisation decides which keys each person may bind', () => {
@@ -70,7 +72,6 @@ test.describe('attestation trusted through the operator\'s metadata', () => {
     const { readFileSync } = await import('node:fs');
     const { X509Certificate } = await import('node:crypto');
     const { createMdsWorld } = await import('../support/make-mds-blob.js');
-    const { FirstKeyHarness } = await import('./harness.js');
     const world = createMdsWorld();
     const batch = new X509Certificate(readFileSync('test/fixtures/chromium-virtual-authenticator-attestation.pem'));
     const blob = await world.makeBlob({
@@ -93,8 +94,9 @@ test.describe('attestation trusted through the operator\'s metadata', () => {
     return { fk, world };
   }
 
-  test('a privileged user enrols an approved security key, shown by its name', async ({ browser }, testInfo) => {
-    const { fk, world } = await trustedStack([VIRTUAL_KEY_AAGUID]);
+  /** Grace (an admin) tries to enrol Chromium's virtual security key under a policy allowing `allow`. */
+  async function privilegedEnrolment(browser: Browser, allow: string[], then: (page: Page, fk: FirstKeyHarness) => Promise<void>) {
+    const { fk, world } = await trustedStack(allow);
     const context = await browser.newContext({ viewport: { width: 760, height: 800 } });
     const page = await context.newPage();
     try {
@@ -104,35 +106,27 @@ test.describe('attestation trusted through the operator\'s metadata', () => {
       await openWithCode(page, await fk.issueCode('grace.admin'));
       await page.getByRole('button', { name: 'Yes, continue' }).click();
       await page.getByRole('button', { name: 'Continue' }).click();
-      await keepRecoveryCodes(page);
-      await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Authenticator: Chromium virtual security key');
-      await page.screenshot({ path: testInfo.outputPath('done-privileged.png') });
-      const [credential] = await fk.credentials();
-      expect(credential).toMatchObject({ factor: 'security-key', status: 'active', policy_tier: 'privileged', attestation_format: 'packed' });
+      await then(page, fk);
     } finally {
       await context.close();
       await fk.stop();
       world.cleanup();
     }
+  }
+
+  test('a privileged user enrols an approved security key, shown by its name', async ({ browser }) => {
+    await privilegedEnrolment(browser, [VIRTUAL_KEY_AAGUID], async (page, fk) => {
+      await keepRecoveryCodes(page);
+      await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Authenticator: Chromium virtual security key');
+      const [credential] = await fk.credentials();
+      expect(credential).toMatchObject({ factor: 'security-key', status: 'active', policy_tier: 'privileged', attestation_format: 'packed' });
+    });
   });
 
   test('a key model that is not on the allowlist is refused with words a person understands', async ({ browser }) => {
-    const { fk, world } = await trustedStack(['2fc0579f-8113-47ea-b116-bb5a8db9202a']);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
-      await fk.attach(context, page);
-      await fk.addAuthenticator({ transport: 'usb' });
-      await fk.open(page);
-      await openWithCode(page, await fk.issueCode('grace.admin'));
-      await page.getByRole('button', { name: 'Yes, continue' }).click();
-      await page.getByRole('button', { name: 'Continue' }).click();
+    await privilegedEnrolment(browser, ['2fc0579f-8113-47ea-b116-bb5a8db9202a'], async (page, fk) => {
       await expect(page.getByRole('alert')).toContainText('Use a key model your IT team has approved');
       expect(await fk.credentials()).toHaveLength(0);
-    } finally {
-      await context.close();
-      await fk.stop();
-      world.cleanup();
-    }
+    });
   });
 });

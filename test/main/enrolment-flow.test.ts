@@ -3,17 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
 import type { SessionView } from '../../api/enrolment.js';
-import type { IpcName } from '../../api/ipc-channels.js';
-import type { IpcResult, IpcResults } from '../../api/ipc.js';
 import { ApiClientError } from '../../electron/main/api-client.js';
 import { codeFromLink } from '../../electron/main/deep-link.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
-import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import type { RunningServer } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { DEVICE, newDevice, settle, type Device } from './support/device.js';
 import { newEnrolee, startDemoServer } from './support/server.js';
+import { expectRefused, windowOf, type AppWindow } from './support/window.js';
 
 /**
  * Main's side of an enrolment, against the real verification server: the
@@ -31,26 +29,6 @@ afterAll(async () => {
   await server.close();
 });
 
-/** The enrolment window's view of main: every call through the gate, every answer kept for the token scan. */
-function windowOf(device: Device) {
-  const dispatch = createDispatcher(device.controller.handlers, ORIGIN);
-  const answers: unknown[] = [];
-  async function call<N extends IpcName>(name: N, payload?: unknown): Promise<IpcResult<IpcResults[N]>> {
-    const result = (await dispatch({ senderUrl: `${ORIGIN}/`, isMainFrame: true, name, payload })) as IpcResult<IpcResults[N]>;
-    answers.push(result);
-    return result;
-  }
-  async function value<N extends IpcName>(name: N, payload?: unknown): Promise<IpcResults[N]> {
-    const result = await call(name, payload);
-    if (!result.ok) throw new Error(`${name} refused: ${result.error.code} ${result.error.message}`);
-    return result.value;
-  }
-  return { call, value, answers };
-}
-
-function expectRefused(result: IpcResult<unknown>, code: string): void {
-  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
-}
 
 async function credentialsOf(username: string) {
   const user = await server.service.findUser(username);

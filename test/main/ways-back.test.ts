@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
-import type { IpcName } from '../../api/ipc-channels.js';
-import type { IpcResult, IpcResults } from '../../api/ipc.js';
 import { ApiClientError } from '../../electron/main/api-client.js';
-import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import type { RunningServer } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { DEVICE, newDevice, settle, type Device } from './support/device.js';
 import { newEnrolee, startDemoServer } from './support/server.js';
+import { expectRefused, windowOf, type AppWindow } from './support/window.js';
 
 /**
  * The ways back, through main as the renderer reaches it: the controller's real handlers
@@ -29,30 +27,9 @@ afterAll(async () => {
   await server.close();
 });
 
-/** One enrolment window: every call through the gate, every answer kept for the secret scan. */
-function windowOf(device: Device) {
-  const dispatch = createDispatcher(device.controller.handlers, ORIGIN);
-  const answers: unknown[] = [];
-  async function call<N extends IpcName>(name: N, payload?: unknown): Promise<IpcResult<IpcResults[N]>> {
-    const result = (await dispatch({ senderUrl: `${ORIGIN}/`, isMainFrame: true, name, payload })) as IpcResult<IpcResults[N]>;
-    answers.push(result);
-    return result;
-  }
-  async function value<N extends IpcName>(name: N, payload?: unknown): Promise<IpcResults[N]> {
-    const result = await call(name, payload);
-    if (!result.ok) throw new Error(`${name} refused: ${result.error.code} ${result.error.message}`);
-    return result.value;
-  }
-  return { call, value, answers };
-}
-type Window = ReturnType<typeof windowOf>;
-
-function expectRefused(result: IpcResult<unknown>, code: string): void {
-  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
-}
 
 /** None of these secrets in anything the renderer was given: raw, base64-encoded, or a telling prefix. */
-function expectNoneReached(window: Window, secrets: string[]): void {
+function expectNoneReached(window: AppWindow, secrets: string[]): void {
   const everything = JSON.stringify(window.answers);
   for (const secret of secrets) {
     expect(secret.length).toBeGreaterThanOrEqual(16);
@@ -108,7 +85,7 @@ async function enrolled(authenticator = new SoftAuthenticator({ attachment: 'pla
 }
 
 /** Registers a new passkey in the session `app` holds and completes it. */
-async function registerAndComplete(app: Window, authenticator = new SoftAuthenticator({ attachment: 'platform' })) {
+async function registerAndComplete(app: AppWindow, authenticator = new SoftAuthenticator({ attachment: 'platform' })) {
   const options = await app.value('registrationOptions', { factor: 'passkey' });
   const response = authenticator.create(options, { origin: ORIGIN });
   await app.value('verifyRegistration', { factor: 'passkey', response });

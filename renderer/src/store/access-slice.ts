@@ -3,6 +3,7 @@ import type { SessionView } from '../../../api/enrolment';
 import type { IpcResult } from '../../../api/ipc';
 import { CeremonyError } from '../webauthn/ceremony';
 import { noticeFor } from './failures';
+import { sessionOpened } from './session-slice';
 import type { AccessSlice, AppState, StoreDeps } from './types';
 
 export const createAccessSlice =
@@ -14,15 +15,7 @@ export const createAccessSlice =
         set({ busy: false, notice: noticeFor(result) });
         return;
       }
-      const session = result.value;
-      set({
-        busy: false,
-        notice: null,
-        session,
-        clockOffsetMs: Date.parse(session.serverTime) - deps.now(),
-        step: next,
-        helpdeskRequest: null,
-      });
+      set({ ...sessionOpened(result.value, deps.now()), step: next, helpdeskRequest: null });
     }
 
     return {

@@ -1,6 +1,12 @@
 import type { StateCreator } from 'zustand';
+import type { SessionView } from '../../../api/enrolment';
 import { endsSession, noticeFor } from './failures';
 import type { AppState, SessionSlice, StoreDeps } from './types';
+
+/** The state every way of opening a session leads to; time left is measured on the server's clock. */
+export function sessionOpened(session: SessionView, now: number) {
+  return { busy: false, notice: null, session, clockOffsetMs: Date.parse(session.serverTime) - now };
+}
 
 export const createSessionSlice =
   (deps: StoreDeps): StateCreator<AppState, [], [], SessionSlice> =>
@@ -28,14 +34,7 @@ export const createSessionSlice =
         set({ busy: false, notice: noticeFor(result) });
         return;
       }
-      const session = result.value;
-      set({
-        busy: false,
-        session,
-        clockOffsetMs: Date.parse(session.serverTime) - deps.now(),
-        step: 'confirm',
-        launchCode: null,
-      });
+      set({ ...sessionOpened(result.value, deps.now()), step: 'confirm', launchCode: null });
     },
 
     confirmIdentity: () => set({ step: 'choose', notice: null }),

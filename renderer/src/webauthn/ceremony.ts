@@ -39,36 +39,32 @@ export function classifyCeremonyError(error: unknown): CeremonyFailure {
   return 'unknown';
 }
 
-/** Runs navigator.credentials.create for the server's options; throws CeremonyError. */
-export async function register(options: CreationOptionsJSON): Promise<RegistrationResponseJSON> {
+/** Runs one browser ceremony, turning whatever it throws into a CeremonyError. */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
   if (!browserSupportsWebAuthn()) throw new CeremonyError('not_supported');
   try {
-    const response = await startRegistration({ optionsJSON: options });
-    return {
-      ...response,
-      type: 'public-key',
-      response: { ...response.response },
-      clientExtensionResults: { ...response.clientExtensionResults },
-    };
+    return await run();
   } catch (error) {
     throw new CeremonyError(classifyCeremonyError(error), { cause: error });
   }
 }
 
-/** Runs navigator.credentials.get for the server's options; throws CeremonyError. */
-export async function authenticate(options: RequestOptionsJSON): Promise<AuthenticationResponseJSON> {
-  if (!browserSupportsWebAuthn()) throw new CeremonyError('not_supported');
-  try {
-    const response = await startAuthentication({ optionsJSON: options });
-    return {
-      ...response,
-      type: 'public-key',
-      response: { ...response.response },
-      clientExtensionResults: { ...response.clientExtensionResults },
-    };
-  } catch (error) {
-    throw new CeremonyError(classifyCeremonyError(error), { cause: error });
-  }
+// The spreads give the library's interfaces the plain object shapes our contract names.
+
+/** navigator.credentials.create for the server's options. */
+export function register(options: CreationOptionsJSON): Promise<RegistrationResponseJSON> {
+  return guarded(async () => {
+    const r = await startRegistration({ optionsJSON: options });
+    return { ...r, type: 'public-key', response: { ...r.response }, clientExtensionResults: { ...r.clientExtensionResults } };
+  });
+}
+
+/** navigator.credentials.get for the server's options. */
+export function authenticate(options: RequestOptionsJSON): Promise<AuthenticationResponseJSON> {
+  return guarded(async () => {
+    const r = await startAuthentication({ optionsJSON: options });
+    return { ...r, type: 'public-key', response: { ...r.response }, clientExtensionResults: { ...r.clientExtensionResults } };
+  });
 }
 
 export function cancelCeremony(): void {
