@@ -66,11 +66,11 @@ unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL
 # Runs inside the private bus. "$@" is the user's command.
 inner='
 set -euo pipefail
-password="$(head -c 24 /dev/urandom | base64)"
+unlock_secret="$(head -c 24 /dev/urandom | base64)"
 # --unlock reads the login keyring password on stdin and creates the keyring
 # if it does not exist yet; its stdout only lists environment variables.
-printf "%s" "$password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-unset password
+printf "%s" "$unlock_secret" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+unset unlock_secret
 
 # --unlock can return before the daemon owns org.freedesktop.secrets. Wait
 # for the owner first (asking the name itself would D-Bus-activate a second

@@ -41,7 +41,7 @@ export function normaliseTyped(input: string): string | null {
 }
 
 /**
- * Accepts what people type: any case, spaces or dashes, and the letters Crockford
+ * Accepts what people type: upper or lower case, spaces or dashes, and the letters Crockford
  * treats as look-alikes (O for 0, I and L for 1). Returns null for anything that
  * cannot be a code, so the caller gives the same answer as for a wrong one.
  */
