@@ -8,7 +8,7 @@ test('the packaged-or-dev Electron app enrols a passkey end to end', async () =>
   if ('missing' in found) {
     const reason = `Electron app test skipped: ${found.missing}. Run a plain \`npm install\` where the Electron binary can be downloaded, then \`npm run build\`.`;
     console.log(reason);
-    test.skip(true, reason);
+    test.skip(true, reason); // no Electron binary on this machine (ELECTRON_SKIP_BINARY_DOWNLOAD=1); runs wherever npm install fetched it
     return;
   }
   const fk = new FirstKeyHarness();
