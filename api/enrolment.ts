@@ -39,7 +39,13 @@ export type OpenSessionRequest = z.infer<typeof OpenSessionRequest>;
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
 /** Why the organisation asks what it asks; the app turns each into a sentence. */
-export const PolicyRequirement = z.enum(['security_key_only', 'user_verification', 'trusted_authenticator', 'device_bound', 'time_limited']);
+export const PolicyRequirement = z.enum([
+  'security_key_only',
+  'user_verification',
+  'trusted_authenticator',
+  'device_bound',
+  'time_limited',
+]);
 export type PolicyRequirement = z.infer<typeof PolicyRequirement>;
 
 export const SessionView = z.object({

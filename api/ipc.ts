@@ -11,7 +11,13 @@ import {
   type SessionView,
 } from './enrolment.js';
 import { FileRecoveryInput, type RecoveryRequestView } from './recovery.js';
-import { AuthenticationOptionsRequest, RenameRequest, type FactorView, type RecoveryCodesResponse, type SecurityOverview } from './security.js';
+import {
+  AuthenticationOptionsRequest,
+  RenameRequest,
+  type FactorView,
+  type RecoveryCodesResponse,
+  type SecurityOverview,
+} from './security.js';
 import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptionsJSON } from './webauthn.js';
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
 

@@ -33,7 +33,13 @@ const ORIGIN = `https://${RP_ID}`;
 const STEPS = ['issue code', 'POST /v1/sessions', 'POST registration-options', 'POST registrations', 'POST complete'] as const;
 
 /** One request from the device: its DPoP proof is signed before the clock starts (client work), then only the round trip is timed. */
-async function post(server: RunningServer, key: DpopKey, path: string, body: unknown, token?: string): Promise<{ json: unknown; ms: number }> {
+async function post(
+  server: RunningServer,
+  key: DpopKey,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ json: unknown; ms: number }> {
   const url = `${server.url}${path}`;
   const headers = { 'content-type': 'application/json', ...(await key.headers('POST', url, token)) };
   const t = performance.now();
@@ -44,7 +50,13 @@ async function post(server: RunningServer, key: DpopKey, path: string, body: unk
   return { json, ms };
 }
 
-const DEVICE: DeviceSignals = { name: 'bench-laptop', platform: 'linux', osVersion: os.release().slice(0, 64), appVersion: '0.1.0-bench', kind: 'personal' };
+const DEVICE: DeviceSignals = {
+  name: 'bench-laptop',
+  platform: 'linux',
+  osVersion: os.release().slice(0, 64),
+  appVersion: '0.1.0-bench',
+  kind: 'personal',
+};
 
 /** One enrolment through the server from a new device; per-step milliseconds, client work (proofs, authenticator) excluded. */
 async function serverPath(server: RunningServer, username: string): Promise<number[]> {

@@ -18,7 +18,11 @@ console.log(`\n  Demo enrolment code for Ada Lovelace (ada.new): ${demo.code}\n 
 
 // Notifications (recoveries, replacements, added and removed factors) go to the console or FIRSTKEY_NOTIFICATION_FILE.
 const notifications = startNotificationPump(server.db, config);
-const stop = () => void notifications.stop().then(() => server.close()).then(() => process.exit(0));
+const stop = () =>
+  void notifications
+    .stop()
+    .then(() => server.close())
+    .then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 

@@ -19,7 +19,12 @@ export const ServerConfig = z
     /** Scheme and host of the links printed with new codes. */
     linkBase: z.string().default('firstkey://enrol'),
     adminToken: z.string().min(32, 'the admin token must be at least 32 characters').optional(),
-    codeTtlSeconds: z.coerce.number().int().positive().max(24 * HOURS).default(24 * HOURS),
+    codeTtlSeconds: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(24 * HOURS)
+      .default(24 * HOURS),
     codeMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
     sessionTtlSeconds: z.coerce.number().int().positive().max(HOURS).default(600),
     /** A session nobody has used for this long ends, even inside its lifetime. */
@@ -39,13 +44,23 @@ export const ServerConfig = z
     /** Wrong recovery codes per username before recovery-code use locks. */
     recoveryCodeMaxAttempts: z.coerce.number().int().min(3).max(100).default(10),
     /** How long that lock lasts unless the help desk resets it first. */
-    recoveryLockSeconds: z.coerce.number().int().min(60).max(30 * 24 * HOURS).default(24 * HOURS),
+    recoveryLockSeconds: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 24 * HOURS)
+      .default(24 * HOURS),
     /** Lifetime of the one-time code a help-desk approval yields: at most an hour. */
     helpdeskCodeTtlSeconds: z.coerce.number().int().min(60).max(HOURS).default(HOURS),
     /** Wrong help-desk codes before the request locks. */
     helpdeskCodeMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
     /** A help-desk request nobody decided on lapses after this long. */
-    helpdeskRequestTtlSeconds: z.coerce.number().int().min(300).max(7 * 24 * HOURS).default(24 * HOURS),
+    helpdeskRequestTtlSeconds: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(7 * 24 * HOURS)
+      .default(24 * HOURS),
     /** Removing a factor or device, or regenerating recovery codes, needs an assertion at most this old. */
     freshAuthSeconds: z.coerce.number().int().min(30).max(HOURS).default(300),
     /** Where the default notification sink appends (JSON lines); unset: the console. */
@@ -64,7 +79,12 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;
 
 function list(value: string | undefined): string[] | undefined {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** Reads FIRSTKEY_* variables; a bad value stops the server with the variable named. */

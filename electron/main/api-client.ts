@@ -13,7 +13,13 @@ import { ApiError } from '../../api/errors.js';
 import type { IpcErrorCode } from '../../api/ipc.js';
 import type { OpenRecoverySessionRequest } from '../../api/recovery.js';
 import { RecoveryRequestView } from '../../api/recovery.js';
-import { AuthenticationOptionsResponse, FactorView, RecoveryCodesResponse, SecurityOverview, type AuthenticationPurpose } from '../../api/security.js';
+import {
+  AuthenticationOptionsResponse,
+  FactorView,
+  RecoveryCodesResponse,
+  SecurityOverview,
+  type AuthenticationPurpose,
+} from '../../api/security.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 
@@ -86,7 +92,8 @@ export function createApiClient(options: ApiClientOptions) {
       call('POST', '/v1/sessions/current/registration-options', RegistrationOptionsResponse, { token, body: { factor } }),
     verifyRegistration: (token: string, factor: FactorKind, response: RegistrationResponseJSON) =>
       call('POST', '/v1/sessions/current/registrations', RegistrationResponse, { token, body: { factor, response } }),
-    complete: (token: string, body: CompleteRequestInput = {}) => call('POST', '/v1/sessions/current/complete', CompleteResponse, { token, body }),
+    complete: (token: string, body: CompleteRequestInput = {}) =>
+      call('POST', '/v1/sessions/current/complete', CompleteResponse, { token, body }),
     authenticationOptions: (username: string, purpose: AuthenticationPurpose) =>
       call('POST', '/v1/authentication/options', AuthenticationOptionsResponse, { body: { username, purpose } }),
     authenticate: (ceremonyId: string, response: AuthenticationResponseJSON, device: DeviceSignals) =>
@@ -99,7 +106,8 @@ export function createApiClient(options: ApiClientOptions) {
       call('PATCH', `/v1/sessions/current/factors/${encodeURIComponent(id)}`, FactorView, { token, body: { name } }),
     removeFactor: (token: string, id: string) => call('DELETE', `/v1/sessions/current/factors/${encodeURIComponent(id)}`, null, { token }),
     removeDevice: (token: string, id: string) => call('DELETE', `/v1/sessions/current/devices/${encodeURIComponent(id)}`, null, { token }),
-    regenerateRecoveryCodes: (token: string) => call('POST', '/v1/sessions/current/recovery-codes', RecoveryCodesResponse, { token, body: {} }),
+    regenerateRecoveryCodes: (token: string) =>
+      call('POST', '/v1/sessions/current/recovery-codes', RecoveryCodesResponse, { token, body: {} }),
     openRecoverySession: (body: OpenRecoverySessionRequest) => call('POST', '/v1/recovery/sessions', CreateSessionResponse, { body }),
     end: (token: string) => call('DELETE', '/v1/sessions/current', null, { token }),
   };

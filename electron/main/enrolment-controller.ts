@@ -3,7 +3,13 @@ import type { IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient } from './api-client.js';
 
 /** Refusals after which the token is worth nothing: forget it rather than send it again. */
-const SESSION_OVER: ReadonlySet<string> = new Set(['session_expired', 'session_invalid', 'session_completed', 'device_revoked', 'dpop_invalid']);
+const SESSION_OVER: ReadonlySet<string> = new Set([
+  'session_expired',
+  'session_invalid',
+  'session_completed',
+  'device_revoked',
+  'dpop_invalid',
+]);
 
 export type Handlers = { [N in IpcName]: (request: IpcRequest<N>) => Promise<IpcResults[N]> };
 
@@ -76,7 +82,9 @@ export class EnrolmentController {
       }
       const requestId = this.recoveryRequestId;
       if (!requestId) throw new ApiClientError('no_session', 'no help-desk request was filed from this device');
-      const opened = await this.openFresh(() => this.api.openRecoverySession({ method: 'helpdesk', requestId, code: request.code, device }));
+      const opened = await this.openFresh(() =>
+        this.api.openRecoverySession({ method: 'helpdesk', requestId, code: request.code, device }),
+      );
       this.recoveryRequestId = null;
       return this.adopt(opened);
     },

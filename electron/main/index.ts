@@ -52,4 +52,3 @@ if (!app.requestSingleInstanceLock()) {
     void window.loadURL(`${config.enrolmentOrigin}/`);
   });
 }
-

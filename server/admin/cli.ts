@@ -60,13 +60,21 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   try {
     await migrate(db);
     // The CLI judges no registrations, so it needs no attestation metadata.
-    const service = new EnrolmentService({ db, clock: systemClock, config, policy: await PolicyStore.open(config.policyFile), attestation: noMetadata });
+    const service = new EnrolmentService({
+      db,
+      clock: systemClock,
+      config,
+      policy: await PolicyStore.open(config.policyFile),
+      attestation: noMetadata,
+    });
     const actor = `cli:${env.USER ?? 'operator'}`;
     if (RECOVERY_COMMANDS.includes(command)) {
       await runRecoveryCommand(service, command, values, out);
     } else if (command === 'list-devices') {
       for (const d of await service.devices.list()) {
-        out(`${d.id}  ${d.name}  ${d.platform} ${d.os_version}  app ${d.app_version}  ${d.kind}  last seen ${d.last_seen_at}${d.revoked_at ? `  REVOKED ${d.revoked_at}` : ''}`);
+        out(
+          `${d.id}  ${d.name}  ${d.platform} ${d.os_version}  app ${d.app_version}  ${d.kind}  last seen ${d.last_seen_at}${d.revoked_at ? `  REVOKED ${d.revoked_at}` : ''}`,
+        );
       }
     } else if (command === 'revoke-device') {
       await service.devices.revoke(values.id ?? '', actor);

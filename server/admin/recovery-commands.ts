@@ -40,7 +40,12 @@ function describe(r: HelpdeskRequestView): string {
   return `${r.id}  ${r.status}  ${who}  filed ${r.createdAt} from "${r.device.name}" (${r.device.platform} ${r.device.osVersion})  approvals ${r.approvals.length}/${r.approvalsRequired}: ${approvals}  until ${r.expiresAt}`;
 }
 
-export async function runRecoveryCommand(service: EnrolmentService, command: string, v: RecoveryArgs, out: (line: string) => void): Promise<void> {
+export async function runRecoveryCommand(
+  service: EnrolmentService,
+  command: string,
+  v: RecoveryArgs,
+  out: (line: string) => void,
+): Promise<void> {
   const agent = v.agent ?? '';
   if (command === 'list-recovery-requests') {
     const requests = await service.helpdesk.list(v.all ?? false);
@@ -50,9 +55,13 @@ export async function runRecoveryCommand(service: EnrolmentService, command: str
     const result = await service.helpdesk.approve(v.request ?? '', v.username ?? '', agent);
     if (result.code) {
       out(`Approved. One-time recovery code for ${v.username}: ${result.code}`);
-      out(`Give it to the person out of band (not by email to the account being recovered). It works only on the device that asked, until ${result.codeExpiresAt}.`);
+      out(
+        `Give it to the person out of band (not by email to the account being recovered). It works only on the device that asked, until ${result.codeExpiresAt}.`,
+      );
     } else {
-      out(`Approval ${result.request.approvals.length} of ${result.request.approvalsRequired} recorded: a second, different agent must approve too.`);
+      out(
+        `Approval ${result.request.approvals.length} of ${result.request.approvalsRequired} recorded: a second, different agent must approve too.`,
+      );
     }
   } else if (command === 'deny-recovery') {
     await service.helpdesk.deny(v.request ?? '', v.username ?? '', agent, v.reason);

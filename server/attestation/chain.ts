@@ -76,7 +76,8 @@ export function chainToAnchor(chain: readonly X509Certificate[], anchors: readon
     if (stale) return { ok: false, problem: `trust anchor ${describe(stale)} is not valid at ${now.toISOString()}` };
     const next = chain[i + 1];
     if (!next) return { ok: false, problem: `certificate ${describe(cert)} was not issued by a trust anchor` };
-    if (!issued(next, cert)) return { ok: false, problem: `certificate ${describe(cert)} was not issued by the next certificate in the chain, ${describe(next)}` };
+    if (!issued(next, cert))
+      return { ok: false, problem: `certificate ${describe(cert)} was not issued by the next certificate in the chain, ${describe(next)}` };
   }
   return { ok: false, problem: 'the chain does not reach a trust anchor' };
 }

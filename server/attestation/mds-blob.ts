@@ -119,7 +119,10 @@ const Header = z.object({
 const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2030-01-31')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+  .refine(
+    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    'not a calendar date',
+  );
 
 const Aaguid = z
   .string()
@@ -219,7 +222,9 @@ function buildCatalogue(payload: z.infer<typeof PayloadSchema>): MetadataCatalog
   for (const entry of payload.entries) {
     const aaguid = entry.aaguid ?? entry.metadataStatement?.aaguid;
     if (!aaguid) continue;
-    const reports: StatusReport[] = entry.statusReports.map((r) => (r.effectiveDate ? { status: r.status, effectiveDate: r.effectiveDate } : { status: r.status }));
+    const reports: StatusReport[] = entry.statusReports.map((r) =>
+      r.effectiveDate ? { status: r.status, effectiveDate: r.effectiveDate } : { status: r.status },
+    );
     const seen = byAaguid.get(aaguid);
     if (seen) {
       // Two entries for one AAGUID should not happen; if it does, keep every anchor and every
@@ -269,7 +274,8 @@ export async function parseMetadataBlob(jws: string, options: MetadataBlobOption
   let header: z.infer<typeof Header>;
   try {
     const parsed = Header.safeParse(decodeProtectedHeader(text));
-    if (!parsed.success) throw new MetadataError('malformed', `the metadata BLOB's JWS header is not usable: ${formatIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new MetadataError('malformed', `the metadata BLOB's JWS header is not usable: ${formatIssues(parsed.error)}`);
     header = parsed.data;
   } catch (error) {
     if (error instanceof MetadataError) throw error;
@@ -284,10 +290,15 @@ export async function parseMetadataBlob(jws: string, options: MetadataBlobOption
     try {
       chain = parseCertificates(header.x5c.map((b64) => Buffer.from(b64, 'base64')));
     } catch (error) {
-      throw new MetadataError('malformed', "the metadata BLOB's x5c header holds something that is not an X.509 certificate", { cause: error });
+      throw new MetadataError('malformed', "the metadata BLOB's x5c header holds something that is not an X.509 certificate", {
+        cause: error,
+      });
     }
   } else if (header.x5u) {
-    throw new MetadataError('untrusted_chain', 'the metadata BLOB names its signing chain only by URL (x5u), which cannot be fetched offline');
+    throw new MetadataError(
+      'untrusted_chain',
+      'the metadata BLOB names its signing chain only by URL (x5u), which cannot be fetched offline',
+    );
   } else {
     chain = [root];
   }
@@ -295,7 +306,10 @@ export async function parseMetadataBlob(jws: string, options: MetadataBlobOption
   // §3.2: verify the chain up to the FIDO root; ignore the BLOB if it does not verify.
   const checked = chainToAnchor(chain, [root], options.now);
   if (!checked.ok) {
-    throw new MetadataError('untrusted_chain', `the metadata BLOB's signing chain does not lead to the configured FIDO root: ${checked.problem}`);
+    throw new MetadataError(
+      'untrusted_chain',
+      `the metadata BLOB's signing chain does not lead to the configured FIDO root: ${checked.problem}`,
+    );
   }
   const leaf = chain[0];
   if (!leaf) throw new MetadataError('untrusted_chain', 'the metadata BLOB has no signing certificate');
@@ -307,7 +321,9 @@ export async function parseMetadataBlob(jws: string, options: MetadataBlobOption
     const verified = await compactVerify(text, key, { algorithms: [header.alg] });
     payloadBytes = verified.payload;
   } catch (error) {
-    throw new MetadataError('bad_signature', `the metadata BLOB's signature does not verify with ${describe(leaf)} (${header.alg})`, { cause: error });
+    throw new MetadataError('bad_signature', `the metadata BLOB's signature does not verify with ${describe(leaf)} (${header.alg})`, {
+      cause: error,
+    });
   }
 
   let json: unknown;
@@ -317,7 +333,8 @@ export async function parseMetadataBlob(jws: string, options: MetadataBlobOption
     throw new MetadataError('malformed', "the metadata BLOB's payload is not JSON", { cause: error });
   }
   const payload = PayloadSchema.safeParse(json);
-  if (!payload.success) throw new MetadataError('malformed', `the metadata BLOB's payload is not an MDS3 payload: ${formatIssues(payload.error)}`);
+  if (!payload.success)
+    throw new MetadataError('malformed', `the metadata BLOB's payload is not an MDS3 payload: ${formatIssues(payload.error)}`);
 
   // §3.1.6 nextUpdate / §3.2: a BLOB past its next-update date is stale and must not be used.
   if (pastNextUpdate(payload.data.nextUpdate, options.now)) {

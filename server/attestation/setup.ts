@@ -19,8 +19,7 @@ export interface AttestationTrust {
 export async function loadAttestationTrust(config: ServerConfig, clock: Clock): Promise<AttestationTrust> {
   const anchors = await Promise.all(config.attestationAnchorFiles.map(async (f) => new X509Certificate(await readFile(f))));
   const root = config.mdsRootFile ? new X509Certificate(await readFile(config.mdsRootFile)) : null;
-  const load = async () =>
-    config.mdsBlobFile && root ? loadMetadataBlob(config.mdsBlobFile, { root, now: clock.now() }) : null;
+  const load = async () => (config.mdsBlobFile && root ? loadMetadataBlob(config.mdsBlobFile, { root, now: clock.now() }) : null);
   let catalogue: MetadataCatalogue | null = await load();
   const judge = createAttestationJudge({
     // A BLOB past its nextUpdate is no longer vouched for: judge as if there were none.

@@ -74,7 +74,9 @@ export function assessAttestation(input: AssessAttestationInput): AttestationAss
     return { trusted: false, reason: 'chain_broken', authenticatorName };
   }
   const checked = chainToAnchor(chain, anchors, input.now);
-  return checked.ok ? { trusted: true, reason: 'chain_ok', authenticatorName } : { trusted: false, reason: 'chain_broken', authenticatorName };
+  return checked.ok
+    ? { trusted: true, reason: 'chain_ok', authenticatorName }
+    : { trusted: false, reason: 'chain_broken', authenticatorName };
 }
 
 export interface AttestationChain {
@@ -111,7 +113,8 @@ export function attestationChainFromObject(attestationObject: Uint8Array): Attes
   const statement = decoded.get('attStmt');
   const authData = parseAuthenticatorData(decoded.get('authData'));
   if (!authData.aaguid) throw new Error('the attestation object has no attested credential data (no AAGUID)');
-  const x5c = fmt === 'android-safetynet' ? safetyNetChain(statement.get('response')) : (statement.get('x5c') ?? []).map((c) => new Uint8Array(c));
+  const x5c =
+    fmt === 'android-safetynet' ? safetyNetChain(statement.get('response')) : (statement.get('x5c') ?? []).map((c) => new Uint8Array(c));
   return { fmt, aaguid: normaliseAaguid(convertAAGUIDToString(authData.aaguid)), x5c };
 }
 
@@ -135,7 +138,9 @@ export interface AttestationJudgeOptions {
  * (its attestationObject and AAGUID as the library reported them).
  * An attestation object that cannot be decoded is judged untrusted, never thrown.
  */
-export function createAttestationJudge(options: AttestationJudgeOptions): (registration: { attestationObject: Uint8Array; aaguid: string }) => Promise<AttestationVerdict> {
+export function createAttestationJudge(
+  options: AttestationJudgeOptions,
+): (registration: { attestationObject: Uint8Array; aaguid: string }) => Promise<AttestationVerdict> {
   return async (registration) => {
     let found: AttestationChain;
     try {

@@ -27,13 +27,19 @@ export class AuthenticationService {
 
   private async serverSecret(name: string): Promise<string> {
     const db = this.deps.db;
-    await db.insertInto('server_secrets').values({ name, value: randomBytes(32).toString('base64url') }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await db
+      .insertInto('server_secrets')
+      .values({ name, value: randomBytes(32).toString('base64url') })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
     const row = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
     return row.value;
   }
 
   private async decoy(username: string): Promise<AllowedCredential> {
-    const id = createHmac('sha256', await this.serverSecret('decoy-credentials')).update(username).digest('base64url');
+    const id = createHmac('sha256', await this.serverSecret('decoy-credentials'))
+      .update(username)
+      .digest('base64url');
     return { id, transports: ['usb'] };
   }
 
@@ -41,7 +47,12 @@ export class AuthenticationService {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
     const now = clock.now();
-    const user = await db.selectFrom('users').selectAll().where('username', '=', username).where('account_kind', '=', 'human').executeTakeFirst();
+    const user = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .where('account_kind', '=', 'human')
+      .executeTakeFirst();
     const usable = user
       ? await db
           .selectFrom('credentials')
@@ -59,7 +70,9 @@ export class AuthenticationService {
     const userVerification = tier?.userVerification === 'required' || allPasskeys ? 'required' : 'preferred';
     const options = await buildRequestOptions({
       rpId: config.rpId,
-      allowCredentials: known ? usable.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] })) : [await this.decoy(username)],
+      allowCredentials: known
+        ? usable.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] }))
+        : [await this.decoy(username)],
       userVerification,
       timeoutMs: config.ceremonyTimeoutMs,
     });
@@ -78,7 +91,12 @@ export class AuthenticationService {
       })
       .execute();
     const deviceId = await this.devices.idOf(jkt);
-    await appendAudit(db, clock, { event: 'auth.challenged', actor: 'app', userId: known ? user.id : null, details: { ceremonyId, purpose, knownUser: known, deviceId } });
+    await appendAudit(db, clock, {
+      event: 'auth.challenged',
+      actor: 'app',
+      userId: known ? user.id : null,
+      details: { ceremonyId, purpose, knownUser: known, deviceId },
+    });
     return { ceremonyId, options };
   }
 
@@ -92,17 +110,35 @@ export class AuthenticationService {
       throw new ApiFailure('challenge_missing', 'ask for authentication options first');
     }
     // Spend the challenge before verifying: a replayed assertion finds nothing to match.
-    const spent = await db.updateTable('assertion_ceremonies').set({ used_at: now }).where('id', '=', ceremony.id).where('used_at', 'is', null).executeTakeFirst();
+    const spent = await db
+      .updateTable('assertion_ceremonies')
+      .set({ used_at: now })
+      .where('id', '=', ceremony.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
     if (spent.numUpdatedRows !== 1n) throw new ApiFailure('challenge_missing', 'ask for authentication options first');
 
     const credentialId = input.response.id;
-    const refuse = async (reason: string, code: 'verification_failed' | 'factor_revoked' | 'factor_expired' = 'verification_failed'): Promise<never> => {
+    const refuse = async (
+      reason: string,
+      code: 'verification_failed' | 'factor_revoked' | 'factor_expired' = 'verification_failed',
+    ): Promise<never> => {
       const deviceId = await this.devices.idOf(jkt);
-      await appendAudit(db, clock, { event: 'auth.refused', actor: 'anonymous', userId: ceremony.user_id, details: { ceremonyId: ceremony.id, reason, credentialId, deviceId } });
+      await appendAudit(db, clock, {
+        event: 'auth.refused',
+        actor: 'anonymous',
+        userId: ceremony.user_id,
+        details: { ceremonyId: ceremony.id, reason, credentialId, deviceId },
+      });
       throw new ApiFailure(code, reason);
     };
     const credential = ceremony.user_id
-      ? await db.selectFrom('credentials').selectAll().where('id', '=', credentialId).where('user_id', '=', ceremony.user_id).executeTakeFirst()
+      ? await db
+          .selectFrom('credentials')
+          .selectAll()
+          .where('id', '=', credentialId)
+          .where('user_id', '=', ceremony.user_id)
+          .executeTakeFirst()
       : undefined;
     if (!ceremony.user_id || !credential || credential.status === 'pending') return refuse('unknown_credential');
     const user = await db.selectFrom('users').selectAll().where('id', '=', ceremony.user_id).executeTakeFirstOrThrow();
@@ -115,7 +151,12 @@ export class AuthenticationService {
       expectedChallenge: ceremony.challenge,
       expectedOrigins: config.origins,
       expectedRpId: config.rpId,
-      credential: { id: credential.id, publicKey: credential.public_key, counter: credential.counter, transports: JSON.parse(credential.transports) as string[] },
+      credential: {
+        id: credential.id,
+        publicKey: credential.public_key,
+        counter: credential.counter,
+        transports: JSON.parse(credential.transports) as string[],
+      },
       requireUserVerification: factorRequirements(tier, credential.factor).userVerification === 'required',
     });
     if (!outcome.ok) return refuse(outcome.reason);
@@ -145,9 +186,20 @@ export class AuthenticationService {
         event: 'auth.succeeded',
         actor: user.username,
         userId: user.id,
-        details: { ceremonyId: ceremony.id, credentialId: credential.id, purpose: ceremony.purpose, deviceId: device.id, userVerified: outcome.assertion.userVerified },
+        details: {
+          ceremonyId: ceremony.id,
+          credentialId: credential.id,
+          purpose: ceremony.purpose,
+          deviceId: device.id,
+          userVerified: outcome.assertion.userVerified,
+        },
       });
-      await appendAuditIn(tx, clock, { event: 'session.opened', actor: user.username, userId: user.id, details: { sessionId: row.id, purpose: row.purpose, deviceId: device.id } });
+      await appendAuditIn(tx, clock, {
+        event: 'session.opened',
+        actor: user.username,
+        userId: user.id,
+        details: { sessionId: row.id, purpose: row.purpose, deviceId: device.id },
+      });
     });
     return { token, session: this.sessions.view(row, user) };
   }

@@ -74,8 +74,12 @@ const migrations: Record<string, Migration> = {
         .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
       // The audit trail is append-only at the database too, not only in our code.
-      await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(db);
-      await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(db);
+      await sql`CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`.execute(
+        db,
+      );
     },
   },
   '0002_device_binding': {
@@ -94,14 +98,23 @@ const migrations: Record<string, Migration> = {
         .addColumn('revoked_at', 'text')
         .execute();
       await db.schema.alterTable('sessions').addColumn('jkt', 'text').execute();
-      await db.schema.alterTable('sessions').addColumn('device_id', 'text', (c) => c.references('devices.id')).execute();
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('device_id', 'text', (c) => c.references('devices.id'))
+        .execute();
       await db.schema.alterTable('sessions').addColumn('last_seen_at', 'text').execute();
-      await db.schema.alterTable('credentials').addColumn('device_id', 'text', (c) => c.references('devices.id')).execute();
+      await db.schema
+        .alterTable('credentials')
+        .addColumn('device_id', 'text', (c) => c.references('devices.id'))
+        .execute();
     },
   },
   '0003_policy': {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('users').addColumn('employment_type', 'text', (c) => c.notNull().defaultTo('employee')).execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('employment_type', 'text', (c) => c.notNull().defaultTo('employee'))
+        .execute();
       await db.schema.alterTable('credentials').addColumn('authenticator_name', 'text').execute();
       await db.schema.alterTable('credentials').addColumn('expires_at', 'text').execute();
       await db.schema.alterTable('credentials').addColumn('policy_tier', 'text').execute();

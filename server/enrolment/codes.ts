@@ -32,11 +32,7 @@ export function group(chars: string): string {
  * treats as look-alikes (O for 0, I and L for 1). Null if anything else is left.
  */
 export function normaliseTyped(input: string): string | null {
-  const chars = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const chars = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   return /^[0-9A-HJKMNP-TV-Z]+$/.test(chars) ? chars : null;
 }
 

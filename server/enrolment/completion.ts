@@ -36,7 +36,8 @@ export class Completion {
   async complete(session: SessionRow, user: UserRow, request: CompleteRequest): Promise<CompleteResponse> {
     const { db, clock } = this.deps;
     const changes = request.retireFactors.length > 0 || request.retireDevices.length > 0 || request.rebind;
-    if (changes && session.purpose !== 'replace') throw new ApiFailure('invalid_request', 'only a replace session can retire factors or devices, or rebind');
+    if (changes && session.purpose !== 'replace')
+      throw new ApiFailure('invalid_request', 'only a replace session can retire factors or devices, or rebind');
     const now = clock.now().toISOString();
     const device = await this.devices.byId(db, session.device_id);
     const deviceRef = device ? { id: device.id, name: device.label ?? device.name } : null;
@@ -65,23 +66,61 @@ export class Completion {
       if (activated.length === 0 && !(session.purpose === 'replace' && request.rebind)) {
         throw new ApiFailure('nothing_registered', 'register a factor before completing');
       }
-      for (const c of activated) fx.notes.push({ user, kind: 'factor.added', device: deviceRef, details: { credentialId: c.id, factor: c.factor } });
+      for (const c of activated)
+        fx.notes.push({ user, kind: 'factor.added', device: deviceRef, details: { credentialId: c.id, factor: c.factor } });
       const newIds = new Set(activated.map((c) => c.id));
 
       if (session.purpose === 'replace') await this.replace(tx, session, user, request, newIds, fx);
       if (session.purpose === 'recover') await this.recover(tx, session, user, newIds, fx);
-      if (await this.devices.bindIn(tx, user.id, deviceId)) fx.audits.push({ event: 'device.bound', actor, userId: user.id, details: { deviceId, sessionId: session.id } });
+      if (await this.devices.bindIn(tx, user.id, deviceId))
+        fx.audits.push({ event: 'device.bound', actor, userId: user.id, details: { deviceId, sessionId: session.id } });
 
       const details = { sessionId: session.id, purpose: session.purpose, deviceId, added: activated.length };
       fx.audits.unshift({ event: 'session.completed', actor, userId: user.id, details });
       if (session.purpose === 'replace') {
-        fx.audits.push({ event: 'replacement.completed', actor, userId: user.id, details: { ...details, retiredFactors: fx.retiredFactors.length, retiredDevices: fx.retiredDevices.length, rebind: request.rebind } });
-        fx.notes.push({ user, kind: 'replacement.completed', device: deviceRef, details: { added: activated.length, retiredFactors: fx.retiredFactors, retiredDevices: fx.retiredDevices, rebind: request.rebind } });
+        fx.audits.push({
+          event: 'replacement.completed',
+          actor,
+          userId: user.id,
+          details: {
+            ...details,
+            retiredFactors: fx.retiredFactors.length,
+            retiredDevices: fx.retiredDevices.length,
+            rebind: request.rebind,
+          },
+        });
+        fx.notes.push({
+          user,
+          kind: 'replacement.completed',
+          device: deviceRef,
+          details: {
+            added: activated.length,
+            retiredFactors: fx.retiredFactors,
+            retiredDevices: fx.retiredDevices,
+            rebind: request.rebind,
+          },
+        });
       }
       if (session.purpose === 'recover') {
         const mode = tierFor(this.deps.policy.policy, user).tier.onRecovery;
-        fx.audits.push({ event: 'recovery.completed', actor, userId: user.id, details: { ...details, method: session.opened_by, mode, retiredFactors: fx.retiredFactors.length, retiredDevices: fx.retiredDevices.length } });
-        fx.notes.push({ user, kind: 'recovery.completed', device: deviceRef, details: { method: session.opened_by, retiredFactors: fx.retiredFactors.length, retiredDevices: fx.retiredDevices.length } });
+        fx.audits.push({
+          event: 'recovery.completed',
+          actor,
+          userId: user.id,
+          details: {
+            ...details,
+            method: session.opened_by,
+            mode,
+            retiredFactors: fx.retiredFactors.length,
+            retiredDevices: fx.retiredDevices.length,
+          },
+        });
+        fx.notes.push({
+          user,
+          kind: 'recovery.completed',
+          device: deviceRef,
+          details: { method: session.opened_by, retiredFactors: fx.retiredFactors.length, retiredDevices: fx.retiredDevices.length },
+        });
       }
       // Checked again inside: of two sessions completing at once, only the first issues the first set.
       const issue = codes && (session.purpose === 'recover' || !(await this.codes.hasSet(tx, user.id))) ? codes : null;
@@ -91,7 +130,13 @@ export class Completion {
       return issue;
     });
 
-    const credentials = await db.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('status', '=', 'active').orderBy('created_at').execute();
+    const credentials = await db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .where('status', '=', 'active')
+      .orderBy('created_at')
+      .execute();
     return {
       user: { username: user.username, displayName: user.display_name },
       credentials: credentials.map(credentialView),
@@ -103,18 +148,36 @@ export class Completion {
   private async issueCodes(tx: Executor, session: SessionRow, user: UserRow, codes: PreparedSet, fx: Effects): Promise<void> {
     await this.codes.replaceIn(tx, user.id, codes);
     const reason = session.purpose === 'recover' ? 'recovery' : 'first_set';
-    fx.audits.push({ event: 'recovery.codes_issued', actor: user.username, userId: user.id, details: { setId: codes.setId, count: codes.display.length, reason, deviceId: session.device_id } });
+    fx.audits.push({
+      event: 'recovery.codes_issued',
+      actor: user.username,
+      userId: user.id,
+      details: { setId: codes.setId, count: codes.display.length, reason, deviceId: session.device_id },
+    });
   }
 
-  private async replace(tx: Executor, session: SessionRow, user: UserRow, request: CompleteRequest, newIds: Set<string>, fx: Effects): Promise<void> {
+  private async replace(
+    tx: Executor,
+    session: SessionRow,
+    user: UserRow,
+    request: CompleteRequest,
+    newIds: Set<string>,
+    fx: Effects,
+  ): Promise<void> {
     const now = this.deps.clock.now().toISOString();
     const actor = user.username;
-    const mine = await tx.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('status', 'in', ['active', 'suspended']).execute();
+    const mine = await tx
+      .selectFrom('credentials')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .where('status', 'in', ['active', 'suspended'])
+      .execute();
     const byId = new Map(mine.map((c) => [c.id, c]));
     const retire = [...new Set(request.retireFactors)];
     for (const id of retire) {
       if (!byId.has(id) || newIds.has(id)) throw new ApiFailure('not_found', `no factor ${id} of yours to retire`);
-      if (request.rebind && id === session.auth_credential_id) throw new ApiFailure('invalid_request', 'the factor being rebound cannot also be retired');
+      if (request.rebind && id === session.auth_credential_id)
+        throw new ApiFailure('invalid_request', 'the factor being rebound cannot also be retired');
     }
     const usableLeft = mine.filter((c) => c.status === 'active' && !retire.includes(c.id) && (c.expires_at === null || c.expires_at > now));
     if (usableLeft.length === 0) throw new ApiFailure('last_factor', 'that would leave you without an active factor');
@@ -128,51 +191,119 @@ export class Completion {
 
     if (request.rebind) {
       const moved = session.auth_credential_id ? byId.get(session.auth_credential_id) : undefined;
-      if (!moved || moved.status !== 'active') throw new ApiFailure('factor_revoked', 'the factor that opened this session is no longer active');
+      if (!moved || moved.status !== 'active')
+        throw new ApiFailure('factor_revoked', 'the factor that opened this session is no longer active');
       const from = moved.device_id;
       if (from === session.device_id) throw new ApiFailure('invalid_request', 'this factor is already bound to this device');
       await tx.updateTable('credentials').set({ device_id: session.device_id }).where('id', '=', moved.id).execute();
-      fx.audits.push({ event: 'device.rebound', actor, userId: user.id, details: { credentialId: moved.id, fromDeviceId: from, toDeviceId: session.device_id, deviceId: session.device_id } });
-      fx.notes.push({ user, kind: 'device.rebound', details: { credentialId: moved.id, fromDeviceId: from, toDeviceId: session.device_id } });
+      fx.audits.push({
+        event: 'device.rebound',
+        actor,
+        userId: user.id,
+        details: { credentialId: moved.id, fromDeviceId: from, toDeviceId: session.device_id, deviceId: session.device_id },
+      });
+      fx.notes.push({
+        user,
+        kind: 'device.rebound',
+        details: { credentialId: moved.id, fromDeviceId: from, toDeviceId: session.device_id },
+      });
       // The old device's key goes too, if it is the user's own (a kiosk station is not).
       if (from && bound.some((d) => d.id === from) && !retireDevices.includes(from)) retireDevices.push(from);
     }
-    await this.retireFactors(tx, session, user, mine.filter((c) => retire.includes(c.id)), 'revoked', 'retired', fx);
+    await this.retireFactors(
+      tx,
+      session,
+      user,
+      mine.filter((c) => retire.includes(c.id)),
+      'revoked',
+      'retired',
+      fx,
+    );
     await this.retireDevices(tx, session, user, retireDevices, 'retired', fx);
   }
 
   private async recover(tx: Executor, session: SessionRow, user: UserRow, newIds: Set<string>, fx: Effects): Promise<void> {
     const mode = tierFor(this.deps.policy.policy, user).tier.onRecovery;
-    const others = await tx.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('status', 'in', ['active', 'suspended']).execute();
+    const others = await tx
+      .selectFrom('credentials')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .where('status', 'in', ['active', 'suspended'])
+      .execute();
     const affected = others.filter((c) => !newIds.has(c.id) && (mode === 'revoke' || c.status === 'active'));
     await this.retireFactors(tx, session, user, affected, mode === 'suspend' ? 'suspended' : 'revoked', 'recovery', fx);
     const bound = await this.devices.boundTo(tx, user.id);
-    await this.retireDevices(tx, session, user, bound.map((d) => d.id).filter((id) => id !== session.device_id), 'recovery', fx);
+    await this.retireDevices(
+      tx,
+      session,
+      user,
+      bound.map((d) => d.id).filter((id) => id !== session.device_id),
+      'recovery',
+      fx,
+    );
     await this.sessions.endOthersIn(tx, user.id, session.id);
     // Nothing asked before the recovery can be answered after it.
-    await tx.updateTable('assertion_ceremonies').set({ used_at: this.deps.clock.now().toISOString() }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+    await tx
+      .updateTable('assertion_ceremonies')
+      .set({ used_at: this.deps.clock.now().toISOString() })
+      .where('user_id', '=', user.id)
+      .where('used_at', 'is', null)
+      .execute();
     await tx.deleteFrom('recovery_throttle').where('username', '=', user.username).execute();
   }
 
-  private async retireFactors(tx: Executor, session: SessionRow, user: UserRow, factors: CredentialRow[], to: 'revoked' | 'suspended', reason: string, fx: Effects): Promise<void> {
+  private async retireFactors(
+    tx: Executor,
+    session: SessionRow,
+    user: UserRow,
+    factors: CredentialRow[],
+    to: 'revoked' | 'suspended',
+    reason: string,
+    fx: Effects,
+  ): Promise<void> {
     if (factors.length === 0) return;
     const ids = factors.map((c) => c.id);
-    await tx.updateTable('credentials').set({ status: to, status_changed_at: this.deps.clock.now().toISOString() }).where('id', 'in', ids).execute();
+    await tx
+      .updateTable('credentials')
+      .set({ status: to, status_changed_at: this.deps.clock.now().toISOString() })
+      .where('id', 'in', ids)
+      .execute();
     for (const c of factors) {
       const details = { credentialId: c.id, factor: c.factor, reason, sessionId: session.id, deviceId: session.device_id };
       fx.audits.push({ event: to === 'suspended' ? 'factor.suspended' : 'factor.revoked', actor: user.username, userId: user.id, details });
-      fx.notes.push({ user, kind: to === 'suspended' ? 'factor.suspended' : 'factor.revoked', details: { credentialId: c.id, factor: c.factor, name: c.name ?? c.authenticator_name, reason } });
+      fx.notes.push({
+        user,
+        kind: to === 'suspended' ? 'factor.suspended' : 'factor.revoked',
+        details: { credentialId: c.id, factor: c.factor, name: c.name ?? c.authenticator_name, reason },
+      });
       fx.retiredFactors.push(c.id);
     }
   }
 
-  private async retireDevices(tx: Executor, session: SessionRow, user: UserRow, deviceIds: string[], reason: string, fx: Effects): Promise<void> {
+  private async retireDevices(
+    tx: Executor,
+    session: SessionRow,
+    user: UserRow,
+    deviceIds: string[],
+    reason: string,
+    fx: Effects,
+  ): Promise<void> {
     for (const id of deviceIds) {
       const device = await this.devices.byId(tx, id);
       await this.devices.revokeIn(tx, id);
       await this.devices.releaseIn(tx, user.id, id);
-      fx.audits.push({ event: 'device.revoked', actor: user.username, userId: user.id, details: { deviceId: id, reason, sessionId: session.id, byDeviceId: session.device_id } });
-      fx.notes.push({ user, kind: 'device.revoked', device: device ? { id, name: device.label ?? device.name } : null, details: { reason } });
+      fx.audits.push({
+        event: 'device.revoked',
+        actor: user.username,
+        userId: user.id,
+        details: { deviceId: id, reason, sessionId: session.id, byDeviceId: session.device_id },
+      });
+      fx.notes.push({
+        user,
+        kind: 'device.revoked',
+        device: device ? { id, name: device.label ?? device.name } : null,
+        details: { reason },
+      });
       fx.retiredDevices.push(id);
     }
   }

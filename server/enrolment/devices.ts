@@ -40,17 +40,36 @@ export class DeviceRegistry {
   /** Creates the device record on first sight of a key, and refreshes its signals after. */
   async record(jkt: string, signals: DeviceSignals): Promise<DeviceRow> {
     const now = this.deps.clock.now().toISOString();
-    const fields = { name: signals.name, platform: signals.platform, os_version: signals.osVersion, app_version: signals.appVersion, kind: signals.kind };
+    const fields = {
+      name: signals.name,
+      platform: signals.platform,
+      os_version: signals.osVersion,
+      app_version: signals.appVersion,
+      kind: signals.kind,
+    };
     const existing = await this.deps.db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
     if (existing) {
-      await this.deps.db.updateTable('devices').set({ ...fields, last_seen_at: now }).where('id', '=', existing.id).execute();
+      await this.deps.db
+        .updateTable('devices')
+        .set({ ...fields, last_seen_at: now })
+        .where('id', '=', existing.id)
+        .execute();
       return { ...existing, ...fields, last_seen_at: now };
     }
     const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null, label: null };
     // Two first requests from one new device (a double submit, a link and a typed code) race to here.
-    const inserted = await this.deps.db.insertInto('devices').values(row).onConflict((oc) => oc.column('jkt').doNothing()).executeTakeFirst();
+    const inserted = await this.deps.db
+      .insertInto('devices')
+      .values(row)
+      .onConflict((oc) => oc.column('jkt').doNothing())
+      .executeTakeFirst();
     if (inserted.numInsertedOrUpdatedRows === 0n) return this.record(jkt, signals);
-    await appendAudit(this.deps.db, this.deps.clock, { event: 'device.seen', actor: 'app', userId: null, details: { deviceId: row.id, platform: row.platform, kind: row.kind } });
+    await appendAudit(this.deps.db, this.deps.clock, {
+      event: 'device.seen',
+      actor: 'app',
+      userId: null,
+      details: { deviceId: row.id, platform: row.platform, kind: row.kind },
+    });
     return row;
   }
 
@@ -92,7 +111,12 @@ export class DeviceRegistry {
     const device = await this.byId(ex, deviceId);
     if (!device || device.kind !== 'personal') return false;
     const now = this.deps.clock.now().toISOString();
-    const before = await ex.selectFrom('device_bindings').select('released_at').where('user_id', '=', userId).where('device_id', '=', device.id).executeTakeFirst();
+    const before = await ex
+      .selectFrom('device_bindings')
+      .select('released_at')
+      .where('user_id', '=', userId)
+      .where('device_id', '=', device.id)
+      .executeTakeFirst();
     if (before && before.released_at === null) return false;
     await ex
       .insertInto('device_bindings')

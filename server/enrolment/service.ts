@@ -1,4 +1,11 @@
-import type { CompleteRequestInput, CompleteResponse, CredentialView, DeviceSignals, FactorKind, SessionView } from '../../api/enrolment.js';
+import type {
+  CompleteRequestInput,
+  CompleteResponse,
+  CredentialView,
+  DeviceSignals,
+  FactorKind,
+  SessionView,
+} from '../../api/enrolment.js';
 import { CompleteRequest } from '../../api/enrolment.js';
 import type { CreateUserRequest, IssueCodeResponse, UserView } from '../../api/admin.js';
 import type { RegistrationResponseJSON, CreationOptionsJSON } from '../../api/webauthn.js';
@@ -173,7 +180,12 @@ export class EnrolmentService {
       return true;
     });
     if (!won) throw new ApiFailure('code_used', 'code already used');
-    await this.audit({ event: 'session.opened', actor: user.username, userId: user.id, details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id } });
+    await this.audit({
+      event: 'session.opened',
+      actor: user.username,
+      userId: user.id,
+      details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id },
+    });
     return { token, session: this.sessions.view(session, user) };
   }
 
@@ -184,7 +196,12 @@ export class EnrolmentService {
       .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), locked_at: locked ? this.now().toISOString() : null }))
       .where('id', '=', codeId)
       .execute();
-    await appendAudit(this.db, this.deps.clock, { event: locked ? 'code.locked' : 'code.refused', actor: 'anonymous', userId, details: { codeId, attempts } });
+    await appendAudit(this.db, this.deps.clock, {
+      event: locked ? 'code.locked' : 'code.refused',
+      actor: 'anonymous',
+      userId,
+      details: { codeId, attempts },
+    });
   }
 
   async getSession(caller: Caller): Promise<SessionView> {
@@ -236,7 +253,11 @@ export class EnrolmentService {
       throw new ApiFailure('challenge_missing', 'ask for registration options first');
     }
     // Spend the challenge before verifying: a replayed response finds nothing to match.
-    await this.db.updateTable('sessions').set({ challenge: null, challenge_factor: null, challenge_expires_at: null }).where('id', '=', session.id).execute();
+    await this.db
+      .updateTable('sessions')
+      .set({ challenge: null, challenge_factor: null, challenge_expires_at: null })
+      .where('id', '=', session.id)
+      .execute();
 
     const resolved = this.tier(user);
     const outcome = await verifyRegistration({
@@ -247,7 +268,12 @@ export class EnrolmentService {
       requireUserVerification: factorRequirements(resolved.tier, factor).userVerification === 'required',
     });
     if (!outcome.ok) {
-      await this.audit({ event: 'factor.refused', actor: user.username, userId: user.id, details: { factor, reason: outcome.reason, deviceId: session.device_id } });
+      await this.audit({
+        event: 'factor.refused',
+        actor: user.username,
+        userId: user.id,
+        details: { factor, reason: outcome.reason, deviceId: session.device_id },
+      });
       throw new ApiFailure('verification_failed', outcome.reason);
     }
     const c = outcome.credential;
@@ -318,7 +344,12 @@ export class EnrolmentService {
       await tx.updateTable('sessions').set({ ended_at: this.now().toISOString(), challenge: null }).where('id', '=', session.id).execute();
       await tx.deleteFrom('credentials').where('session_id', '=', session.id).where('status', '=', 'pending').execute();
     });
-    await this.audit({ event: 'session.ended', actor: 'app', userId: session.user_id, details: { sessionId: session.id, deviceId: session.device_id } });
+    await this.audit({
+      event: 'session.ended',
+      actor: 'app',
+      userId: session.user_id,
+      details: { sessionId: session.id, deviceId: session.device_id },
+    });
   }
 
   /** Removes factors left pending by sessions that expired: they were never usable and never will be. */
@@ -330,7 +361,11 @@ export class EnrolmentService {
       .select('id')
       .where('completed_at', 'is', null)
       .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff), eb('ended_at', 'is not', null)]));
-    const result = await this.db.deleteFrom('credentials').where('status', '=', 'pending').where('session_id', 'in', stale).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('credentials')
+      .where('status', '=', 'pending')
+      .where('session_id', 'in', stale)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

@@ -104,7 +104,10 @@ export class SessionStore {
   requireFresh(session: SessionRow): void {
     const at = session.authenticated_at;
     if (!at || addSeconds(new Date(at), this.deps.config.freshAuthSeconds) <= this.deps.clock.now()) {
-      throw new ApiFailure('reauth_required', `authenticate again: this needs an assertion less than ${this.deps.config.freshAuthSeconds} s old`);
+      throw new ApiFailure(
+        'reauth_required',
+        `authenticate again: this needs an assertion less than ${this.deps.config.freshAuthSeconds} s old`,
+      );
     }
   }
 
@@ -120,7 +123,11 @@ export class SessionStore {
       .execute();
     if (open.length === 0) return 0;
     const ids = open.map((s) => s.id);
-    await ex.updateTable('sessions').set({ ended_at: this.deps.clock.now().toISOString(), challenge: null }).where('id', 'in', ids).execute();
+    await ex
+      .updateTable('sessions')
+      .set({ ended_at: this.deps.clock.now().toISOString(), challenge: null })
+      .where('id', 'in', ids)
+      .execute();
     await ex.deleteFrom('credentials').where('session_id', 'in', ids).where('status', '=', 'pending').execute();
     return ids.length;
   }

@@ -14,7 +14,12 @@ const ListQuery = z.object({ all: z.enum(['true', 'false']).optional() });
  * `/v1/admin/*`: behind the admin bearer token. Help-desk decisions name the agent in the body:
  * the audit trail records who approved, and two approvals must come from two different names.
  */
-export function registerAdminRoutes(app: FastifyInstance, service: EnrolmentService, policy: PolicyStore, adminToken: string | undefined): void {
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  service: EnrolmentService,
+  policy: PolicyStore,
+  adminToken: string | undefined,
+): void {
   const expected = adminToken ? sha256(adminToken) : null;
   const requireAdmin = async (request: FastifyRequest) => {
     // Without a configured token the admin API does not exist: the CLI works on the database directly.

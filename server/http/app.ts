@@ -43,7 +43,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   /** The thumbprint of the key that signed this request's proof (no token yet: session start). */
   const proofKey = (request: FastifyRequest, accessToken?: string) =>
-    verifyDpopProof({ proof: proofHeader(request), method: request.method, url: requestUrl(request), accessToken, now: clock.now() }, replay, options.proofWindow);
+    verifyDpopProof(
+      { proof: proofHeader(request), method: request.method, url: requestUrl(request), accessToken, now: clock.now() },
+      replay,
+      options.proofWindow,
+    );
 
   /** `Authorization: DPoP <token>` plus a proof for that token (RFC 9449 section 7.1). */
   const caller = async (request: FastifyRequest): Promise<Caller> => {
@@ -90,7 +94,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const credential = await service.verifyRegistration(await caller(request), body.factor, body.response);
     return reply.status(201).send({ credential });
   });
-  app.post('/v1/sessions/current/complete', async (request) => service.complete(await caller(request), parse(CompleteRequest, request.body ?? {})));
+  app.post('/v1/sessions/current/complete', async (request) =>
+    service.complete(await caller(request), parse(CompleteRequest, request.body ?? {})),
+  );
   app.delete('/v1/sessions/current', async (request, reply) => {
     await service.end(await caller(request));
     return reply.status(204).send();

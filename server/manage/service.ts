@@ -31,9 +31,17 @@ export class ManageService {
   async overview(caller: Caller): Promise<SecurityOverview> {
     const { session, user } = await this.sessions.live(caller, ['replace', 'manage']);
     const db = this.deps.db;
-    const factors = await db.selectFrom('credentials').selectAll().where('user_id', '=', user.id).where('status', 'in', ['active', 'suspended']).orderBy('created_at').execute();
+    const factors = await db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .where('status', 'in', ['active', 'suspended'])
+      .orderBy('created_at')
+      .execute();
     const devices = await this.devices.boundTo(db, user.id);
-    const fresh = session.authenticated_at ? addSeconds(new Date(session.authenticated_at), this.deps.config.freshAuthSeconds).toISOString() : null;
+    const fresh = session.authenticated_at
+      ? addSeconds(new Date(session.authenticated_at), this.deps.config.freshAuthSeconds).toISOString()
+      : null;
     return {
       factors: factors.map(factorView),
       devices: devices.map((d) => deviceView(d, session.device_id)),
@@ -44,7 +52,13 @@ export class ManageService {
   }
 
   private async ownFactor(user: UserRow, id: string) {
-    const c = await this.deps.db.selectFrom('credentials').selectAll().where('id', '=', id).where('user_id', '=', user.id).where('status', 'in', ['active', 'suspended']).executeTakeFirst();
+    const c = await this.deps.db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('id', '=', id)
+      .where('user_id', '=', user.id)
+      .where('status', 'in', ['active', 'suspended'])
+      .executeTakeFirst();
     if (!c) throw new ApiFailure('not_found', `no factor ${id} of yours`);
     return c;
   }
@@ -53,7 +67,12 @@ export class ManageService {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     const c = await this.ownFactor(user, id);
     await this.deps.db.updateTable('credentials').set({ name }).where('id', '=', c.id).execute();
-    await appendAudit(this.deps.db, this.deps.clock, { event: 'factor.renamed', actor: user.username, userId: user.id, details: { credentialId: c.id, deviceId: session.device_id } });
+    await appendAudit(this.deps.db, this.deps.clock, {
+      event: 'factor.renamed',
+      actor: user.username,
+      userId: user.id,
+      details: { credentialId: c.id, deviceId: session.device_id },
+    });
     return factorView({ ...c, name });
   }
 
@@ -65,7 +84,13 @@ export class ManageService {
     const device = await this.device(session);
     await db.transaction().execute(async (tx) => {
       const now = clock.now().toISOString();
-      const c = await tx.selectFrom('credentials').selectAll().where('id', '=', id).where('user_id', '=', user.id).where('status', 'in', ['active', 'suspended']).executeTakeFirst();
+      const c = await tx
+        .selectFrom('credentials')
+        .selectAll()
+        .where('id', '=', id)
+        .where('user_id', '=', user.id)
+        .where('status', 'in', ['active', 'suspended'])
+        .executeTakeFirst();
       if (!c) throw new ApiFailure('not_found', `no factor ${id} of yours`);
       const others = await tx
         .selectFrom('credentials')
@@ -79,8 +104,18 @@ export class ManageService {
         throw new ApiFailure('last_factor', 'this is your only active factor: add another before removing it');
       }
       await tx.updateTable('credentials').set({ status: 'revoked', status_changed_at: now }).where('id', '=', c.id).execute();
-      await appendAuditIn(tx, clock, { event: 'factor.removed', actor: user.username, userId: user.id, details: { credentialId: c.id, factor: c.factor, sessionId: session.id, deviceId: session.device_id } });
-      await notify(tx, clock, { user, kind: 'factor.removed', device, details: { credentialId: c.id, factor: c.factor, name: c.name ?? c.authenticator_name } });
+      await appendAuditIn(tx, clock, {
+        event: 'factor.removed',
+        actor: user.username,
+        userId: user.id,
+        details: { credentialId: c.id, factor: c.factor, sessionId: session.id, deviceId: session.device_id },
+      });
+      await notify(tx, clock, {
+        user,
+        kind: 'factor.removed',
+        device,
+        details: { credentialId: c.id, factor: c.factor, name: c.name ?? c.authenticator_name },
+      });
     });
   }
 
@@ -94,7 +129,12 @@ export class ManageService {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     const d = await this.ownDevice(user, id);
     await this.deps.db.updateTable('devices').set({ label: name }).where('id', '=', d.id).execute();
-    await appendAudit(this.deps.db, this.deps.clock, { event: 'device.renamed', actor: user.username, userId: user.id, details: { deviceId: d.id, byDeviceId: session.device_id } });
+    await appendAudit(this.deps.db, this.deps.clock, {
+      event: 'device.renamed',
+      actor: user.username,
+      userId: user.id,
+      details: { deviceId: d.id, byDeviceId: session.device_id },
+    });
     return deviceView({ ...d, label: name }, session.device_id);
   }
 
@@ -108,8 +148,18 @@ export class ManageService {
     await db.transaction().execute(async (tx) => {
       await this.devices.revokeIn(tx, d.id);
       await this.devices.releaseIn(tx, user.id, d.id);
-      await appendAuditIn(tx, clock, { event: 'device.revoked', actor: user.username, userId: user.id, details: { deviceId: d.id, reason: 'removed', sessionId: session.id, byDeviceId: session.device_id } });
-      await notify(tx, clock, { user, kind: 'device.revoked', device: { id: d.id, name: d.label ?? d.name }, details: { reason: 'removed' } });
+      await appendAuditIn(tx, clock, {
+        event: 'device.revoked',
+        actor: user.username,
+        userId: user.id,
+        details: { deviceId: d.id, reason: 'removed', sessionId: session.id, byDeviceId: session.device_id },
+      });
+      await notify(tx, clock, {
+        user,
+        kind: 'device.revoked',
+        device: { id: d.id, name: d.label ?? d.name },
+        details: { reason: 'removed' },
+      });
     });
   }
 
@@ -122,7 +172,12 @@ export class ManageService {
     const device = await this.device(session);
     await db.transaction().execute(async (tx) => {
       await this.codes.replaceIn(tx, user.id, set);
-      await appendAuditIn(tx, clock, { event: 'recovery.codes_regenerated', actor: user.username, userId: user.id, details: { setId: set.setId, sessionId: session.id, deviceId: session.device_id } });
+      await appendAuditIn(tx, clock, {
+        event: 'recovery.codes_regenerated',
+        actor: user.username,
+        userId: user.id,
+        details: { setId: set.setId, sessionId: session.id, deviceId: session.device_id },
+      });
       await notify(tx, clock, { user, kind: 'recovery_codes.regenerated', device });
     });
     return { recoveryCodes: set.display, createdAt: clock.now().toISOString() };
@@ -132,7 +187,12 @@ export class ManageService {
   async reinstateFactor(credentialId: string, agent: string): Promise<void> {
     const { db, clock } = this.deps;
     const now = clock.now().toISOString();
-    const result = await db.updateTable('credentials').set({ status: 'active', status_changed_at: now }).where('id', '=', credentialId).where('status', '=', 'suspended').executeTakeFirst();
+    const result = await db
+      .updateTable('credentials')
+      .set({ status: 'active', status_changed_at: now })
+      .where('id', '=', credentialId)
+      .where('status', '=', 'suspended')
+      .executeTakeFirst();
     if (result.numUpdatedRows !== 1n) throw new ApiFailure('not_found', `no suspended factor ${credentialId}`);
     const c = await db.selectFrom('credentials').select('user_id').where('id', '=', credentialId).executeTakeFirstOrThrow();
     await appendAudit(db, clock, { event: 'factor.reinstated', actor: `agent:${agent}`, userId: c.user_id, details: { credentialId } });

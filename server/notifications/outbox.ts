@@ -77,7 +77,13 @@ export async function notify(ex: Executor, clock: Clock, input: NotifyInput): Pr
   };
   await ex
     .insertInto('notifications')
-    .values({ user_id: user.id, kind: input.kind, payload: JSON.stringify(payload), created_at: clock.now().toISOString(), delivered_at: null })
+    .values({
+      user_id: user.id,
+      kind: input.kind,
+      payload: JSON.stringify(payload),
+      created_at: clock.now().toISOString(),
+      delivered_at: null,
+    })
     .execute();
 }
 

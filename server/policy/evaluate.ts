@@ -53,7 +53,12 @@ export function factorRequirements(tier: Tier, factor: FactorKind): FactorRequir
   if (factor === 'passkey') {
     return { attachment: 'platform', residentKey: 'required', userVerification: 'required', attestation: tier.attestation };
   }
-  return { attachment: 'cross-platform', residentKey: 'discouraged', userVerification: tier.userVerification, attestation: tier.attestation };
+  return {
+    attachment: 'cross-platform',
+    residentKey: 'discouraged',
+    userVerification: tier.userVerification,
+    attestation: tier.attestation,
+  };
 }
 
 export const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
@@ -71,7 +76,8 @@ export type AttestationJudge = (registration: VerifiedRegistration) => Promise<A
 /** Without metadata nothing is trusted and nothing has a name. */
 export const noMetadata: AttestationJudge = async () => ({ trusted: false, compromised: false, authenticatorName: null });
 
-export type PolicyRefusal = 'synced_passkey' | 'aaguid_not_allowed' | 'aaguid_denied' | 'attestation_untrusted' | 'authenticator_compromised';
+export type PolicyRefusal =
+  'synced_passkey' | 'aaguid_not_allowed' | 'aaguid_denied' | 'attestation_untrusted' | 'authenticator_compromised';
 
 /** The policy's verdict on a verified registration: null to accept, or why not. */
 export function judgeRegistration(
@@ -83,7 +89,8 @@ export function judgeRegistration(
   if (tier.syncedPasskeys === 'refuse' && registration.backupEligible) return 'synced_passkey';
   const aaguid = registration.aaguid.toLowerCase();
   // An all-zero AAGUID says nothing about the make: it can never satisfy an allowlist.
-  if (tier.aaguids && 'allow' in tier.aaguids && (aaguid === ZERO_AAGUID || !tier.aaguids.allow.includes(aaguid))) return 'aaguid_not_allowed';
+  if (tier.aaguids && 'allow' in tier.aaguids && (aaguid === ZERO_AAGUID || !tier.aaguids.allow.includes(aaguid)))
+    return 'aaguid_not_allowed';
   if (tier.aaguids && 'deny' in tier.aaguids && tier.aaguids.deny.includes(aaguid)) return 'aaguid_denied';
   if (tier.requireTrustedAttestation && !finding.trusted) return 'attestation_untrusted';
   return null;

@@ -3,7 +3,10 @@ import { FactorKind } from '../../api/enrolment.js';
 
 const Aaguid = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'an AAGUID like 2fc0579f-8113-47ea-b116-bb5a8db9202a (lower case)');
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    'an AAGUID like 2fc0579f-8113-47ea-b116-bb5a8db9202a (lower case)',
+  );
 
 /** What one tier of users may bind, and how strictly it is checked. */
 export const Tier = z
@@ -18,9 +21,7 @@ export const Tier = z
     attestation: z.enum(['none', 'direct']).default('none'),
     /** Only authenticators whose attestation chains to a metadata root (or configured anchor) are accepted. */
     requireTrustedAttestation: z.boolean().default(false),
-    aaguids: z
-      .union([z.object({ allow: z.array(Aaguid).min(1) }).strict(), z.object({ deny: z.array(Aaguid) }).strict()])
-      .optional(),
+    aaguids: z.union([z.object({ allow: z.array(Aaguid).min(1) }).strict(), z.object({ deny: z.array(Aaguid) }).strict()]).optional(),
     maxFactors: z.number().int().min(1).max(50).default(10),
     /** Contractors' factors end with their contract; null means no end. */
     factorLifetimeDays: z.number().int().min(1).max(3650).nullable().default(null),
@@ -41,7 +42,10 @@ export type Tier = z.infer<typeof Tier>;
 const Match = z
   .object({
     role: z.array(z.string().min(1)).min(1).optional(),
-    employmentType: z.array(z.enum(['employee', 'contractor'])).min(1).optional(),
+    employmentType: z
+      .array(z.enum(['employee', 'contractor']))
+      .min(1)
+      .optional(),
   })
   .strict();
 
@@ -65,7 +69,11 @@ export const PolicyFile = z
     });
     const last = policy.rules.at(-1);
     if (last?.match && Object.keys(last.match).length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['rules', policy.rules.length - 1], message: 'the last rule must have no match, so every user gets a tier' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', policy.rules.length - 1],
+        message: 'the last rule must have no match, so every user gets a tier',
+      });
     }
   });
 export type PolicyFile = z.infer<typeof PolicyFile>;

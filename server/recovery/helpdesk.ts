@@ -37,7 +37,12 @@ export class Helpdesk {
   }
 
   private userView(r: RecoveryRequestRow): RecoveryRequestView {
-    return { id: r.id, status: this.status(r), createdAt: r.created_at, expiresAt: r.status === 'approved' && r.code_expires_at ? r.code_expires_at : r.expires_at };
+    return {
+      id: r.id,
+      status: this.status(r),
+      createdAt: r.created_at,
+      expiresAt: r.status === 'approved' && r.code_expires_at ? r.code_expires_at : r.expires_at,
+    };
   }
 
   private async find(requestId: string): Promise<RecoveryRequestRow | undefined> {
@@ -45,7 +50,12 @@ export class Helpdesk {
   }
 
   private async humanUser(username: string): Promise<UserRow | undefined> {
-    return this.deps.db.selectFrom('users').selectAll().where('username', '=', username).where('account_kind', '=', 'human').executeTakeFirst();
+    return this.deps.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .where('account_kind', '=', 'human')
+      .executeTakeFirst();
   }
 
   /**
@@ -94,7 +104,13 @@ export class Helpdesk {
         userId: row.user_id,
         details: { requestId: row.id, deviceId: device.id, knownUser: user !== undefined, approvalsRequired: row.approvals_required },
       });
-      if (user) await notify(tx, clock, { user, kind: 'recovery.requested', device: { id: device.id, name: device.name }, details: { requestId: row.id } });
+      if (user)
+        await notify(tx, clock, {
+          user,
+          kind: 'recovery.requested',
+          device: { id: device.id, name: device.name },
+          details: { requestId: row.id },
+        });
     });
     return this.userView(row);
   }
@@ -116,7 +132,13 @@ export class Helpdesk {
     const db = this.deps.db;
     const user = r.user_id ? await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst() : undefined;
     const device = await db.selectFrom('devices').selectAll().where('id', '=', r.device_id).executeTakeFirstOrThrow();
-    const approvals = await db.selectFrom('recovery_approvals').selectAll().where('request_id', '=', r.id).orderBy('approved_at').orderBy('agent').execute();
+    const approvals = await db
+      .selectFrom('recovery_approvals')
+      .selectAll()
+      .where('request_id', '=', r.id)
+      .orderBy('approved_at')
+      .orderBy('agent')
+      .execute();
     return {
       id: r.id,
       username: r.username,
@@ -134,11 +156,21 @@ export class Helpdesk {
   }
 
   /** Checks that an agent's decision names the request's own user and that it is still open. */
-  private async decidable(requestId: string, username: string, agent: string, action: 'approve' | 'deny'): Promise<{ r: RecoveryRequestRow; user: UserRow | undefined }> {
+  private async decidable(
+    requestId: string,
+    username: string,
+    agent: string,
+    action: 'approve' | 'deny',
+  ): Promise<{ r: RecoveryRequestRow; user: UserRow | undefined }> {
     const r = await this.find(requestId);
     if (!r) throw new ApiFailure('not_found', `no recovery request ${requestId}`);
     const refuse = async (reason: string, message: string): Promise<never> => {
-      await appendAudit(this.deps.db, this.deps.clock, { event: 'recovery.approval_refused', actor: `agent:${agent}`, userId: r.user_id, details: { requestId, action, reason, deviceId: r.device_id } });
+      await appendAudit(this.deps.db, this.deps.clock, {
+        event: 'recovery.approval_refused',
+        actor: `agent:${agent}`,
+        userId: r.user_id,
+        details: { requestId, action, reason, deviceId: r.device_id },
+      });
       throw new ApiFailure('approval_refused', message);
     };
     if (r.username !== username) await refuse('other_user', "approval for another user's request: the username does not match the request");
@@ -148,7 +180,8 @@ export class Helpdesk {
     const user = r.user_id ? await this.deps.db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst() : undefined;
     if (action === 'approve') {
       if (!user) await refuse('unknown_user', 'no such user: deny this request');
-      if (agent.toLowerCase() === username.toLowerCase()) await refuse('own_account', 'an agent cannot approve the recovery of their own account');
+      if (agent.toLowerCase() === username.toLowerCase())
+        await refuse('own_account', 'an agent cannot approve the recovery of their own account');
     }
     return { r, user };
   }
@@ -169,13 +202,26 @@ export class Helpdesk {
         .onConflict((oc) => oc.columns(['request_id', 'agent']).doNothing())
         .executeTakeFirst();
       if (inserted.numInsertedOrUpdatedRows === 0n) return 'same_agent' as const;
-      const approvals = await tx.selectFrom('recovery_approvals').select('agent').where('request_id', '=', r.id).orderBy('approved_at').orderBy('agent').execute();
-      if (required > r.approvals_required) await tx.updateTable('recovery_requests').set({ approvals_required: required }).where('id', '=', r.id).execute();
+      const approvals = await tx
+        .selectFrom('recovery_approvals')
+        .select('agent')
+        .where('request_id', '=', r.id)
+        .orderBy('approved_at')
+        .orderBy('agent')
+        .execute();
+      if (required > r.approvals_required)
+        await tx.updateTable('recovery_requests').set({ approvals_required: required }).where('id', '=', r.id).execute();
       const final = approvals.length >= required;
       if (final) {
         const claimed = await tx
           .updateTable('recovery_requests')
-          .set({ status: 'approved', code_hash: codeHash, code_expires_at: codeExpiresAt, decided_by: approvals.map((a) => a.agent).join(','), decided_at: this.nowIso() })
+          .set({
+            status: 'approved',
+            code_hash: codeHash,
+            code_expires_at: codeExpiresAt,
+            decided_by: approvals.map((a) => a.agent).join(','),
+            decided_at: this.nowIso(),
+          })
           .where('id', '=', r.id)
           .where('status', '=', 'pending')
           .executeTakeFirst();
@@ -183,12 +229,23 @@ export class Helpdesk {
       }
       const details = { requestId: r.id, approvals: approvals.length, required, final, deviceId: r.device_id };
       await appendAuditIn(tx, clock, { event: 'recovery.approved', actor: `agent:${agent}`, userId: user.id, details });
-      if (final) await appendAuditIn(tx, clock, { event: 'recovery.helpdesk_code_issued', actor: `agent:${agent}`, userId: user.id, details: { requestId: r.id, expiresAt: codeExpiresAt, deviceId: r.device_id } });
+      if (final)
+        await appendAuditIn(tx, clock, {
+          event: 'recovery.helpdesk_code_issued',
+          actor: `agent:${agent}`,
+          userId: user.id,
+          details: { requestId: r.id, expiresAt: codeExpiresAt, deviceId: r.device_id },
+        });
       await notify(tx, clock, { user, kind: 'recovery.approved', details: { requestId: r.id, approvals: approvals.length, required } });
       return final ? ('final' as const) : ('partial' as const);
     });
     if (outcome === 'same_agent') {
-      await appendAudit(db, clock, { event: 'recovery.approval_refused', actor: `agent:${agent}`, userId: user.id, details: { requestId: r.id, action: 'approve', reason: 'same_agent', deviceId: r.device_id } });
+      await appendAudit(db, clock, {
+        event: 'recovery.approval_refused',
+        actor: `agent:${agent}`,
+        userId: user.id,
+        details: { requestId: r.id, action: 'approve', reason: 'same_agent', deviceId: r.device_id },
+      });
       throw new ApiFailure('approval_refused', `${agent} already approved this request: a second, different agent must approve`);
     }
     const request = await this.agentView((await this.find(r.id)) ?? r);
@@ -206,7 +263,12 @@ export class Helpdesk {
         .where('status', 'in', ['pending', 'approved'])
         .executeTakeFirst();
       if (result.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
-      await appendAuditIn(tx, clock, { event: 'recovery.denied', actor: `agent:${agent}`, userId: r.user_id, details: { requestId: r.id, reason: reason ?? null, deviceId: r.device_id } });
+      await appendAuditIn(tx, clock, {
+        event: 'recovery.denied',
+        actor: `agent:${agent}`,
+        userId: r.user_id,
+        details: { requestId: r.id, reason: reason ?? null, deviceId: r.device_id },
+      });
       if (user) await notify(tx, clock, { user, kind: 'recovery.denied', details: { requestId: r.id } });
     });
     return this.agentView((await this.find(r.id)) ?? r);
@@ -217,7 +279,12 @@ export class Helpdesk {
     const { db, clock, config } = this.deps;
     const r = await this.find(requestId);
     const refused = async (reason: string, userId: string | null) =>
-      appendAudit(db, clock, { event: 'recovery.helpdesk_code_refused', actor: 'anonymous', userId, details: { requestId, reason, deviceId: await this.devices.idOf(jkt) } });
+      appendAudit(db, clock, {
+        event: 'recovery.helpdesk_code_refused',
+        actor: 'anonymous',
+        userId,
+        details: { requestId, reason, deviceId: await this.devices.idOf(jkt) },
+      });
     if (!r) {
       await verifyNothing(typed);
       throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
@@ -229,7 +296,8 @@ export class Helpdesk {
     const status = this.status(r);
     if (status === 'pending') throw new ApiFailure('request_pending', 'the help desk has not approved this request yet');
     if (status === 'locked') throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
-    if (status === 'expired' && r.status === 'approved') throw new ApiFailure('code_expired', 'the help-desk code expired: file a new request');
+    if (status === 'expired' && r.status === 'approved')
+      throw new ApiFailure('code_expired', 'the help-desk code expired: file a new request');
     if (status !== 'approved' || !r.code_hash || !r.user_id) throw new ApiFailure('request_closed', `the request is ${status}`);
     const reserved = await db
       .updateTable('recovery_requests')
@@ -241,11 +309,19 @@ export class Helpdesk {
     if (!reserved) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
     const attempts = reserved.code_attempts;
     const secret = parseHelpdeskCode(typed);
-    const matches = attempts <= config.helpdeskCodeMaxAttempts && (secret ? await verifySecret(secret, r.code_hash) : await verifyNothing(typed));
+    const matches =
+      attempts <= config.helpdeskCodeMaxAttempts && (secret ? await verifySecret(secret, r.code_hash) : await verifyNothing(typed));
     if (!matches) {
-      if (attempts >= config.helpdeskCodeMaxAttempts) await db.updateTable('recovery_requests').set({ status: 'locked' }).where('id', '=', r.id).where('status', '=', 'approved').execute();
+      if (attempts >= config.helpdeskCodeMaxAttempts)
+        await db
+          .updateTable('recovery_requests')
+          .set({ status: 'locked' })
+          .where('id', '=', r.id)
+          .where('status', '=', 'approved')
+          .execute();
       await refused(attempts >= config.helpdeskCodeMaxAttempts ? 'locked' : 'wrong', r.user_id);
-      if (attempts > config.helpdeskCodeMaxAttempts) throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
+      if (attempts > config.helpdeskCodeMaxAttempts)
+        throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
       throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
     }
     const claim = await db
@@ -256,7 +332,12 @@ export class Helpdesk {
       .executeTakeFirst();
     if (claim.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the help-desk code was already used');
     const user = await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirstOrThrow();
-    await appendAudit(db, clock, { event: 'recovery.helpdesk_code_used', actor: user.username, userId: user.id, details: { requestId: r.id, deviceId: r.device_id } });
+    await appendAudit(db, clock, {
+      event: 'recovery.helpdesk_code_used',
+      actor: user.username,
+      userId: user.id,
+      details: { requestId: r.id, deviceId: r.device_id },
+    });
     return { user, request: r };
   }
 }

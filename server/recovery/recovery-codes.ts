@@ -35,15 +35,36 @@ export class RecoveryCodes {
   /** Replaces the user's set with a prepared one, inside the caller's transaction: the old codes stop working. */
   async replaceIn(ex: Executor, userId: string, set: PreparedSet): Promise<void> {
     const now = this.nowIso();
-    await ex.updateTable('recovery_codes').set({ replaced_at: now }).where('user_id', '=', userId).where('replaced_at', 'is', null).execute();
+    await ex
+      .updateTable('recovery_codes')
+      .set({ replaced_at: now })
+      .where('user_id', '=', userId)
+      .where('replaced_at', 'is', null)
+      .execute();
     await ex
       .insertInto('recovery_codes')
-      .values(set.rows.map((r) => ({ id: newId(), user_id: userId, set_id: set.setId, handle: r.handle, secret_hash: r.secretHash, created_at: now, used_at: null, replaced_at: null })))
+      .values(
+        set.rows.map((r) => ({
+          id: newId(),
+          user_id: userId,
+          set_id: set.setId,
+          handle: r.handle,
+          secret_hash: r.secretHash,
+          created_at: now,
+          used_at: null,
+          replaced_at: null,
+        })),
+      )
       .execute();
   }
 
   async hasSet(ex: Executor, userId: string): Promise<boolean> {
-    const row = await ex.selectFrom('recovery_codes').select('id').where('user_id', '=', userId).where('replaced_at', 'is', null).executeTakeFirst();
+    const row = await ex
+      .selectFrom('recovery_codes')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('replaced_at', 'is', null)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -66,20 +87,42 @@ export class RecoveryCodes {
   async redeem(username: string, typed: string, deviceId: string | null): Promise<{ user: UserRow; codeId: string }> {
     const { db, clock } = this.deps;
     const attempts = await this.reserveAttempt(username);
-    const user = await db.selectFrom('users').selectAll().where('username', '=', username).where('account_kind', '=', 'human').executeTakeFirst();
+    const user = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .where('account_kind', '=', 'human')
+      .executeTakeFirst();
     if (attempts === null) {
-      await appendAudit(db, clock, { event: 'recovery.code_refused', actor: 'anonymous', userId: user?.id ?? null, details: { reason: 'locked', deviceId } });
+      await appendAudit(db, clock, {
+        event: 'recovery.code_refused',
+        actor: 'anonymous',
+        userId: user?.id ?? null,
+        details: { reason: 'locked', deviceId },
+      });
       throw new ApiFailure('recovery_locked', 'too many wrong recovery codes: ask the help desk');
     }
     const parsed = parseRecoveryCode(typed);
     const row =
       parsed && user
-        ? await db.selectFrom('recovery_codes').selectAll().where('user_id', '=', user.id).where('handle', '=', parsed.handle).where('replaced_at', 'is', null).executeTakeFirst()
+        ? await db
+            .selectFrom('recovery_codes')
+            .selectAll()
+            .where('user_id', '=', user.id)
+            .where('handle', '=', parsed.handle)
+            .where('replaced_at', 'is', null)
+            .executeTakeFirst()
         : undefined;
     const matches = row && parsed ? await verifySecret(parsed.secret, row.secret_hash) : await verifyNothing(typed);
     let reason: string | null = !matches || !row ? 'wrong' : row.used_at ? 'used' : null;
     if (!reason && row) {
-      const claim = await db.updateTable('recovery_codes').set({ used_at: this.nowIso() }).where('id', '=', row.id).where('used_at', 'is', null).where('replaced_at', 'is', null).executeTakeFirst();
+      const claim = await db
+        .updateTable('recovery_codes')
+        .set({ used_at: this.nowIso() })
+        .where('id', '=', row.id)
+        .where('used_at', 'is', null)
+        .where('replaced_at', 'is', null)
+        .executeTakeFirst();
       if (claim.numUpdatedRows !== 1n) reason = 'used';
     }
     if (reason || !row || !user) {
@@ -87,7 +130,12 @@ export class RecoveryCodes {
       throw new ApiFailure('recovery_code_invalid', 'recovery code not recognised, or already used');
     }
     await db.deleteFrom('recovery_throttle').where('username', '=', username).execute();
-    await appendAudit(db, clock, { event: 'recovery.code_used', actor: user.username, userId: user.id, details: { codeId: row.id, setId: row.set_id, deviceId } });
+    await appendAudit(db, clock, {
+      event: 'recovery.code_used',
+      actor: user.username,
+      userId: user.id,
+      details: { codeId: row.id, setId: row.set_id, deviceId },
+    });
     return { user, codeId: row.id };
   }
 
@@ -99,7 +147,11 @@ export class RecoveryCodes {
       if (row?.locked_until && row.locked_until > now) return null;
       const failures = (row && !row.locked_until ? row.failures : 0) + 1;
       if (failures > this.deps.config.recoveryCodeMaxAttempts) {
-        await tx.updateTable('recovery_throttle').set({ locked_until: this.lockEnd(), updated_at: now }).where('username', '=', username).execute();
+        await tx
+          .updateTable('recovery_throttle')
+          .set({ locked_until: this.lockEnd(), updated_at: now })
+          .where('username', '=', username)
+          .execute();
         return null;
       }
       await tx
@@ -115,14 +167,31 @@ export class RecoveryCodes {
     return addSeconds(this.deps.clock.now(), this.deps.config.recoveryLockSeconds).toISOString();
   }
 
-  private async recordFailure(username: string, user: UserRow | undefined, attempts: number, reason: string, deviceId: string | null): Promise<void> {
+  private async recordFailure(
+    username: string,
+    user: UserRow | undefined,
+    attempts: number,
+    reason: string,
+    deviceId: string | null,
+  ): Promise<void> {
     const { db, clock, config } = this.deps;
     const locked = attempts >= config.recoveryCodeMaxAttempts;
     await db.transaction().execute(async (tx) => {
-      if (locked) await tx.updateTable('recovery_throttle').set({ locked_until: this.lockEnd() }).where('username', '=', username).execute();
-      await appendAuditIn(tx, clock, { event: 'recovery.code_refused', actor: 'anonymous', userId: user?.id ?? null, details: { reason, attempts, deviceId } });
+      if (locked)
+        await tx.updateTable('recovery_throttle').set({ locked_until: this.lockEnd() }).where('username', '=', username).execute();
+      await appendAuditIn(tx, clock, {
+        event: 'recovery.code_refused',
+        actor: 'anonymous',
+        userId: user?.id ?? null,
+        details: { reason, attempts, deviceId },
+      });
       if (locked) {
-        await appendAuditIn(tx, clock, { event: 'recovery.locked', actor: 'anonymous', userId: user?.id ?? null, details: { attempts, until: this.lockEnd(), deviceId } });
+        await appendAuditIn(tx, clock, {
+          event: 'recovery.locked',
+          actor: 'anonymous',
+          userId: user?.id ?? null,
+          details: { attempts, until: this.lockEnd(), deviceId },
+        });
         if (user) await notify(tx, clock, { user, kind: 'recovery.locked', details: { attempts } });
       }
     });
@@ -133,6 +202,11 @@ export class RecoveryCodes {
     const { db, clock } = this.deps;
     const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
     const result = await db.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
-    await appendAudit(db, clock, { event: 'recovery.lock_reset', actor: `agent:${agent}`, userId: user?.id ?? null, details: { username, hadFailures: result.numDeletedRows > 0n } });
+    await appendAudit(db, clock, {
+      event: 'recovery.lock_reset',
+      actor: `agent:${agent}`,
+      userId: user?.id ?? null,
+      details: { username, hadFailures: result.numDeletedRows > 0n },
+    });
   }
 }

@@ -29,7 +29,9 @@ export class RecoveryService {
     const redeemed =
       input.method === 'recovery-code'
         ? { ...(await this.codes.redeem(input.username, input.code, await this.devices.idOf(jkt))), requestId: null }
-        : await this.helpdesk.redeem(input.requestId, input.code, jkt).then(({ user, request }) => ({ user, codeId: null, requestId: request.id }));
+        : await this.helpdesk
+            .redeem(input.requestId, input.code, jkt)
+            .then(({ user, request }) => ({ user, codeId: null, requestId: request.id }));
     const { user } = redeemed;
     tierFor(this.deps.policy.policy, user);
     const device = await this.devices.record(jkt, signals);
@@ -49,7 +51,12 @@ export class RecoveryService {
         userId: user.id,
         details: { sessionId: row.id, method: input.method, deviceId: device.id, codeId: redeemed.codeId, requestId: redeemed.requestId },
       });
-      await notify(tx, clock, { user, kind: 'recovery.started', device: { id: device.id, name: device.name }, details: { method: input.method } });
+      await notify(tx, clock, {
+        user,
+        kind: 'recovery.started',
+        device: { id: device.id, name: device.name },
+        details: { method: input.method },
+      });
     });
     return { token, session: this.sessions.view(row, user) };
   }

@@ -54,7 +54,8 @@ export interface VerifiedAssertion {
   backedUp: boolean;
 }
 
-export type AuthenticationOutcome = { ok: true; assertion: VerifiedAssertion } | { ok: false; reason: AuthenticationRefusal; detail: string };
+export type AuthenticationOutcome =
+  { ok: true; assertion: VerifiedAssertion } | { ok: false; reason: AuthenticationRefusal; detail: string };
 
 export interface StoredCredential {
   id: string;
@@ -95,7 +96,8 @@ function classify(error: unknown): { reason: AuthenticationRefusal; detail: stri
  * whether it may be used at all, is the caller's part.
  */
 export async function verifyAuthentication(input: VerifyAssertionInput): Promise<AuthenticationOutcome> {
-  if (input.response.id !== input.credential.id) return { ok: false, reason: 'malformed', detail: 'the assertion is for another credential' };
+  if (input.response.id !== input.credential.id)
+    return { ok: false, reason: 'malformed', detail: 'the assertion is for another credential' };
   const { userHandle, ...assertion } = input.response.response;
   try {
     const result = await verifyAuthenticationResponse({
@@ -116,7 +118,12 @@ export async function verifyAuthentication(input: VerifyAssertionInput): Promise
     const info = result.authenticationInfo;
     return {
       ok: true,
-      assertion: { credentialId: info.credentialID, newCounter: info.newCounter, userVerified: info.userVerified, backedUp: info.credentialBackedUp },
+      assertion: {
+        credentialId: info.credentialID,
+        newCounter: info.newCounter,
+        userVerified: info.userVerified,
+        backedUp: info.credentialBackedUp,
+      },
     };
   } catch (error) {
     return { ok: false, ...classify(error) };

@@ -75,8 +75,7 @@ export interface VerifiedRegistration {
 }
 
 export type RegistrationOutcome =
-  | { ok: true; credential: VerifiedRegistration }
-  | { ok: false; reason: RegistrationRefusal; detail: string };
+  { ok: true; credential: VerifiedRegistration } | { ok: false; reason: RegistrationRefusal; detail: string };
 
 export interface VerifyInput {
   response: RegistrationResponseJSON;

@@ -30,7 +30,11 @@ async function refusal(promise: Promise<MetadataCatalogue>): Promise<{ code: Met
   throw new Error('the BLOB was accepted');
 }
 
-function parse(jws: string, now: Date = TEST_NOW, root: string | Uint8Array | X509Certificate = world.fidoRoot.pem): Promise<MetadataCatalogue> {
+function parse(
+  jws: string,
+  now: Date = TEST_NOW,
+  root: string | Uint8Array | X509Certificate = world.fidoRoot.pem,
+): Promise<MetadataCatalogue> {
   return parseMetadataBlob(jws, { root, now });
 }
 
@@ -93,7 +97,11 @@ describe('a valid BLOB', () => {
             { attestationCertificateKeyIdentifiers: ['bf7bcaa0d0c6187a8c6abbdd16a15640e7c7bde2'], statusReports: [] },
             {
               aaguid: other,
-              metadataStatement: { description: 'Remote Icon Key', icon: 'https://tracker.example/icon.png', attestationRootCertificates: [] },
+              metadataStatement: {
+                description: 'Remote Icon Key',
+                icon: 'https://tracker.example/icon.png',
+                attestationRootCertificates: [],
+              },
               statusReports: [
                 { status: 'FIDO_CERTIFIED_L2', effectiveDate: '2027-01-01' },
                 { status: 'FIDO_CERTIFIED_L1', effectiveDate: '2025-01-01' },
@@ -192,7 +200,9 @@ describe('refused BLOBs', () => {
   });
 
   it('a file that is missing or not a JWS, or a root that is not a certificate: unreadable', async () => {
-    expect((await refusal(loadMetadataBlob(`${world.dir}/no-such-blob.jwt`, { root: world.fidoRoot.pem, now: TEST_NOW }))).code).toBe('unreadable');
+    expect((await refusal(loadMetadataBlob(`${world.dir}/no-such-blob.jwt`, { root: world.fidoRoot.pem, now: TEST_NOW }))).code).toBe(
+      'unreadable',
+    );
     const garbage = world.writeFile('garbage.jwt', '<html>Not found</html>');
     expect((await refusal(loadMetadataBlob(garbage, { root: world.fidoRoot.pem, now: TEST_NOW }))).code).toBe('unreadable');
     expect((await refusal(parse('a.b.c'))).code).toBe('unreadable');
@@ -209,7 +219,13 @@ describe('status reports', () => {
 
   it('the compromise list is exactly the five statuses FIDO names', () => {
     expect([...COMPROMISED_STATUSES].sort()).toEqual(
-      ['ATTESTATION_KEY_COMPROMISE', 'REVOKED', 'USER_KEY_PHYSICAL_COMPROMISE', 'USER_KEY_REMOTE_COMPROMISE', 'USER_VERIFICATION_BYPASS'].sort(),
+      [
+        'ATTESTATION_KEY_COMPROMISE',
+        'REVOKED',
+        'USER_KEY_PHYSICAL_COMPROMISE',
+        'USER_KEY_REMOTE_COMPROMISE',
+        'USER_VERIFICATION_BYPASS',
+      ].sort(),
     );
   });
 

@@ -65,7 +65,11 @@ describe('assessAttestation with metadata', () => {
     const both = await catalogueWith({
       entries: [world.modelEntry(), { aaguid: otherModel, description: 'Other Key', roots: [world.otherRoot.der], statusReports: [] }],
     });
-    expect(assessAttestation(input({ aaguid: otherModel, catalogue: both }))).toEqual({ trusted: false, reason: 'chain_broken', authenticatorName: 'Other Key' });
+    expect(assessAttestation(input({ aaguid: otherModel, catalogue: both }))).toEqual({
+      trusted: false,
+      reason: 'chain_broken',
+      authenticatorName: 'Other Key',
+    });
   });
 
   it('does not trust an expired attestation certificate, nor any chain once its certificates have lapsed', () => {
@@ -78,7 +82,9 @@ describe('assessAttestation with metadata', () => {
     // The same certificate trusted directly as an anchor is fine: MDS3 allows the attestation certificate itself as anchor.
     const plainLeaf = world.issuedByLeafX5c[1];
     if (!plainLeaf) throw new Error('the world has no plain leaf');
-    expect(assessAttestation(input({ x5c: [plainLeaf], catalogue: null, extraAnchors: [new X509Certificate(Buffer.from(plainLeaf))] })).reason).toBe('chain_ok');
+    expect(
+      assessAttestation(input({ x5c: [plainLeaf], catalogue: null, extraAnchors: [new X509Certificate(Buffer.from(plainLeaf))] })).reason,
+    ).toBe('chain_ok');
   });
 
   it('does not trust bytes that are not certificates', () => {
@@ -86,12 +92,20 @@ describe('assessAttestation with metadata', () => {
   });
 
   it('gives no_metadata for an AAGUID the catalogue does not list, and when there is no catalogue', () => {
-    expect(assessAttestation(input({ aaguid: '2fc0579f-8113-47ea-b116-bb5a8db9202a' }))).toEqual({ trusted: false, reason: 'no_metadata', authenticatorName: null });
+    expect(assessAttestation(input({ aaguid: '2fc0579f-8113-47ea-b116-bb5a8db9202a' }))).toEqual({
+      trusted: false,
+      reason: 'no_metadata',
+      authenticatorName: null,
+    });
     expect(assessAttestation(input({ catalogue: null }))).toEqual({ trusted: false, reason: 'no_metadata', authenticatorName: null });
   });
 
   it('gives self_or_none for attestation none and packed self attestation, with the name for display', () => {
-    expect(assessAttestation(input({ fmt: 'none', x5c: [] }))).toEqual({ trusted: false, reason: 'self_or_none', authenticatorName: 'Fake Key 5 NFC' });
+    expect(assessAttestation(input({ fmt: 'none', x5c: [] }))).toEqual({
+      trusted: false,
+      reason: 'self_or_none',
+      authenticatorName: 'Fake Key 5 NFC',
+    });
     expect(assessAttestation(input({ fmt: 'packed', x5c: [] })).reason).toBe('self_or_none');
   });
 });
@@ -99,7 +113,11 @@ describe('assessAttestation with metadata', () => {
 describe('compromised and unknown authenticators', () => {
   it('a compromised status makes a valid chain untrusted', async () => {
     const revoked = await catalogueWith({ modelStatus: { status: 'ATTESTATION_KEY_COMPROMISE', effectiveDate: '2029-01-01' } });
-    expect(assessAttestation(input({ catalogue: revoked }))).toEqual({ trusted: false, reason: 'compromised', authenticatorName: 'Fake Key 5 NFC' });
+    expect(assessAttestation(input({ catalogue: revoked }))).toEqual({
+      trusted: false,
+      reason: 'compromised',
+      authenticatorName: 'Fake Key 5 NFC',
+    });
     // An operator anchor does not override the metadata's report either.
     expect(assessAttestation(input({ catalogue: revoked, extraAnchors: [world.model.root.x509] })).reason).toBe('compromised');
     // Nor does leaving the attestation out.
@@ -108,7 +126,11 @@ describe('compromised and unknown authenticators', () => {
 
   it('an all-zero AAGUID is never trusted, even with a chain to a configured anchor', () => {
     for (const aaguid of [ZERO_AAGUID, '00000000000000000000000000000000']) {
-      expect(assessAttestation(input({ aaguid, extraAnchors: [world.model.root.x509] }))).toEqual({ trusted: false, reason: 'zero_aaguid', authenticatorName: null });
+      expect(assessAttestation(input({ aaguid, extraAnchors: [world.model.root.x509] }))).toEqual({
+        trusted: false,
+        reason: 'zero_aaguid',
+        authenticatorName: null,
+      });
       expect(assessAttestation(input({ aaguid, fmt: 'none', x5c: [] })).reason).toBe('zero_aaguid');
     }
   });
@@ -121,14 +143,22 @@ describe('compromised and unknown authenticators', () => {
 describe('extra anchors configured by the operator', () => {
   it('trust a chain for an AAGUID the metadata does not list, with no name', () => {
     const aaguid = '2fc0579f-8113-47ea-b116-bb5a8db9202a';
-    expect(assessAttestation(input({ aaguid, catalogue: null, extraAnchors: [world.model.root.x509] }))).toEqual({ trusted: true, reason: 'chain_ok', authenticatorName: null });
+    expect(assessAttestation(input({ aaguid, catalogue: null, extraAnchors: [world.model.root.x509] }))).toEqual({
+      trusted: true,
+      reason: 'chain_ok',
+      authenticatorName: null,
+    });
     expect(assessAttestation(input({ aaguid, catalogue: null, extraAnchors: [world.otherRoot.x509] })).reason).toBe('chain_broken');
   });
 });
 
 describe('attestationChainFromObject', () => {
   it('extracts fmt, AAGUID and x5c from a packed attestation object', () => {
-    const object = attestationObject('packed', { alg: -7, sig: new Uint8Array(70), x5c: world.model.x5c }, world.model.aaguid.toUpperCase());
+    const object = attestationObject(
+      'packed',
+      { alg: -7, sig: new Uint8Array(70), x5c: world.model.x5c },
+      world.model.aaguid.toUpperCase(),
+    );
     const found = attestationChainFromObject(object);
     expect(found.fmt).toBe('packed');
     expect(found.aaguid).toBe(world.model.aaguid);
@@ -137,7 +167,9 @@ describe('attestationChainFromObject', () => {
   });
 
   it('finds an android-safetynet chain in the x5c header of its JWS response', () => {
-    const header = Buffer.from(JSON.stringify({ alg: 'RS256', x5c: world.model.x5c.map((c) => Buffer.from(c).toString('base64')) })).toString('base64url');
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'RS256', x5c: world.model.x5c.map((c) => Buffer.from(c).toString('base64')) }),
+    ).toString('base64url');
     const response = new TextEncoder().encode(`${header}.e30.c2ln`);
     const found = attestationChainFromObject(attestationObject('android-safetynet', { ver: '1', response }, world.model.aaguid));
     expect(found.x5c).toHaveLength(2);
@@ -168,21 +200,42 @@ describe('the W3C WebAuthn L3 test vectors', () => {
     expect(packed.fmt).toBe('packed');
     expect(packed.aaguid).toBe('876ca4f5-2071-c3e9-b255-09ef2cdf7ed6');
     expect(packed.x5c).toHaveLength(1);
-    expect(assessAttestation({ ...packed, catalogue: null, extraAnchors: [w3cCa], now: TEST_NOW })).toEqual({ trusted: true, reason: 'chain_ok', authenticatorName: null });
-    expect(assessAttestation({ ...packed, catalogue: null, now: TEST_NOW })).toEqual({ trusted: false, reason: 'no_metadata', authenticatorName: null });
+    expect(assessAttestation({ ...packed, catalogue: null, extraAnchors: [w3cCa], now: TEST_NOW })).toEqual({
+      trusted: true,
+      reason: 'chain_ok',
+      authenticatorName: null,
+    });
+    expect(assessAttestation({ ...packed, catalogue: null, now: TEST_NOW })).toEqual({
+      trusted: false,
+      reason: 'no_metadata',
+      authenticatorName: null,
+    });
     // A catalogue that does not list the vectors' AAGUID changes nothing.
     expect(assessAttestation({ ...packed, catalogue, now: TEST_NOW }).reason).toBe('no_metadata');
     expect(assessAttestation({ ...packed, catalogue, extraAnchors: [w3cCa], now: TEST_NOW }).reason).toBe('chain_ok');
     // Another anchor is not the vectors' CA.
-    expect(assessAttestation({ ...packed, catalogue: null, extraAnchors: [world.model.root.x509], now: TEST_NOW }).reason).toBe('chain_broken');
+    expect(assessAttestation({ ...packed, catalogue: null, extraAnchors: [world.model.root.x509], now: TEST_NOW }).reason).toBe(
+      'chain_broken',
+    );
   });
 
   it("trust the packed vector through metadata that lists the vectors' CA for its AAGUID, with its name", async () => {
     const packed = vector('sctn-test-vectors-packed-es256');
     const listed = await catalogueWith({
-      entries: [{ aaguid: packed.aaguid, description: 'W3C test vector authenticator', roots: [w3c.rootCaDer], statusReports: [{ status: 'FIDO_CERTIFIED' }] }],
+      entries: [
+        {
+          aaguid: packed.aaguid,
+          description: 'W3C test vector authenticator',
+          roots: [w3c.rootCaDer],
+          statusReports: [{ status: 'FIDO_CERTIFIED' }],
+        },
+      ],
     });
-    expect(assessAttestation({ ...packed, catalogue: listed, now: TEST_NOW })).toEqual({ trusted: true, reason: 'chain_ok', authenticatorName: 'W3C test vector authenticator' });
+    expect(assessAttestation({ ...packed, catalogue: listed, now: TEST_NOW })).toEqual({
+      trusted: true,
+      reason: 'chain_ok',
+      authenticatorName: 'W3C test vector authenticator',
+    });
   });
 
   // Decided outcomes for every registration vector with the vectors' CA as an extra anchor.

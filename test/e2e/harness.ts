@@ -149,7 +149,8 @@ export class FirstKeyHarness {
   /** Chromium's virtual authenticator: 'internal' stands for a platform passkey, 'usb' for a security key. */
   async addAuthenticator(options: AuthenticatorOptions): Promise<void> {
     if (!this.cdp) throw new Error('attach a page first');
-    if (this.authenticatorId && !options.alongside) await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
+    if (this.authenticatorId && !options.alongside)
+      await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
     const { authenticatorId } = await this.cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: {
         protocol: 'ctap2',

@@ -28,7 +28,11 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await expect(page.getByRole('alert')).toContainText('Your organisation does not accept this key for your account');
     await lookAt('4-ceremony-key-refused');
     expect(await fk.credentials()).toHaveLength(0);
-    const refusal = await fk.server.db.selectFrom('audit_events').select('details').where('event', '=', 'factor.refused').executeTakeFirst();
+    const refusal = await fk.server.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event', '=', 'factor.refused')
+      .executeTakeFirst();
     expect(JSON.parse(refusal?.details ?? '{}')).toMatchObject({ reason: 'attestation_untrusted', tier: 'privileged' });
   });
 
@@ -62,7 +66,7 @@ test.describe('the organisation decides which keys each person may bind', () => 
   });
 });
 
-test.describe('attestation trusted through the operator\'s metadata', () => {
+test.describe("attestation trusted through the operator's metadata", () => {
   // The operator's metadata lists Chromium's virtual security key (its AAGUID and the batch
   // certificate it attests with, test/fixtures) as an approved model, signed by the test's own FIDO root.
   // Chromium re-issues that certificate for the same fixed key at every start; the anchor is its name and key.
@@ -75,7 +79,14 @@ test.describe('attestation trusted through the operator\'s metadata', () => {
     const world = createMdsWorld();
     const batch = new X509Certificate(readFileSync('test/fixtures/chromium-virtual-authenticator-attestation.pem'));
     const blob = await world.makeBlob({
-      entries: [{ aaguid: VIRTUAL_KEY_AAGUID, description: 'Chromium virtual security key', roots: [new Uint8Array(batch.raw)], statusReports: [{ status: 'FIDO_CERTIFIED' }] }],
+      entries: [
+        {
+          aaguid: VIRTUAL_KEY_AAGUID,
+          description: 'Chromium virtual security key',
+          roots: [new Uint8Array(batch.raw)],
+          statusReports: [{ status: 'FIDO_CERTIFIED' }],
+        },
+      ],
     });
     const policy = world.writeFile(
       'policy.yaml',
@@ -90,7 +101,11 @@ test.describe('attestation trusted through the operator\'s metadata', () => {
       ].join('\n'),
     );
     const fk = new FirstKeyHarness();
-    await fk.start({ mdsBlobFile: world.writeFile('blob.jwt', blob), mdsRootFile: world.writeFile('root.pem', world.fidoRoot.pem), policyFile: policy });
+    await fk.start({
+      mdsBlobFile: world.writeFile('blob.jwt', blob),
+      mdsRootFile: world.writeFile('root.pem', world.fidoRoot.pem),
+      policyFile: policy,
+    });
     return { fk, world };
   }
 
@@ -119,7 +134,12 @@ test.describe('attestation trusted through the operator\'s metadata', () => {
       await keepRecoveryCodes(page);
       await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Authenticator: Chromium virtual security key');
       const [credential] = await fk.credentials();
-      expect(credential).toMatchObject({ factor: 'security-key', status: 'active', policy_tier: 'privileged', attestation_format: 'packed' });
+      expect(credential).toMatchObject({
+        factor: 'security-key',
+        status: 'active',
+        policy_tier: 'privileged',
+        attestation_format: 'packed',
+      });
     });
   });
 

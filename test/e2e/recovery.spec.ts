@@ -27,7 +27,10 @@ test.describe('ways back', () => {
     await lookAt('6-recovered');
 
     const stored = await fk.credentials();
-    expect(stored.map((c) => [c.factor, c.status]).sort()).toEqual([['passkey', 'active'], ['security-key', 'revoked']]);
+    expect(stored.map((c) => [c.factor, c.status]).sort()).toEqual([
+      ['passkey', 'active'],
+      ['security-key', 'revoked'],
+    ]);
     const notices = await fk.server.db.selectFrom('notifications').select('kind').execute();
     expect(notices.map((n) => n.kind)).toContain('recovery.completed');
 

@@ -19,8 +19,7 @@ import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
 import { requireKeychain } from '../support/require-keychain.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const moduleUrl = (name: string): string =>
-  pathToFileURL(join(REPO_ROOT, 'electron/main/device', name)).href;
+const moduleUrl = (name: string): string => pathToFileURL(join(REPO_ROOT, 'electron/main/device', name)).href;
 
 const store = new KeytarSecretStore();
 const installations: string[] = [];
@@ -99,12 +98,7 @@ describe('loadOrCreateDeviceKey on the real keychain', () => {
     expect(typeof d).toBe('string');
     const dBytes = Buffer.from(String(d), 'base64url');
     expect(dBytes).toHaveLength(32);
-    const needles = [
-      Buffer.from(String(d)),
-      dBytes,
-      Buffer.from(dBytes.toString('hex')),
-      Buffer.from(dBytes.toString('base64')),
-    ];
+    const needles = [Buffer.from(String(d)), dBytes, Buffer.from(dBytes.toString('hex')), Buffer.from(dBytes.toString('base64'))];
 
     const files = await regularFilesUnder(home);
     // The keychain did persist to this HOME (encrypted), so the search covers

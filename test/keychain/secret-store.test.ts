@@ -176,11 +176,7 @@ describe('probe names why a keychain is unusable', () => {
   });
 });
 
-function runProbe(
-  command: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<SecretStoreProbe> {
+function runProbe(command: string, args: string[], env: Record<string, string | undefined>): Promise<SecretStoreProbe> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[name];

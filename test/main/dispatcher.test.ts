@@ -76,7 +76,15 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   removeFactor: { id: 'Y3JlZA' },
   removeDevice: { id: 'd1' },
   regenerateRecoveryCodes: undefined,
-  authenticate: { response: { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} } },
+  authenticate: {
+    response: {
+      id: 'Y3JlZA',
+      rawId: 'Y3JlZA',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+      clientExtensionResults: {},
+    },
+  },
 };
 
 /** Our own stand-in for the handler callbacks: records what reaches it, and can be told to throw. */
@@ -100,10 +108,16 @@ function recordingHandlers(fail?: () => never) {
     authenticationOptions: async (request) => (record('authenticationOptions', request), { challenge: 'Y2hhbGxlbmdl' }),
     authenticate: async (request) => (record('authenticate', request), SESSION),
     securityOverview: async (request) => (record('securityOverview', request), OVERVIEW),
-    renameFactor: async (request) => (record('renameFactor', request), { ...CREDENTIAL, name: 'Work key', lastUsedAt: null, deviceId: null }),
+    renameFactor: async (request) => (
+      record('renameFactor', request),
+      { ...CREDENTIAL, name: 'Work key', lastUsedAt: null, deviceId: null }
+    ),
     removeFactor: async (request) => (record('removeFactor', request), null),
     removeDevice: async (request) => (record('removeDevice', request), null),
-    regenerateRecoveryCodes: async (request) => (record('regenerateRecoveryCodes', request), { recoveryCodes: [], createdAt: '2026-11-23T12:00:00.000Z' }),
+    regenerateRecoveryCodes: async (request) => (
+      record('regenerateRecoveryCodes', request),
+      { recoveryCodes: [], createdAt: '2026-11-23T12:00:00.000Z' }
+    ),
   };
   return { handlers, calls };
 }
@@ -148,7 +162,12 @@ describe('who may call', () => {
   it('checks the sender before the payload: a foreign caller learns nothing about the schema', async () => {
     const { handlers } = recordingHandlers();
     const dispatch = createDispatcher(handlers, ORIGIN);
-    const result = await dispatch({ senderUrl: 'https://evil.example/', isMainFrame: true, name: 'registrationOptions', payload: { factor: 'password' } });
+    const result = await dispatch({
+      senderUrl: 'https://evil.example/',
+      isMainFrame: true,
+      name: 'registrationOptions',
+      payload: { factor: 'password' },
+    });
     expectFailure(result, 'forbidden_sender');
   });
 
@@ -156,7 +175,10 @@ describe('who may call', () => {
     const { handlers, calls } = recordingHandlers();
     const dispatch = createDispatcher(handlers, ORIGIN);
     for (const senderUrl of [`${ORIGIN}/`, `${ORIGIN}/index.html?step=2#done`, 'https://ENROL.firstkey.test:443/x']) {
-      expect(await dispatch({ senderUrl, isMainFrame: true, name: 'currentSession', payload: undefined })).toEqual({ ok: true, value: SESSION });
+      expect(await dispatch({ senderUrl, isMainFrame: true, name: 'currentSession', payload: undefined })).toEqual({
+        ok: true,
+        value: SESSION,
+      });
     }
     expect(calls).toHaveLength(3);
   });
@@ -189,7 +211,10 @@ describe('with the real controller and server', () => {
     const { code } = await newEnrolee(server);
     const { controller } = newDevice(server.url);
     const dispatch = createDispatcher(controller.handlers, ORIGIN);
-    expectFailure(await dispatch({ senderUrl: `${ORIGIN}/`, isMainFrame: false, name: 'startSession', payload: { code } }), 'forbidden_sender');
+    expectFailure(
+      await dispatch({ senderUrl: `${ORIGIN}/`, isMainFrame: false, name: 'startSession', payload: { code } }),
+      'forbidden_sender',
+    );
     expect(await controller.handlers.currentSession(undefined)).toBeNull();
     const opened = await dispatch(fromApp('startSession', { code }));
     expect(opened).toMatchObject({ ok: true, value: { purpose: 'enrol' } });
@@ -201,7 +226,10 @@ describe('with the real controller and server', () => {
     const dispatch = createDispatcher(controller.handlers, ORIGIN);
     await dispatch(fromApp('startSession', { code }));
     for (const name of ['currentSession', 'endSession', 'completeSession'] as const) {
-      expectFailure(await dispatch({ senderUrl: 'https://evil.example/', isMainFrame: true, name, payload: undefined }), 'forbidden_sender');
+      expectFailure(
+        await dispatch({ senderUrl: 'https://evil.example/', isMainFrame: true, name, payload: undefined }),
+        'forbidden_sender',
+      );
     }
     const current = await dispatch(fromApp('currentSession', undefined));
     expect(current).toMatchObject({ ok: true, value: { user: { username } } });
@@ -212,7 +240,10 @@ describe('with the real controller and server', () => {
     const { controller } = newDevice(server.url);
     const dispatch = createDispatcher(controller.handlers, ORIGIN);
     controller.offerLaunchCode(GOOD_CODE);
-    expectFailure(await dispatch({ senderUrl: `${ORIGIN}/`, isMainFrame: false, name: 'takeLaunchCode', payload: undefined }), 'forbidden_sender');
+    expectFailure(
+      await dispatch({ senderUrl: `${ORIGIN}/`, isMainFrame: false, name: 'takeLaunchCode', payload: undefined }),
+      'forbidden_sender',
+    );
     expect(await dispatch(fromApp('takeLaunchCode', undefined))).toEqual({ ok: true, value: GOOD_CODE });
   });
 

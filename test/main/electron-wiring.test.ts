@@ -164,7 +164,15 @@ describe('lockDownWebContents', () => {
   it('never opens a window, and never hands a URL the page picked to the OS', () => {
     const contents = createdContents();
     const open = (url: string) => contents.openHandler?.({ url });
-    for (const url of ['https://help.corp.example/passkeys', `${ORIGIN}/`, 'http://help.corp.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://evil.example/share', 'firstkey://enrol?code=ABCD-EFGH-JKMN']) {
+    for (const url of [
+      'https://help.corp.example/passkeys',
+      `${ORIGIN}/`,
+      'http://help.corp.example/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://evil.example/share',
+      'firstkey://enrol?code=ABCD-EFGH-JKMN',
+    ]) {
       expect(open(url)).toEqual({ action: 'deny' });
     }
     expect(electron.opened).toEqual([]);
@@ -186,7 +194,17 @@ describe('lockDownSession', () => {
       setDevicePermissionHandler: (handler: (...args: unknown[]) => boolean) => (set.device = handler),
     };
     lockDownSession(session as unknown as Session);
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'hid', 'usb', 'serial', 'openExternal', 'fullscreen']) {
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'clipboard-read',
+      'hid',
+      'usb',
+      'serial',
+      'openExternal',
+      'fullscreen',
+    ]) {
       const answers: boolean[] = [];
       set.request?.({}, permission, (granted: boolean) => answers.push(granted), { requestingUrl: `${ORIGIN}/` });
       expect(answers, permission).toEqual([false]);
@@ -244,12 +262,18 @@ describe('registerIpc', () => {
   ])('refuses %s, and the launch code stays put', async (_label, sender, frame) => {
     const { controller, invoke } = setUp();
     controller.offerLaunchCode('ABCD-EFGH-JKMN');
-    expect(await invoke('takeLaunchCode', sender, frame)).toEqual({ ok: false, error: { code: 'forbidden_sender', message: expect.any(String) } });
+    expect(await invoke('takeLaunchCode', sender, frame)).toEqual({
+      ok: false,
+      error: { code: 'forbidden_sender', message: expect.any(String) },
+    });
     expect(await invoke('takeLaunchCode', ourWindow, topFrame)).toEqual({ ok: true, value: 'ABCD-EFGH-JKMN' });
   });
 
   it('validates what arrives over the wire', async () => {
     const { invoke } = setUp();
-    expect(await invoke('registrationOptions', ourWindow, topFrame, { factor: 'password' })).toMatchObject({ ok: false, error: { code: 'bad_payload' } });
+    expect(await invoke('registrationOptions', ourWindow, topFrame, { factor: 'password' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_payload' },
+    });
   });
 });

@@ -29,7 +29,6 @@ afterAll(async () => {
   await server.close();
 });
 
-
 async function credentialsOf(username: string) {
   const user = await server.service.findUser(username);
   return server.db.selectFrom('credentials').selectAll().where('user_id', '=', user.id).execute();
@@ -215,7 +214,9 @@ describe('launch codes from links', () => {
 
 // ---- servers that are not ours: unreachable, silent, or outside the contract ----
 
-async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<{ url: string; server: Server; hits: string[] }> {
+async function listen(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<{ url: string; server: Server; hits: string[] }> {
   const hits: string[] = [];
   const stub = createServer((request, response) => {
     hits.push(`${request.method ?? ''} ${request.url ?? ''}`);

@@ -127,7 +127,11 @@ describe('electron-builder config', () => {
     ]) {
       expect(included(path), path).toBe(true);
     }
-    for (const path of ['dist/electron/main/index.js.map', 'dist/electron/preload/index.cjs.map', 'dist/renderer/assets/index-abc123.js.map']) {
+    for (const path of [
+      'dist/electron/main/index.js.map',
+      'dist/electron/preload/index.cjs.map',
+      'dist/renderer/assets/index-abc123.js.map',
+    ]) {
       expect(included(path), path).toBe(false);
     }
   });

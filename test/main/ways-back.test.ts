@@ -27,7 +27,6 @@ afterAll(async () => {
   await server.close();
 });
 
-
 /** None of these secrets in anything the renderer was given: raw, base64-encoded, or a telling prefix. */
 function expectNoneReached(window: AppWindow, secrets: string[]): void {
   const everything = JSON.stringify(window.answers);
@@ -136,7 +135,10 @@ describe('recover with a saved recovery code', () => {
     const before = (await sessionsOf(first.username)).length;
 
     const app = windowOf(newDevice(server.url, { clock }));
-    expectRefused(await app.call('recover', { method: 'recovery-code', username: first.username, code: 'not-a-code' }), 'recovery_code_invalid');
+    expectRefused(
+      await app.call('recover', { method: 'recovery-code', username: first.username, code: 'not-a-code' }),
+      'recovery_code_invalid',
+    );
     expectRefused(await app.call('recover', { method: 'recovery-code', username: 'no.such.person', code }), 'recovery_code_invalid');
     expect(await app.value('currentSession')).toBeNull();
     expect(await sessionsOf(first.username)).toHaveLength(before);
@@ -198,7 +200,9 @@ describe('recover through the help desk', () => {
     expectRefused(await otherApp.call('recover', { method: 'helpdesk', code, requestId: filed.id }), 'bad_payload');
     expect(await otherApp.value('recoveryRequestStatus')).toBeNull();
     // Even a client that names the request directly is refused by the server: the code is bound to the filing key.
-    expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe('device_mismatch');
+    expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe(
+      'device_mismatch',
+    );
     expect(await refusalCode(other.api.recoveryRequestStatus(filed.id))).toBe('not_found');
     expect(await otherApp.value('currentSession')).toBeNull();
     expect(other.tokens).toEqual([]);
@@ -217,12 +221,16 @@ describe('recover through the help desk', () => {
     // Redeemed: main forgets the request; the server shows it spent.
     expect(await app.value('recoveryRequestStatus')).toBeNull();
     expect(await device.api.recoveryRequestStatus(filed.id)).toMatchObject({ id: filed.id, status: 'redeemed' });
-    expect(await refusalCode(device.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe('request_closed');
+    expect(await refusalCode(device.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe(
+      'request_closed',
+    );
     // The session just opened is still the one held (the raw call above bypassed the controller).
     expect(await app.value('currentSession')).toMatchObject({ id: session.id });
 
     // And the other installation still gets nothing, after the redemption too.
-    expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe('device_mismatch');
+    expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe(
+      'device_mismatch',
+    );
     expect(await otherApp.value('currentSession')).toBeNull();
 
     const { done } = await registerAndComplete(app);
@@ -260,7 +268,11 @@ describe('sign in with a factor still held', () => {
 
     // No options asked: main has no ceremony, and the server is not asked.
     const early = first.authenticator.get(
-      { challenge: Buffer.from('not a real challenge').toString('base64url'), rpId: DEMO_RP_ID, allowCredentials: [{ id: first.credentialId, type: 'public-key' }] },
+      {
+        challenge: Buffer.from('not a real challenge').toString('base64url'),
+        rpId: DEMO_RP_ID,
+        allowCredentials: [{ id: first.credentialId, type: 'public-key' }],
+      },
       { origin: ORIGIN },
     );
     expectRefused(await app.call('authenticate', { response: early }), 'challenge_missing');
@@ -276,7 +288,11 @@ describe('sign in with a factor still held', () => {
     const session = await app.value('authenticate', { response: assertion });
     expect(session).toMatchObject({ purpose: 'replace', user: { username: first.username } });
     expect(await app.value('currentSession')).toMatchObject({ id: session.id, purpose: 'replace' });
-    expect(await sessionRow(session.id)).toMatchObject({ purpose: 'replace', opened_by: 'assertion', auth_credential_id: first.credentialId });
+    expect(await sessionRow(session.id)).toMatchObject({
+      purpose: 'replace',
+      opened_by: 'assertion',
+      auth_credential_id: first.credentialId,
+    });
 
     // The same assertion again: main has spent its ceremony, so it refuses without asking the server,
     // and the session just opened is untouched.
@@ -362,7 +378,9 @@ describe('moving a factor to this device', () => {
 
     // The factor still signs in, now from here.
     const again = await app.value('authenticationOptions', { username: first.username, purpose: 'manage' });
-    expect(await app.value('authenticate', { response: first.authenticator.get(again, { origin: ORIGIN }) })).toMatchObject({ purpose: 'manage' });
+    expect(await app.value('authenticate', { response: first.authenticator.get(again, { origin: ORIGIN }) })).toMatchObject({
+      purpose: 'manage',
+    });
 
     expectNoneReached(app, [...device.tokens, ...device.ceremonies]);
   });

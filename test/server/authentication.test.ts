@@ -18,15 +18,39 @@ async function enrolled(settings: ConstructorParameters<typeof SoftAuthenticator
     pubKeyCredParams: [{ alg: -7, type: 'public-key' as const }],
   };
   const registration = authenticator.create(creation, { origin: TEST_ORIGIN });
-  const verified = await verifyRegistration({ response: registration, expectedChallenge: creation.challenge, expectedOrigins: [TEST_ORIGIN], expectedRpId: TEST_RP_ID, requireUserVerification: false });
+  const verified = await verifyRegistration({
+    response: registration,
+    expectedChallenge: creation.challenge,
+    expectedOrigins: [TEST_ORIGIN],
+    expectedRpId: TEST_RP_ID,
+    requireUserVerification: false,
+  });
   if (!verified.ok) throw new Error(verified.reason);
-  const stored: StoredCredential = { id: verified.credential.credentialId, publicKey: verified.credential.publicKey, counter: verified.credential.counter, transports: ['usb'] };
+  const stored: StoredCredential = {
+    id: verified.credential.credentialId,
+    publicKey: verified.credential.publicKey,
+    counter: verified.credential.counter,
+    transports: ['usb'],
+  };
   return { authenticator, stored };
 }
 
-async function check(input: Partial<GetInput> = {}, opts: { requireUserVerification?: boolean; counter?: number; tamper?: (r: AuthenticationResponseJSON) => AuthenticationResponseJSON; signCount?: number } = {}) {
+async function check(
+  input: Partial<GetInput> = {},
+  opts: {
+    requireUserVerification?: boolean;
+    counter?: number;
+    tamper?: (r: AuthenticationResponseJSON) => AuthenticationResponseJSON;
+    signCount?: number;
+  } = {},
+) {
   const { authenticator, stored } = await enrolled({ signCount: opts.signCount ?? 0 });
-  const options = await buildRequestOptions({ rpId: TEST_RP_ID, allowCredentials: [stored], userVerification: 'preferred', timeoutMs: 60_000 });
+  const options = await buildRequestOptions({
+    rpId: TEST_RP_ID,
+    allowCredentials: [stored],
+    userVerification: 'preferred',
+    timeoutMs: 60_000,
+  });
   const response = authenticator.get(options, { origin: TEST_ORIGIN, ...input });
   return verifyAuthentication({
     response: opts.tamper ? opts.tamper(response) : response,
@@ -46,7 +70,12 @@ describe('request options', () => {
       userVerification: 'required',
       timeoutMs: 90_000,
     });
-    expect(options).toMatchObject({ rpId: TEST_RP_ID, userVerification: 'required', timeout: 90_000, allowCredentials: [{ id: 'AAAA', type: 'public-key', transports: ['usb', 'nfc'] }] });
+    expect(options).toMatchObject({
+      rpId: TEST_RP_ID,
+      userVerification: 'required',
+      timeout: 90_000,
+      allowCredentials: [{ id: 'AAAA', type: 'public-key', transports: ['usb', 'nfc'] }],
+    });
     expect(options.challenge.length).toBeGreaterThanOrEqual(43);
   });
 });
@@ -70,7 +99,10 @@ describe('assertion verification', () => {
 
   it('requires user verification only when told to', async () => {
     expect(await check({ flags: { userVerified: false } })).toMatchObject({ ok: true });
-    expect(await check({ flags: { userVerified: false } }, { requireUserVerification: true })).toMatchObject({ ok: false, reason: 'user_verification_missing' });
+    expect(await check({ flags: { userVerified: false } }, { requireUserVerification: true })).toMatchObject({
+      ok: false,
+      reason: 'user_verification_missing',
+    });
   });
 
   it('refuses a counter that did not go up (a cloned authenticator), but accepts a constant 0', async () => {

@@ -55,7 +55,8 @@ const DECIDED: Record<string, Decided> = {
     outcome: 'refused',
     refusal: 'attestation_invalid',
     detail: /Could not match TPM manufacturer "id:00000000"/,
-    reason: 'the vector AIK certificate names TPM manufacturer id:00000000, which is not in the TCG vendor registry the library checks against',
+    reason:
+      'the vector AIK certificate names TPM manufacturer id:00000000, which is not in the TCG vendor registry the library checks against',
   },
   'sctn-test-vectors-android-key-es256': {
     fmt: 'android-key',
@@ -246,17 +247,30 @@ describe('signed negative cases from the vectors (soft authenticator)', () => {
       backupEligible: (noneFacts.flags & 0x08) !== 0,
       backedUp: (noneFacts.flags & 0x10) !== 0,
       aaguid: none.registration.aaguid.hex,
-    }).create(options, { origin: W3C.origin, privateKey: fromB64url(key), credentialId: fromB64url(none.registration.credential_id.b64url) });
+    }).create(options, {
+      origin: W3C.origin,
+      privateKey: fromB64url(key),
+      credentialId: fromB64url(none.registration.credential_id.b64url),
+    });
     expect(response.response.attestationObject).toBe(none.registration.attestationObject.b64url);
   });
 
   const cases: { name: string; input: Partial<CreateInput>; requireUv?: boolean; expected: RegistrationRefusal }[] = [
     { name: 'wrong origin', input: { origin: 'https://evil.example' }, expected: 'origin_mismatch' },
-    { name: 'a subdomain of the RP is not an accepted origin', input: { origin: 'https://login.example.org' }, expected: 'origin_mismatch' },
+    {
+      name: 'a subdomain of the RP is not an accepted origin',
+      input: { origin: 'https://login.example.org' },
+      expected: 'origin_mismatch',
+    },
     { name: 'an origin quoting the word "challenge"', input: { origin: 'https://challenge.example' }, expected: 'origin_mismatch' },
     { name: 'wrong rpId in authenticatorData', input: { rpId: 'example.com' }, expected: 'rp_id_mismatch' },
     { name: 'wrong challenge', input: { challenge: b64url(new Uint8Array(32).fill(7)) }, expected: 'challenge_mismatch' },
-    { name: 'UV=0 when verification is required', input: { flags: { userVerified: false } }, requireUv: true, expected: 'user_verification_missing' },
+    {
+      name: 'UV=0 when verification is required',
+      input: { flags: { userVerified: false } },
+      requireUv: true,
+      expected: 'user_verification_missing',
+    },
     { name: 'UP=0', input: { flags: { userPresent: false } }, expected: 'user_presence_missing' },
     { name: 'an assertion type in clientDataJSON', input: { type: 'webauthn.get' }, expected: 'malformed' },
     { name: 'a corrupted attestation signature', input: { corruptSignature: true }, expected: 'attestation_invalid' },

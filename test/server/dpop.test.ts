@@ -19,7 +19,10 @@ class TestDevice {
     return new TestDevice(privateKey, await exportJWK(publicKey));
   }
 
-  proof(claims: { htm: string; htu: string; iat: number; jti?: string; ath?: string }, header: Record<string, unknown> = {}): Promise<string> {
+  proof(
+    claims: { htm: string; htu: string; iat: number; jti?: string; ath?: string },
+    header: Record<string, unknown> = {},
+  ): Promise<string> {
     const { jti, ...rest } = claims;
     return new SignJWT({ ...rest, jti: jti ?? randomBytes(16).toString('base64url') })
       .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: this.jwk, ...header })
@@ -33,7 +36,9 @@ const clock = new MovableClock();
 const now = () => Math.floor(clock.now().getTime() / 1000);
 
 beforeAll(async () => {
-  server = await startServer(ServerConfig.parse({ dataDir: ':memory:', port: 0, rpId: DEMO_RP_ID, origins: [DEMO_ENROLMENT_ORIGIN] }), { clock });
+  server = await startServer(ServerConfig.parse({ dataDir: ':memory:', port: 0, rpId: DEMO_RP_ID, origins: [DEMO_ENROLMENT_ORIGIN] }), {
+    clock,
+  });
   await server.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace' }, 'test');
 });
 afterAll(() => server.close());
@@ -52,7 +57,10 @@ async function openSession(key: TestDevice, code?: string): Promise<{ status: nu
 async function getSession(key: TestDevice, token: string, proof?: string): Promise<{ status: number; error?: string }> {
   const url = `${server.url}/v1/sessions/current`;
   const response = await fetch(url, {
-    headers: { authorization: `DPoP ${token}`, dpop: proof ?? (await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash(token) })) },
+    headers: {
+      authorization: `DPoP ${token}`,
+      dpop: proof ?? (await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash(token) })),
+    },
   });
   const body = (await response.json()) as { error?: { code: string; message: string } };
   return { status: response.status, error: body.error?.code };
@@ -95,17 +103,21 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
     const url = `${server.url}/v1/sessions/current`;
     const ath = accessTokenHash(token!);
     expect((await getSession(key, token!, await key.proof({ htm: 'POST', htu: url, iat: now(), ath }))).error).toBe('dpop_invalid');
-    expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: `${server.url}/v1/sessions`, iat: now(), ath }))).error).toBe('dpop_invalid');
+    expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: `${server.url}/v1/sessions`, iat: now(), ath }))).error).toBe(
+      'dpop_invalid',
+    );
     // Query and fragment do not count (check 9).
     expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: `${url}?x=1#y`, iat: now(), ath }))).status).toBe(200);
   });
 
-  it('refuses a proof without the token hash, or with another token\'s', async () => {
+  it("refuses a proof without the token hash, or with another token's", async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
     const url = `${server.url}/v1/sessions/current`;
     expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now() }))).error).toBe('dpop_invalid');
-    expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash('other') }))).error).toBe('dpop_invalid');
+    expect(
+      (await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash('other') }))).error,
+    ).toBe('dpop_invalid');
   });
 
   it('accepts iat within the window and refuses it just outside, at both edges', async () => {
@@ -133,7 +145,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
     expect(response.status).toBe(401);
   });
 
-  it('refuses a session token presented with another device key\'s proof', async () => {
+  it("refuses a session token presented with another device key's proof", async () => {
     const owner = await TestDevice.create();
     const thief = await TestDevice.create();
     const { token } = await openSession(owner);

@@ -51,7 +51,12 @@ async function register(caller: Caller, factor: FactorKind, authenticator: SoftA
 
 const passkey = () => new SoftAuthenticator({ attachment: 'platform', userVerified: true, backupEligible: true, backedUp: true });
 const securityKey = () =>
-  new SoftAuthenticator({ attachment: 'cross-platform', attestation: 'packed', userVerified: false, aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8' });
+  new SoftAuthenticator({
+    attachment: 'cross-platform',
+    attestation: 'packed',
+    userVerified: false,
+    aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8',
+  });
 
 async function credentialsOf(username: string) {
   return h.db
@@ -117,7 +122,11 @@ describe('enrolment codes', () => {
     await expect(redeem('not a code')).rejects.toEqual(refusal('code_invalid'));
     const wrongSecret = parts.handle + (parts.secret.startsWith('A') ? 'B' : 'A') + parts.secret.slice(1);
     await expect(redeem(wrongSecret)).rejects.toEqual(refusal('code_invalid'));
-    const row = await h.db.selectFrom('enrolment_codes').select(['failed_attempts', 'locked_at']).where('handle', '=', parts.handle).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('enrolment_codes')
+      .select(['failed_attempts', 'locked_at'])
+      .where('handle', '=', parts.handle)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ failed_attempts: 1, locked_at: null });
     await expect(redeem(issued.code)).resolves.toBeDefined();
   });
@@ -238,7 +247,9 @@ describe('enrolment sessions and registration', () => {
       expect(done.user.username).toBe('ada.new');
       expect(done.credentials).toEqual([expect.objectContaining({ id: credential.id, factor, status: 'active' })]);
       const stored = await credentialsOf('ada.new');
-      expect(stored).toEqual([expect.objectContaining({ id: credential.id, status: 'active', attestation_format: factor === 'passkey' ? 'none' : 'packed' })]);
+      expect(stored).toEqual([
+        expect.objectContaining({ id: credential.id, status: 'active', attestation_format: factor === 'passkey' ? 'none' : 'packed' }),
+      ]);
       if (factor === 'security-key') expect(stored[0]?.aaguid).toBe('cb69481e-8ff7-4039-93ec-0a2729a154a8');
       await expect(h.service.getSession(caller)).rejects.toEqual(refusal('session_completed'));
       await expect(h.service.complete(caller)).rejects.toEqual(refusal('session_completed'));
@@ -389,7 +400,15 @@ describe('audit trail', () => {
     const last = await h.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
     await h.db
       .insertInto('audit_events')
-      .values({ at: h.clock.now().toISOString(), event: 'factor.activated', actor: 'mallory', user_id: null, details: '{}', prev_hash: last.hash, hash: sha256('forged') })
+      .values({
+        at: h.clock.now().toISOString(),
+        event: 'factor.activated',
+        actor: 'mallory',
+        user_id: null,
+        details: '{}',
+        prev_hash: last.hash,
+        hash: sha256('forged'),
+      })
       .execute();
     expect(await verifyAuditChain(h.db)).toBe(last.seq + 1);
   });

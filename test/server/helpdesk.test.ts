@@ -17,11 +17,15 @@ beforeEach(async () => {
 afterEach(() => api.close());
 
 async function file(device: Device, username: string): Promise<RecoveryRequestView> {
-  return RecoveryRequestView.parse(expectStatus(await device.call('POST', '/v1/recovery/requests', { json: { username, device: device.signals } }), 201));
+  return RecoveryRequestView.parse(
+    expectStatus(await device.call('POST', '/v1/recovery/requests', { json: { username, device: device.signals } }), 201),
+  );
 }
 
-const approve = (id: string, username: string, agent: string) => api.admin('POST', `/v1/admin/recovery-requests/${id}/approve`, { username, agent });
-const deny = (id: string, username: string, agent: string) => api.admin('POST', `/v1/admin/recovery-requests/${id}/deny`, { username, agent, reason: 'caller could not be verified' });
+const approve = (id: string, username: string, agent: string) =>
+  api.admin('POST', `/v1/admin/recovery-requests/${id}/approve`, { username, agent });
+const deny = (id: string, username: string, agent: string) =>
+  api.admin('POST', `/v1/admin/recovery-requests/${id}/deny`, { username, agent, reason: 'caller could not be verified' });
 const redeem = (device: Device, requestId: string, code: string | undefined) => device.recover({ method: 'helpdesk', requestId, code });
 
 /** Recovers on `device` with the redeemed session: a new factor, completion. */
@@ -39,12 +43,22 @@ describe('help-desk recovery, standard user: one approval', () => {
     const fresh = await api.device({ name: 'loaner laptop' });
     const request = await file(fresh, username);
     expect(request.status).toBe('pending');
-    expect(RecoveryRequestView.parse(expectStatus(await fresh.call('GET', `/v1/recovery/requests/${request.id}`), 200)).status).toBe('pending');
+    expect(RecoveryRequestView.parse(expectStatus(await fresh.call('GET', `/v1/recovery/requests/${request.id}`), 200)).status).toBe(
+      'pending',
+    );
     expectRefusal(await (await api.device()).call('GET', `/v1/recovery/requests/${request.id}`), 404, 'not_found');
     expectRefusal(await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD'), 409, 'request_pending');
 
     const listed = RecoveryRequestList.parse(expectStatus(await api.admin('GET', '/v1/admin/recovery-requests'), 200)).requests;
-    expect(listed).toEqual([expect.objectContaining({ id: request.id, username, tier: 'standard', approvalsRequired: 1, device: expect.objectContaining({ name: 'loaner laptop' }) })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        id: request.id,
+        username,
+        tier: 'standard',
+        approvalsRequired: 1,
+        device: expect.objectContaining({ name: 'loaner laptop' }),
+      }),
+    ]);
 
     const approved = RecoveryApprovalResponse.parse(expectStatus(await approve(request.id, username, 'grace'), 200));
     expect(approved.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
@@ -65,10 +79,24 @@ describe('help-desk recovery, standard user: one approval', () => {
     expectRefusal(await fresh.authenticate(username, 'replace', oldKey, { credentialId: oldFactor }), 403, 'factor_revoked');
 
     const kinds = (await api.notificationsOf(username)).map((n) => n.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['recovery.requested', 'recovery.approved', 'recovery.started', 'recovery.completed', 'factor.revoked']));
+    expect(kinds).toEqual(
+      expect.arrayContaining(['recovery.requested', 'recovery.approved', 'recovery.started', 'recovery.completed', 'factor.revoked']),
+    );
     const audit = await api.auditOf(username);
-    expect(audit.map((e) => e.event)).toEqual(expect.arrayContaining(['recovery.requested', 'recovery.approved', 'recovery.helpdesk_code_issued', 'recovery.helpdesk_code_refused', 'recovery.helpdesk_code_used', 'recovery.completed']));
-    expect(audit.find((e) => e.event === 'recovery.approved')).toMatchObject({ actor: 'agent:grace', details: { requestId: request.id, final: true } });
+    expect(audit.map((e) => e.event)).toEqual(
+      expect.arrayContaining([
+        'recovery.requested',
+        'recovery.approved',
+        'recovery.helpdesk_code_issued',
+        'recovery.helpdesk_code_refused',
+        'recovery.helpdesk_code_used',
+        'recovery.completed',
+      ]),
+    );
+    expect(audit.find((e) => e.event === 'recovery.approved')).toMatchObject({
+      actor: 'agent:grace',
+      details: { requestId: request.id, final: true },
+    });
     expect(audit.find((e) => e.event === 'recovery.helpdesk_code_refused' && e.details.reason === 'other_device')).toBeDefined();
     const dump = await dumpDatabase(api.db);
     for (const secret of [approved.code ?? '', (approved.code ?? '').replace(/-/g, ''), opened.token]) expect(dump).not.toContain(secret);
@@ -133,7 +161,8 @@ describe('help-desk recovery, standard user: one approval', () => {
     const fresh = await api.device();
     const request = await file(fresh, username);
     const { code } = RecoveryApprovalResponse.parse((await approve(request.id, username, 'grace')).body);
-    for (let i = 0; i < api.config.helpdeskCodeMaxAttempts; i++) expectRefusal(await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD'), 400, 'recovery_code_invalid');
+    for (let i = 0; i < api.config.helpdeskCodeMaxAttempts; i++)
+      expectRefusal(await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD'), 400, 'recovery_code_invalid');
     expectRefusal(await redeem(fresh, request.id, code), 423, 'recovery_locked');
   });
 });
@@ -204,13 +233,18 @@ describe('the admin CLI for the help desk', () => {
   it('lists, refuses a mismatched username, approves (printing the code once) and denies', async () => {
     const { username } = await disk.enrolled(await disk.device(), passkey(), 'passkey');
     const fresh = await disk.device({ name: 'replacement laptop' });
-    const request = RecoveryRequestView.parse((await fresh.call('POST', '/v1/recovery/requests', { json: { username, device: fresh.signals } })).body);
+    const request = RecoveryRequestView.parse(
+      (await fresh.call('POST', '/v1/recovery/requests', { json: { username, device: fresh.signals } })).body,
+    );
 
     const listed = await admin('list-recovery-requests');
     expect(listed.code).toBe(0);
     expect(listed.out).toContain(request.id);
     expect(listed.out).toContain('replacement laptop');
-    expect(await admin('approve-recovery', '--request', request.id, '--username', username)).toEqual({ code: 2, out: '--agent is required' });
+    expect(await admin('approve-recovery', '--request', request.id, '--username', username)).toEqual({
+      code: 2,
+      out: '--agent is required',
+    });
     const mismatch = await admin('approve-recovery', '--request', request.id, '--username', 'someone.else', '--agent', 'grace');
     expect(mismatch.code).toBe(1);
     expect(mismatch.out).toContain("another user's request");
@@ -221,8 +255,12 @@ describe('the admin CLI for the help desk', () => {
     expect(code).toBeDefined();
     expectStatus(await fresh.recover({ method: 'helpdesk', requestId: request.id, code }), 201);
 
-    const other = RecoveryRequestView.parse((await fresh.call('POST', '/v1/recovery/requests', { json: { username, device: fresh.signals } })).body);
-    expect((await admin('deny-recovery', '--request', other.id, '--username', username, '--agent', 'grace', '--reason', 'no answer')).code).toBe(0);
+    const other = RecoveryRequestView.parse(
+      (await fresh.call('POST', '/v1/recovery/requests', { json: { username, device: fresh.signals } })).body,
+    );
+    expect(
+      (await admin('deny-recovery', '--request', other.id, '--username', username, '--agent', 'grace', '--reason', 'no answer')).code,
+    ).toBe(0);
     expect((await admin('list-recovery-requests', '--all')).out).toContain(`${other.id}  denied`);
   });
 });

@@ -59,7 +59,8 @@ async function call(method: string, path: string, opts: CallOptions = {}): Promi
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
 }
 
-const admin = (path: string, json?: unknown) => call('POST', path, { json, key: null, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+const admin = (path: string, json?: unknown) =>
+  call('POST', path, { json, key: null, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
 const openBody = (code: string) => ({ code, device: TEST_DEVICE });
 
 /** A refusal: the status, and a body that is exactly the documented envelope. */
@@ -128,11 +129,19 @@ describe('refusals: one envelope, the right status', () => {
     expectRefusal(await call('POST', '/v1/sessions', { json: {} }), 400, 'invalid_request');
     expectRefusal(await call('POST', '/v1/sessions', { raw: '{"code":' }), 400, 'invalid_request');
     expectRefusal(await call('POST', '/v1/sessions', { raw: 'code', headers: { 'content-type': 'text/plain' } }), 400, 'invalid_request');
-    expectRefusal(await call('POST', '/v1/sessions', { raw: '<code/>', headers: { 'content-type': 'application/xml' } }), 415, 'invalid_request');
+    expectRefusal(
+      await call('POST', '/v1/sessions', { raw: '<code/>', headers: { 'content-type': 'application/xml' } }),
+      415,
+      'invalid_request',
+    );
     expectRefusal(await call('POST', '/v1/sessions', { json: openBody('x'.repeat(70_000)) }), 413, 'invalid_request');
     expectRefusal(await call('POST', '/v1/sessions', { json: { code: 'ABCD' } }), 400, 'invalid_request'); // no device signals
     const token = await newSession();
-    expectRefusal(await call('POST', '/v1/sessions/current/registration-options', { token, json: { factor: 'password' } }), 400, 'invalid_request');
+    expectRefusal(
+      await call('POST', '/v1/sessions/current/registration-options', { token, json: { factor: 'password' } }),
+      400,
+      'invalid_request',
+    );
   });
 
   it('codes: unknown 400, used 410, expired 410, locked 423', async () => {
@@ -172,7 +181,11 @@ describe('refusals: one envelope, the right status', () => {
     const refused = await call('POST', '/v1/sessions/current/registrations', { token, json: { factor: 'passkey', response } });
     expectRefusal(refused, 400, 'verification_failed');
     expect(ApiError.parse(refused.body).error.message).toBe('origin_mismatch');
-    expectRefusal(await call('POST', '/v1/sessions/current/registrations', { token, json: { factor: 'passkey', response } }), 409, 'challenge_missing');
+    expectRefusal(
+      await call('POST', '/v1/sessions/current/registrations', { token, json: { factor: 'passkey', response } }),
+      409,
+      'challenge_missing',
+    );
   });
 
   it('a service account is 403 account_not_eligible', async () => {
@@ -186,7 +199,10 @@ describe('refusals: one envelope, the right status', () => {
 });
 
 describe('DPoP binding (RFC 9449)', () => {
-  const raw = (proof: string, token?: string): CallOptions => ({ key: null, headers: { dpop: proof, ...(token ? { authorization: `DPoP ${token}` } : {}) } });
+  const raw = (proof: string, token?: string): CallOptions => ({
+    key: null,
+    headers: { dpop: proof, ...(token ? { authorization: `DPoP ${token}` } : {}) },
+  });
 
   it('opening a session needs a proof; without one it is 401 dpop_invalid and the code is not spent', async () => {
     const { code } = await newUserWithCode();
@@ -204,7 +220,10 @@ describe('DPoP binding (RFC 9449)', () => {
     expectRefusal(await call('GET', '/v1/sessions/current', raw(elsewhere, token)), 401, 'dpop_invalid');
     const otherMethod = await device.proof('DELETE', url, { accessToken: token });
     expectRefusal(await call('GET', '/v1/sessions/current', raw(otherMethod, token)), 401, 'dpop_invalid');
-    const stale = await device.proof('GET', url, { accessToken: token, iat: Math.floor(clock.now().getTime() / 1000) - testConfig().dpopMaxAgeSeconds - 1 });
+    const stale = await device.proof('GET', url, {
+      accessToken: token,
+      iat: Math.floor(clock.now().getTime() / 1000) - testConfig().dpopMaxAgeSeconds - 1,
+    });
     expectRefusal(await call('GET', '/v1/sessions/current', raw(stale, token)), 401, 'dpop_invalid');
     const unbound = await device.proof('GET', url);
     expectRefusal(await call('GET', '/v1/sessions/current', raw(unbound, token)), 401, 'dpop_invalid');
@@ -214,7 +233,11 @@ describe('DPoP binding (RFC 9449)', () => {
     const token = await newSession();
     const thief = await DpopKey.create(() => clock.now().getTime());
     expectRefusal(await call('GET', '/v1/sessions/current', { token, key: thief }), 401, 'dpop_invalid');
-    expectRefusal(await call('GET', '/v1/sessions/current', { key: null, headers: { authorization: `Bearer ${token}` } }), 401, 'session_invalid');
+    expectRefusal(
+      await call('GET', '/v1/sessions/current', { key: null, headers: { authorization: `Bearer ${token}` } }),
+      401,
+      'session_invalid',
+    );
     expect((await call('GET', '/v1/sessions/current', { token })).status).toBe(200);
   });
 
@@ -238,10 +261,22 @@ describe('admin API', () => {
     const body = { username: 'intruder', displayName: 'Intruder' };
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     expectRefusal(await call('POST', '/v1/admin/users', { json: body, key: null }), 401, 'unauthorized');
-    expectRefusal(await call('POST', '/v1/admin/users', { json: body, key: null, headers: bearer(`${ADMIN_TOKEN}x`) }), 401, 'unauthorized');
-    expectRefusal(await call('POST', '/v1/admin/users', { json: body, key: null, headers: bearer(await newSession()) }), 401, 'unauthorized');
+    expectRefusal(
+      await call('POST', '/v1/admin/users', { json: body, key: null, headers: bearer(`${ADMIN_TOKEN}x`) }),
+      401,
+      'unauthorized',
+    );
+    expectRefusal(
+      await call('POST', '/v1/admin/users', { json: body, key: null, headers: bearer(await newSession()) }),
+      401,
+      'unauthorized',
+    );
     expectRefusal(await call('POST', '/v1/admin/users', { json: body, token: ADMIN_TOKEN }), 401, 'unauthorized');
-    expectRefusal(await call('POST', '/v1/admin/users', { json: body, key: null, headers: { authorization: ADMIN_TOKEN } }), 401, 'unauthorized');
+    expectRefusal(
+      await call('POST', '/v1/admin/users', { json: body, key: null, headers: { authorization: ADMIN_TOKEN } }),
+      401,
+      'unauthorized',
+    );
     expectRefusal(await call('POST', '/v1/admin/enrolment-codes', { json: { username: 'user1' }, key: null }), 401, 'unauthorized');
     expectRefusal(await call('POST', '/v1/admin/policy/reload', { key: null }), 401, 'unauthorized');
     expectRefusal(await call('POST', '/v1/admin/devices/x/revoke', { key: null }), 401, 'unauthorized');
@@ -282,13 +317,17 @@ describe('OpenAPI document', () => {
     .filter((name) => name.endsWith('.ts'))
     .map((name) => readFileSync(new URL(name, httpDir), 'utf8'))
     .join('\n');
-  const routes = [...source.matchAll(/app\.(get|post|put|patch|delete)(?:<[^>]*>)?\(\s*'([^']+)'/g)].map(([, m = '', p = '']) => ({ method: m, path: p }));
+  const routes = [...source.matchAll(/app\.(get|post|put|patch|delete)(?:<[^>]*>)?\(\s*'([^']+)'/g)].map(([, m = '', p = '']) => ({
+    method: m,
+    path: p,
+  }));
   /** Fastify writes a path parameter `:id`, OpenAPI `{id}`. */
   const openApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}');
 
   it('is served as OpenAPI 3.1 and lists every route of the app, and nothing else', async () => {
     expect(routes.length).toBeGreaterThanOrEqual(12);
-    for (const r of routes) expect(server.app.hasRoute({ method: r.method.toUpperCase() as 'GET', url: r.path }), `${r.method} ${r.path}`).toBe(true);
+    for (const r of routes)
+      expect(server.app.hasRoute({ method: r.method.toUpperCase() as 'GET', url: r.path }), `${r.method} ${r.path}`).toBe(true);
 
     const reply = await call('GET', '/v1/openapi.json');
     expect(reply.status).toBe(200);
@@ -300,8 +339,17 @@ describe('OpenAPI document', () => {
   });
 
   it('marks admin routes with the admin token, session routes with the session token, and the calls that open sessions with a device proof', async () => {
-    const doc = (await call('GET', '/v1/openapi.json')).body as { paths: Record<string, Record<string, { security: Record<string, unknown>[] }>> };
-    const proofOnly = new Set(['post /v1/sessions', 'post /v1/authentication/options', 'post /v1/authentication/sessions', 'post /v1/recovery/requests', 'get /v1/recovery/requests/{id}', 'post /v1/recovery/sessions']);
+    const doc = (await call('GET', '/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { security: Record<string, unknown>[] }>>;
+    };
+    const proofOnly = new Set([
+      'post /v1/sessions',
+      'post /v1/authentication/options',
+      'post /v1/authentication/sessions',
+      'post /v1/recovery/requests',
+      'get /v1/recovery/requests/{id}',
+      'post /v1/recovery/sessions',
+    ]);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const scheme = op.security.flatMap((s) => Object.keys(s));

@@ -12,19 +12,36 @@ describe('migration 0004_recovery', () => {
     const migrator = new Migrator({ db, provider: migrationProvider });
     expect((await migrator.migrateTo('0003_policy')).error).toBeUndefined();
     const at = '2025-01-01T00:00:00.000Z';
-    await sql`INSERT INTO users (id, username, display_name, email, role, account_kind, created_at) VALUES ('u1', 'ada', 'Ada', NULL, 'engineer', 'human', ${at})`.execute(db);
-    for (const [id, kind] of [['laptop', 'personal'], ['kiosk', 'kiosk'], ['old', 'personal']]) {
-      await sql`INSERT INTO devices (id, jkt, name, platform, os_version, app_version, kind, first_seen_at, last_seen_at) VALUES (${id}, ${`jkt-${id}`}, ${id}, 'linux', '6', '0.1', ${kind}, ${at}, ${at})`.execute(db);
+    await sql`INSERT INTO users (id, username, display_name, email, role, account_kind, created_at) VALUES ('u1', 'ada', 'Ada', NULL, 'engineer', 'human', ${at})`.execute(
+      db,
+    );
+    for (const [id, kind] of [
+      ['laptop', 'personal'],
+      ['kiosk', 'kiosk'],
+      ['old', 'personal'],
+    ]) {
+      await sql`INSERT INTO devices (id, jkt, name, platform, os_version, app_version, kind, first_seen_at, last_seen_at) VALUES (${id}, ${`jkt-${id}`}, ${id}, 'linux', '6', '0.1', ${kind}, ${at}, ${at})`.execute(
+        db,
+      );
     }
-    await sql`INSERT INTO sessions (id, user_id, purpose, token_hash, created_at, expires_at) VALUES ('s1', 'u1', 'enrol', 'h', ${at}, ${at})`.execute(db);
-    for (const [id, device, status] of [['c1', 'laptop', 'active'], ['c2', 'kiosk', 'active'], ['c3', 'old', 'revoked'], ['c4', 'laptop', 'active']]) {
+    await sql`INSERT INTO sessions (id, user_id, purpose, token_hash, created_at, expires_at) VALUES ('s1', 'u1', 'enrol', 'h', ${at}, ${at})`.execute(
+      db,
+    );
+    for (const [id, device, status] of [
+      ['c1', 'laptop', 'active'],
+      ['c2', 'kiosk', 'active'],
+      ['c3', 'old', 'revoked'],
+      ['c4', 'laptop', 'active'],
+    ]) {
       await sql`INSERT INTO credentials (id, user_id, session_id, factor, status, public_key, counter, transports, aaguid, attestation_format, backup_eligible, backed_up, user_verified, created_at, device_id)
         VALUES (${id}, 'u1', 's1', 'passkey', ${status}, x'00', 0, '[]', 'a', 'none', 0, 0, 1, ${at}, ${device})`.execute(db);
     }
     const result = await migrator.migrateToLatest();
     expect(result.error).toBeUndefined();
     expect(result.results?.map((r) => r.migrationName)).toEqual(['0004_recovery']);
-    expect(await db.selectFrom('device_bindings').selectAll().execute()).toEqual([{ user_id: 'u1', device_id: 'laptop', bound_at: at, released_at: null }]);
+    expect(await db.selectFrom('device_bindings').selectAll().execute()).toEqual([
+      { user_id: 'u1', device_id: 'laptop', bound_at: at, released_at: null },
+    ]);
     expect(await db.selectFrom('credentials').select(['id', 'status', 'name']).orderBy('id').execute()).toHaveLength(4);
     await db.destroy();
   });
@@ -36,7 +53,18 @@ describe('recovery settings', () => {
     expect(() => configFromEnv({ FIRSTKEY_SESSION_TTL_SECONDS: '300' })).toThrow(/recoverySessionTtlSeconds/);
     expect(() => configFromEnv({ FIRSTKEY_RECOVERY_SESSION_TTL_SECONDS: '600' })).toThrow(/recoverySessionTtlSeconds/);
     expect(() => configFromEnv({ FIRSTKEY_HELPDESK_CODE_TTL_SECONDS: '3601' })).toThrow(/helpdeskCodeTtlSeconds/);
-    const set = configFromEnv({ FIRSTKEY_RECOVERY_CODE_MAX_ATTEMPTS: '5', FIRSTKEY_RECOVERY_LOCK_SECONDS: '3600', FIRSTKEY_NOTIFICATION_FILE: '/tmp/n.jsonl', FIRSTKEY_FRESH_AUTH_SECONDS: '120' });
-    expect(set).toMatchObject({ recoveryCodeMaxAttempts: 5, recoveryLockSeconds: 3600, notificationFile: '/tmp/n.jsonl', freshAuthSeconds: 120, helpdeskCodeTtlSeconds: 3600 });
+    const set = configFromEnv({
+      FIRSTKEY_RECOVERY_CODE_MAX_ATTEMPTS: '5',
+      FIRSTKEY_RECOVERY_LOCK_SECONDS: '3600',
+      FIRSTKEY_NOTIFICATION_FILE: '/tmp/n.jsonl',
+      FIRSTKEY_FRESH_AUTH_SECONDS: '120',
+    });
+    expect(set).toMatchObject({
+      recoveryCodeMaxAttempts: 5,
+      recoveryLockSeconds: 3600,
+      notificationFile: '/tmp/n.jsonl',
+      freshAuthSeconds: 120,
+      helpdeskCodeTtlSeconds: 3600,
+    });
   });
 });

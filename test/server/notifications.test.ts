@@ -23,7 +23,9 @@ afterEach(async () => {
 async function recovery() {
   const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
   const fresh = await api.device({ name: 'new laptop' });
-  const { token } = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201));
+  const { token } = CreateSessionResponse.parse(
+    expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
+  );
   await fresh.register(token, 'passkey', passkey());
   const done = await fresh.complete(token);
   return { username, secrets: [...recoveryCodes, ...(done.recoveryCodes ?? []), token] };
@@ -35,7 +37,14 @@ describe('drainNotifications', () => {
     const seen: Notification[] = [];
     const count = await drainNotifications(api.db, async (n) => void seen.push(n), { clock: api.clock });
     expect(count).toBe(seen.length);
-    expect(seen.map((n) => n.kind)).toEqual(['factor.added', 'recovery.started', 'factor.added', 'factor.revoked', 'device.revoked', 'recovery.completed']);
+    expect(seen.map((n) => n.kind)).toEqual([
+      'factor.added',
+      'recovery.started',
+      'factor.added',
+      'factor.revoked',
+      'device.revoked',
+      'recovery.completed',
+    ]);
     expect(seen.map((n) => n.id)).toEqual([...seen.map((n) => n.id)].sort((a, b) => a - b));
     const completed = seen.find((n) => n.kind === 'recovery.completed');
     expect(completed).toMatchObject({ user: { username, email: `${username}@corp.example` }, device: { name: 'new laptop' } });
@@ -66,7 +75,10 @@ describe('drainNotifications', () => {
     expect(await pump.drainNow()).toBe(6);
     await pump.stop();
     const text = readFileSync(path, 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Notification);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Notification);
     expect(lines.map((l) => l.kind)).toContain('recovery.completed');
     const outbox = JSON.stringify(await api.db.selectFrom('notifications').selectAll().execute());
     for (const secret of secrets) {
@@ -79,11 +91,22 @@ describe('drainNotifications', () => {
   it('the console sink prints one line each; the default sink is the file when one is configured', async () => {
     await recovery();
     const printed: string[] = [];
-    await drainNotifications(api.db, consoleSink((line) => printed.push(line)));
+    await drainNotifications(
+      api.db,
+      consoleSink((line) => printed.push(line)),
+    );
     expect(printed).toHaveLength(6);
     expect(printed.at(-1)).toMatch(/^\[notification\] .* to person1@corp\.example \(recovery\.completed\): Your account was recovered/);
     const path = join(dir, 'default.jsonl');
-    await defaultSink({ notificationFile: path })({ kind: 'factor.added', id: 1, createdAt: '', user: { id: 'u', username: 'u', displayName: 'U', email: null }, device: null, message: 'm', details: {} });
+    await defaultSink({ notificationFile: path })({
+      kind: 'factor.added',
+      id: 1,
+      createdAt: '',
+      user: { id: 'u', username: 'u', displayName: 'U', email: null },
+      device: null,
+      message: 'm',
+      details: {},
+    });
     expect(readFileSync(path, 'utf8')).toContain('"factor.added"');
   });
 });

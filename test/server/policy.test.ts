@@ -18,7 +18,17 @@ function file(text: string): string {
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function user(overrides: Partial<UserRow>): UserRow {
-  return { id: 'u', username: 'u', display_name: 'U', email: null, role: 'engineer', account_kind: 'human', employment_type: 'employee', created_at: '', ...overrides };
+  return {
+    id: 'u',
+    username: 'u',
+    display_name: 'U',
+    email: null,
+    role: 'engineer',
+    account_kind: 'human',
+    employment_type: 'employee',
+    created_at: '',
+    ...overrides,
+  };
 }
 
 const trusted = { trusted: true, compromised: false, authenticatorName: 'Key' };
@@ -29,14 +39,19 @@ describe('the policy file', () => {
     const example = await readPolicyFile('server/policy/example-policy.yaml');
     expect(Object.keys(example.tiers)).toEqual(Object.keys(DEFAULT_POLICY.tiers));
     expect(example.rules).toEqual(DEFAULT_POLICY.rules);
-    expect(example.tiers.privileged?.aaguids).toEqual({ allow: ['ee882879-721c-4913-9775-3dfcce97072a', '2fc0579f-8113-47ea-b116-bb5a8db9202a'] });
+    expect(example.tiers.privileged?.aaguids).toEqual({
+      allow: ['ee882879-721c-4913-9775-3dfcce97072a', '2fc0579f-8113-47ea-b116-bb5a8db9202a'],
+    });
   });
 
   it.each([
     ['version: 2\ntiers: {}\nrules: [{tier: a}]', 'version'],
     ['version: 1\ntiers: {a: {factors: [password]}}\nrules: [{tier: a}]', 'tiers.a.factors.0'],
     ['version: 1\ntiers: {a: {factors: [passkey]}}\nrules: [{tier: b}]', 'rules.0.tier'],
-    ['version: 1\ntiers: {a: {factors: [passkey], attestation: none, requireTrustedAttestation: true}}\nrules: [{tier: a}]', 'tiers.a.requireTrustedAttestation'],
+    [
+      'version: 1\ntiers: {a: {factors: [passkey], attestation: none, requireTrustedAttestation: true}}\nrules: [{tier: a}]',
+      'tiers.a.requireTrustedAttestation',
+    ],
     ['version: 1\ntiers: {a: {factors: [passkey], aaguids: {allow: [NOT-AN-AAGUID]}}}\nrules: [{tier: a}]', 'tiers.a.aaguids'],
     ['version: 1\ntiers: {a: {factors: [passkey]}}\nrules: [{match: {role: [x]}, tier: a}]', 'rules.0'],
     ['version: 1\ntiers: {a: {factors: [passkey], colour: blue}}\nrules: [{tier: a}]', 'tiers.a'],
@@ -101,7 +116,11 @@ describe('tiers and verdicts of the built-in policy', () => {
     expect(judgeRegistration(privileged!, { aaguid, backupEligible: false }, untrusted)).toBe('attestation_untrusted');
     expect(judgeRegistration(contractor!, { aaguid, backupEligible: true }, untrusted)).toBe('synced_passkey');
     expect(judgeRegistration(standard!, { aaguid, backupEligible: true }, untrusted)).toBeNull();
-    expect(judgeRegistration({ ...standard!, aaguids: { deny: [aaguid] } }, { aaguid, backupEligible: false }, untrusted)).toBe('aaguid_denied');
-    expect(judgeRegistration(standard!, { aaguid, backupEligible: false }, { ...trusted, compromised: true })).toBe('authenticator_compromised');
+    expect(judgeRegistration({ ...standard!, aaguids: { deny: [aaguid] } }, { aaguid, backupEligible: false }, untrusted)).toBe(
+      'aaguid_denied',
+    );
+    expect(judgeRegistration(standard!, { aaguid, backupEligible: false }, { ...trusted, compromised: true })).toBe(
+      'authenticator_compromised',
+    );
   });
 });

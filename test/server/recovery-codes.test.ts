@@ -43,7 +43,9 @@ describe('recovery with a recovery code', () => {
     const lostId = await api.deviceId(lost);
 
     const fresh = await api.device({ name: 'new laptop' });
-    const opened = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[3] }), 201));
+    const opened = CreateSessionResponse.parse(
+      expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[3] }), 201),
+    );
     expect(opened.session).toMatchObject({ purpose: 'recover', user: { username } });
     // Shorter than an enrolment session (testConfig: 600 s): the configured recovery lifetime.
     expect(Date.parse(opened.session.expiresAt) - Date.parse(opened.session.serverTime)).toBe(api.config.recoverySessionTtlSeconds * 1000);
@@ -64,18 +66,36 @@ describe('recovery with a recovery code', () => {
     expectStatus(await fresh.recover({ method: 'recovery-code', username, code: done.recoveryCodes?.[0] }), 201);
 
     const kinds = (await api.notificationsOf(username)).map((n) => n.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['recovery.started', 'factor.added', 'factor.revoked', 'device.revoked', 'recovery.completed']));
+    expect(kinds).toEqual(
+      expect.arrayContaining(['recovery.started', 'factor.added', 'factor.revoked', 'device.revoked', 'recovery.completed']),
+    );
     const events = (await api.auditOf(username)).map((e) => e.event);
-    expect(events).toEqual(expect.arrayContaining(['recovery.code_used', 'recovery.session_opened', 'factor.revoked', 'device.revoked', 'recovery.completed', 'recovery.codes_issued']));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'recovery.code_used',
+        'recovery.session_opened',
+        'factor.revoked',
+        'device.revoked',
+        'recovery.completed',
+        'recovery.codes_issued',
+      ]),
+    );
     const completed = (await api.auditOf(username)).find((e) => e.event === 'recovery.completed');
-    expect(completed?.details).toMatchObject({ deviceId: await api.deviceId(fresh), method: 'recovery-code', retiredFactors: 1, retiredDevices: 1 });
+    expect(completed?.details).toMatchObject({
+      deviceId: await api.deviceId(fresh),
+      method: 'recovery-code',
+      retiredFactors: 1,
+      retiredDevices: 1,
+    });
     expect(await verifyAuditChain(api.db)).toBeNull();
   });
 
   it('a recovery session must register a factor before it completes, and it cannot retire or rebind by choice', async () => {
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const fresh = await api.device();
-    const { token } = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201));
+    const { token } = CreateSessionResponse.parse(
+      expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
+    );
     expectRefusal(await fresh.completion(token), 409, 'nothing_registered');
     expectRefusal(await fresh.completion(token, { rebind: true }), 400, 'invalid_request');
     expectRefusal(await fresh.call('GET', '/v1/sessions/current/security', { token }), 403, 'purpose_not_allowed');
@@ -89,7 +109,9 @@ describe('recovery with a recovery code', () => {
     await laptop.register(replace, 'security-key', securityKey());
     await laptop.complete(replace);
     const fresh = await api.device();
-    const { token } = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201));
+    const { token } = CreateSessionResponse.parse(
+      expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
+    );
     await fresh.register(token, 'passkey', passkey());
     expect((await fresh.complete(token)).retired?.factors).toHaveLength(2);
   });
@@ -106,7 +128,9 @@ describe('recovery with a recovery code', () => {
     expectStatus(await other.call('POST', '/v1/sessions/current/recovery-codes', { token: manage }), 201);
     const attacker = await api.device();
     await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[0] });
-    const request = (await attacker.call('POST', '/v1/recovery/requests', { json: { username, device: attacker.signals } })).body as { id: string };
+    const request = (await attacker.call('POST', '/v1/recovery/requests', { json: { username, device: attacker.signals } })).body as {
+      id: string;
+    };
     await api.admin('POST', `/v1/admin/recovery-requests/${request.id}/deny`, { username, agent: 'grace' });
     const agentOnly = new Set(['user.created', 'code.issued', 'recovery.lock_reset', 'factor.reinstated']);
     const events = (await api.auditOf(username)).filter((e) => !agentOnly.has(e.event));
@@ -137,14 +161,22 @@ describe('recovery with a recovery code', () => {
     const fresh = await api.device();
     expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201);
     expectRefusal(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 400, 'recovery_code_invalid');
-    expectRefusal(await (await api.device()).recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 400, 'recovery_code_invalid');
+    expectRefusal(
+      await (await api.device()).recover({ method: 'recovery-code', username, code: recoveryCodes[0] }),
+      400,
+      'recovery_code_invalid',
+    );
   });
 
   it('a code is accepted as people type it, and only for its own user', async () => {
     const a = await api.enrolled(await api.device(), passkey(), 'passkey');
     const b = await api.enrolled(await api.device(), passkey(), 'passkey');
     const fresh = await api.device();
-    expectRefusal(await fresh.recover({ method: 'recovery-code', username: b.username, code: a.recoveryCodes[0] }), 400, 'recovery_code_invalid');
+    expectRefusal(
+      await fresh.recover({ method: 'recovery-code', username: b.username, code: a.recoveryCodes[0] }),
+      400,
+      'recovery_code_invalid',
+    );
     const typed = ` ${(a.recoveryCodes[0] ?? '').toLowerCase().replace(/-/g, ' ')} `;
     expectStatus(await fresh.recover({ method: 'recovery-code', username: a.username, code: typed }), 201);
   });
@@ -154,7 +186,12 @@ describe('recovery with a recovery code', () => {
     const max = api.config.recoveryCodeMaxAttempts;
     expect(max).toBe(10);
     const attacker = await api.device();
-    for (let i = 0; i < max; i++) expectRefusal(await attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[0] ?? '') }), 400, 'recovery_code_invalid');
+    for (let i = 0; i < max; i++)
+      expectRefusal(
+        await attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[0] ?? '') }),
+        400,
+        'recovery_code_invalid',
+      );
     expectRefusal(await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 423, 'recovery_locked');
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('recovery.locked');
     expect((await api.auditOf(username)).map((e) => e.event)).toContain('recovery.locked');
@@ -176,7 +213,12 @@ describe('recovery with a recovery code', () => {
   it('an unknown username answers exactly like a known one, lock included', async () => {
     const attacker = await api.device();
     const guess = 'ABCD-EFGH-JKMN-PQRS';
-    for (let i = 0; i < 10; i++) expectRefusal(await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: guess }), 400, 'recovery_code_invalid');
+    for (let i = 0; i < 10; i++)
+      expectRefusal(
+        await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: guess }),
+        400,
+        'recovery_code_invalid',
+      );
     expectRefusal(await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: guess }), 423, 'recovery_locked');
     expectRefusal(await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: 'not a code' }), 423, 'recovery_locked');
   });
@@ -184,7 +226,9 @@ describe('recovery with a recovery code', () => {
   it('guesses racing each other are counted before they are checked: never more than the limit get an answer other than locked', async () => {
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const attacker = await api.device();
-    const replies = await Promise.all(Array.from({ length: 16 }, () => attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[2] ?? '') })));
+    const replies = await Promise.all(
+      Array.from({ length: 16 }, () => attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[2] ?? '') })),
+    );
     expect(replies.filter((r) => r.status === 400)).toHaveLength(10);
     expect(replies.filter((r) => r.status === 423)).toHaveLength(6);
   });
@@ -197,7 +241,9 @@ describe('recovery with a recovery code', () => {
     const replace = await laptop.sessionWith(username, 'replace', key);
     expectRefusal(await laptop.call('POST', '/v1/sessions/current/recovery-codes', { token: replace }), 403, 'purpose_not_allowed');
     const manage = await laptop.sessionWith(username, 'manage', key);
-    const regenerated = RecoveryCodesResponse.parse(expectStatus(await laptop.call('POST', '/v1/sessions/current/recovery-codes', { token: manage }), 201));
+    const regenerated = RecoveryCodesResponse.parse(
+      expectStatus(await laptop.call('POST', '/v1/sessions/current/recovery-codes', { token: manage }), 201),
+    );
     expect(regenerated.recoveryCodes).toHaveLength(10);
 
     const fresh = await api.device();
@@ -213,26 +259,36 @@ describe('recovery with a recovery code', () => {
   it('a recovery session used past its lifetime is refused', async () => {
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const fresh = await api.device();
-    const { token } = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201));
+    const { token } = CreateSessionResponse.parse(
+      expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
+    );
     api.clock.advance(api.config.recoverySessionTtlSeconds - 1);
     SessionView.parse(expectStatus(await fresh.call('GET', '/v1/sessions/current', { token }), 200));
     api.clock.advance(1);
     expectRefusal(await fresh.call('GET', '/v1/sessions/current', { token }), 401, 'session_expired');
-    expectRefusal(await fresh.call('POST', '/v1/sessions/current/registration-options', { token, json: { factor: 'passkey' } }), 401, 'session_expired');
+    expectRefusal(
+      await fresh.call('POST', '/v1/sessions/current/registration-options', { token, json: { factor: 'passkey' } }),
+      401,
+      'session_expired',
+    );
     expectRefusal(await fresh.completion(token), 401, 'session_expired');
   });
 
   it('a recovery session token is useless with another device key', async () => {
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const fresh = await api.device();
-    const { token } = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201));
+    const { token } = CreateSessionResponse.parse(
+      expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
+    );
     expectRefusal(await (await api.device()).call('GET', '/v1/sessions/current', { token }), 401, 'dpop_invalid');
   });
 
   it('neither codes nor session tokens are stored, logged in the audit trail, or put in a notification', async () => {
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const fresh = await api.device();
-    const { token } = CreateSessionResponse.parse(expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201));
+    const { token } = CreateSessionResponse.parse(
+      expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
+    );
     await fresh.register(token, 'passkey', passkey());
     const done = CompleteResponse.parse(expectStatus(await fresh.completion(token), 200));
     const dump = await dumpDatabase(api.db);

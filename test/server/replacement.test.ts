@@ -42,7 +42,11 @@ describe('new device, factor still in hand (replace)', () => {
     const kinds = (await api.notificationsOf(username)).map((n) => n.kind);
     expect(kinds).toEqual(expect.arrayContaining(['factor.added', 'device.revoked', 'replacement.completed']));
     const audit = await api.auditOf(username);
-    expect(audit.find((e) => e.event === 'auth.succeeded')?.details).toMatchObject({ credentialId: keyId, purpose: 'replace', deviceId: await api.deviceId(fresh) });
+    expect(audit.find((e) => e.event === 'auth.succeeded')?.details).toMatchObject({
+      credentialId: keyId,
+      purpose: 'replace',
+      deviceId: await api.deviceId(fresh),
+    });
     expect(audit.find((e) => e.event === 'replacement.completed')?.details).toMatchObject({ added: 1, retiredDevices: 1, rebind: false });
     expect(await verifyAuditChain(api.db)).toBeNull();
   });
@@ -71,7 +75,11 @@ describe('new device, factor still in hand (replace)', () => {
     const key = passkey();
     const { username } = await api.enrolled(laptop, key, 'passkey');
     const manage = await laptop.sessionWith(username, 'manage', key);
-    expectRefusal(await laptop.call('POST', '/v1/sessions/current/registration-options', { token: manage, json: { factor: 'passkey' } }), 403, 'purpose_not_allowed');
+    expectRefusal(
+      await laptop.call('POST', '/v1/sessions/current/registration-options', { token: manage, json: { factor: 'passkey' } }),
+      403,
+      'purpose_not_allowed',
+    );
     expectRefusal(await laptop.completion(manage), 403, 'purpose_not_allowed');
     const enrol = await laptop.openEnrolment(await api.enrolmentCode(username));
     await laptop.register(enrol, 'security-key', securityKey());
@@ -93,7 +101,11 @@ describe('rebinding a security key to a new machine', () => {
       expect(done.retired).toEqual({ factors: [], devices: [oldId] });
       return api.deviceId(fresh);
     })();
-    const stored = await api.db.selectFrom('credentials').select(['device_id', 'status']).where('id', '=', credentialId).executeTakeFirstOrThrow();
+    const stored = await api.db
+      .selectFrom('credentials')
+      .select(['device_id', 'status'])
+      .where('id', '=', credentialId)
+      .executeTakeFirstOrThrow();
     expect(stored).toEqual({ device_id: freshId, status: 'active' });
     expectRefusal(await old.call('POST', '/v1/authentication/options', { json: { username, purpose: 'replace' } }), 403, 'device_revoked');
 
@@ -105,8 +117,15 @@ describe('rebinding a security key to a new machine', () => {
     const again = await fresh.sessionWith(username, 'replace', key);
     expectRefusal(await fresh.completion(again, { rebind: true }), 400, 'invalid_request');
 
-    expect((await api.notificationsOf(username)).map((n) => n.kind)).toEqual(expect.arrayContaining(['device.rebound', 'device.revoked', 'replacement.completed']));
-    expect((await api.auditOf(username)).find((e) => e.event === 'device.rebound')?.details).toEqual({ credentialId, fromDeviceId: oldId, toDeviceId: freshId, deviceId: freshId });
+    expect((await api.notificationsOf(username)).map((n) => n.kind)).toEqual(
+      expect.arrayContaining(['device.rebound', 'device.revoked', 'replacement.completed']),
+    );
+    expect((await api.auditOf(username)).find((e) => e.event === 'device.rebound')?.details).toEqual({
+      credentialId,
+      fromDeviceId: oldId,
+      toDeviceId: freshId,
+      deviceId: freshId,
+    });
   });
 });
 
@@ -133,10 +152,14 @@ describe('"My security": a manage session', () => {
     expect(seen.factors[0]?.lastUsedAt).not.toBeNull();
     expect(seen.recoveryCodes).toMatchObject({ remaining: 10 });
     expect(Date.parse(seen.freshUntil ?? '') - api.clock.now().getTime()).toBe(api.config.freshAuthSeconds * 1000);
-    const renamed = FactorView.parse(expectStatus(await laptop.call('PATCH', `/v1/sessions/current/factors/${second}`, { token, json: { name: 'Blue key' } }), 200));
+    const renamed = FactorView.parse(
+      expectStatus(await laptop.call('PATCH', `/v1/sessions/current/factors/${second}`, { token, json: { name: 'Blue key' } }), 200),
+    );
     expect(renamed.name).toBe('Blue key');
     const deviceId = seen.devices[0]?.id ?? '';
-    const device = DeviceView.parse(expectStatus(await laptop.call('PATCH', `/v1/sessions/current/devices/${deviceId}`, { token, json: { name: 'My ThinkPad' } }), 200));
+    const device = DeviceView.parse(
+      expectStatus(await laptop.call('PATCH', `/v1/sessions/current/devices/${deviceId}`, { token, json: { name: 'My ThinkPad' } }), 200),
+    );
     expect(device).toMatchObject({ name: 'My ThinkPad', reportedName: 'work laptop', current: true });
     expectRefusal(await laptop.call('PATCH', `/v1/sessions/current/factors/not-mine`, { token, json: { name: 'x' } }), 404, 'not_found');
   });
@@ -157,10 +180,13 @@ describe('"My security": a manage session', () => {
     // A replace session opened with the removed factor's assertion is refused.
     expectRefusal(await laptop.authenticate(username, 'replace', hardware, { credentialId: second }), 403, 'factor_revoked');
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('factor.removed');
-    expect((await api.auditOf(username)).find((e) => e.event === 'factor.removed')?.details).toMatchObject({ credentialId: second, deviceId: await api.deviceId(laptop) });
+    expect((await api.auditOf(username)).find((e) => e.event === 'factor.removed')?.details).toMatchObject({
+      credentialId: second,
+      deviceId: await api.deviceId(laptop),
+    });
   });
 
-  it("removing another device revokes its key; this device cannot remove itself", async () => {
+  it('removing another device revokes its key; this device cannot remove itself', async () => {
     const old = await api.device({ name: 'old laptop' });
     const key = securityKey();
     const { username } = await api.enrolled(old, key, 'security-key');
@@ -182,7 +208,9 @@ describe('assertions the server refuses', () => {
     const laptop = await api.device();
     const { username } = await api.enrolled(laptop, securityKey(), 'security-key');
     const ask = async (name: string) =>
-      AuthenticationOptionsResponse.parse(expectStatus(await laptop.call('POST', '/v1/authentication/options', { json: { username: name, purpose: 'replace' } }), 200)).options;
+      AuthenticationOptionsResponse.parse(
+        expectStatus(await laptop.call('POST', '/v1/authentication/options', { json: { username: name, purpose: 'replace' } }), 200),
+      ).options;
     const real = await ask(username);
     const decoy = await ask('no.such.person');
     expect(decoy.allowCredentials).toHaveLength(1);
@@ -199,18 +227,41 @@ describe('assertions the server refuses', () => {
     const otherKey = securityKey();
     const theirs = await api.enrolled(await api.device(), otherKey, 'security-key');
 
-    const asked = AuthenticationOptionsResponse.parse((await laptop.call('POST', '/v1/authentication/options', { json: { username: mine.username, purpose: 'replace' } })).body);
+    const asked = AuthenticationOptionsResponse.parse(
+      (await laptop.call('POST', '/v1/authentication/options', { json: { username: mine.username, purpose: 'replace' } })).body,
+    );
     const wrongUser = otherKey.get(asked.options, { origin: TEST_ORIGIN, credentialId: theirs.credentialId });
-    const refused = await laptop.call('POST', '/v1/authentication/sessions', { json: { ceremonyId: asked.ceremonyId, response: wrongUser, device: laptop.signals } });
+    const refused = await laptop.call('POST', '/v1/authentication/sessions', {
+      json: { ceremonyId: asked.ceremonyId, response: wrongUser, device: laptop.signals },
+    });
     expectRefusal(refused, 400, 'verification_failed');
     expect(ApiError.parse(refused.body).error.message).toBe('unknown_credential');
 
-    const again = AuthenticationOptionsResponse.parse((await laptop.call('POST', '/v1/authentication/options', { json: { username: mine.username, purpose: 'replace' } })).body);
+    const again = AuthenticationOptionsResponse.parse(
+      (await laptop.call('POST', '/v1/authentication/options', { json: { username: mine.username, purpose: 'replace' } })).body,
+    );
     const response = key.get(again.options, { origin: TEST_ORIGIN });
     const elsewhere = await api.device();
-    expectRefusal(await elsewhere.call('POST', '/v1/authentication/sessions', { json: { ceremonyId: again.ceremonyId, response, device: elsewhere.signals } }), 409, 'challenge_missing');
-    expectStatus(await laptop.call('POST', '/v1/authentication/sessions', { json: { ceremonyId: again.ceremonyId, response, device: laptop.signals } }), 201);
-    expectRefusal(await laptop.call('POST', '/v1/authentication/sessions', { json: { ceremonyId: again.ceremonyId, response, device: laptop.signals } }), 409, 'challenge_missing');
+    expectRefusal(
+      await elsewhere.call('POST', '/v1/authentication/sessions', {
+        json: { ceremonyId: again.ceremonyId, response, device: elsewhere.signals },
+      }),
+      409,
+      'challenge_missing',
+    );
+    expectStatus(
+      await laptop.call('POST', '/v1/authentication/sessions', {
+        json: { ceremonyId: again.ceremonyId, response, device: laptop.signals },
+      }),
+      201,
+    );
+    expectRefusal(
+      await laptop.call('POST', '/v1/authentication/sessions', {
+        json: { ceremonyId: again.ceremonyId, response, device: laptop.signals },
+      }),
+      409,
+      'challenge_missing',
+    );
 
     const cloned = await laptop.authenticate(mine.username, 'replace', key, { signCount: 1 });
     expectRefusal(cloned, 400, 'verification_failed');
@@ -242,7 +293,15 @@ describe('a tier that suspends instead of revoking on recovery', () => {
     await api.close();
     const standard = DEFAULT_POLICY.tiers.standard;
     if (!standard) throw new Error('no standard tier');
-    api = await Api.start({}, { policy: PolicyStore.fixed({ ...DEFAULT_POLICY, tiers: { ...DEFAULT_POLICY.tiers, standard: { ...standard, onRecovery: 'suspend' } } }) });
+    api = await Api.start(
+      {},
+      {
+        policy: PolicyStore.fixed({
+          ...DEFAULT_POLICY,
+          tiers: { ...DEFAULT_POLICY.tiers, standard: { ...standard, onRecovery: 'suspend' } },
+        }),
+      },
+    );
     const old = await api.device();
     const key = securityKey();
     const { username, credentialId, recoveryCodes } = await api.enrolled(old, key, 'security-key');

@@ -1,6 +1,12 @@
 import { expect } from 'vitest';
 import { IssueCodeResponse } from '../../api/admin.js';
-import { CompleteResponse, CreateSessionResponse, RegistrationOptionsResponse, type DeviceSignals, type FactorKind } from '../../api/enrolment.js';
+import {
+  CompleteResponse,
+  CreateSessionResponse,
+  RegistrationOptionsResponse,
+  type DeviceSignals,
+  type FactorKind,
+} from '../../api/enrolment.js';
 import { ApiError } from '../../api/errors.js';
 import { AuthenticationOptionsResponse, type AuthenticationPurpose } from '../../api/security.js';
 import type { ServerConfig, ServerConfigInput } from '../../server/config.js';
@@ -40,7 +46,13 @@ export function expectStatus(reply: Reply, status: number): unknown {
 export const passkey = () => new SoftAuthenticator({ attachment: 'platform', userVerified: true });
 /** A security key with a real signature counter (starts at 1, counts up). */
 export const securityKey = () =>
-  new SoftAuthenticator({ attachment: 'cross-platform', attestation: 'packed', userVerified: true, signCount: 1, aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8' });
+  new SoftAuthenticator({
+    attachment: 'cross-platform',
+    attestation: 'packed',
+    userVerified: true,
+    signCount: 1,
+    aaguid: 'cb69481e-8ff7-4039-93ec-0a2729a154a8',
+  });
 
 export interface UserOptions {
   role?: string;
@@ -113,7 +125,13 @@ export class Api {
 
   async createUser(opts: UserOptions = {}): Promise<string> {
     const username = opts.username ?? `person${++this.users}`;
-    const body = { username, displayName: `Person ${username}`, email: `${username}@corp.example`, role: opts.role ?? 'engineer', employmentType: opts.employmentType ?? 'employee' };
+    const body = {
+      username,
+      displayName: `Person ${username}`,
+      email: `${username}@corp.example`,
+      role: opts.role ?? 'engineer',
+      employmentType: opts.employmentType ?? 'employee',
+    };
     expectStatus(await this.admin('POST', '/v1/admin/users', body), 201);
     return username;
   }
@@ -155,7 +173,8 @@ export class Device {
   }
 
   async openEnrolment(code: string): Promise<string> {
-    return CreateSessionResponse.parse(expectStatus(await this.call('POST', '/v1/sessions', { json: { code, device: this.signals } }), 201)).token;
+    return CreateSessionResponse.parse(expectStatus(await this.call('POST', '/v1/sessions', { json: { code, device: this.signals } }), 201))
+      .token;
   }
 
   async register(token: string, factor: FactorKind, authenticator: SoftAuthenticator): Promise<string> {
@@ -175,7 +194,12 @@ export class Device {
   }
 
   /** Options, the ceremony, and the assertion: the reply of the last call (201 with a session, or a refusal). */
-  async authenticate(username: string, purpose: AuthenticationPurpose, authenticator: SoftAuthenticator, input: Partial<GetInput> = {}): Promise<Reply> {
+  async authenticate(
+    username: string,
+    purpose: AuthenticationPurpose,
+    authenticator: SoftAuthenticator,
+    input: Partial<GetInput> = {},
+  ): Promise<Reply> {
     const asked = await this.call('POST', '/v1/authentication/options', { json: { username, purpose } });
     const { ceremonyId, options } = AuthenticationOptionsResponse.parse(expectStatus(asked, 200));
     const response = authenticator.get(options, { origin: TEST_ORIGIN, ...input });
@@ -183,7 +207,12 @@ export class Device {
   }
 
   /** authenticate(), expecting a session: its token. */
-  async sessionWith(username: string, purpose: AuthenticationPurpose, authenticator: SoftAuthenticator, input: Partial<GetInput> = {}): Promise<string> {
+  async sessionWith(
+    username: string,
+    purpose: AuthenticationPurpose,
+    authenticator: SoftAuthenticator,
+    input: Partial<GetInput> = {},
+  ): Promise<string> {
     const reply = await this.authenticate(username, purpose, authenticator, input);
     const opened = CreateSessionResponse.parse(expectStatus(reply, 201));
     expect(opened.session.purpose).toBe(purpose);

@@ -6,15 +6,7 @@
  * objects: fmt, attStmt, authData).
  */
 export type CborValue =
-  | number
-  | bigint
-  | string
-  | boolean
-  | null
-  | Uint8Array
-  | CborValue[]
-  | Map<CborValue, CborValue>
-  | { [key: string]: CborValue };
+  number | bigint | string | boolean | null | Uint8Array | CborValue[] | Map<CborValue, CborValue> | { [key: string]: CborValue };
 
 function head(major: number, length: number | bigint): Uint8Array {
   const n = BigInt(length);

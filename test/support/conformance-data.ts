@@ -3,12 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
- * Loaders for the shared WebAuthn conformance data (../shared/conformance/webauthn,
- * see its MANIFEST.md for sources and licences). Read in place, never copied:
- * W3C WebAuthn L3 test vectors (w3c/webauthn @146d0db, W3C document licence) and
- * py_webauthn's verify cases (duo-labs/py_webauthn @b4bf63f, BSD-3-Clause).
+ * Loaders for the WebAuthn conformance data the project carries in
+ * test/fixtures/conformance (its README.md gives sources and licences):
+ * W3C WebAuthn L3 test vectors and py_webauthn's verify cases.
  */
-export const CONFORMANCE_DIR = fileURLToPath(new URL('../../../shared/conformance/webauthn/', import.meta.url));
+export const CONFORMANCE_DIR = fileURLToPath(new URL('../fixtures/conformance/', import.meta.url));
 
 const Bytes = z.object({ hex: z.string(), b64url: z.string() });
 

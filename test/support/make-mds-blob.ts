@@ -160,7 +160,15 @@ class OpenSslCa {
 
   /** A certificate for a fresh key, signed by `issuer` (or self-signed when there is none). */
   /** `plain`: CA:false and no keyUsage, so only the CA flag says it may not issue certificates. */
-  issue(opts: { subject: string; issuer?: IssuedCert; ca: boolean; plain?: boolean; key?: 'ec' | 'rsa'; from?: Date; to?: Date }): IssuedCert {
+  issue(opts: {
+    subject: string;
+    issuer?: IssuedCert;
+    ca: boolean;
+    plain?: boolean;
+    key?: 'ec' | 'rsa';
+    from?: Date;
+    to?: Date;
+  }): IssuedCert {
     const n = ++this.count;
     const key = `k${n}.pem`;
     const csr = `r${n}.csr`;
@@ -176,10 +184,24 @@ class OpenSslCa {
         })()
       : ['-selfsign', '-keyfile', key];
     this.run([
-      'ca', '-batch', '-config', 'ca.cnf', '-notext', '-md', 'sha256',
-      '-startdate', asn1Time(opts.from ?? VALID_FROM), '-enddate', asn1Time(opts.to ?? VALID_TO),
-      '-extensions', opts.ca ? 'ext_ca' : opts.plain ? 'ext_plain' : 'ext_leaf',
-      ...signing, '-in', csr, '-out', crt,
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-notext',
+      '-md',
+      'sha256',
+      '-startdate',
+      asn1Time(opts.from ?? VALID_FROM),
+      '-enddate',
+      asn1Time(opts.to ?? VALID_TO),
+      '-extensions',
+      opts.ca ? 'ext_ca' : opts.plain ? 'ext_plain' : 'ext_leaf',
+      ...signing,
+      '-in',
+      csr,
+      '-out',
+      crt,
     ]);
     const pem = readFileSync(join(this.dir, crt), 'utf8');
     const x509 = new X509Certificate(pem);
@@ -217,8 +239,16 @@ export function createMdsWorld(): MdsWorld {
     const otherSigner = ca.issue({ subject: '/C=AA/O=FirstKey Tests/CN=mds.test (EC)', issuer: otherIntermediate, ca: false });
 
     const modelRoot = ca.issue({ subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key Co Attestation Root', ca: true });
-    const modelIntermediate = ca.issue({ subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key Co Batch 7', issuer: modelRoot, ca: true });
-    const attestation = ca.issue({ subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 5', issuer: modelIntermediate, ca: false });
+    const modelIntermediate = ca.issue({
+      subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key Co Batch 7',
+      issuer: modelRoot,
+      ca: true,
+    });
+    const attestation = ca.issue({
+      subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 5',
+      issuer: modelIntermediate,
+      ca: false,
+    });
     const expiredAttestation = ca.issue({
       subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 4',
       issuer: modelIntermediate,
@@ -226,8 +256,17 @@ export function createMdsWorld(): MdsWorld {
       to: new Date('2026-01-01T00:00:00Z'),
     });
 
-    const plainLeaf = ca.issue({ subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 6', issuer: modelIntermediate, ca: false, plain: true });
-    const issuedByLeaf = ca.issue({ subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 6 child', issuer: plainLeaf, ca: false });
+    const plainLeaf = ca.issue({
+      subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 6',
+      issuer: modelIntermediate,
+      ca: false,
+      plain: true,
+    });
+    const issuedByLeaf = ca.issue({
+      subject: '/C=AA/O=Fake Key Co/OU=Authenticator Attestation/CN=Fake Key 6 child',
+      issuer: plainLeaf,
+      ca: false,
+    });
 
     const model: FakeAuthenticatorModel = {
       aaguid: randomUUID(),
@@ -249,37 +288,38 @@ export function createMdsWorld(): MdsWorld {
     const makeBlob = async (options: BlobOptions = {}): Promise<string> => {
       const base = options.entries ?? [modelEntry()];
       const entries = options.modelStatus
-        ? base.map((e) => (e.aaguid === model.aaguid ? { ...e, statusReports: [...e.statusReports, options.modelStatus as StatusReportInput] } : e))
+        ? base.map((e) =>
+            e.aaguid === model.aaguid ? { ...e, statusReports: [...e.statusReports, options.modelStatus as StatusReportInput] } : e,
+          )
         : base;
-      const payload =
-        options.rawPayload ??
-        {
-          legalHeader: 'Test data made by FirstKey tests; not FIDO Alliance metadata.',
-          no: options.no ?? 42,
-          nextUpdate: options.nextUpdate ?? daysFrom(TEST_NOW, 30),
-          entries: entries.map((e) => ({
+      const payload = options.rawPayload ?? {
+        legalHeader: 'Test data made by FirstKey tests; not FIDO Alliance metadata.',
+        no: options.no ?? 42,
+        nextUpdate: options.nextUpdate ?? daysFrom(TEST_NOW, 30),
+        entries: entries.map((e) => ({
+          aaguid: e.aaguid,
+          metadataStatement: {
+            legalHeader: 'test',
             aaguid: e.aaguid,
-            metadataStatement: {
-              legalHeader: 'test',
-              aaguid: e.aaguid,
-              description: e.description,
-              authenticatorVersion: 1,
-              protocolFamily: 'fido2',
-              schema: 3,
-              ...(e.icon ? { icon: e.icon } : {}),
-              attestationRootCertificates: e.roots.map(b64),
-            },
-            statusReports: e.statusReports,
-            timeOfLastStatusChange: '2025-03-01',
-          })),
-        };
+            description: e.description,
+            authenticatorVersion: 1,
+            protocolFamily: 'fido2',
+            schema: 3,
+            ...(e.icon ? { icon: e.icon } : {}),
+            attestationRootCertificates: e.roots.map(b64),
+          },
+          statusReports: e.statusReports,
+          timeOfLastStatusChange: '2025-03-01',
+        })),
+      };
       const alg = options.alg ?? 'ES256';
       const chain =
         options.chainTo === 'other' ? [otherSigner, otherIntermediate] : [alg === 'RS256' ? signerRsa : signerEc, fidoIntermediate];
       const leaf = chain[0] as IssuedCert;
       const signingKeyPem = options.badSignature
         ? // Same curve and algorithm, unrelated key: the BLOB looks right but its signature is not the certificate's.
-          (alg === 'RS256' ? ca.issue({ subject: '/CN=stray', ca: false, key: 'rsa' }) : ca.issue({ subject: '/CN=stray', ca: false })).keyPem
+          (alg === 'RS256' ? ca.issue({ subject: '/CN=stray', ca: false, key: 'rsa' }) : ca.issue({ subject: '/CN=stray', ca: false }))
+            .keyPem
         : leaf.keyPem;
       const x5c = [...chain, ...(options.includeRoot ? [options.chainTo === 'other' ? otherRoot : fidoRoot] : [])].map((c) => b64(c.der));
       const header = { alg, typ: 'JWT', ...(options.omitX5c ? {} : { x5c }) };

@@ -13,7 +13,13 @@ export const TEST_ORIGIN = `https://${TEST_RP_ID}`;
 
 /** Service-level tests stand in for the HTTP layer, which derives this thumbprint from the request's DPoP proof. */
 export const TEST_JKT = 'test-device-key-thumbprint-0000000000000';
-export const TEST_DEVICE: DeviceSignals = { name: 'test-laptop', platform: 'linux', osVersion: '6.1', appVersion: '0.1.0-test', kind: 'personal' };
+export const TEST_DEVICE: DeviceSignals = {
+  name: 'test-laptop',
+  platform: 'linux',
+  osVersion: '6.1',
+  appVersion: '0.1.0-test',
+  kind: 'personal',
+};
 
 export function callerOf(token: string, jkt = TEST_JKT): Caller {
   return { token, jkt };

@@ -282,7 +282,12 @@ export class SoftAuthenticator {
     if (input.signCount === undefined) credential.signCount += this.settings.counterStep ?? (credential.signCount > 0 ? 1 : 0);
     const authData = authenticatorData({ rpId, flags, signCount: input.signCount ?? credential.signCount });
     const clientDataJSON = new TextEncoder().encode(
-      JSON.stringify({ type: input.type ?? 'webauthn.get', challenge: input.challenge ?? options.challenge, origin: input.origin, crossOrigin: false }),
+      JSON.stringify({
+        type: input.type ?? 'webauthn.get',
+        challenge: input.challenge ?? options.challenge,
+        origin: input.origin,
+        crossOrigin: false,
+      }),
     );
     const signature = new Uint8Array(sign('sha256', concatBytes([authData, sha256(clientDataJSON)]), credential.privateKey));
     if (input.corruptSignature) signature[signature.length - 1] = (signature[signature.length - 1] ?? 0) ^ 0x01;

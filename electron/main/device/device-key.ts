@@ -23,22 +23,9 @@
 // write; the app holds Electron's single-instance lock, and a read-back after
 // the write catches a lost race instead of returning a key that is not the
 // stored one.
-import {
-  CompactSign,
-  calculateJwkThumbprint,
-  compactVerify,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-} from 'jose';
+import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, generateKeyPair, importJWK, type CryptoKey } from 'jose';
 import { randomBytes } from 'node:crypto';
-import {
-  SecretStoreError,
-  describeSecretStoreError,
-  type SecretStore,
-  type SecretStoreErrorCode,
-} from './secret-store.js';
+import { SecretStoreError, describeSecretStoreError, type SecretStore, type SecretStoreErrorCode } from './secret-store.js';
 
 export const DEVICE_KEY_SERVICE = 'FirstKey';
 export const DEVICE_KEY_ALG = 'ES256';
@@ -137,9 +124,7 @@ const INSTALLATION_ID = /^[A-Za-z0-9._~:/@-]{1,200}$/;
 /** The keychain account holding the device key of an installation. */
 export function deviceKeyAccount(installationId: string): string {
   if (!INSTALLATION_ID.test(installationId)) {
-    throw new TypeError(
-      'installationId must be 1-200 characters of letters, digits and . _ ~ : / @ -',
-    );
+    throw new TypeError('installationId must be 1-200 characters of letters, digits and . _ ~ : / @ -');
   }
   return `device-key:${installationId}`;
 }

@@ -5,7 +5,18 @@ import type { Step } from '../store/types';
 import { SessionTimer } from './SessionTimer';
 
 // "My security" is not a journey with steps: it shows none.
-const STEP_NUMBER: Record<Step, number | null> = { code: 1, recover: 1, helpdesk: 1, signin: 1, security: null, confirm: 2, choose: 3, ceremony: 3, codes: 4, done: 4 };
+const STEP_NUMBER: Record<Step, number | null> = {
+  code: 1,
+  recover: 1,
+  helpdesk: 1,
+  signin: 1,
+  security: null,
+  confirm: 2,
+  choose: 3,
+  ceremony: 3,
+  codes: 4,
+  done: 4,
+};
 
 export function Header() {
   const { t, i18n } = useTranslation();

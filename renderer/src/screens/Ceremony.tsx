@@ -18,7 +18,14 @@ export function Ceremony() {
 
   if (!factor) return null;
   const working = phase === 'preparing' || phase === 'waiting' || phase === 'verifying';
-  const status = phase === 'preparing' ? 'ceremony.preparing' : phase === 'waiting' ? 'ceremony.waiting' : phase === 'verifying' ? 'ceremony.verifying' : null;
+  const status =
+    phase === 'preparing'
+      ? 'ceremony.preparing'
+      : phase === 'waiting'
+        ? 'ceremony.waiting'
+        : phase === 'verifying'
+          ? 'ceremony.verifying'
+          : null;
 
   return (
     <section>

@@ -43,7 +43,15 @@ export function HelpdeskRecovery() {
         <p>{t('helpdesk.intro')}</p>
         <form onSubmit={file}>
           <label htmlFor="helpdesk-username">{t('ways.username')}</label>
-          <input id="helpdesk-username" className="text-input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required disabled={busy} />
+          <input
+            id="helpdesk-username"
+            className="text-input"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            autoComplete="username"
+            required
+            disabled={busy}
+          />
           <div className="actions">
             <button type="submit" className="primary" disabled={busy || !username.trim()}>
               {t('helpdesk.file')}
@@ -66,7 +74,15 @@ export function HelpdeskRecovery() {
       <p role="status">{t(`helpdesk.status.${request.status}`, { time: expires })}</p>
       <form onSubmit={redeem}>
         <label htmlFor="helpdesk-code">{t('helpdesk.code')}</label>
-        <input id="helpdesk-code" className="code-input" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="one-time-code" spellCheck={false} disabled={busy} />
+        <input
+          id="helpdesk-code"
+          className="code-input"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          autoComplete="one-time-code"
+          spellCheck={false}
+          disabled={busy}
+        />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy || !code.trim()}>
             {t('helpdesk.submit')}

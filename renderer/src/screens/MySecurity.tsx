@@ -60,7 +60,12 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
       )}
       {mode === 'view' && (
         <div className="actions">
-          <button type="button" className="secondary" onClick={() => setMode('rename')} aria-label={t('security.renameNamed', { name: label })}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setMode('rename')}
+            aria-label={t('security.renameNamed', { name: label })}
+          >
             {t('security.rename')}
           </button>
           <button
@@ -95,7 +100,13 @@ function DeviceItem({ device }: { device: DeviceView }) {
       </span>
       {!device.current && (
         <div className="actions">
-          <button type="button" className="secondary" disabled={busy} onClick={() => void removeDevice(device.id)} aria-label={t('security.removeNamed', { name: device.name })}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={busy}
+            onClick={() => void removeDevice(device.id)}
+            aria-label={t('security.removeNamed', { name: device.name })}
+          >
             {t('security.removeDevice')}
           </button>
         </div>
@@ -123,7 +134,9 @@ export function MySecurity() {
       <ScreenHeading>{t('security.title')}</ScreenHeading>
       <h2 className="section-title">{t('security.factors')}</h2>
       <ul className="factors" aria-label={t('security.factors')}>
-        {overview?.factors.map((f) => <FactorItem key={f.id} factor={f} onlyOne={active.length <= 1 && f.status === 'active'} />)}
+        {overview?.factors.map((f) => (
+          <FactorItem key={f.id} factor={f} onlyOne={active.length <= 1 && f.status === 'active'} />
+        ))}
       </ul>
       {active.length <= 1 && (
         <p id="last-factor-hint" className="hint">
@@ -132,7 +145,9 @@ export function MySecurity() {
       )}
       <h2 className="section-title">{t('security.devices')}</h2>
       <ul className="factors" aria-label={t('security.devices')}>
-        {overview?.devices.map((d) => <DeviceItem key={d.id} device={d} />)}
+        {overview?.devices.map((d) => (
+          <DeviceItem key={d.id} device={d} />
+        ))}
       </ul>
       <h2 className="section-title">{t('security.codesTitle')}</h2>
       <p>{t('security.codesLeft', { count: overview?.recoveryCodes.remaining ?? 0 })}</p>

@@ -24,9 +24,26 @@ export function RecoverWithCode() {
       <p>{t('recover.intro')}</p>
       <form onSubmit={onSubmit}>
         <label htmlFor="recover-username">{t('ways.username')}</label>
-        <input id="recover-username" className="text-input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required disabled={busy} />
+        <input
+          id="recover-username"
+          className="text-input"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          autoComplete="username"
+          required
+          disabled={busy}
+        />
         <label htmlFor="recover-code">{t('recover.code')}</label>
-        <input id="recover-code" className="code-input" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" spellCheck={false} required disabled={busy} />
+        <input
+          id="recover-code"
+          className="code-input"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+          required
+          disabled={busy}
+        />
         <p className="hint">{t('recover.hint')}</p>
         <div className="actions">
           <button type="submit" className="primary" disabled={busy || !username.trim() || !code.trim()}>

@@ -24,7 +24,15 @@ export function SignInWithKey() {
       <p>{t(purpose === 'manage' ? 'signin.introManage' : 'signin.intro')}</p>
       <form onSubmit={onSubmit}>
         <label htmlFor="signin-username">{t('ways.username')}</label>
-        <input id="signin-username" className="text-input" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required disabled={busy} />
+        <input
+          id="signin-username"
+          className="text-input"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          autoComplete="username"
+          required
+          disabled={busy}
+        />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy || !username.trim()}>
             {t('signin.submit')}
