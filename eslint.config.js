@@ -22,6 +22,13 @@ const UNDER_REFACTOR = [
   'electron/main/enrolment-controller.ts',
   'test/main/enrolment-flow.test.ts',
   'test/main/ways-back.test.ts',
+  // Callers the refactor is rewriting right now (uncommitted edits by the same engineer).
+  'scripts/start-demo.ts',
+  'test/e2e/harness.ts',
+  'test/e2e/enrolment.spec.ts',
+  'test/e2e/recovery.spec.ts',
+  'test/main/support/device.ts',
+  'test/main/support/server.ts',
   // Being written by the mutation-testing work at the same time; lint lands with it.
   'test/main/dispatcher-attacks.test.ts',
   'stryker.config.mjs',
@@ -73,6 +80,16 @@ export default tseslint.config(
       // (`${port}`, `${attempts} tries`); String(n) everywhere would add noise, not safety.
       // Everything else (objects, unknown, nullish, never) stays an error.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+    },
+  },
+  {
+    files: ['test/**'],
+    ignores: STRICT_IGNORES,
+    rules: {
+      // Test doubles implement Promise-returning interfaces, and `async` is what makes a
+      // stand-in behave like the real thing: a value becomes a promise and a throw becomes a
+      // rejection (test/main/dispatcher.test.ts relies on exactly that). Production code keeps the rule.
+      '@typescript-eslint/require-await': 'off',
     },
   },
   // TEMPORARY: under refactor; lint lands with it

@@ -34,13 +34,17 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.setAsDefaultProtocolClient(LINK_SCHEME);
   acceptLink(linkFromArgv(process.argv));
-  app.on('second-instance', (_event, argv) => acceptLink(linkFromArgv(argv)));
+  app.on('second-instance', (_event, argv) => {
+    acceptLink(linkFromArgv(argv));
+  });
   app.on('open-url', (event, url) => {
     event.preventDefault();
     acceptLink(url);
   });
   lockDownWebContents(config.enrolmentOrigin);
-  app.on('window-all-closed', () => app.quit());
+  app.on('window-all-closed', () => {
+    app.quit();
+  });
 
   void app.whenReady().then(() => {
     // An in-memory partition: nothing of an enrolment outlives the app.

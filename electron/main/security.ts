@@ -11,7 +11,9 @@ export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sani
  * away, no new windows, no webviews, every other permission denied.
  */
 export function lockDownSession(session: Session): void {
-  session.setPermissionRequestHandler((_contents, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)));
+  session.setPermissionRequestHandler((_contents, permission, callback) => {
+    callback(ALLOWED_PERMISSIONS.has(permission));
+  });
   session.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission));
   session.setDevicePermissionHandler(() => false);
 }
@@ -27,7 +29,9 @@ export function lockDownWebContents(origin: string): void {
     contents.on('will-frame-navigate', (event) => {
       if (new URL(event.url).origin !== origin) event.preventDefault();
     });
-    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => {
+      event.preventDefault();
+    });
     // No new windows, and no opening of URLs a page picks: the app has no external links.
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   });

@@ -20,6 +20,8 @@ export function createEnrolmentWindow(config: AppConfig, session: Session, prelo
       devTools: !process.env.FIRSTKEY_NO_DEVTOOLS,
     },
   });
-  window.once('ready-to-show', () => window.show());
+  window.once('ready-to-show', () => {
+    window.show();
+  });
   return window;
 }

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   COMPROMISED_STATUSES,
   loadMetadataBlob,
@@ -14,10 +14,10 @@ let world: MdsWorld;
 
 beforeAll(() => {
   world = createMdsWorld();
-});
-
-afterAll(() => {
-  world?.cleanup();
+  // Teardown registered by the hook that made the world, so it runs only if the world exists.
+  return () => {
+    world.cleanup();
+  };
 });
 
 async function refusal(promise: Promise<MetadataCatalogue>): Promise<{ code: MetadataErrorCode; message: string }> {

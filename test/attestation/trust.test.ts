@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseMetadataBlob, type MetadataCatalogue } from '../../server/attestation/mds-blob.js';
 import {
   assessAttestation,
@@ -17,13 +17,16 @@ import { createMdsWorld, TEST_NOW, type MdsWorld } from '../support/make-mds-blo
 let world: MdsWorld;
 let catalogue: MetadataCatalogue;
 
-beforeAll(async () => {
+beforeAll(() => {
   world = createMdsWorld();
-  catalogue = await parseMetadataBlob(await world.makeBlob(), { root: world.fidoRoot.pem, now: TEST_NOW });
+  // Teardown registered by the hook that made the world, so it runs only if the world exists.
+  return () => {
+    world.cleanup();
+  };
 });
 
-afterAll(() => {
-  world?.cleanup();
+beforeAll(async () => {
+  catalogue = await parseMetadataBlob(await world.makeBlob(), { root: world.fidoRoot.pem, now: TEST_NOW });
 });
 
 function input(overrides: Partial<AssessAttestationInput> = {}): AssessAttestationInput {

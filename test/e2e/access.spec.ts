@@ -116,7 +116,8 @@ test.describe('trust boundaries the page cannot cross', () => {
     await fk.open(page);
     const code = await fk.issueCode();
     const outcome = await page.evaluate(async (c) => {
-      const bridge = (window as PageWindow).firstkey!;
+      const bridge = (window as PageWindow).firstkey;
+      if (!bridge) throw new Error('the preload exposed no window.firstkey');
       const bad = await (bridge.registrationOptions as (r: unknown) => Promise<unknown>)({ factor: 'password' });
       const started = await bridge.startSession({ code: c });
       return { bad, started: JSON.stringify(started) };

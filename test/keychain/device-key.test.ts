@@ -11,7 +11,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEVICE_KEY_SERVICE,
   DeviceKeyCorruptError,
-  KeychainUnavailableError,
   deviceKeyAccount,
   loadOrCreateDeviceKey,
 } from '../../electron/main/device/device-key.js';
@@ -199,7 +198,7 @@ console.log('FIRSTKEY_RESULT ' + JSON.stringify({ probe, load }));
         name: 'KeychainUnavailableError',
         code: 'keychain_unavailable',
         reason: 'no_session_bus',
-        message: expect.stringMatching(/^No OS keychain is available: .*will not store it in clear on disk\.$/),
+        message: expect.stringMatching(/^No OS keychain is available: .*will not store it in clear on disk\.$/) as string,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

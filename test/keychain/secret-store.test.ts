@@ -121,7 +121,7 @@ describe('probe names why a keychain is unusable', () => {
       DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
     });
     expect(probe).toMatchObject({ available: false, reason: 'no_session_bus', operation: 'set' });
-    expect(probe.available === false && probe.message).toMatch(/no D-Bus session bus is reachable/);
+    expect(!probe.available && probe.message).toMatch(/no D-Bus session bus is reachable/);
   });
 
   it('a session bus without any Secret Service on it', { timeout: 60_000 }, async () => {
@@ -177,11 +177,10 @@ describe('probe names why a keychain is unusable', () => {
 });
 
 function runProbe(command: string, args: string[], env: Record<string, string | undefined>): Promise<SecretStoreProbe> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) delete childEnv[name];
-    else childEnv[name] = value;
-  }
+  // `undefined` in env means "unset this variable" for the child.
+  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== undefined),
+  );
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd: REPO_ROOT, env: childEnv, timeout: 50_000 }, (error, stdout, stderr) => {
       const line = /^FIRSTKEY_RESULT (.*)$/m.exec(stdout);

@@ -125,7 +125,7 @@ function recordingHandlers(fail?: () => never) {
 const fromApp = (name: IpcName, payload: unknown): DispatchCall => ({ senderUrl: `${ORIGIN}/`, isMainFrame: true, name, payload });
 
 function expectFailure<T>(result: IpcResult<T>, code: string): string {
-  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) as string } });
   return result.ok ? '' : result.error.message;
 }
 
@@ -363,6 +363,7 @@ describe('what a failure says', () => {
   ])('turns %s into internal, leaking nothing', async (_label, makeError) => {
     const thrown = makeError();
     const { handlers } = recordingHandlers(() => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- non-Error throws are the point of this case
       throw thrown;
     });
     const dispatch = createDispatcher(handlers, ORIGIN);

@@ -89,6 +89,7 @@ describe('createEnrolmentWindow', () => {
 
   it('goes full screen kiosk when configured, and can turn dev tools off', () => {
     process.env.FIRSTKEY_NO_DEVTOOLS = '1';
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- a stand-in: only its identity is passed through
     createEnrolmentWindow(AppConfig.parse({ kiosk: true }), {} as Session, '/p.cjs');
     expect(electron.windows[0]?.kiosk).toBe(true);
     expect((electron.windows[0]?.webPreferences as Record<string, unknown>).devTools).toBe(false);
@@ -126,7 +127,9 @@ function prevented(fake: FakeContents, event: string, url?: string): boolean {
 }
 
 describe('lockDownWebContents', () => {
-  beforeEach(() => lockDownWebContents(ORIGIN));
+  beforeEach(() => {
+    lockDownWebContents(ORIGIN);
+  });
 
   it('locks every new web contents, not only the first window', () => {
     expect(electron.appListeners.get('web-contents-created')).toHaveLength(1);
@@ -226,6 +229,7 @@ interface FakeFrame {
 }
 
 describe('registerIpc', () => {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- a stand-in: registerIpc only compares it by identity
   const ourWindow = {} as WebContents;
   const topFrame: FakeFrame = { url: `${ORIGIN}/`, parent: null };
 
@@ -264,7 +268,7 @@ describe('registerIpc', () => {
     controller.offerLaunchCode('ABCD-EFGH-JKMN');
     expect(await invoke('takeLaunchCode', sender, frame)).toEqual({
       ok: false,
-      error: { code: 'forbidden_sender', message: expect.any(String) },
+      error: { code: 'forbidden_sender', message: expect.any(String) as string },
     });
     expect(await invoke('takeLaunchCode', ourWindow, topFrame)).toEqual({ ok: true, value: 'ABCD-EFGH-JKMN' });
   });

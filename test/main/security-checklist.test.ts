@@ -208,7 +208,7 @@ describe('the built preload bundle', () => {
       {
         get(target, property, receiver) {
           touched.add(String(property));
-          return Reflect.get(target, property, receiver);
+          return Reflect.get(target, property, receiver) as unknown;
         },
       },
     );
@@ -217,7 +217,7 @@ describe('the built preload bundle', () => {
       {
         get(target, property, receiver) {
           touched.add(`contextBridge.${String(property)}`);
-          return Reflect.get(target, property, receiver);
+          return Reflect.get(target, property, receiver) as unknown;
         },
       },
     );

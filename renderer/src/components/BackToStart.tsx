@@ -5,7 +5,13 @@ export function BackToStart() {
   const { t } = useTranslation();
   const goTo = useApp((s) => s.goTo);
   return (
-    <button type="button" className="link" onClick={() => goTo('code')}>
+    <button
+      type="button"
+      className="link"
+      onClick={() => {
+        goTo('code');
+      }}
+    >
       {t('ways.back')}
     </button>
   );

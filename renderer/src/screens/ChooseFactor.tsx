@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FactorKind } from '../../../api/enrolment';
 import { ScreenHeading } from '../components/ScreenHeading';
@@ -26,7 +26,7 @@ export function ChooseFactor() {
   const [choice, setChoice] = useState<FactorKind | null>(previous && allowed.includes(previous) ? previous : null);
   const selected = choice && usable(choice) ? choice : firstUsable;
 
-  const onSubmit = (event: FormEvent) => {
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (selected) chooseFactor(selected);
   };
@@ -59,7 +59,9 @@ export function ChooseFactor() {
                   value={factor}
                   checked={selected === factor}
                   disabled={disabled}
-                  onChange={() => setChoice(factor)}
+                  onChange={() => {
+                    setChoice(factor);
+                  }}
                   aria-describedby={descriptionId}
                 />
                 <span className="choice-text">

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
@@ -17,7 +17,7 @@ export function EnterCode() {
     if (launchCode) setCode(launchCode);
   }, [launchCode]);
 
-  const onSubmit = (event: FormEvent) => {
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void submitCode(code);
   };
@@ -32,7 +32,9 @@ export function EnterCode() {
           id="enrolment-code"
           name="code"
           value={code}
-          onChange={(e) => setCode(e.target.value)}
+          onChange={(e) => {
+            setCode(e.target.value);
+          }}
           autoComplete="one-time-code"
           autoCapitalize="characters"
           spellCheck={false}
@@ -49,13 +51,31 @@ export function EnterCode() {
         </button>
       </form>
       <nav className="ways" aria-label={t('ways.label')}>
-        <button type="button" className="link" onClick={() => goTo('signin')}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            goTo('signin');
+          }}
+        >
           {t('ways.haveKey')}
         </button>
-        <button type="button" className="link" onClick={() => goTo('recover')}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            goTo('recover');
+          }}
+        >
           {t('ways.lostKey')}
         </button>
-        <button type="button" className="link" onClick={() => goTo('signin', 'manage')}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            goTo('signin', 'manage');
+          }}
+        >
           {t('ways.manage')}
         </button>
       </nav>

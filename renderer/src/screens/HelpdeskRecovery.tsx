@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BackToStart } from '../components/BackToStart';
 import { ScreenHeading } from '../components/ScreenHeading';
@@ -24,14 +24,16 @@ export function HelpdeskRecovery() {
   useEffect(() => {
     if (request?.status !== 'pending') return;
     const id = window.setInterval(() => void refresh(), POLL_MS);
-    return () => window.clearInterval(id);
+    return () => {
+      window.clearInterval(id);
+    };
   }, [request?.status, refresh]);
 
-  const file = (event: FormEvent) => {
+  const file = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void fileHelpdeskRequest(username.trim());
   };
-  const redeem = (event: FormEvent) => {
+  const redeem = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void recoverWithHelpdeskCode(code);
   };
@@ -47,7 +49,9 @@ export function HelpdeskRecovery() {
             id="helpdesk-username"
             className="text-input"
             value={username}
-            onChange={(e) => setUsername(e.target.value)}
+            onChange={(e) => {
+              setUsername(e.target.value);
+            }}
             autoComplete="username"
             required
             disabled={busy}
@@ -78,7 +82,9 @@ export function HelpdeskRecovery() {
           id="helpdesk-code"
           className="code-input"
           value={code}
-          onChange={(e) => setCode(e.target.value)}
+          onChange={(e) => {
+            setCode(e.target.value);
+          }}
           autoComplete="one-time-code"
           spellCheck={false}
           disabled={busy}

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DeviceView, FactorView } from '../../../api/security';
 import { ScreenHeading } from '../components/ScreenHeading';
@@ -15,7 +15,7 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
   const label = factor.name ?? t(`done.factor.${factor.factor}`);
   const inputId = `rename-${factor.id}`;
 
-  const save = async (event: FormEvent) => {
+  const save = async (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (await renameFactor(factor.id, name)) setMode('view');
   };
@@ -34,12 +34,27 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
       {mode === 'rename' && (
         <form onSubmit={(e) => void save(e)} className="inline-form">
           <label htmlFor={inputId}>{t('security.newName')}</label>
-          <input id={inputId} className="text-input" value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
+          <input
+            id={inputId}
+            className="text-input"
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+            }}
+            maxLength={100}
+            required
+          />
           <div className="actions">
             <button type="submit" className="primary" disabled={busy || !name.trim()}>
               {t('security.save')}
             </button>
-            <button type="button" className="secondary" onClick={() => setMode('view')}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setMode('view');
+              }}
+            >
               {t('security.keep')}
             </button>
           </div>
@@ -52,7 +67,13 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
             <button type="button" className="danger" disabled={busy} onClick={() => void removeFactor(factor.id)}>
               {t('security.remove')}
             </button>
-            <button type="button" className="secondary" onClick={() => setMode('view')}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setMode('view');
+              }}
+            >
               {t('security.keep')}
             </button>
           </div>
@@ -63,7 +84,9 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
           <button
             type="button"
             className="secondary"
-            onClick={() => setMode('rename')}
+            onClick={() => {
+              setMode('rename');
+            }}
             aria-label={t('security.renameNamed', { name: label })}
           >
             {t('security.rename')}
@@ -71,7 +94,9 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
           <button
             type="button"
             className="secondary"
-            onClick={() => setMode('remove')}
+            onClick={() => {
+              setMode('remove');
+            }}
             disabled={onlyOne}
             aria-label={t('security.removeNamed', { name: label })}
             aria-describedby={onlyOne ? 'last-factor-hint' : undefined}

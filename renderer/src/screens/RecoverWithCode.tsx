@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BackToStart } from '../components/BackToStart';
 import { ScreenHeading } from '../components/ScreenHeading';
@@ -13,7 +13,7 @@ export function RecoverWithCode() {
   const [username, setUsername] = useState('');
   const [code, setCode] = useState('');
 
-  const onSubmit = (event: FormEvent) => {
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void recoverWithCode(username.trim(), code);
   };
@@ -28,7 +28,9 @@ export function RecoverWithCode() {
           id="recover-username"
           className="text-input"
           value={username}
-          onChange={(e) => setUsername(e.target.value)}
+          onChange={(e) => {
+            setUsername(e.target.value);
+          }}
           autoComplete="username"
           required
           disabled={busy}
@@ -38,7 +40,9 @@ export function RecoverWithCode() {
           id="recover-code"
           className="code-input"
           value={code}
-          onChange={(e) => setCode(e.target.value)}
+          onChange={(e) => {
+            setCode(e.target.value);
+          }}
           autoComplete="off"
           spellCheck={false}
           required
@@ -52,7 +56,13 @@ export function RecoverWithCode() {
         </div>
       </form>
       <p>
-        <button type="button" className="link" onClick={() => goTo('helpdesk')}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            goTo('helpdesk');
+          }}
+        >
           {t('recover.noCodes')}
         </button>
       </p>

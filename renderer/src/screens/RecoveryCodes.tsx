@@ -17,7 +17,9 @@ export function RecoveryCodes() {
   useEffect(() => {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
     setFileUrl(url);
-    return () => URL.revokeObjectURL(url);
+    return () => {
+      URL.revokeObjectURL(url);
+    };
   }, [text]);
 
   const copy = async () => {
@@ -49,7 +51,13 @@ export function RecoveryCodes() {
             {t('codes.save')}
           </a>
         )}
-        <button type="button" className="secondary" onClick={() => window.print()}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            window.print();
+          }}
+        >
           {t('codes.print')}
         </button>
       </div>
@@ -58,7 +66,14 @@ export function RecoveryCodes() {
       </p>
       <p className="no-print">{t('codes.warning')}</p>
       <div className="confirm-saved no-print">
-        <input id={checkId} type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />
+        <input
+          id={checkId}
+          type="checkbox"
+          checked={saved}
+          onChange={(e) => {
+            setSaved(e.target.checked);
+          }}
+        />
         <label htmlFor={checkId}>{t('codes.confirm')}</label>
       </div>
       <div className="actions no-print">

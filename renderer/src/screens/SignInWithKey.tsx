@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BackToStart } from '../components/BackToStart';
 import { ScreenHeading } from '../components/ScreenHeading';
@@ -13,7 +13,7 @@ export function SignInWithKey() {
   const purpose = useApp((s) => s.signinPurpose);
   const [username, setUsername] = useState('');
 
-  const onSubmit = (event: FormEvent) => {
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void signInWithKey(username.trim());
   };
@@ -28,7 +28,9 @@ export function SignInWithKey() {
           id="signin-username"
           className="text-input"
           value={username}
-          onChange={(e) => setUsername(e.target.value)}
+          onChange={(e) => {
+            setUsername(e.target.value);
+          }}
           autoComplete="username"
           required
           disabled={busy}

@@ -23,7 +23,9 @@ export const createAccessSlice =
       helpdeskRequest: null,
       signinPurpose: 'replace',
 
-      goTo: (step, purpose) => set({ step, notice: null, busy: false, signinPurpose: purpose ?? 'replace' }),
+      goTo: (step, purpose) => {
+        set({ step, notice: null, busy: false, signinPurpose: purpose ?? 'replace' });
+      },
 
       recoverWithCode: async (username, code) => {
         set({ busy: true, notice: null });
@@ -33,7 +35,10 @@ export const createAccessSlice =
       fileHelpdeskRequest: async (username) => {
         set({ busy: true, notice: null });
         const filed = await deps.bridge.fileRecoveryRequest({ username });
-        if (!filed.ok) return set({ busy: false, notice: noticeFor(filed) });
+        if (!filed.ok) {
+          set({ busy: false, notice: noticeFor(filed) });
+          return;
+        }
         set({ busy: false, helpdeskRequest: filed.value });
       },
 
@@ -51,18 +56,24 @@ export const createAccessSlice =
         set({ busy: true, notice: null });
         const purpose = get().signinPurpose;
         const options = await deps.bridge.authenticationOptions({ username, purpose });
-        if (!options.ok) return set({ busy: false, notice: noticeFor(options) });
+        if (!options.ok) {
+          set({ busy: false, notice: noticeFor(options) });
+          return;
+        }
         let response;
         try {
           response = await deps.authenticate(options.value);
         } catch (error) {
           const failure = error instanceof CeremonyError ? error.failure : 'unknown';
-          return set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+          set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+          return;
         }
         opened(await deps.bridge.authenticate({ response }), purpose === 'manage' ? 'security' : 'confirm');
       },
 
-      cancelSignIn: () => deps.cancelCeremony(),
+      cancelSignIn: () => {
+        deps.cancelCeremony();
+      },
 
       rebindHere: async () => {
         const purpose = get().session?.purpose ?? null;
@@ -70,7 +81,8 @@ export const createAccessSlice =
         const completed = await deps.bridge.completeSession({ rebind: true });
         if (!completed.ok) {
           get().sessionLost(completed);
-          return set({ busy: false, notice: noticeFor(completed) });
+          set({ busy: false, notice: noticeFor(completed) });
+          return;
         }
         set({ busy: false, step: 'done', result: completed.value, session: null, completedPurpose: purpose });
       },

@@ -23,7 +23,9 @@ export const createCeremonySlice =
         set({ platformAvailable: available });
       },
 
-      chooseFactor: (factor) => set({ factor, step: 'ceremony', phase: 'idle', notice: null }),
+      chooseFactor: (factor) => {
+        set({ factor, step: 'ceremony', phase: 'idle', notice: null });
+      },
 
       backToChoice: () => {
         if (get().phase === 'waiting') deps.cancelCeremony();
@@ -35,7 +37,10 @@ export const createCeremonySlice =
         if (!factor || get().phase === 'preparing' || get().phase === 'waiting' || get().phase === 'verifying') return;
         set({ phase: 'preparing', notice: null });
         const options = await deps.bridge.registrationOptions({ factor });
-        if (!options.ok) return fail(options);
+        if (!options.ok) {
+          fail(options);
+          return;
+        }
 
         set({ phase: 'waiting' });
         let response;
@@ -51,10 +56,16 @@ export const createCeremonySlice =
 
         set({ phase: 'verifying' });
         const verified = await deps.bridge.verifyRegistration({ factor, response });
-        if (!verified.ok) return fail(verified);
+        if (!verified.ok) {
+          fail(verified);
+          return;
+        }
         const purpose = get().session?.purpose ?? null;
         const completed = await deps.bridge.completeSession();
-        if (!completed.ok) return fail(completed);
+        if (!completed.ok) {
+          fail(completed);
+          return;
+        }
         const codes = completed.value.recoveryCodes?.length ? completed.value.recoveryCodes : null;
         set({
           phase: 'idle',
@@ -77,6 +88,8 @@ export const createCeremonySlice =
       afterCodes: 'done',
 
       // Forget the codes once kept: nothing in memory holds them longer than needed.
-      acknowledgeCodes: () => set({ step: get().afterCodes, recoveryCodes: null }),
+      acknowledgeCodes: () => {
+        set({ step: get().afterCodes, recoveryCodes: null });
+      },
     };
   };

@@ -14,7 +14,10 @@ export const createSecuritySlice =
 
     async function reload(): Promise<void> {
       const overview = await deps.bridge.securityOverview();
-      if (!overview.ok) return fail(overview);
+      if (!overview.ok) {
+        fail(overview);
+        return;
+      }
       set({ overview: overview.value, busy: false });
     }
 
@@ -40,7 +43,10 @@ export const createSecuritySlice =
       removeFactor: async (id) => {
         set({ busy: true, notice: null });
         const removed = await deps.bridge.removeFactor({ id });
-        if (!removed.ok) return fail(removed);
+        if (!removed.ok) {
+          fail(removed);
+          return;
+        }
         set({ notice: { tone: 'info', key: 'security.removed' } });
         await reload();
       },
@@ -48,7 +54,10 @@ export const createSecuritySlice =
       removeDevice: async (id) => {
         set({ busy: true, notice: null });
         const removed = await deps.bridge.removeDevice({ id });
-        if (!removed.ok) return fail(removed);
+        if (!removed.ok) {
+          fail(removed);
+          return;
+        }
         set({ notice: { tone: 'info', key: 'security.deviceRemoved' } });
         await reload();
       },
@@ -56,7 +65,10 @@ export const createSecuritySlice =
       regenerateCodes: async () => {
         set({ busy: true, notice: null });
         const fresh = await deps.bridge.regenerateRecoveryCodes();
-        if (!fresh.ok) return fail(fresh);
+        if (!fresh.ok) {
+          fail(fresh);
+          return;
+        }
         set({ busy: false, recoveryCodes: fresh.value.recoveryCodes, afterCodes: 'security', step: 'codes' });
         await reload();
       },

@@ -37,7 +37,9 @@ export const createSessionSlice =
       set({ ...sessionOpened(result.value, deps.now()), step: 'confirm', launchCode: null });
     },
 
-    confirmIdentity: () => set({ step: 'choose', notice: null }),
+    confirmIdentity: () => {
+      set({ step: 'choose', notice: null });
+    },
 
     rejectIdentity: async () => {
       await deps.bridge.endSession();

@@ -57,10 +57,24 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
 
 // The spreads give the library's interfaces the plain object shapes our contract names.
 
+/**
+ * `T` with optional members that are absent rather than present-and-undefined. The contract's
+ * zod types say `key?: X | undefined`; the library's WebAuthn JSON types say `key?: X`.
+ */
+type Absent<T> = T extends readonly (infer E)[] ? Absent<E>[] : T extends object ? { [K in keyof T]: Absent<Exclude<T[K], undefined>> } : T;
+
+/**
+ * The options are WebAuthn JSON dictionaries (they reached us as JSON and over IPC), so a JSON
+ * round trip changes nothing but dropping members that hold `undefined`, which is what Absent<T> says.
+ */
+function absentNotUndefined<T>(json: T): Absent<T> {
+  return JSON.parse(JSON.stringify(json)) as Absent<T>;
+}
+
 /** navigator.credentials.create for the server's options. */
 export function register(options: CreationOptionsJSON): Promise<RegistrationResponseJSON> {
   return guarded(async () => {
-    const r = await startRegistration({ optionsJSON: options });
+    const r = await startRegistration({ optionsJSON: absentNotUndefined(options) });
     return { ...r, type: 'public-key', response: { ...r.response }, clientExtensionResults: { ...r.clientExtensionResults } };
   });
 }
@@ -68,7 +82,7 @@ export function register(options: CreationOptionsJSON): Promise<RegistrationResp
 /** navigator.credentials.get for the server's options. */
 export function authenticate(options: RequestOptionsJSON): Promise<AuthenticationResponseJSON> {
   return guarded(async () => {
-    const r = await startAuthentication({ optionsJSON: options });
+    const r = await startAuthentication({ optionsJSON: absentNotUndefined(options) });
     return { ...r, type: 'public-key', response: { ...r.response }, clientExtensionResults: { ...r.clientExtensionResults } };
   });
 }

@@ -24,5 +24,5 @@ export function windowOf(device: Device, origin = DEMO_ENROLMENT_ORIGIN) {
 export type AppWindow = ReturnType<typeof windowOf>;
 
 export function expectRefused(result: IpcResult<unknown>, code: string): void {
-  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) as string } });
 }
