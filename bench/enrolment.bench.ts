@@ -2,8 +2,8 @@
  * `npm run bench`: the server's whole enrolment path over HTTP against the bare
  * WebAuthn check it wraps, in one run on this machine.
  *
- *   server path: issue a code (service call, as the admin CLI does), POST /v1/sessions,
- *                POST .../registration-options, POST .../registrations, POST .../complete,
+ *   server path: issue a code (service call, as the admin CLI does), then the operations
+ *                openSession, registrationOptions, verifyRegistration and complete (api/http.ts),
  *                on a SQLite file database in a temp dir (WAL, as `npm run server` uses).
  *   raw path:    @simplewebauthn/server verifyRegistrationResponse of an equivalent
  *                passkey response (ES256, 'none' attestation, UV required).
@@ -24,29 +24,30 @@ import { ServerConfig } from '../server/config.js';
 import { startServer, type RunningServer } from '../server/start.js';
 import { SUPPORTED_ALGORITHMS } from '../server/webauthn/registration.js';
 import { DpopKey } from '../test/support/dpop-key.js';
+import { urlOf } from '../test/support/http-client.js';
 import { SoftAuthenticator } from '../test/support/soft-authenticator.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const RP_ID = 'bench.firstkey.test';
 const ORIGIN = `https://${RP_ID}`;
-const STEPS = ['issue code', 'POST /v1/sessions', 'POST registration-options', 'POST registrations', 'POST complete'] as const;
+const STEPS = ['issue code', 'openSession', 'registrationOptions', 'verifyRegistration', 'complete'] as const;
 
 /** One request from the device: its DPoP proof is signed before the clock starts (client work), then only the round trip is timed. */
 async function post(
   server: RunningServer,
   key: DpopKey,
-  path: string,
+  name: 'openSession' | 'registrationOptions' | 'verifyRegistration' | 'complete',
   body: unknown,
   token?: string,
 ): Promise<{ json: unknown; ms: number }> {
-  const url = `${server.url}${path}`;
+  const url = urlOf(server.url, name);
   const headers = { 'content-type': 'application/json', ...(await key.headers('POST', url, token)) };
   const t = performance.now();
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body ?? {}) });
   const json: unknown = await res.json();
   const ms = performance.now() - t;
-  if (!res.ok) throw new Error(`${path} -> ${res.status} ${JSON.stringify(json)}`);
+  if (!res.ok) throw new Error(`${name} -> ${res.status} ${JSON.stringify(json)}`);
   return { json, ms };
 }
 
@@ -62,15 +63,15 @@ const DEVICE: DeviceSignals = {
 async function serverPath(server: RunningServer, username: string): Promise<number[]> {
   const key = await DpopKey.create();
   const t = performance.now();
-  const issued = await server.service.issueCode(username, 'bench');
+  const issued = await server.services.accounts.issueCode(username, 'bench');
   const issueMs = performance.now() - t;
-  const opened = await post(server, key, '/v1/sessions', { code: issued.code, device: DEVICE });
+  const opened = await post(server, key, 'openSession', { code: issued.code, device: DEVICE });
   const { token } = CreateSessionResponse.parse(opened.json);
-  const optionsReply = await post(server, key, '/v1/sessions/current/registration-options', { factor: 'passkey' }, token);
+  const optionsReply = await post(server, key, 'registrationOptions', { factor: 'passkey' }, token);
   const { options } = RegistrationOptionsResponse.parse(optionsReply.json);
   const response = new SoftAuthenticator({ attachment: 'platform' }).create(options, { origin: ORIGIN });
-  const registered = await post(server, key, '/v1/sessions/current/registrations', { factor: 'passkey', response }, token);
-  const completed = await post(server, key, '/v1/sessions/current/complete', {}, token);
+  const registered = await post(server, key, 'verifyRegistration', { factor: 'passkey', response }, token);
+  const completed = await post(server, key, 'complete', {}, token);
   return [issueMs, opened.ms, optionsReply.ms, registered.ms, completed.ms];
 }
 
@@ -92,7 +93,8 @@ async function prepareRaw(i: number) {
 async function rawPath(prepared: Awaited<ReturnType<typeof prepareRaw>>): Promise<number> {
   const t = performance.now();
   const result = await verifyRegistrationResponse({
-    response: prepared.response,
+    // The library's own type of the same JSON (it spells optional fields without `undefined`).
+    response: prepared.response as Parameters<typeof verifyRegistrationResponse>[0]['response'],
     expectedChallenge: prepared.options.challenge,
     expectedOrigin: ORIGIN,
     expectedRPID: RP_ID,
@@ -133,7 +135,8 @@ async function main(): Promise<void> {
   try {
     const total = WARMUP + N;
     // One user per enrolment, so excludeCredentials stays empty and every iteration does the same work.
-    for (let i = 0; i < total; i++) await server.service.createUser({ username: `bench${i}`, displayName: `Bench ${i}` }, 'bench');
+    for (let i = 0; i < total; i++)
+      await server.services.accounts.createUser({ username: `bench${i}`, displayName: `Bench ${i}` }, 'bench');
     type Prepared = Awaited<ReturnType<typeof prepareRaw>>;
     const prepared: Prepared[] = [];
     for (let i = 0; i < 2 * total; i++) prepared.push(await prepareRaw(i));
@@ -183,9 +186,8 @@ Written by \`npm run bench\` (bench/enrolment.bench.ts); numbers from one run.
 - Database: SQLite file in a temp dir (WAL journal, better-sqlite3 through Kysely), removed afterwards
 
 ## What is measured
-- **server**: issue a code (service call), then over HTTP on 127.0.0.1: \`POST /v1/sessions\`,
-  \`POST /v1/sessions/current/registration-options\` (passkey), \`POST /v1/sessions/current/registrations\`,
-  \`POST /v1/sessions/current/complete\`. Every step writes to the database and appends to the audit chain; every HTTP call verifies a DPoP proof.
+- **server**: issue a code (service call), then over HTTP on 127.0.0.1 the operations \`openSession\`,
+  \`registrationOptions\` (passkey), \`verifyRegistration\` and \`complete\` (api/http.ts). Every step writes to the database and appends to the audit chain; every HTTP call verifies a DPoP proof.
 - **raw**: \`@simplewebauthn/server\` \`verifyRegistrationResponse\` of an equivalent passkey response
   (ES256, 'none' attestation, UV required), the check the registration step wraps.
 - Each server enrolment comes from a new device key (so the device is recorded, as on a first run), and every

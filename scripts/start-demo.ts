@@ -12,7 +12,7 @@ import { startNotificationPump } from '../server/notifications/sinks.js';
  */
 const config = configFromEnv(process.env);
 const server = await startServer(config);
-const demo = await seedDemo(server.service);
+const demo = await seedDemo(server.services.accounts);
 console.log(`FirstKey verification server: ${server.url} (data in ${config.dataDir})`);
 console.log(`\n  Demo enrolment code for Ada Lovelace (ada.new): ${demo.code}\n  Link: ${demo.link}\n  Expires: ${demo.expiresAt}\n`);
 

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const server = await startServer(config, { logger: process.env.FIRSTKEY_LOG === '1' });
   console.log(`FirstKey verification server on ${server.url} (rpId ${config.rpId}, data in ${config.dataDir})`);
   if (process.argv.includes('--demo')) {
-    const demo = await seedDemo(server.service);
+    const demo = await seedDemo(server.services.accounts);
     console.log(`\nDemo enrolment code for Ada Lovelace (ada.new): ${demo.code}\nLink: ${demo.link}\nExpires: ${demo.expiresAt}\n`);
   }
   process.on('SIGHUP', () => {

@@ -1,5 +1,5 @@
 import type { IssueCodeResponse } from '../api/admin.js';
-import type { EnrolmentService } from './enrolment/service.js';
+import type { AccountService } from './accounts/service.js';
 
 /** Demo people for a first run: a new hire, and a service account to show the refusal. */
 export const DEMO_USERS = [
@@ -8,11 +8,11 @@ export const DEMO_USERS = [
 ];
 
 /** Creates the demo users if absent and issues a fresh code for the new hire. */
-export async function seedDemo(service: EnrolmentService): Promise<IssueCodeResponse> {
+export async function seedDemo(accounts: AccountService): Promise<IssueCodeResponse> {
   for (const user of DEMO_USERS) {
-    await service.createUser(user, 'demo-seed').catch((error: unknown) => {
+    await accounts.createUser(user, 'demo-seed').catch((error: unknown) => {
       if (!(error instanceof Error && /already exists/.test(error.message))) throw error;
     });
   }
-  return service.issueCode('ada.new', 'demo-seed');
+  return accounts.issueCode('ada.new', 'demo-seed');
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { migrate, openSqlite, type Db } from './db/open.js';
-import { EnrolmentService } from './enrolment/service.js';
+import { sweepAbandonedFactors } from './enrolment/sweeper.js';
+import { createServices, type Services } from './services.js';
 import { loadAttestationTrust, type AttestationTrust } from './attestation/setup.js';
 import type { AttestationJudge } from './policy/evaluate.js';
 import { PolicyStore } from './policy/store.js';
@@ -13,7 +14,7 @@ export interface RunningServer {
   policy: PolicyStore;
   attestation: AttestationTrust;
   db: Db;
-  service: EnrolmentService;
+  services: Services;
   url: string;
   close(): Promise<void>;
 }
@@ -33,10 +34,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const trust = await loadAttestationTrust(config, clock);
   const db = openSqlite(config.dataDir);
   await migrate(db);
-  const service = new EnrolmentService({ db, clock, config, policy, attestation: opts.attestation ?? trust.judge });
-  await service.sweepExpired();
+  const services = createServices({ db, clock, config, policy, attestation: opts.attestation ?? trust.judge });
+  await sweepAbandonedFactors({ db, clock, config });
   const app = buildApp({
-    service,
+    services,
     policy,
     clock,
     proofWindow: { maxAgeSeconds: config.dpopMaxAgeSeconds, futureSkewSeconds: config.dpopFutureSkewSeconds },
@@ -51,7 +52,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     policy,
     attestation: trust,
     db,
-    service,
+    services,
     url: `http://${config.host}:${port}`,
     async close() {
       await app.close();

@@ -1,26 +1,14 @@
-import type { ZodType } from 'zod';
-import {
-  type CompleteRequestInput,
-  CompleteResponse,
-  CreateSessionResponse,
-  type DeviceSignals,
-  type FactorKind,
-  RegistrationOptionsResponse,
-  RegistrationResponse,
-  SessionView,
-} from '../../api/enrolment.js';
 import { ApiError } from '../../api/errors.js';
-import type { IpcErrorCode } from '../../api/ipc.js';
-import type { OpenRecoverySessionRequest } from '../../api/recovery.js';
-import { RecoveryRequestView } from '../../api/recovery.js';
 import {
-  AuthenticationOptionsResponse,
-  FactorView,
-  RecoveryCodesResponse,
-  SecurityOverview,
-  type AuthenticationPurpose,
-} from '../../api/security.js';
-import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
+  httpOperations,
+  operationPath,
+  type OperationAuth,
+  type OperationInput,
+  type OperationName,
+  type OperationOutput,
+  type OperationSpec,
+} from '../../api/http.js';
+import type { IpcErrorCode } from '../../api/ipc.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
@@ -43,18 +31,36 @@ export interface ApiClientOptions {
   timeoutMs?: number;
 }
 
-/** The verification API as main sees it. Every response is parsed against the contract before use. */
-export function createApiClient(options: ApiClientOptions) {
+/** The operations a device makes: never the operator's. */
+export type DeviceOperation = { [N in OperationName]: OperationAuth<N> extends 'proof' | 'session' ? N : never }[OperationName];
+
+/** A call's input; session calls also carry the token main holds. */
+export type CallInput<N extends DeviceOperation> = OperationInput<N> & (OperationAuth<N> extends 'session' ? { token: string } : unknown);
+
+export interface ApiClient {
+  call<N extends DeviceOperation>(name: N, input: CallInput<N>): Promise<OperationOutput<N>>;
+}
+
+interface WireInput {
+  token?: string;
+  params?: Record<string, string>;
+  body?: unknown;
+}
+
+/** The verification API as main sees it, from api/http.ts. Every response is parsed against the contract before use. */
+export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 15_000;
 
-  async function call<T>(method: string, path: string, schema: ZodType<T> | null, init: { token?: string; body?: unknown }): Promise<T> {
-    const url = new URL(path, options.baseUrl);
+  async function send(spec: OperationSpec, input: WireInput): Promise<unknown> {
+    const url = new URL(operationPath(spec, input.params), options.baseUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (init.token) headers.authorization = `DPoP ${init.token}`;
+    // Every body-carrying call sends one, so an optional body is `{}` rather than absent.
+    const body = spec.body ? JSON.stringify(input.body ?? {}) : null;
+    if (body !== null) headers['content-type'] = 'application/json';
+    if (input.token) headers.authorization = `DPoP ${input.token}`;
     try {
-      headers.dpop = await options.signProof(method, url.href, init.token);
+      headers.dpop = await options.signProof(spec.method, url.href, input.token);
     } catch (cause) {
       // Without its key the device cannot prove who it is; never fall back to an unbound request.
       throw new ApiClientError('keychain_unavailable', 'the device key could not be read from the OS keychain', { cause });
@@ -62,12 +68,7 @@ export function createApiClient(options: ApiClientOptions) {
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(url, {
-        method,
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = await doFetch(url, { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       // The body can stall or break too: that is still the network failing, not the app.
       text = await response.text();
     } catch (cause) {
@@ -79,41 +80,16 @@ export function createApiClient(options: ApiClientOptions) {
       if (refusal.success) throw new ApiClientError(refusal.data.error.code, refusal.data.error.message);
       throw new ApiClientError('bad_response', `unexpected ${response.status} from the server`);
     }
-    if (!schema) return undefined as T;
-    const parsed = schema.safeParse(json);
+    if (!spec.response) return undefined;
+    const parsed = spec.response.safeParse(json);
     if (!parsed.success) throw new ApiClientError('bad_response', 'the server answered outside the contract');
     return parsed.data;
   }
 
   return {
-    openSession: (code: string, device: DeviceSignals) => call('POST', '/v1/sessions', CreateSessionResponse, { body: { code, device } }),
-    getSession: (token: string) => call('GET', '/v1/sessions/current', SessionView, { token }),
-    registrationOptions: (token: string, factor: FactorKind) =>
-      call('POST', '/v1/sessions/current/registration-options', RegistrationOptionsResponse, { token, body: { factor } }),
-    verifyRegistration: (token: string, factor: FactorKind, response: RegistrationResponseJSON) =>
-      call('POST', '/v1/sessions/current/registrations', RegistrationResponse, { token, body: { factor, response } }),
-    complete: (token: string, body: CompleteRequestInput = {}) =>
-      call('POST', '/v1/sessions/current/complete', CompleteResponse, { token, body }),
-    authenticationOptions: (username: string, purpose: AuthenticationPurpose) =>
-      call('POST', '/v1/authentication/options', AuthenticationOptionsResponse, { body: { username, purpose } }),
-    authenticate: (ceremonyId: string, response: AuthenticationResponseJSON, device: DeviceSignals) =>
-      call('POST', '/v1/authentication/sessions', CreateSessionResponse, { body: { ceremonyId, response, device } }),
-    fileRecoveryRequest: (username: string, device: DeviceSignals) =>
-      call('POST', '/v1/recovery/requests', RecoveryRequestView, { body: { username, device } }),
-    recoveryRequestStatus: (id: string) => call('GET', `/v1/recovery/requests/${encodeURIComponent(id)}`, RecoveryRequestView, {}),
-    securityOverview: (token: string) => call('GET', '/v1/sessions/current/security', SecurityOverview, { token }),
-    renameFactor: (token: string, id: string, name: string) =>
-      call('PATCH', `/v1/sessions/current/factors/${encodeURIComponent(id)}`, FactorView, { token, body: { name } }),
-    removeFactor: (token: string, id: string) => call('DELETE', `/v1/sessions/current/factors/${encodeURIComponent(id)}`, null, { token }),
-    removeDevice: (token: string, id: string) => call('DELETE', `/v1/sessions/current/devices/${encodeURIComponent(id)}`, null, { token }),
-    regenerateRecoveryCodes: (token: string) =>
-      call('POST', '/v1/sessions/current/recovery-codes', RecoveryCodesResponse, { token, body: {} }),
-    openRecoverySession: (body: OpenRecoverySessionRequest) => call('POST', '/v1/recovery/sessions', CreateSessionResponse, { body }),
-    end: (token: string) => call('DELETE', '/v1/sessions/current', null, { token }),
+    call: async (name, input) => (await send(httpOperations[name], input as WireInput)) as never,
   };
 }
-
-export type ApiClient = ReturnType<typeof createApiClient>;
 
 function safeJson(text: string): unknown {
   try {

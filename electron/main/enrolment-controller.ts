@@ -53,13 +53,13 @@ export class EnrolmentController {
   }
 
   readonly handlers: Handlers = {
-    startSession: async ({ code }) => this.adopt(await this.openFresh(() => this.api.openSession(code, this.device))),
-    currentSession: async () => (this.token ? this.withSession((t) => this.api.getSession(t)) : null),
-    registrationOptions: async ({ factor }) => this.withSession(async (t) => (await this.api.registrationOptions(t, factor)).options),
+    startSession: async ({ code }) => this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
+    currentSession: async () => (this.token ? this.withSession((token) => this.api.call('getSession', { token })) : null),
+    registrationOptions: async ({ factor }) => this.withSession(async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options),
     verifyRegistration: async ({ factor, response }) =>
-      this.withSession(async (t) => (await this.api.verifyRegistration(t, factor, response)).credential),
+      this.withSession(async (token) => (await this.api.call('verifyRegistration', { token, body: { factor, response } })).credential),
     completeSession: async (request) => {
-      const result = await this.withSession((t) => this.api.complete(t, request ?? {}));
+      const result = await this.withSession((token) => this.api.call('complete', { token, body: request ?? {} }));
       this.token = null;
       return result;
     },
@@ -67,7 +67,7 @@ export class EnrolmentController {
       const token = this.token;
       this.token = null;
       // Best effort: if the server cannot be told, the session still dies at its expiry and its factor never activates.
-      if (token) await this.api.end(token).catch(() => undefined);
+      if (token) await this.api.call('endSession', { token }).catch(() => undefined);
       return null;
     },
     takeLaunchCode: async () => {
@@ -78,24 +78,24 @@ export class EnrolmentController {
     recover: async (request) => {
       const device = this.device;
       if (request.method === 'recovery-code') {
-        return this.adopt(await this.openFresh(() => this.api.openRecoverySession({ ...request, device })));
+        return this.adopt(await this.openFresh(() => this.api.call('openRecoverySession', { body: { ...request, device } })));
       }
       const requestId = this.recoveryRequestId;
       if (!requestId) throw new ApiClientError('no_session', 'no help-desk request was filed from this device');
       const opened = await this.openFresh(() =>
-        this.api.openRecoverySession({ method: 'helpdesk', requestId, code: request.code, device }),
+        this.api.call('openRecoverySession', { body: { method: 'helpdesk', requestId, code: request.code, device } }),
       );
       this.recoveryRequestId = null;
       return this.adopt(opened);
     },
     fileRecoveryRequest: async ({ username }) => {
-      const filed = await this.api.fileRecoveryRequest(username, this.device);
+      const filed = await this.api.call('fileRecoveryRequest', { body: { username, device: this.device } });
       this.recoveryRequestId = filed.id;
       return filed;
     },
-    recoveryRequestStatus: async () => (this.recoveryRequestId ? this.api.recoveryRequestStatus(this.recoveryRequestId) : null),
+    recoveryRequestStatus: async () => (this.recoveryRequestId ? this.api.call('recoveryRequestStatus', { params: { id: this.recoveryRequestId } }) : null),
     authenticationOptions: async ({ username, purpose }) => {
-      const { ceremonyId, options } = await this.api.authenticationOptions(username, purpose);
+      const { ceremonyId, options } = await this.api.call('authenticationOptions', { body: { username, purpose } });
       this.ceremonyId = ceremonyId;
       return options;
     },
@@ -103,19 +103,19 @@ export class EnrolmentController {
       const ceremonyId = this.ceremonyId;
       if (!ceremonyId) throw new ApiClientError('challenge_missing', 'ask for authentication options first');
       this.ceremonyId = null;
-      return this.adopt(await this.openFresh(() => this.api.authenticate(ceremonyId, response, this.device)));
+      return this.adopt(await this.openFresh(() => this.api.call('authenticate', { body: { ceremonyId, response, device: this.device } })));
     },
-    securityOverview: async () => this.withSession((t) => this.api.securityOverview(t)),
-    renameFactor: async ({ id, name }) => this.withSession((t) => this.api.renameFactor(t, id, name)),
+    securityOverview: async () => this.withSession((token) => this.api.call('securityOverview', { token })),
+    renameFactor: async ({ id, name }) => this.withSession((token) => this.api.call('renameFactor', { token, params: { id }, body: { name } })),
     removeFactor: async ({ id }) => {
-      await this.withSession((t) => this.api.removeFactor(t, id));
+      await this.withSession((token) => this.api.call('removeFactor', { token, params: { id } }));
       return null;
     },
     removeDevice: async ({ id }) => {
-      await this.withSession((t) => this.api.removeDevice(t, id));
+      await this.withSession((token) => this.api.call('removeDevice', { token, params: { id } }));
       return null;
     },
-    regenerateRecoveryCodes: async () => this.withSession((t) => this.api.regenerateRecoveryCodes(t)),
+    regenerateRecoveryCodes: async () => this.withSession((token) => this.api.call('regenerateRecoveryCodes', { token })),
   };
 
   /** Ends any session this window still holds before another opens: one window, one session. */

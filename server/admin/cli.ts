@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { configFromEnv } from '../config.js';
 import { migrate, openSqlite } from '../db/open.js';
-import { EnrolmentService } from '../enrolment/service.js';
+import { createServices } from '../services.js';
 import { noMetadata } from '../policy/evaluate.js';
 import { PolicyStore } from '../policy/store.js';
 import { missingOption, RECOVERY_COMMANDS, RECOVERY_USAGE, runRecoveryCommand } from './recovery-commands.js';
@@ -60,7 +60,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   try {
     await migrate(db);
     // The CLI judges no registrations, so it needs no attestation metadata.
-    const service = new EnrolmentService({
+    const services = createServices({
       db,
       clock: systemClock,
       config,
@@ -69,18 +69,18 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     });
     const actor = `cli:${env.USER ?? 'operator'}`;
     if (RECOVERY_COMMANDS.includes(command)) {
-      await runRecoveryCommand(service, command, values, out);
+      await runRecoveryCommand(services, command, values, out);
     } else if (command === 'list-devices') {
-      for (const d of await service.devices.list()) {
+      for (const d of await services.devices.list()) {
         out(
           `${d.id}  ${d.name}  ${d.platform} ${d.os_version}  app ${d.app_version}  ${d.kind}  last seen ${d.last_seen_at}${d.revoked_at ? `  REVOKED ${d.revoked_at}` : ''}`,
         );
       }
     } else if (command === 'revoke-device') {
-      await service.devices.revoke(values.id ?? '', actor);
+      await services.devices.revoke(values.id ?? '', actor);
       out(`Revoked device ${values.id}: its codes, sessions and calls are refused from now on.`);
     } else if (command === 'create-user') {
-      const user = await service.createUser(
+      const user = await services.accounts.createUser(
         {
           username: values.username ?? '',
           displayName: values.name ?? values.username ?? '',
@@ -94,7 +94,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       out(`Created ${user.username} (${user.accountKind}, role ${user.role})`);
     } else {
       const ttl = values.ttl ? Number.parseInt(values.ttl, 10) : undefined;
-      const code = await service.issueCode(values.username ?? '', actor, ttl);
+      const code = await services.accounts.issueCode(values.username ?? '', actor, ttl);
       out(`Enrolment code for ${values.username}: ${code.code}\nLink: ${code.link}\nExpires: ${code.expiresAt}`);
     }
     return 0;

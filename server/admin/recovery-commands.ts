@@ -1,6 +1,6 @@
 import type { HelpdeskRequestView } from '../../api/recovery.js';
 import { AgentName } from '../../api/recovery.js';
-import type { EnrolmentService } from '../enrolment/service.js';
+import type { Services } from '../services.js';
 
 /** The help desk's commands: recovery requests, recovery-code locks, suspended factors. */
 export const RECOVERY_USAGE = `  npm run admin -- list-recovery-requests [--all]
@@ -41,7 +41,7 @@ function describe(r: HelpdeskRequestView): string {
 }
 
 export async function runRecoveryCommand(
-  service: EnrolmentService,
+  service: Services,
   command: string,
   v: RecoveryArgs,
   out: (line: string) => void,

@@ -77,25 +77,27 @@ export class AuthenticationService {
       timeoutMs: config.ceremonyTimeoutMs,
     });
     const ceremonyId = newId();
-    await db
-      .insertInto('assertion_ceremonies')
-      .values({
-        id: ceremonyId,
-        user_id: known ? user.id : null,
-        purpose,
-        jkt,
-        challenge: options.challenge,
-        created_at: now.toISOString(),
-        expires_at: addSeconds(now, config.ceremonyTimeoutMs / 1000).toISOString(),
-        used_at: null,
-      })
-      .execute();
     const deviceId = await this.devices.idOf(jkt);
-    await appendAudit(db, clock, {
-      event: 'auth.challenged',
-      actor: 'app',
-      userId: known ? user.id : null,
-      details: { ceremonyId, purpose, knownUser: known, deviceId },
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('assertion_ceremonies')
+        .values({
+          id: ceremonyId,
+          user_id: known ? user.id : null,
+          purpose,
+          jkt,
+          challenge: options.challenge,
+          created_at: now.toISOString(),
+          expires_at: addSeconds(now, config.ceremonyTimeoutMs / 1000).toISOString(),
+          used_at: null,
+        })
+        .execute();
+      await appendAuditIn(tx, clock, {
+        event: 'auth.challenged',
+        actor: 'app',
+        userId: known ? user.id : null,
+        details: { ceremonyId, purpose, knownUser: known, deviceId },
+      });
     });
     return { ceremonyId, options };
   }

@@ -18,7 +18,7 @@ export interface ProofCheck {
   method: string;
   url: string;
   /** The bearer of the request, when there is one: the proof must carry its hash. */
-  accessToken?: string;
+  accessToken?: string | undefined;
   now: Date;
 }
 

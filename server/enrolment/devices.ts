@@ -1,6 +1,6 @@
 import type { DeviceSignals } from '../../api/enrolment.js';
 import type { DeviceView } from '../../api/security.js';
-import { appendAudit } from '../audit.js';
+import { appendAuditIn } from '../audit.js';
 import type { Executor, ServiceDeps } from '../context.js';
 import type { DeviceRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
@@ -58,18 +58,22 @@ export class DeviceRegistry {
     }
     const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null, label: null };
     // Two first requests from one new device (a double submit, a link and a typed code) race to here.
-    const inserted = await this.deps.db
-      .insertInto('devices')
-      .values(row)
-      .onConflict((oc) => oc.column('jkt').doNothing())
-      .executeTakeFirst();
-    if (inserted.numInsertedOrUpdatedRows === 0n) return this.record(jkt, signals);
-    await appendAudit(this.deps.db, this.deps.clock, {
-      event: 'device.seen',
-      actor: 'app',
-      userId: null,
-      details: { deviceId: row.id, platform: row.platform, kind: row.kind },
+    const inserted = await this.deps.db.transaction().execute(async (tx) => {
+      const result = await tx
+        .insertInto('devices')
+        .values(row)
+        .onConflict((oc) => oc.column('jkt').doNothing())
+        .executeTakeFirst();
+      if (result.numInsertedOrUpdatedRows === 0n) return false;
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'device.seen',
+        actor: 'app',
+        userId: null,
+        details: { deviceId: row.id, platform: row.platform, kind: row.kind },
+      });
+      return true;
     });
+    if (!inserted) return this.record(jkt, signals);
     return row;
   }
 
@@ -90,9 +94,10 @@ export class DeviceRegistry {
 
   /** Refuses every later code, session and call signed by this device's key. */
   async revoke(deviceId: string, actor: string): Promise<void> {
-    const revoked = await this.revokeIn(this.deps.db, deviceId);
-    if (!revoked) throw new ApiFailure('not_found', `no active device ${deviceId}`);
-    await appendAudit(this.deps.db, this.deps.clock, { event: 'device.revoked', actor, userId: null, details: { deviceId } });
+    await this.deps.db.transaction().execute(async (tx) => {
+      if (!(await this.revokeIn(tx, deviceId))) throw new ApiFailure('not_found', `no active device ${deviceId}`);
+      await appendAuditIn(tx, this.deps.clock, { event: 'device.revoked', actor, userId: null, details: { deviceId } });
+    });
   }
 
   /** Marks the device key revoked; false if it already was (or does not exist). */

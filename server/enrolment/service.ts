@@ -1,68 +1,35 @@
-import type {
-  CompleteRequestInput,
-  CompleteResponse,
-  CredentialView,
-  DeviceSignals,
-  FactorKind,
-  SessionView,
-} from '../../api/enrolment.js';
+import type { CompleteRequestInput, CompleteResponse, CredentialView, DeviceSignals, FactorKind, SessionView } from '../../api/enrolment.js';
 import { CompleteRequest } from '../../api/enrolment.js';
-import type { CreateUserRequest, IssueCodeResponse, UserView } from '../../api/admin.js';
-import type { RegistrationResponseJSON, CreationOptionsJSON } from '../../api/webauthn.js';
-import { CreateUserRequest as CreateUserSchema } from '../../api/admin.js';
-import { appendAudit } from '../audit.js';
-import { AuthenticationService } from '../authentication/service.js';
+import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
+import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { CredentialRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
-import { ManageService } from '../manage/service.js';
 import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
-import { Helpdesk } from '../recovery/helpdesk.js';
-import { RecoveryCodes } from '../recovery/recovery-codes.js';
-import { RecoveryService } from '../recovery/service.js';
-import { newId, sameHash, sha256 } from '../secrets.js';
+import { sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
-import { generateCode, parseCode } from './codes.js';
-import { Completion } from './completion.js';
-import { DeviceRegistry } from './devices.js';
-import { SessionStore } from './sessions.js';
-import { credentialView, userView } from './views.js';
-
-export type { Caller } from '../context.js';
-export type EnrolmentDeps = ServiceDeps;
-
-type Actor = string;
+import { parseCode } from './codes.js';
+import type { Completion } from './completion.js';
+import type { DeviceRegistry } from './devices.js';
+import type { SessionStore } from './sessions.js';
+import { credentialView } from './views.js';
 
 /** Purposes that register factors: all but `manage`. */
 const REGISTERING = ['enrol', 'replace', 'recover'] as const;
 
 /**
- * The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete), one
- * method per call, and the composition root of the other flows: sessions opened by an assertion
- * (`authentication`), recovery (`recovery`, `helpdesk`, `recoveryCodes`) and "My security"
- * (`manage`) share its sessions, devices and completion.
+ * The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete),
+ * one method per call. Sessions opened by an assertion or a recovery share its registration
+ * and completion steps.
  */
 export class EnrolmentService {
-  readonly devices: DeviceRegistry;
-  readonly sessions: SessionStore;
-  readonly recoveryCodes: RecoveryCodes;
-  readonly helpdesk: Helpdesk;
-  readonly recovery: RecoveryService;
-  readonly authentication: AuthenticationService;
-  readonly manage: ManageService;
-  private readonly completion: Completion;
-
-  constructor(private readonly deps: EnrolmentDeps) {
-    this.devices = new DeviceRegistry(deps);
-    this.sessions = new SessionStore(deps, this.devices);
-    this.recoveryCodes = new RecoveryCodes(deps);
-    this.helpdesk = new Helpdesk(deps, this.devices);
-    this.recovery = new RecoveryService(deps, this.sessions, this.devices, this.recoveryCodes, this.helpdesk);
-    this.authentication = new AuthenticationService(deps, this.sessions, this.devices);
-    this.manage = new ManageService(deps, this.sessions, this.devices, this.recoveryCodes);
-    this.completion = new Completion(deps, this.devices, this.sessions, this.recoveryCodes);
-  }
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly sessions: SessionStore,
+    private readonly devices: DeviceRegistry,
+    private readonly completion: Completion,
+  ) {}
 
   private get db() {
     return this.deps.db;
@@ -73,71 +40,9 @@ export class EnrolmentService {
   private tier(user: UserRow): ResolvedTier {
     return tierFor(this.deps.policy.policy, user);
   }
-
-  private audit(entry: Parameters<typeof appendAudit>[2]) {
+  /** For refusals that change nothing else: the audit row is the whole write. */
+  private audit(entry: AuditEntry) {
     return appendAudit(this.db, this.deps.clock, entry);
-  }
-
-  async createUser(input: CreateUserRequest, actor: Actor): Promise<UserView> {
-    const data = CreateUserSchema.parse(input);
-    const existing = await this.db.selectFrom('users').select('id').where('username', '=', data.username).executeTakeFirst();
-    if (existing) throw new ApiFailure('invalid_request', `user ${data.username} already exists`);
-    const row: UserRow = {
-      id: newId(),
-      username: data.username,
-      display_name: data.displayName,
-      email: data.email ?? null,
-      role: data.role,
-      account_kind: data.accountKind,
-      employment_type: data.employmentType,
-      created_at: this.now().toISOString(),
-    };
-    await this.db.insertInto('users').values(row).execute();
-    await this.audit({ event: 'user.created', actor, userId: row.id, details: { role: row.role, kind: row.account_kind } });
-    return userView(row);
-  }
-
-  async findUser(username: string): Promise<UserRow> {
-    const user = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
-    if (!user) throw new ApiFailure('not_found', `no user ${username}`);
-    return user;
-  }
-
-  async issueCode(username: string, actor: Actor, ttlSeconds?: number): Promise<IssueCodeResponse> {
-    const user = await this.findUser(username);
-    this.tier(user); // refuse before a code for a service account ever exists
-    const ttl = Math.min(ttlSeconds ?? this.deps.config.codeTtlSeconds, this.deps.config.codeTtlSeconds);
-    let code = generateCode();
-    const now = this.now();
-    const expiresAt = addSeconds(now, ttl).toISOString();
-    const id = newId();
-    // The public handle is short (20 bits) and unique across every code ever issued, so a new
-    // code's handle sometimes clashes with an old one's (likely within ~1000 codes): draw again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db
-          .insertInto('enrolment_codes')
-          .values({
-            id,
-            user_id: user.id,
-            handle: code.handle,
-            secret_hash: sha256(code.secret),
-            created_at: now.toISOString(),
-            expires_at: expiresAt,
-            used_at: null,
-            locked_at: null,
-          })
-          .execute();
-        break;
-      } catch (error) {
-        const clash = await this.db.selectFrom('enrolment_codes').select('id').where('handle', '=', code.handle).executeTakeFirst();
-        if (!clash || attempt >= 8) throw error;
-        code = generateCode();
-      }
-    }
-    await this.audit({ event: 'code.issued', actor, userId: user.id, details: { codeId: id, ttlSeconds: ttl } });
-    const link = `${this.deps.config.linkBase}?code=${encodeURIComponent(code.display)}`;
-    return { code: code.display, link, expiresAt };
   }
 
   /** Exchanges a one-time code for a session. Exactly one caller can win a code, however many race. */
@@ -177,30 +82,32 @@ export class EnrolmentService {
         .executeTakeFirst();
       if (claim.numUpdatedRows !== 1n) return false;
       await tx.insertInto('sessions').values(session).execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'session.opened',
+        actor: user.username,
+        userId: user.id,
+        details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id },
+      });
       return true;
     });
     if (!won) throw new ApiFailure('code_used', 'code already used');
-    await this.audit({
-      event: 'session.opened',
-      actor: user.username,
-      userId: user.id,
-      details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id },
-    });
     return { token, session: this.sessions.view(session, user) };
   }
 
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
     const locked = attempts >= this.deps.config.codeMaxAttempts;
-    await this.db
-      .updateTable('enrolment_codes')
-      .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), locked_at: locked ? this.now().toISOString() : null }))
-      .where('id', '=', codeId)
-      .execute();
-    await appendAudit(this.db, this.deps.clock, {
-      event: locked ? 'code.locked' : 'code.refused',
-      actor: 'anonymous',
-      userId,
-      details: { codeId, attempts },
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('enrolment_codes')
+        .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), locked_at: locked ? this.now().toISOString() : null }))
+        .where('id', '=', codeId)
+        .execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: locked ? 'code.locked' : 'code.refused',
+        actor: 'anonymous',
+        userId,
+        details: { codeId, attempts },
+      });
     });
   }
 
@@ -314,12 +221,14 @@ export class EnrolmentService {
       last_used_at: null,
       status_changed_at: null,
     };
-    await this.db.insertInto('credentials').values(row).execute();
-    await this.audit({
-      event: 'factor.registered',
-      actor: user.username,
-      userId: user.id,
-      details: { credentialId: row.id, factor, aaguid: row.aaguid, format: row.attestation_format, deviceId: session.device_id },
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('credentials').values(row).execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'factor.registered',
+        actor: user.username,
+        userId: user.id,
+        details: { credentialId: row.id, factor, aaguid: row.aaguid, format: row.attestation_format, deviceId: session.device_id },
+      });
     });
     return credentialView(row);
   }
@@ -343,29 +252,12 @@ export class EnrolmentService {
     await this.db.transaction().execute(async (tx) => {
       await tx.updateTable('sessions').set({ ended_at: this.now().toISOString(), challenge: null }).where('id', '=', session.id).execute();
       await tx.deleteFrom('credentials').where('session_id', '=', session.id).where('status', '=', 'pending').execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'session.ended',
+        actor: 'app',
+        userId: session.user_id,
+        details: { sessionId: session.id, deviceId: session.device_id },
+      });
     });
-    await this.audit({
-      event: 'session.ended',
-      actor: 'app',
-      userId: session.user_id,
-      details: { sessionId: session.id, deviceId: session.device_id },
-    });
-  }
-
-  /** Removes factors left pending by sessions that expired: they were never usable and never will be. */
-  async sweepExpired(): Promise<number> {
-    const now = this.now().toISOString();
-    const idleCutoff = addSeconds(this.now(), -this.deps.config.sessionIdleSeconds).toISOString();
-    const stale = this.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('completed_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff), eb('ended_at', 'is not', null)]));
-    const result = await this.db
-      .deleteFrom('credentials')
-      .where('status', '=', 'pending')
-      .where('session_id', 'in', stale)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 }

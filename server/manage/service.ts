@@ -1,5 +1,5 @@
 import type { DeviceView, FactorView, RecoveryCodesResponse, SecurityOverview } from '../../api/security.js';
-import { appendAudit, appendAuditIn } from '../audit.js';
+import { appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { SessionRow, UserRow } from '../db/schema.js';
@@ -66,12 +66,14 @@ export class ManageService {
   async renameFactor(caller: Caller, id: string, name: string): Promise<FactorView> {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     const c = await this.ownFactor(user, id);
-    await this.deps.db.updateTable('credentials').set({ name }).where('id', '=', c.id).execute();
-    await appendAudit(this.deps.db, this.deps.clock, {
-      event: 'factor.renamed',
-      actor: user.username,
-      userId: user.id,
-      details: { credentialId: c.id, deviceId: session.device_id },
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx.updateTable('credentials').set({ name }).where('id', '=', c.id).execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'factor.renamed',
+        actor: user.username,
+        userId: user.id,
+        details: { credentialId: c.id, deviceId: session.device_id },
+      });
     });
     return factorView({ ...c, name });
   }
@@ -128,12 +130,14 @@ export class ManageService {
   async renameDevice(caller: Caller, id: string, name: string): Promise<DeviceView> {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     const d = await this.ownDevice(user, id);
-    await this.deps.db.updateTable('devices').set({ label: name }).where('id', '=', d.id).execute();
-    await appendAudit(this.deps.db, this.deps.clock, {
-      event: 'device.renamed',
-      actor: user.username,
-      userId: user.id,
-      details: { deviceId: d.id, byDeviceId: session.device_id },
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx.updateTable('devices').set({ label: name }).where('id', '=', d.id).execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'device.renamed',
+        actor: user.username,
+        userId: user.id,
+        details: { deviceId: d.id, byDeviceId: session.device_id },
+      });
     });
     return deviceView({ ...d, label: name }, session.device_id);
   }
@@ -187,14 +191,16 @@ export class ManageService {
   async reinstateFactor(credentialId: string, agent: string): Promise<void> {
     const { db, clock } = this.deps;
     const now = clock.now().toISOString();
-    const result = await db
-      .updateTable('credentials')
-      .set({ status: 'active', status_changed_at: now })
-      .where('id', '=', credentialId)
-      .where('status', '=', 'suspended')
-      .executeTakeFirst();
-    if (result.numUpdatedRows !== 1n) throw new ApiFailure('not_found', `no suspended factor ${credentialId}`);
-    const c = await db.selectFrom('credentials').select('user_id').where('id', '=', credentialId).executeTakeFirstOrThrow();
-    await appendAudit(db, clock, { event: 'factor.reinstated', actor: `agent:${agent}`, userId: c.user_id, details: { credentialId } });
+    await db.transaction().execute(async (tx) => {
+      const c = await tx
+        .updateTable('credentials')
+        .set({ status: 'active', status_changed_at: now })
+        .where('id', '=', credentialId)
+        .where('status', '=', 'suspended')
+        .returning('user_id')
+        .executeTakeFirst();
+      if (!c) throw new ApiFailure('not_found', `no suspended factor ${credentialId}`);
+      await appendAuditIn(tx, clock, { event: 'factor.reinstated', actor: `agent:${agent}`, userId: c.user_id, details: { credentialId } });
+    });
   }
 }

@@ -324,19 +324,23 @@ export class Helpdesk {
         throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
       throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
     }
-    const claim = await db
-      .updateTable('recovery_requests')
-      .set({ status: 'redeemed', redeemed_at: this.nowIso(), code_hash: null })
-      .where('id', '=', r.id)
-      .where('status', '=', 'approved')
-      .executeTakeFirst();
-    if (claim.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the help-desk code was already used');
-    const user = await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirstOrThrow();
-    await appendAudit(db, clock, {
-      event: 'recovery.helpdesk_code_used',
-      actor: user.username,
-      userId: user.id,
-      details: { requestId: r.id, deviceId: r.device_id },
+    const userId = r.user_id;
+    const user = await db.transaction().execute(async (tx) => {
+      const claim = await tx
+        .updateTable('recovery_requests')
+        .set({ status: 'redeemed', redeemed_at: this.nowIso(), code_hash: null })
+        .where('id', '=', r.id)
+        .where('status', '=', 'approved')
+        .executeTakeFirst();
+      if (claim.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the help-desk code was already used');
+      const owner = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+      await appendAuditIn(tx, clock, {
+        event: 'recovery.helpdesk_code_used',
+        actor: owner.username,
+        userId: owner.id,
+        details: { requestId: r.id, deviceId: r.device_id },
+      });
+      return owner;
     });
     return { user, request: r };
   }

@@ -115,27 +115,32 @@ export class RecoveryCodes {
         : undefined;
     const matches = row && parsed ? await verifySecret(parsed.secret, row.secret_hash) : await verifyNothing(typed);
     let reason: string | null = !matches || !row ? 'wrong' : row.used_at ? 'used' : null;
-    if (!reason && row) {
-      const claim = await db
-        .updateTable('recovery_codes')
-        .set({ used_at: this.nowIso() })
-        .where('id', '=', row.id)
-        .where('used_at', 'is', null)
-        .where('replaced_at', 'is', null)
-        .executeTakeFirst();
-      if (claim.numUpdatedRows !== 1n) reason = 'used';
+    if (!reason && row && user) {
+      // The claim, the throttle reset and the audit row commit together or not at all.
+      const claimed = await db.transaction().execute(async (tx) => {
+        const claim = await tx
+          .updateTable('recovery_codes')
+          .set({ used_at: this.nowIso() })
+          .where('id', '=', row.id)
+          .where('used_at', 'is', null)
+          .where('replaced_at', 'is', null)
+          .executeTakeFirst();
+        if (claim.numUpdatedRows !== 1n) return false;
+        await tx.deleteFrom('recovery_throttle').where('username', '=', username).execute();
+        await appendAuditIn(tx, clock, {
+          event: 'recovery.code_used',
+          actor: user.username,
+          userId: user.id,
+          details: { codeId: row.id, setId: row.set_id, deviceId },
+        });
+        return true;
+      });
+      if (!claimed) reason = 'used';
     }
     if (reason || !row || !user) {
       await this.recordFailure(username, user, attempts, reason ?? 'wrong', deviceId);
       throw new ApiFailure('recovery_code_invalid', 'recovery code not recognised, or already used');
     }
-    await db.deleteFrom('recovery_throttle').where('username', '=', username).execute();
-    await appendAudit(db, clock, {
-      event: 'recovery.code_used',
-      actor: user.username,
-      userId: user.id,
-      details: { codeId: row.id, setId: row.set_id, deviceId },
-    });
     return { user, codeId: row.id };
   }
 
@@ -201,12 +206,14 @@ export class RecoveryCodes {
   async resetLock(username: string, agent: string): Promise<void> {
     const { db, clock } = this.deps;
     const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
-    const result = await db.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
-    await appendAudit(db, clock, {
-      event: 'recovery.lock_reset',
-      actor: `agent:${agent}`,
-      userId: user?.id ?? null,
-      details: { username, hadFailures: result.numDeletedRows > 0n },
+    await db.transaction().execute(async (tx) => {
+      const result = await tx.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
+      await appendAuditIn(tx, clock, {
+        event: 'recovery.lock_reset',
+        actor: `agent:${agent}`,
+        userId: user?.id ?? null,
+        details: { username, hadFailures: result.numDeletedRows > 0n },
+      });
     });
   }
 }

@@ -194,7 +194,7 @@ test.describe('device binding', () => {
     await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
 
     const [device] = await fk.devices();
-    await fk.server.service.devices.revoke(device!.id, 'test-helpdesk');
+    await fk.server.services.devices.revoke(device!.id, 'test-helpdesk');
     await page.getByRole('button', { name: 'Yes, continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('alert')).toContainText("removed from your organisation's trusted devices");

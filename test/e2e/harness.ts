@@ -70,7 +70,7 @@ export class FirstKeyHarness {
       { username: 'grace.admin', displayName: 'Grace Hopper', role: 'admin' },
       { username: 'carl.contract', displayName: 'Carl Contractor', role: 'engineer', employmentType: 'contractor' as const },
     ];
-    for (const user of users) await this.server.service.createUser(user, 'test');
+    for (const user of users) await this.server.services.accounts.createUser(user, 'test');
   }
 
   /** The app as installed on one machine: its own device key in the keychain, its own controller. */
@@ -88,7 +88,7 @@ export class FirstKeyHarness {
   }
 
   async devices(): Promise<DeviceRow[]> {
-    return this.server.service.devices.list();
+    return this.server.services.devices.list();
   }
 
   async stop(): Promise<void> {
@@ -98,7 +98,7 @@ export class FirstKeyHarness {
   }
 
   async issueCode(username = 'ada.new', ttlSeconds?: number): Promise<string> {
-    return (await this.server.service.issueCode(username, 'test-helpdesk', ttlSeconds)).code;
+    return (await this.server.services.accounts.issueCode(username, 'test-helpdesk', ttlSeconds)).code;
   }
 
   /**

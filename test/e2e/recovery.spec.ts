@@ -78,8 +78,8 @@ test.describe('ways back', () => {
     await lookAt('7-helpdesk-request-sent');
 
     // The agent verifies the person out of band and approves (admin API or CLI in real life).
-    const [request] = await fk.server.service.helpdesk.list();
-    const approval = await fk.server.service.helpdesk.approve(request!.id, 'ada.new', 'agent.smith');
+    const [request] = await fk.server.services.helpdesk.list();
+    const approval = await fk.server.services.helpdesk.approve(request!.id, 'ada.new', 'agent.smith');
     expect(approval.code).toBeTruthy();
 
     await page.getByLabel('Code from the help desk').fill(approval.code!);
@@ -227,14 +227,14 @@ test.describe('help desk for a privileged user', () => {
     await page.getByRole('button', { name: 'Send request' }).click();
     await expect(page.getByRole('heading', { name: 'Request sent' })).toBeVisible();
 
-    const [request] = await fk.server.service.helpdesk.list();
+    const [request] = await fk.server.services.helpdesk.list();
     expect(request).toMatchObject({ username: 'grace.admin', approvalsRequired: 2 });
-    const first = await fk.server.service.helpdesk.approve(request!.id, 'grace.admin', 'agent.one');
+    const first = await fk.server.services.helpdesk.approve(request!.id, 'grace.admin', 'agent.one');
     expect(first.code).toBeUndefined();
-    await expect(fk.server.service.helpdesk.approve(request!.id, 'grace.admin', 'agent.one')).rejects.toThrow();
+    await expect(fk.server.services.helpdesk.approve(request!.id, 'grace.admin', 'agent.one')).rejects.toThrow();
     // An approval must name the person the agent verified: naming someone else is refused.
-    await expect(fk.server.service.helpdesk.approve(request!.id, 'ada.new', 'agent.two')).rejects.toThrow();
-    const second = await fk.server.service.helpdesk.approve(request!.id, 'grace.admin', 'agent.two');
+    await expect(fk.server.services.helpdesk.approve(request!.id, 'ada.new', 'agent.two')).rejects.toThrow();
+    const second = await fk.server.services.helpdesk.approve(request!.id, 'grace.admin', 'agent.two');
     expect(second.code).toBeTruthy();
 
     await page.getByLabel('Code from the help desk').fill(second.code!);

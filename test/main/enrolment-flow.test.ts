@@ -1,3 +1,4 @@
+import { httpOperations } from '../../api/http.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +10,9 @@ import { EnrolmentController } from '../../electron/main/enrolment-controller.js
 import type { RunningServer } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
-import { DEVICE, newDevice, settle, type Device } from './support/device.js';
+import { DEVICE, newDevice, settle } from './support/device.js';
 import { newEnrolee, startDemoServer } from './support/server.js';
-import { expectRefused, windowOf, type AppWindow } from './support/window.js';
+import { expectRefused, windowOf } from './support/window.js';
 
 /**
  * Main's side of an enrolment, against the real verification server: the
@@ -30,7 +31,7 @@ afterAll(async () => {
 });
 
 async function credentialsOf(username: string) {
-  const user = await server.service.findUser(username);
+  const user = await server.services.accounts.findUser(username);
   return server.db.selectFrom('credentials').selectAll().where('user_id', '=', user.id).execute();
 }
 
@@ -89,10 +90,10 @@ describe('a full enrolment through main', () => {
 
   it('records this device with the signals main sends, bound to its key', async () => {
     const { code } = await newEnrolee(server);
-    const before = (await server.service.devices.list()).length;
+    const before = (await server.services.devices.list()).length;
     const device = newDevice(server.url, { clock });
     await windowOf(device).value('startSession', { code });
-    const devices = await server.service.devices.list();
+    const devices = await server.services.devices.list();
     expect(devices).toHaveLength(before + 1);
     expect(devices.at(-1)).toMatchObject({ name: DEVICE.name, platform: DEVICE.platform, kind: 'personal', revoked_at: null });
   });
@@ -103,8 +104,8 @@ describe('a full enrolment through main', () => {
     await windowOf(victim).value('startSession', { code });
     const stolen = victim.tokens[0] ?? '';
     const thief = newDevice(server.url, { clock });
-    expect(await refusalCode(thief.api.getSession(stolen))).toBe('dpop_invalid');
-    expect(await refusalCode(thief.api.registrationOptions(stolen, 'passkey'))).toBe('dpop_invalid');
+    expect(await refusalCode(thief.api.call('getSession', { token: stolen }))).toBe('dpop_invalid');
+    expect(await refusalCode(thief.api.call('registrationOptions', { token: stolen, body: { factor: 'passkey' } }))).toBe('dpop_invalid');
     // The victim carries on.
     expect(await windowOf(victim).value('currentSession')).not.toBeNull();
   });
@@ -125,7 +126,7 @@ describe('ending and losing a session', () => {
     expect(await app.value('currentSession')).toBeNull();
     expectRefused(await app.call('completeSession'), 'no_session');
     // The server no longer honours the token either.
-    expect(await refusalCode(device.api.getSession(device.tokens[0] ?? ''))).toBe('session_invalid');
+    expect(await refusalCode(device.api.call('getSession', { token: device.tokens[0] ?? '' }))).toBe('session_invalid');
     expect(JSON.stringify(app.answers)).not.toContain(device.tokens[0]);
   });
 
@@ -138,7 +139,11 @@ describe('ending and losing a session', () => {
     const { code } = await newEnrolee(server);
     const device = newDevice(server.url, { clock });
     const unreachable = newDevice(await closedPortUrl());
-    const controller = new EnrolmentController({ ...device.api, end: unreachable.api.end }, DEVICE);
+    // Every call reaches the server except the one that would tell it the session ended.
+    const controller = new EnrolmentController(
+      { call: (name, input) => (name === 'endSession' ? unreachable.api.call(name, input) : device.api.call(name, input)) },
+      DEVICE,
+    );
     const app = windowOf({ ...device, controller });
     await app.value('startSession', { code });
     expect(await app.call('endSession')).toEqual({ ok: true, value: null });
@@ -147,7 +152,7 @@ describe('ending and losing a session', () => {
 
   it('starting over with a new code ends the old session and discards its factor', async () => {
     const { username, code } = await newEnrolee(server);
-    const second = (await server.service.issueCode(username, 'test-helpdesk')).code;
+    const second = (await server.services.accounts.issueCode(username, 'test-helpdesk')).code;
     const device = newDevice(server.url, { clock });
     const app = windowOf(device);
     await app.value('startSession', { code });
@@ -156,7 +161,7 @@ describe('ending and losing a session', () => {
 
     await app.value('startSession', { code: second });
     expect(await credentialsOf(username)).toEqual([]);
-    expect(await refusalCode(device.api.getSession(device.tokens[0] ?? ''))).toBe('session_invalid');
+    expect(await refusalCode(device.api.call('getSession', { token: device.tokens[0] ?? '' }))).toBe('session_invalid');
     expectRefused(await app.call('completeSession'), 'nothing_registered');
   });
 
@@ -178,7 +183,9 @@ describe('ending and losing a session', () => {
     const options = await app.value('registrationOptions', { factor: 'passkey' });
     await app.value('verifyRegistration', { factor: 'passkey', response: new SoftAuthenticator().create(options, { origin: ORIGIN }) });
     await app.value('completeSession');
-    expect(await refusalCode(device.api.registrationOptions(device.tokens[0] ?? '', 'passkey'))).toBe('session_completed');
+    expect(await refusalCode(device.api.call('registrationOptions', { token: device.tokens[0] ?? '', body: { factor: 'passkey' } }))).toBe(
+      'session_completed',
+    );
   });
 
   it('a registration made for another origin is refused and leaves nothing behind', async () => {
@@ -289,7 +296,7 @@ describe('when the server is not there or not right', () => {
       expectRefused(result, 'bad_response');
       expect(JSON.stringify(result)).not.toContain('hotel');
       expect(await app.value('currentSession')).toBeNull();
-      expect(stub.hits).toEqual(['POST /v1/sessions']);
+      expect(stub.hits).toEqual([`${httpOperations.openSession.method} ${httpOperations.openSession.path}`]);
     } finally {
       await shut(stub.server);
     }
@@ -321,7 +328,7 @@ describe('when the server is not there or not right', () => {
       // Once the keychain is back, the same window carries on: the failure is not remembered.
       device.store.broken = false;
       expect(await app.call('startSession', { code: 'K7QD-4M2X-9ZPA-R3TB' })).toMatchObject({ ok: true });
-      expect(stub.hits).toEqual(['POST /v1/sessions']);
+      expect(stub.hits).toEqual([`${httpOperations.openSession.method} ${httpOperations.openSession.path}`]);
     } finally {
       await shut(stub.server);
     }

@@ -4,7 +4,7 @@ import { ApiClientError } from '../../electron/main/api-client.js';
 import type { RunningServer } from '../../server/start.js';
 import { MovableClock } from '../support/movable-clock.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
-import { DEVICE, newDevice, settle, type Device } from './support/device.js';
+import { DEVICE, newDevice, settle } from './support/device.js';
 import { newEnrolee, startDemoServer } from './support/server.js';
 import { expectRefused, windowOf, type AppWindow } from './support/window.js';
 
@@ -45,7 +45,7 @@ async function refusalCode(promise: Promise<unknown>): Promise<string> {
 }
 
 async function userId(username: string): Promise<string> {
-  return (await server.service.findUser(username)).id;
+  return (await server.services.accounts.findUser(username)).id;
 }
 
 async function credentialsOf(username: string) {
@@ -161,7 +161,7 @@ describe('recover with a saved recovery code', () => {
 
     const session = await app.value('recover', { method: 'recovery-code', username: first.username, code });
     expect(session.purpose).toBe('recover');
-    expect(await refusalCode(device.api.getSession(held))).toBe('session_invalid');
+    expect(await refusalCode(device.api.call('getSession', { token: held }))).toBe('session_invalid');
     expect(device.tokens).toHaveLength(2);
     expectNoneReached(app, device.tokens);
   });
@@ -185,7 +185,7 @@ describe('recover through the help desk', () => {
     expectRefused(await app.call('recover', { method: 'helpdesk', code: 'ABCD-EFGH-JKLM' }), 'request_pending');
     expect(await app.value('recoveryRequestStatus')).toMatchObject({ id: filed.id, status: 'pending' });
 
-    const approval = await server.service.helpdesk.approve(filed.id, username, 'agent.smith');
+    const approval = await server.services.helpdesk.approve(filed.id, username, 'agent.smith');
     const code = approval.code;
     if (!code) throw new Error('a single approval should have issued the code');
     expect(await app.value('recoveryRequestStatus')).toMatchObject({ id: filed.id, status: 'approved' });
@@ -200,10 +200,10 @@ describe('recover through the help desk', () => {
     expectRefused(await otherApp.call('recover', { method: 'helpdesk', code, requestId: filed.id }), 'bad_payload');
     expect(await otherApp.value('recoveryRequestStatus')).toBeNull();
     // Even a client that names the request directly is refused by the server: the code is bound to the filing key.
-    expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe(
-      'device_mismatch',
-    );
-    expect(await refusalCode(other.api.recoveryRequestStatus(filed.id))).toBe('not_found');
+    expect(
+      await refusalCode(other.api.call('openRecoverySession', { body: { method: 'helpdesk', requestId: filed.id, code, device: DEVICE } })),
+    ).toBe('device_mismatch');
+    expect(await refusalCode(other.api.call('recoveryRequestStatus', { params: { id: filed.id } }))).toBe('not_found');
     expect(await otherApp.value('currentSession')).toBeNull();
     expect(other.tokens).toEqual([]);
     expect(await sessionsOf(username)).toHaveLength(sessionsBefore);
@@ -220,17 +220,22 @@ describe('recover through the help desk', () => {
 
     // Redeemed: main forgets the request; the server shows it spent.
     expect(await app.value('recoveryRequestStatus')).toBeNull();
-    expect(await device.api.recoveryRequestStatus(filed.id)).toMatchObject({ id: filed.id, status: 'redeemed' });
-    expect(await refusalCode(device.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe(
-      'request_closed',
-    );
+    expect(await device.api.call('recoveryRequestStatus', { params: { id: filed.id } })).toMatchObject({
+      id: filed.id,
+      status: 'redeemed',
+    });
+    expect(
+      await refusalCode(
+        device.api.call('openRecoverySession', { body: { method: 'helpdesk', requestId: filed.id, code, device: DEVICE } }),
+      ),
+    ).toBe('request_closed');
     // The session just opened is still the one held (the raw call above bypassed the controller).
     expect(await app.value('currentSession')).toMatchObject({ id: session.id });
 
     // And the other installation still gets nothing, after the redemption too.
-    expect(await refusalCode(other.api.openRecoverySession({ method: 'helpdesk', requestId: filed.id, code, device: DEVICE }))).toBe(
-      'device_mismatch',
-    );
+    expect(
+      await refusalCode(other.api.call('openRecoverySession', { body: { method: 'helpdesk', requestId: filed.id, code, device: DEVICE } })),
+    ).toBe('device_mismatch');
     expect(await otherApp.value('currentSession')).toBeNull();
 
     const { done } = await registerAndComplete(app);
@@ -244,7 +249,7 @@ describe('recover through the help desk', () => {
     const { username } = await newEnrolee(server);
     const app = windowOf(newDevice(server.url, { clock }));
     const filed = await app.value('fileRecoveryRequest', { username });
-    const code = (await server.service.helpdesk.approve(filed.id, username, 'agent.smith')).code;
+    const code = (await server.services.helpdesk.approve(filed.id, username, 'agent.smith')).code;
     if (!code) throw new Error('no code');
 
     const other = newDevice(server.url, { clock });
@@ -300,7 +305,9 @@ describe('sign in with a factor still held', () => {
     expect(await app.value('currentSession')).toMatchObject({ id: session.id });
     // The server spent the ceremony too: replaying it directly is refused.
     const [ceremonyId] = device.ceremonies;
-    expect(await refusalCode(device.api.authenticate(ceremonyId ?? '', assertion, DEVICE))).toBe('challenge_missing');
+    expect(
+      await refusalCode(device.api.call('authenticate', { body: { ceremonyId: ceremonyId ?? '', response: assertion, device: DEVICE } })),
+    ).toBe('challenge_missing');
 
     expect(device.tokens).toHaveLength(1);
     expectNoneReached(app, [...device.tokens, ...device.ceremonies]);

@@ -1,3 +1,4 @@
+import { urlOf } from '../support/http-client.js';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,23 +40,23 @@ beforeAll(async () => {
   server = await startServer(ServerConfig.parse({ dataDir: ':memory:', port: 0, rpId: DEMO_RP_ID, origins: [DEMO_ENROLMENT_ORIGIN] }), {
     clock,
   });
-  await server.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace' }, 'test');
+  await server.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace' }, 'test');
 });
 afterAll(() => server.close());
 
 async function openSession(key: TestDevice, code?: string): Promise<{ status: number; token?: string; error?: string }> {
-  const url = `${server.url}/v1/sessions`;
+  const url = urlOf(server.url, "openSession");
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', dpop: await key.proof({ htm: 'POST', htu: url, iat: now() }) },
-    body: JSON.stringify({ code: code ?? (await server.service.issueCode('ada.new', 'test')).code, device }),
+    body: JSON.stringify({ code: code ?? (await server.services.accounts.issueCode('ada.new', 'test')).code, device }),
   });
   const body = (await response.json()) as { token?: string; error?: { code: string } };
-  return { status: response.status, token: body.token, error: body.error?.code };
+  return { status: response.status, ...(body.token ? { token: body.token } : {}), ...(body.error ? { error: body.error.code } : {}) };
 }
 
 async function getSession(key: TestDevice, token: string, proof?: string): Promise<{ status: number; error?: string }> {
-  const url = `${server.url}/v1/sessions/current`;
+  const url = urlOf(server.url, "getSession");
   const response = await fetch(url, {
     headers: {
       authorization: `DPoP ${token}`,
@@ -63,7 +64,7 @@ async function getSession(key: TestDevice, token: string, proof?: string): Promi
     },
   });
   const body = (await response.json()) as { error?: { code: string; message: string } };
-  return { status: response.status, error: body.error?.code };
+  return { status: response.status, ...(body.error ? { error: body.error.code } : {}) };
 }
 
 describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
@@ -75,8 +76,8 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   });
 
   it('refuses a session start without a proof, or with a proof that is not a DPoP JWT', async () => {
-    const url = `${server.url}/v1/sessions`;
-    const code = (await server.service.issueCode('ada.new', 'test')).code;
+    const url = urlOf(server.url, "openSession");
+    const code = (await server.services.accounts.issueCode('ada.new', 'test')).code;
     for (const dpop of [undefined, 'not.a.jwt', 'abc']) {
       const response = await fetch(url, {
         method: 'POST',
@@ -91,7 +92,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('refuses a replayed proof', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = `${server.url}/v1/sessions/current`;
+    const url = urlOf(server.url, "getSession");
     const proof = await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash(token!) });
     expect((await getSession(key, token!, proof)).status).toBe(200);
     expect(await getSession(key, token!, proof)).toEqual({ status: 401, error: 'dpop_invalid' });
@@ -100,10 +101,10 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('refuses a proof for another method or another URL', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = `${server.url}/v1/sessions/current`;
+    const url = urlOf(server.url, "getSession");
     const ath = accessTokenHash(token!);
     expect((await getSession(key, token!, await key.proof({ htm: 'POST', htu: url, iat: now(), ath }))).error).toBe('dpop_invalid');
-    expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: `${server.url}/v1/sessions`, iat: now(), ath }))).error).toBe(
+    expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: urlOf(server.url, "openSession"), iat: now(), ath }))).error).toBe(
       'dpop_invalid',
     );
     // Query and fragment do not count (check 9).
@@ -113,7 +114,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it("refuses a proof without the token hash, or with another token's", async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = `${server.url}/v1/sessions/current`;
+    const url = urlOf(server.url, "getSession");
     expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now() }))).error).toBe('dpop_invalid');
     expect(
       (await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash('other') }))).error,
@@ -123,7 +124,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('accepts iat within the window and refuses it just outside, at both edges', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = `${server.url}/v1/sessions/current`;
+    const url = urlOf(server.url, "getSession");
     const ath = accessTokenHash(token!);
     const at = (iat: number) => key.proof({ htm: 'GET', htu: url, iat, ath });
     expect((await getSession(key, token!, await at(now() - 59))).status).toBe(200);
@@ -134,13 +135,13 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
 
   it('refuses a proof whose header carries a private key', async () => {
     const key = await TestDevice.create();
-    const url = `${server.url}/v1/sessions`;
+    const url = urlOf(server.url, "openSession");
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const withPrivate = await key.proof({ htm: 'POST', htu: url, iat: now() }, { jwk: await exportJWK(privateKey) });
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', dpop: withPrivate },
-      body: JSON.stringify({ code: (await server.service.issueCode('ada.new', 'test')).code, device }),
+      body: JSON.stringify({ code: (await server.services.accounts.issueCode('ada.new', 'test')).code, device }),
     });
     expect(response.status).toBe(401);
   });
@@ -155,7 +156,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   });
 
   it('gives exactly one session when two devices race for one code', async () => {
-    const code = (await server.service.issueCode('ada.new', 'test')).code;
+    const code = (await server.services.accounts.issueCode('ada.new', 'test')).code;
     const devices = await Promise.all(Array.from({ length: 6 }, () => TestDevice.create()));
     const results = await Promise.all(devices.map((d) => openSession(d, code)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
@@ -165,8 +166,8 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('refuses codes and sessions from a device whose key was revoked', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const [record] = (await server.service.devices.list()).filter((d) => d.revoked_at === null).slice(-1);
-    await server.service.devices.revoke(record!.id, 'test');
+    const [record] = (await server.services.devices.list()).filter((d) => d.revoked_at === null).slice(-1);
+    await server.services.devices.revoke(record!.id, 'test');
     expect(await getSession(key, token!)).toEqual({ status: 403, error: 'device_revoked' });
     expect(await openSession(key)).toMatchObject({ status: 403, error: 'device_revoked' });
   });
@@ -176,7 +177,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
     await openSession(key);
     clock.advance(1000);
     await openSession(key);
-    const devices = await server.service.devices.list();
+    const devices = await server.services.devices.list();
     const mine = devices.at(-1)!;
     expect(mine).toMatchObject({ name: 'test laptop', platform: 'linux', os_version: '6.1', app_version: '0.1.0', kind: 'personal' });
     expect(mine.last_seen_at > mine.first_seen_at).toBe(true);

@@ -1,10 +1,11 @@
+import { sweepAbandonedFactors } from '../../server/enrolment/sweeper.js';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FactorKind } from '../../api/enrolment.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { parseCode, SECRET_BITS } from '../../server/enrolment/codes.js';
 import { sha256 } from '../../server/secrets.js';
-import type { Caller } from '../../server/enrolment/service.js';
+import type { Caller } from '../../server/context.js';
 import { callerOf, dumpDatabase, newService, TEST_DEVICE, TEST_JKT, TEST_ORIGIN, type ServiceHarness } from '../support/service-harness.js';
 import { CredentialExcludedError, fromB64url, SoftAuthenticator, type CreateInput } from '../support/soft-authenticator.js';
 
@@ -25,7 +26,7 @@ vi.mock('../../server/enrolment/codes.js', async (importOriginal) => {
 let h: ServiceHarness;
 beforeEach(async () => {
   h = await newService();
-  await h.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
+  await h.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
 });
 afterEach(async () => {
   await h.close();
@@ -34,19 +35,19 @@ afterEach(async () => {
 const refusal = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
 
 /** Redeems a code as the test device (whose key the HTTP layer would have checked). */
-const redeem = (code: string) => h.service.openSession(code, TEST_JKT, TEST_DEVICE);
+const redeem = (code: string) => h.services.enrolment.openSession(code, TEST_JKT, TEST_DEVICE);
 
 async function openSession(username = 'ada.new') {
-  const issued = await h.service.issueCode(username, 'test');
+  const issued = await h.services.accounts.issueCode(username, 'test');
   const opened = await redeem(issued.code);
   return { issued, ...opened, caller: callerOf(opened.token) };
 }
 
 /** The app's side of one ceremony: options, the authenticator, and the registration call. */
 async function register(caller: Caller, factor: FactorKind, authenticator: SoftAuthenticator, input: Partial<CreateInput> = {}) {
-  const options = await h.service.registrationOptions(caller, factor);
+  const options = await h.services.enrolment.registrationOptions(caller, factor);
   const response = authenticator.create(options, { origin: TEST_ORIGIN, ...input });
-  return { options, response, credential: await h.service.verifyRegistration(caller, factor, response) };
+  return { options, response, credential: await h.services.enrolment.verifyRegistration(caller, factor, response) };
 }
 
 const passkey = () => new SoftAuthenticator({ attachment: 'platform', userVerified: true, backupEligible: true, backedUp: true });
@@ -78,14 +79,14 @@ describe('enrolment codes', () => {
   });
 
   it('accepts the code as people type it: lower case, spaces for dashes', async () => {
-    const issued = await h.service.issueCode('ada.new', 'test');
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     const typed = ` ${issued.code.toLowerCase().replace(/-/g, ' ')} `;
     await expect(redeem(typed)).resolves.toMatchObject({ session: { user: { username: 'ada.new' } } });
   });
 
   it('codes carry at least 112 bits, and neither the code nor the session token is stored', async () => {
     expect(SECRET_BITS).toBeGreaterThanOrEqual(112);
-    const issued = await h.service.issueCode('ada.new', 'test');
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     const parts = parseCode(issued.code);
     if (!parts) throw new Error('issued code does not parse');
     expect(parts.secret.length * Math.log2(32)).toBeGreaterThanOrEqual(112);
@@ -99,14 +100,14 @@ describe('enrolment codes', () => {
 
   it('1000 codes are all different', async () => {
     const codes = new Set<string>();
-    for (let i = 0; i < 1000; i++) codes.add((await h.service.issueCode('ada.new', 'test')).code);
+    for (let i = 0; i < 1000; i++) codes.add((await h.services.accounts.issueCode('ada.new', 'test')).code);
     expect(codes.size).toBe(1000);
   });
 
   it('a new code whose handle clashes with an earlier one is drawn again, not refused', async () => {
     forced.handles.push('ABCD', 'ABCD');
-    const first = await h.service.issueCode('ada.new', 'test');
-    const second = await h.service.issueCode('ada.new', 'test');
+    const first = await h.services.accounts.issueCode('ada.new', 'test');
+    const second = await h.services.accounts.issueCode('ada.new', 'test');
     expect(first.code.startsWith('ABCD-')).toBe(true);
     expect(second.code.startsWith('ABCD-')).toBe(false);
     await expect(redeem(second.code)).resolves.toBeDefined();
@@ -114,7 +115,7 @@ describe('enrolment codes', () => {
   });
 
   it('refuses an unknown code, a malformed one, and a known handle with the wrong secret', async () => {
-    const issued = await h.service.issueCode('ada.new', 'test');
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     const parts = parseCode(issued.code);
     if (!parts) throw new Error('issued code does not parse');
     const otherHandle = parts.handle === '0000' ? '1111' : '0000';
@@ -132,17 +133,17 @@ describe('enrolment codes', () => {
   });
 
   it('a code works once', async () => {
-    const issued = await h.service.issueCode('ada.new', 'test');
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     await redeem(issued.code);
     await expect(redeem(issued.code)).rejects.toEqual(refusal('code_used'));
   });
 
   it('a code expires after its lifetime, which is capped at the configured maximum', async () => {
-    const short = await h.service.issueCode('ada.new', 'test', 60);
-    const capped = await h.service.issueCode('ada.new', 'test', 10 * h.config.codeTtlSeconds);
+    const short = await h.services.accounts.issueCode('ada.new', 'test', 60);
+    const capped = await h.services.accounts.issueCode('ada.new', 'test', 10 * h.config.codeTtlSeconds);
     expect(Date.parse(capped.expiresAt) - h.clock.now().getTime()).toBe(h.config.codeTtlSeconds * 1000);
     h.clock.advance(59);
-    const early = await h.service.issueCode('ada.new', 'test');
+    const early = await h.services.accounts.issueCode('ada.new', 'test');
     h.clock.advance(1);
     await expect(redeem(short.code)).rejects.toEqual(refusal('code_expired'));
     h.clock.advance(h.config.codeTtlSeconds - 60);
@@ -151,7 +152,7 @@ describe('enrolment codes', () => {
   });
 
   it(`locks a code after codeMaxAttempts wrong tries; then even the right code is refused`, async () => {
-    const issued = await h.service.issueCode('ada.new', 'test');
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     const parts = parseCode(issued.code);
     if (!parts) throw new Error('issued code does not parse');
     const wrong = parts.handle + (parts.secret.startsWith('A') ? 'B' : 'A') + parts.secret.slice(1);
@@ -165,16 +166,16 @@ describe('enrolment codes', () => {
   });
 
   it('a service account never gets a code, nor a session from a code issued before it became one', async () => {
-    await h.service.createUser({ username: 'build-bot', displayName: 'CI bot', accountKind: 'service' }, 'test');
-    await expect(h.service.issueCode('build-bot', 'test')).rejects.toEqual(refusal('account_not_eligible'));
-    const issued = await h.service.issueCode('ada.new', 'test');
+    await h.services.accounts.createUser({ username: 'build-bot', displayName: 'CI bot', accountKind: 'service' }, 'test');
+    await expect(h.services.accounts.issueCode('build-bot', 'test')).rejects.toEqual(refusal('account_not_eligible'));
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     await h.db.updateTable('users').set({ account_kind: 'service' }).where('username', '=', 'ada.new').execute();
     await expect(redeem(issued.code)).rejects.toEqual(refusal('account_not_eligible'));
     expect(await h.db.selectFrom('sessions').select('id').execute()).toHaveLength(0);
   });
 
   it('of several concurrent redemptions of one code exactly one wins', async () => {
-    const issued = await h.service.issueCode('ada.new', 'test');
+    const issued = await h.services.accounts.issueCode('ada.new', 'test');
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => redeem(issued.code)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toEqual(refusal('code_used'));
@@ -184,11 +185,11 @@ describe('enrolment codes', () => {
 
 describe('devices', () => {
   it('a new device opening two sessions at once (two codes) gets both, and is recorded once', async () => {
-    await h.service.createUser({ username: 'grace', displayName: 'Grace Hopper' }, 'test');
-    const codes = await Promise.all(['ada.new', 'grace'].map((u) => h.service.issueCode(u, 'test')));
+    await h.services.accounts.createUser({ username: 'grace', displayName: 'Grace Hopper' }, 'test');
+    const codes = await Promise.all(['ada.new', 'grace'].map((u) => h.services.accounts.issueCode(u, 'test')));
     const opened = await Promise.all(codes.map((c) => redeem(c.code)));
     expect(opened.map((o) => o.session.user.username).sort()).toEqual(['ada.new', 'grace']);
-    expect(await h.service.devices.list()).toEqual([expect.objectContaining({ jkt: TEST_JKT, name: TEST_DEVICE.name })]);
+    expect(await h.services.devices.list()).toEqual([expect.objectContaining({ jkt: TEST_JKT, name: TEST_DEVICE.name })]);
   });
 });
 
@@ -196,37 +197,37 @@ describe('enrolment sessions and registration', () => {
   it('a session expires sessionTtlSeconds after it opened', async () => {
     const { caller } = await openSession();
     h.clock.advance(h.config.sessionTtlSeconds - 1);
-    await expect(h.service.getSession(caller)).resolves.toBeDefined();
+    await expect(h.services.enrolment.getSession(caller)).resolves.toBeDefined();
     h.clock.advance(1);
-    await expect(h.service.getSession(caller)).rejects.toEqual(refusal('session_expired'));
-    await expect(h.service.registrationOptions(caller, 'passkey')).rejects.toEqual(refusal('session_expired'));
-    await expect(h.service.complete(caller)).rejects.toEqual(refusal('session_expired'));
+    await expect(h.services.enrolment.getSession(caller)).rejects.toEqual(refusal('session_expired'));
+    await expect(h.services.enrolment.registrationOptions(caller, 'passkey')).rejects.toEqual(refusal('session_expired'));
+    await expect(h.services.enrolment.complete(caller)).rejects.toEqual(refusal('session_expired'));
   });
 
   it('an unknown token is no session', async () => {
-    await expect(h.service.getSession(callerOf('x'.repeat(43)))).rejects.toEqual(refusal('session_invalid'));
+    await expect(h.services.enrolment.getSession(callerOf('x'.repeat(43)))).rejects.toEqual(refusal('session_invalid'));
   });
 
   it('a session left idle for sessionIdleSeconds ends, even inside its lifetime; each use pushes the limit back', async () => {
     await h.close();
     h = await newService({ sessionIdleSeconds: 120 });
-    await h.service.createUser({ username: 'ada.new', displayName: 'Ada Lovelace' }, 'test');
+    await h.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace' }, 'test');
     const { caller } = await openSession();
     h.clock.advance(119);
-    await expect(h.service.getSession(caller)).resolves.toBeDefined();
+    await expect(h.services.enrolment.getSession(caller)).resolves.toBeDefined();
     h.clock.advance(119);
-    await expect(h.service.getSession(caller)).resolves.toBeDefined();
+    await expect(h.services.enrolment.getSession(caller)).resolves.toBeDefined();
     h.clock.advance(120);
-    await expect(h.service.getSession(caller)).rejects.toEqual(refusal('session_expired'));
+    await expect(h.services.enrolment.getSession(caller)).rejects.toEqual(refusal('session_expired'));
   });
 
   it('a session token is useless with another device key, even to end the session', async () => {
     const { caller } = await openSession();
     const thief = callerOf(caller.token, 'another-device-key-thumbprint-000000000');
-    await expect(h.service.getSession(thief)).rejects.toEqual(refusal('dpop_invalid'));
-    await expect(h.service.registrationOptions(thief, 'passkey')).rejects.toEqual(refusal('dpop_invalid'));
-    await expect(h.service.end(thief)).rejects.toEqual(refusal('dpop_invalid'));
-    await expect(h.service.getSession(caller)).resolves.toBeDefined();
+    await expect(h.services.enrolment.getSession(thief)).rejects.toEqual(refusal('dpop_invalid'));
+    await expect(h.services.enrolment.registrationOptions(thief, 'passkey')).rejects.toEqual(refusal('dpop_invalid'));
+    await expect(h.services.enrolment.end(thief)).rejects.toEqual(refusal('dpop_invalid'));
+    await expect(h.services.enrolment.getSession(caller)).resolves.toBeDefined();
   });
 
   for (const [factor, make] of [
@@ -243,7 +244,7 @@ describe('enrolment sessions and registration', () => {
       expect(credential).toMatchObject({ factor, status: 'pending' });
       expect(await credentialsOf('ada.new')).toEqual([expect.objectContaining({ id: credential.id, status: 'pending' })]);
 
-      const done = await h.service.complete(caller);
+      const done = await h.services.enrolment.complete(caller);
       expect(done.user.username).toBe('ada.new');
       expect(done.credentials).toEqual([expect.objectContaining({ id: credential.id, factor, status: 'active' })]);
       const stored = await credentialsOf('ada.new');
@@ -251,8 +252,8 @@ describe('enrolment sessions and registration', () => {
         expect.objectContaining({ id: credential.id, status: 'active', attestation_format: factor === 'passkey' ? 'none' : 'packed' }),
       ]);
       if (factor === 'security-key') expect(stored[0]?.aaguid).toBe('cb69481e-8ff7-4039-93ec-0a2729a154a8');
-      await expect(h.service.getSession(caller)).rejects.toEqual(refusal('session_completed'));
-      await expect(h.service.complete(caller)).rejects.toEqual(refusal('session_completed'));
+      await expect(h.services.enrolment.getSession(caller)).rejects.toEqual(refusal('session_completed'));
+      await expect(h.services.enrolment.complete(caller)).rejects.toEqual(refusal('session_completed'));
     });
   }
 
@@ -281,66 +282,66 @@ describe('enrolment sessions and registration', () => {
   it('a challenge is spent by its first use: the same response twice is refused, and so is a replay into a new ceremony', async () => {
     const { caller } = await openSession();
     const { response } = await register(caller, 'passkey', passkey());
-    await expect(h.service.verifyRegistration(caller, 'passkey', response)).rejects.toEqual(refusal('challenge_missing'));
-    await h.service.registrationOptions(caller, 'passkey');
-    await expect(h.service.verifyRegistration(caller, 'passkey', response)).rejects.toMatchObject({
+    await expect(h.services.enrolment.verifyRegistration(caller, 'passkey', response)).rejects.toEqual(refusal('challenge_missing'));
+    await h.services.enrolment.registrationOptions(caller, 'passkey');
+    await expect(h.services.enrolment.verifyRegistration(caller, 'passkey', response)).rejects.toMatchObject({
       code: 'verification_failed',
       message: 'challenge_mismatch',
     });
-    await expect(h.service.verifyRegistration(caller, 'passkey', response)).rejects.toEqual(refusal('challenge_missing'));
+    await expect(h.services.enrolment.verifyRegistration(caller, 'passkey', response)).rejects.toEqual(refusal('challenge_missing'));
   });
 
   it('a challenge belongs to its factor and to the ceremony timeout', async () => {
     const { caller } = await openSession();
-    const options = await h.service.registrationOptions(caller, 'passkey');
+    const options = await h.services.enrolment.registrationOptions(caller, 'passkey');
     const response = passkey().create(options, { origin: TEST_ORIGIN });
-    await expect(h.service.verifyRegistration(caller, 'security-key', response)).rejects.toEqual(refusal('challenge_missing'));
-    const again = await h.service.registrationOptions(caller, 'passkey');
+    await expect(h.services.enrolment.verifyRegistration(caller, 'security-key', response)).rejects.toEqual(refusal('challenge_missing'));
+    const again = await h.services.enrolment.registrationOptions(caller, 'passkey');
     h.clock.advance(h.config.ceremonyTimeoutMs / 1000);
-    await expect(h.service.verifyRegistration(caller, 'passkey', passkey().create(again, { origin: TEST_ORIGIN }))).rejects.toEqual(
+    await expect(h.services.enrolment.verifyRegistration(caller, 'passkey', passkey().create(again, { origin: TEST_ORIGIN }))).rejects.toEqual(
       refusal('challenge_missing'),
     );
   });
 
   it('nothing registered, nothing to complete', async () => {
     const { caller } = await openSession();
-    await expect(h.service.complete(caller)).rejects.toEqual(refusal('nothing_registered'));
+    await expect(h.services.enrolment.complete(caller)).rejects.toEqual(refusal('nothing_registered'));
   });
 
   it('end() discards what the session registered and closes it', async () => {
     const { caller } = await openSession();
     await register(caller, 'security-key', securityKey());
     expect(await credentialsOf('ada.new')).toHaveLength(1);
-    await h.service.end(caller);
+    await h.services.enrolment.end(caller);
     expect(await credentialsOf('ada.new')).toHaveLength(0);
-    await expect(h.service.getSession(caller)).rejects.toEqual(refusal('session_invalid'));
-    await expect(h.service.complete(caller)).rejects.toEqual(refusal('session_invalid'));
-    await h.service.end(caller); // idempotent
+    await expect(h.services.enrolment.getSession(caller)).rejects.toEqual(refusal('session_invalid'));
+    await expect(h.services.enrolment.complete(caller)).rejects.toEqual(refusal('session_invalid'));
+    await h.services.enrolment.end(caller); // idempotent
   });
 
   it('an enrolled authenticator is excluded next time, and cannot be registered twice', async () => {
     const first = await openSession();
     const key = securityKey();
     const { credential } = await register(first.caller, 'security-key', key);
-    await h.service.complete(first.caller);
+    await h.services.enrolment.complete(first.caller);
 
     const second = await openSession();
-    const options = await h.service.registrationOptions(second.caller, 'security-key');
+    const options = await h.services.enrolment.registrationOptions(second.caller, 'security-key');
     expect(options.excludeCredentials?.map((c) => c.id)).toEqual([credential.id]);
     expect(() => key.create(options, { origin: TEST_ORIGIN })).toThrow(CredentialExcludedError);
     const clone = securityKey().create(options, { origin: TEST_ORIGIN, credentialId: fromB64url(credential.id) });
-    await expect(h.service.verifyRegistration(second.caller, 'security-key', clone)).rejects.toEqual(refusal('credential_exists'));
+    await expect(h.services.enrolment.verifyRegistration(second.caller, 'security-key', clone)).rejects.toEqual(refusal('credential_exists'));
   });
 
   it('sweepExpired removes factors left pending by expired sessions, and only those', async () => {
     const done = await openSession();
     await register(done.caller, 'passkey', passkey());
-    await h.service.complete(done.caller);
+    await h.services.enrolment.complete(done.caller);
     const abandoned = await openSession();
     await register(abandoned.caller, 'passkey', passkey());
-    expect(await h.service.sweepExpired()).toBe(0);
+    expect(await sweepAbandonedFactors(h)).toBe(0);
     h.clock.advance(h.config.sessionTtlSeconds);
-    expect(await h.service.sweepExpired()).toBe(1);
+    expect(await sweepAbandonedFactors(h)).toBe(1);
     expect((await credentialsOf('ada.new')).map((c) => c.status)).toEqual(['active']);
   });
 });
@@ -349,7 +350,7 @@ describe('audit trail', () => {
   async function fullFlow() {
     const { caller } = await openSession();
     await register(caller, 'passkey', passkey());
-    await h.service.complete(caller);
+    await h.services.enrolment.complete(caller);
   }
 
   it('records the flow in a hash chain that verifies', async () => {

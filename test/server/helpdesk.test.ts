@@ -18,14 +18,14 @@ afterEach(() => api.close());
 
 async function file(device: Device, username: string): Promise<RecoveryRequestView> {
   return RecoveryRequestView.parse(
-    expectStatus(await device.call('POST', '/v1/recovery/requests', { json: { username, device: device.signals } }), 201),
+    expectStatus(await device.call('fileRecoveryRequest', { body: { username, device: device.signals } }), 201),
   );
 }
 
 const approve = (id: string, username: string, agent: string) =>
-  api.admin('POST', `/v1/admin/recovery-requests/${id}/approve`, { username, agent });
+  api.admin('approveRecovery', { params: { id: id }, body: { username, agent } });
 const deny = (id: string, username: string, agent: string) =>
-  api.admin('POST', `/v1/admin/recovery-requests/${id}/deny`, { username, agent, reason: 'caller could not be verified' });
+  api.admin('denyRecovery', { params: { id: id }, body: { username, agent, reason: 'caller could not be verified' } });
 const redeem = (device: Device, requestId: string, code: string | undefined) => device.recover({ method: 'helpdesk', requestId, code });
 
 /** Recovers on `device` with the redeemed session: a new factor, completion. */
@@ -43,13 +43,13 @@ describe('help-desk recovery, standard user: one approval', () => {
     const fresh = await api.device({ name: 'loaner laptop' });
     const request = await file(fresh, username);
     expect(request.status).toBe('pending');
-    expect(RecoveryRequestView.parse(expectStatus(await fresh.call('GET', `/v1/recovery/requests/${request.id}`), 200)).status).toBe(
-      'pending',
-    );
-    expectRefusal(await (await api.device()).call('GET', `/v1/recovery/requests/${request.id}`), 404, 'not_found');
+    expect(
+      RecoveryRequestView.parse(expectStatus(await fresh.call('recoveryRequestStatus', { params: { id: request.id } }), 200)).status,
+    ).toBe('pending');
+    expectRefusal(await (await api.device()).call('recoveryRequestStatus', { params: { id: request.id } }), 404, 'not_found');
     expectRefusal(await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD'), 409, 'request_pending');
 
-    const listed = RecoveryRequestList.parse(expectStatus(await api.admin('GET', '/v1/admin/recovery-requests'), 200)).requests;
+    const listed = RecoveryRequestList.parse(expectStatus(await api.admin('listRecoveryRequests'), 200)).requests;
     expect(listed).toEqual([
       expect.objectContaining({
         id: request.id,
@@ -64,7 +64,9 @@ describe('help-desk recovery, standard user: one approval', () => {
     expect(approved.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     expect(Date.parse(approved.codeExpiresAt ?? '') - api.clock.now().getTime()).toBe(api.config.helpdeskCodeTtlSeconds * 1000);
     expect(api.config.helpdeskCodeTtlSeconds).toBeLessThanOrEqual(3600);
-    expect(RecoveryRequestView.parse((await fresh.call('GET', `/v1/recovery/requests/${request.id}`)).body).status).toBe('approved');
+    expect(RecoveryRequestView.parse((await fresh.call('recoveryRequestStatus', { params: { id: request.id } })).body).status).toBe(
+      'approved',
+    );
 
     // The code is useless on any other device, even one holding the request id.
     expectRefusal(await redeem(await api.device(), request.id, approved.code), 403, 'device_mismatch');
@@ -133,7 +135,7 @@ describe('help-desk recovery, standard user: one approval', () => {
     const request = await file(fresh, 'no.such.person');
     expect(request.status).toBe('pending');
     expectRefusal(await approve(request.id, 'no.such.person', 'grace'), 409, 'approval_refused');
-    const listed = RecoveryRequestList.parse((await api.admin('GET', '/v1/admin/recovery-requests')).body).requests;
+    const listed = RecoveryRequestList.parse((await api.admin('listRecoveryRequests')).body).requests;
     expect(listed.find((r) => r.id === request.id)).toMatchObject({ displayName: null, tier: null });
     expectStatus(await deny(request.id, 'no.such.person', 'grace'), 200);
   });
@@ -146,7 +148,9 @@ describe('help-desk recovery, standard user: one approval', () => {
     const { code } = RecoveryApprovalResponse.parse((await approve(request.id, username, 'grace')).body);
     api.clock.advance(api.config.helpdeskCodeTtlSeconds);
     expectRefusal(await redeem(fresh, request.id, code), 410, 'code_expired');
-    expect(RecoveryRequestView.parse((await fresh.call('GET', `/v1/recovery/requests/${request.id}`)).body).status).toBe('expired');
+    expect(RecoveryRequestView.parse((await fresh.call('recoveryRequestStatus', { params: { id: request.id } })).body).status).toBe(
+      'expired',
+    );
   });
 
   it('a pending request nobody decides lapses after helpdeskRequestTtlSeconds', async () => {
@@ -173,7 +177,7 @@ describe('help-desk recovery, privileged user: two different agents', () => {
     const { username, credentialId: oldKey } = await api.enrolled(lost, securityKey(), 'security-key', { role: 'admin' });
     const fresh = await api.device();
     const request = await file(fresh, username);
-    const listed = RecoveryRequestList.parse((await api.admin('GET', '/v1/admin/recovery-requests')).body).requests;
+    const listed = RecoveryRequestList.parse((await api.admin('listRecoveryRequests')).body).requests;
     expect(listed.find((r) => r.id === request.id)).toMatchObject({ tier: 'privileged', approvalsRequired: 2 });
 
     const first = RecoveryApprovalResponse.parse(expectStatus(await approve(request.id, username, 'grace'), 200));
@@ -234,7 +238,7 @@ describe('the admin CLI for the help desk', () => {
     const { username } = await disk.enrolled(await disk.device(), passkey(), 'passkey');
     const fresh = await disk.device({ name: 'replacement laptop' });
     const request = RecoveryRequestView.parse(
-      (await fresh.call('POST', '/v1/recovery/requests', { json: { username, device: fresh.signals } })).body,
+      (await fresh.call('fileRecoveryRequest', { body: { username, device: fresh.signals } })).body,
     );
 
     const listed = await admin('list-recovery-requests');
@@ -255,9 +259,7 @@ describe('the admin CLI for the help desk', () => {
     expect(code).toBeDefined();
     expectStatus(await fresh.recover({ method: 'helpdesk', requestId: request.id, code }), 201);
 
-    const other = RecoveryRequestView.parse(
-      (await fresh.call('POST', '/v1/recovery/requests', { json: { username, device: fresh.signals } })).body,
-    );
+    const other = RecoveryRequestView.parse((await fresh.call('fileRecoveryRequest', { body: { username, device: fresh.signals } })).body);
     expect(
       (await admin('deny-recovery', '--request', other.id, '--username', username, '--agent', 'grace', '--reason', 'no answer')).code,
     ).toBe(0);

@@ -59,7 +59,7 @@ describe('recovery with a recovery code', () => {
     expect(done.recoveryCodes?.some((c) => recoveryCodes.includes(c))).toBe(false);
 
     // The old device's key is refused everywhere; the old factor's assertion is refused by the server.
-    expectRefusal(await lost.call('POST', '/v1/authentication/options', { json: { username, purpose: 'manage' } }), 403, 'device_revoked');
+    expectRefusal(await lost.call('authenticationOptions', { body: { username, purpose: 'manage' } }), 403, 'device_revoked');
     expectRefusal(await fresh.authenticate(username, 'manage', oldKey, { credentialId: oldFactor }), 403, 'factor_revoked');
     // The old set is gone, even the codes never used; the new set works.
     expectRefusal(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[4] }), 400, 'recovery_code_invalid');
@@ -98,7 +98,7 @@ describe('recovery with a recovery code', () => {
     );
     expectRefusal(await fresh.completion(token), 409, 'nothing_registered');
     expectRefusal(await fresh.completion(token, { rebind: true }), 400, 'invalid_request');
-    expectRefusal(await fresh.call('GET', '/v1/sessions/current/security', { token }), 403, 'purpose_not_allowed');
+    expectRefusal(await fresh.call('securityOverview', { token }), 403, 'purpose_not_allowed');
   });
 
   it('a user at their factor limit (contractor: 2) can still recover: the factors being retired do not count', async () => {
@@ -125,13 +125,13 @@ describe('recovery with a recovery code', () => {
     await other.register(replace, 'passkey', passkey());
     await other.complete(replace, { rebind: true });
     const manage = await other.sessionWith(username, 'manage', key);
-    expectStatus(await other.call('POST', '/v1/sessions/current/recovery-codes', { token: manage }), 201);
+    expectStatus(await other.call('regenerateRecoveryCodes', { token: manage }), 201);
     const attacker = await api.device();
     await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[0] });
-    const request = (await attacker.call('POST', '/v1/recovery/requests', { json: { username, device: attacker.signals } })).body as {
+    const request = (await attacker.call('fileRecoveryRequest', { body: { username, device: attacker.signals } })).body as {
       id: string;
     };
-    await api.admin('POST', `/v1/admin/recovery-requests/${request.id}/deny`, { username, agent: 'grace' });
+    await api.admin('denyRecovery', { params: { id: request.id }, body: { username, agent: 'grace' } });
     const agentOnly = new Set(['user.created', 'code.issued', 'recovery.lock_reset', 'factor.reinstated']);
     const events = (await api.auditOf(username)).filter((e) => !agentOnly.has(e.event));
     expect(events.length).toBeGreaterThan(15);
@@ -196,7 +196,7 @@ describe('recovery with a recovery code', () => {
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('recovery.locked');
     expect((await api.auditOf(username)).map((e) => e.event)).toContain('recovery.locked');
 
-    expectStatus(await api.admin('POST', '/v1/admin/recovery-locks/reset', { username, agent: 'grace' }), 204);
+    expectStatus(await api.admin('resetRecoveryLock', { body: { username, agent: 'grace' } }), 204);
     expectStatus(await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201);
   });
 
@@ -239,11 +239,9 @@ describe('recovery with a recovery code', () => {
     const { username, recoveryCodes } = await api.enrolled(laptop, key, 'passkey');
 
     const replace = await laptop.sessionWith(username, 'replace', key);
-    expectRefusal(await laptop.call('POST', '/v1/sessions/current/recovery-codes', { token: replace }), 403, 'purpose_not_allowed');
+    expectRefusal(await laptop.call('regenerateRecoveryCodes', { token: replace }), 403, 'purpose_not_allowed');
     const manage = await laptop.sessionWith(username, 'manage', key);
-    const regenerated = RecoveryCodesResponse.parse(
-      expectStatus(await laptop.call('POST', '/v1/sessions/current/recovery-codes', { token: manage }), 201),
-    );
+    const regenerated = RecoveryCodesResponse.parse(expectStatus(await laptop.call('regenerateRecoveryCodes', { token: manage }), 201));
     expect(regenerated.recoveryCodes).toHaveLength(10);
 
     const fresh = await api.device();
@@ -253,7 +251,7 @@ describe('recovery with a recovery code', () => {
     expect((await api.auditOf(username)).map((e) => e.event)).toContain('recovery.codes_regenerated');
 
     api.clock.advance(api.config.freshAuthSeconds);
-    expectRefusal(await laptop.call('POST', '/v1/sessions/current/recovery-codes', { token: manage }), 403, 'reauth_required');
+    expectRefusal(await laptop.call('regenerateRecoveryCodes', { token: manage }), 403, 'reauth_required');
   });
 
   it('a recovery session used past its lifetime is refused', async () => {
@@ -263,14 +261,10 @@ describe('recovery with a recovery code', () => {
       expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
     );
     api.clock.advance(api.config.recoverySessionTtlSeconds - 1);
-    SessionView.parse(expectStatus(await fresh.call('GET', '/v1/sessions/current', { token }), 200));
+    SessionView.parse(expectStatus(await fresh.call('getSession', { token }), 200));
     api.clock.advance(1);
-    expectRefusal(await fresh.call('GET', '/v1/sessions/current', { token }), 401, 'session_expired');
-    expectRefusal(
-      await fresh.call('POST', '/v1/sessions/current/registration-options', { token, json: { factor: 'passkey' } }),
-      401,
-      'session_expired',
-    );
+    expectRefusal(await fresh.call('getSession', { token }), 401, 'session_expired');
+    expectRefusal(await fresh.call('registrationOptions', { token, body: { factor: 'passkey' } }), 401, 'session_expired');
     expectRefusal(await fresh.completion(token), 401, 'session_expired');
   });
 
@@ -280,7 +274,7 @@ describe('recovery with a recovery code', () => {
     const { token } = CreateSessionResponse.parse(
       expectStatus(await fresh.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201),
     );
-    expectRefusal(await (await api.device()).call('GET', '/v1/sessions/current', { token }), 401, 'dpop_invalid');
+    expectRefusal(await (await api.device()).call('getSession', { token }), 401, 'dpop_invalid');
   });
 
   it('neither codes nor session tokens are stored, logged in the audit trail, or put in a notification', async () => {

@@ -16,7 +16,7 @@ beforeEach(async () => {
 afterEach(() => api.close());
 
 const overview = async (device: Awaited<ReturnType<Api['device']>>, token: string) =>
-  SecurityOverview.parse(expectStatus(await device.call('GET', '/v1/sessions/current/security', { token }), 200));
+  SecurityOverview.parse(expectStatus(await device.call('securityOverview', { token }), 200));
 
 describe('new device, factor still in hand (replace)', () => {
   it('authenticate with the security key on the new machine, add a passkey there, retire the old laptop', async () => {
@@ -37,7 +37,7 @@ describe('new device, factor still in hand (replace)', () => {
     expect(done.credentials.map((c) => c.id).sort()).toEqual([keyId, added].sort());
     expect(done.retired).toEqual({ factors: [], devices: [oldId] });
     expect(done.recoveryCodes).toBeUndefined(); // the user has a set since the first enrolment
-    expectRefusal(await old.call('POST', '/v1/authentication/options', { json: { username, purpose: 'replace' } }), 403, 'device_revoked');
+    expectRefusal(await old.call('authenticationOptions', { body: { username, purpose: 'replace' } }), 403, 'device_revoked');
 
     const kinds = (await api.notificationsOf(username)).map((n) => n.kind);
     expect(kinds).toEqual(expect.arrayContaining(['factor.added', 'device.revoked', 'replacement.completed']));
@@ -75,11 +75,7 @@ describe('new device, factor still in hand (replace)', () => {
     const key = passkey();
     const { username } = await api.enrolled(laptop, key, 'passkey');
     const manage = await laptop.sessionWith(username, 'manage', key);
-    expectRefusal(
-      await laptop.call('POST', '/v1/sessions/current/registration-options', { token: manage, json: { factor: 'passkey' } }),
-      403,
-      'purpose_not_allowed',
-    );
+    expectRefusal(await laptop.call('registrationOptions', { token: manage, body: { factor: 'passkey' } }), 403, 'purpose_not_allowed');
     expectRefusal(await laptop.completion(manage), 403, 'purpose_not_allowed');
     const enrol = await laptop.openEnrolment(await api.enrolmentCode(username));
     await laptop.register(enrol, 'security-key', securityKey());
@@ -107,7 +103,7 @@ describe('rebinding a security key to a new machine', () => {
       .where('id', '=', credentialId)
       .executeTakeFirstOrThrow();
     expect(stored).toEqual({ device_id: freshId, status: 'active' });
-    expectRefusal(await old.call('POST', '/v1/authentication/options', { json: { username, purpose: 'replace' } }), 403, 'device_revoked');
+    expectRefusal(await old.call('authenticationOptions', { body: { username, purpose: 'replace' } }), 403, 'device_revoked');
 
     // The key keeps working from its new machine, which is now the user's only device.
     const manage = await fresh.sessionWith(username, 'manage', key);
@@ -153,26 +149,26 @@ describe('"My security": a manage session', () => {
     expect(seen.recoveryCodes).toMatchObject({ remaining: 10 });
     expect(Date.parse(seen.freshUntil ?? '') - api.clock.now().getTime()).toBe(api.config.freshAuthSeconds * 1000);
     const renamed = FactorView.parse(
-      expectStatus(await laptop.call('PATCH', `/v1/sessions/current/factors/${second}`, { token, json: { name: 'Blue key' } }), 200),
+      expectStatus(await laptop.call('renameFactor', { params: { id: second }, token, body: { name: 'Blue key' } }), 200),
     );
     expect(renamed.name).toBe('Blue key');
     const deviceId = seen.devices[0]?.id ?? '';
     const device = DeviceView.parse(
-      expectStatus(await laptop.call('PATCH', `/v1/sessions/current/devices/${deviceId}`, { token, json: { name: 'My ThinkPad' } }), 200),
+      expectStatus(await laptop.call('renameDevice', { params: { id: deviceId }, token, body: { name: 'My ThinkPad' } }), 200),
     );
     expect(device).toMatchObject({ name: 'My ThinkPad', reportedName: 'work laptop', current: true });
-    expectRefusal(await laptop.call('PATCH', `/v1/sessions/current/factors/not-mine`, { token, json: { name: 'x' } }), 404, 'not_found');
+    expectRefusal(await laptop.call('renameFactor', { params: { id: 'not-mine' }, token, body: { name: 'x' } }), 404, 'not_found');
   });
 
   it('removing a factor needs a fresh authentication and never removes the last active factor', async () => {
     const { laptop, key, hardware, username, first, second } = await twoFactors();
     const stale = await laptop.sessionWith(username, 'manage', key);
     api.clock.advance(api.config.freshAuthSeconds);
-    expectRefusal(await laptop.call('DELETE', `/v1/sessions/current/factors/${second}`, { token: stale }), 403, 'reauth_required');
+    expectRefusal(await laptop.call('removeFactor', { params: { id: second }, token: stale }), 403, 'reauth_required');
 
     const token = await laptop.sessionWith(username, 'manage', key);
-    expectStatus(await laptop.call('DELETE', `/v1/sessions/current/factors/${second}`, { token }), 204);
-    const last = await laptop.call('DELETE', `/v1/sessions/current/factors/${first}`, { token });
+    expectStatus(await laptop.call('removeFactor', { params: { id: second }, token }), 204);
+    const last = await laptop.call('removeFactor', { params: { id: first }, token });
     expectRefusal(last, 409, 'last_factor');
     expect(ApiError.parse(last.body).error.message).toContain('only active factor');
     expect((await overview(laptop, token)).factors.map((f) => f.id)).toEqual([first]);
@@ -196,9 +192,9 @@ describe('"My security": a manage session', () => {
     await fresh.complete(replace);
     const token = await fresh.sessionWith(username, 'manage', key);
     const [oldId, freshId] = [await api.deviceId(old), await api.deviceId(fresh)];
-    expectRefusal(await fresh.call('DELETE', `/v1/sessions/current/devices/${freshId}`, { token }), 400, 'invalid_request');
-    expectStatus(await fresh.call('DELETE', `/v1/sessions/current/devices/${oldId}`, { token }), 204);
-    expectRefusal(await old.call('POST', '/v1/authentication/options', { json: { username, purpose: 'manage' } }), 403, 'device_revoked');
+    expectRefusal(await fresh.call('removeDevice', { params: { id: freshId }, token }), 400, 'invalid_request');
+    expectStatus(await fresh.call('removeDevice', { params: { id: oldId }, token }), 204);
+    expectRefusal(await old.call('authenticationOptions', { body: { username, purpose: 'manage' } }), 403, 'device_revoked');
     expect((await overview(fresh, token)).devices.map((d) => d.id)).toEqual([freshId]);
   });
 });
@@ -209,7 +205,7 @@ describe('assertions the server refuses', () => {
     const { username } = await api.enrolled(laptop, securityKey(), 'security-key');
     const ask = async (name: string) =>
       AuthenticationOptionsResponse.parse(
-        expectStatus(await laptop.call('POST', '/v1/authentication/options', { json: { username: name, purpose: 'replace' } }), 200),
+        expectStatus(await laptop.call('authenticationOptions', { body: { username: name, purpose: 'replace' } }), 200),
       ).options;
     const real = await ask(username);
     const decoy = await ask('no.such.person');
@@ -228,37 +224,28 @@ describe('assertions the server refuses', () => {
     const theirs = await api.enrolled(await api.device(), otherKey, 'security-key');
 
     const asked = AuthenticationOptionsResponse.parse(
-      (await laptop.call('POST', '/v1/authentication/options', { json: { username: mine.username, purpose: 'replace' } })).body,
+      (await laptop.call('authenticationOptions', { body: { username: mine.username, purpose: 'replace' } })).body,
     );
     const wrongUser = otherKey.get(asked.options, { origin: TEST_ORIGIN, credentialId: theirs.credentialId });
-    const refused = await laptop.call('POST', '/v1/authentication/sessions', {
-      json: { ceremonyId: asked.ceremonyId, response: wrongUser, device: laptop.signals },
+    const refused = await laptop.call('authenticate', {
+      body: { ceremonyId: asked.ceremonyId, response: wrongUser, device: laptop.signals },
     });
     expectRefusal(refused, 400, 'verification_failed');
     expect(ApiError.parse(refused.body).error.message).toBe('unknown_credential');
 
     const again = AuthenticationOptionsResponse.parse(
-      (await laptop.call('POST', '/v1/authentication/options', { json: { username: mine.username, purpose: 'replace' } })).body,
+      (await laptop.call('authenticationOptions', { body: { username: mine.username, purpose: 'replace' } })).body,
     );
     const response = key.get(again.options, { origin: TEST_ORIGIN });
     const elsewhere = await api.device();
     expectRefusal(
-      await elsewhere.call('POST', '/v1/authentication/sessions', {
-        json: { ceremonyId: again.ceremonyId, response, device: elsewhere.signals },
-      }),
+      await elsewhere.call('authenticate', { body: { ceremonyId: again.ceremonyId, response, device: elsewhere.signals } }),
       409,
       'challenge_missing',
     );
-    expectStatus(
-      await laptop.call('POST', '/v1/authentication/sessions', {
-        json: { ceremonyId: again.ceremonyId, response, device: laptop.signals },
-      }),
-      201,
-    );
+    expectStatus(await laptop.call('authenticate', { body: { ceremonyId: again.ceremonyId, response, device: laptop.signals } }), 201);
     expectRefusal(
-      await laptop.call('POST', '/v1/authentication/sessions', {
-        json: { ceremonyId: again.ceremonyId, response, device: laptop.signals },
-      }),
+      await laptop.call('authenticate', { body: { ceremonyId: again.ceremonyId, response, device: laptop.signals } }),
       409,
       'challenge_missing',
     );
@@ -315,8 +302,8 @@ describe('a tier that suspends instead of revoking on recovery', () => {
     expect(ApiError.parse(suspended.body).error.message).toContain('suspended');
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('factor.suspended');
 
-    expectStatus(await api.admin('POST', `/v1/admin/factors/${credentialId}/reinstate`, { agent: 'grace' }), 204);
+    expectStatus(await api.admin('reinstateFactor', { params: { id: credentialId }, body: { agent: 'grace' } }), 204);
     expectStatus(await fresh.authenticate(username, 'manage', key, { credentialId }), 201);
-    expectRefusal(await api.admin('POST', `/v1/admin/factors/${credentialId}/reinstate`, { agent: 'grace' }), 404, 'not_found');
+    expectRefusal(await api.admin('reinstateFactor', { params: { id: credentialId }, body: { agent: 'grace' } }), 404, 'not_found');
   });
 });

@@ -13,7 +13,11 @@ import type { ServerConfig, ServerConfigInput } from '../../server/config.js';
 import type { AttestationJudge } from '../../server/policy/evaluate.js';
 import type { PolicyStore } from '../../server/policy/store.js';
 import { startServer, type RunningServer } from '../../server/start.js';
+import type { OperationName, OperationOutput } from '../../api/http.js';
 import { DpopKey } from './dpop-key.js';
+import { operation, send, type Reply, type SendOptions } from './http-client.js';
+
+export type { Reply } from './http-client.js';
 import { TEST_DEVICE, TEST_ORIGIN, TestClock, testConfig } from './service-harness.js';
 import { SoftAuthenticator, type GetInput } from './soft-authenticator.js';
 
@@ -27,15 +31,17 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 /** Every attestation counts as trusted, so privileged users (trusted hardware keys only) can enrol in tests. */
 export const trustEverything: AttestationJudge = async () => ({ trusted: true, compromised: false, authenticatorName: 'Test Key' });
 
-export interface Reply {
-  status: number;
-  body: unknown;
-}
-
 /** A refusal: the status, and a body that is exactly the documented envelope. */
 export function expectRefusal(reply: Reply, status: number, code: string): void {
   expect(reply.status, JSON.stringify(reply.body)).toBe(status);
   expect(ApiError.strict().parse(reply.body).error.code).toBe(code);
+}
+
+/** The operation's documented success: its status, and a body its response schema accepts (typed). */
+export function expectAnswer<N extends OperationName>(name: N, reply: Reply): OperationOutput<N> {
+  const spec = operation(name);
+  expect(reply.status, `${name}: ${JSON.stringify(reply.body)}`).toBe(spec.status);
+  return (spec.response ? spec.response.parse(reply.body) : undefined) as OperationOutput<N>;
 }
 
 export function expectStatus(reply: Reply, status: number): unknown {
@@ -115,12 +121,9 @@ export class Api {
     return new Device(this, await DpopKey.create(() => this.clock.now().getTime()), { ...TEST_DEVICE, ...signals });
   }
 
-  async admin(method: string, path: string, json?: unknown): Promise<Reply> {
-    const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    if (json !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.server.url}${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+  /** An operator's call with the admin token. */
+  admin(name: OperationName, opts: Omit<SendOptions, 'adminToken' | 'key'> = {}): Promise<Reply> {
+    return send(this.server.url, name, { ...opts, adminToken: ADMIN_TOKEN });
   }
 
   async createUser(opts: UserOptions = {}): Promise<string> {
@@ -132,12 +135,12 @@ export class Api {
       role: opts.role ?? 'engineer',
       employmentType: opts.employmentType ?? 'employee',
     };
-    expectStatus(await this.admin('POST', '/v1/admin/users', body), 201);
+    expectStatus(await this.admin('createUser', { body }), 201);
     return username;
   }
 
   async enrolmentCode(username: string): Promise<string> {
-    return IssueCodeResponse.parse(expectStatus(await this.admin('POST', '/v1/admin/enrolment-codes', { username }), 201)).code;
+    return IssueCodeResponse.parse(expectStatus(await this.admin('issueCode', { body: { username } }), 201)).code;
   }
 
   /** A user enrolled on `device` with `authenticator`: what the first day leaves behind. */
@@ -163,25 +166,20 @@ export class Device {
     return this.key.jkt;
   }
 
-  async call(method: string, path: string, opts: { json?: unknown; token?: string } = {}): Promise<Reply> {
-    const url = `${this.api.server.url}${path}`;
-    const headers = await this.key.headers(method, url, opts.token);
-    if (opts.json !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(url, { method, headers, body: opts.json === undefined ? undefined : JSON.stringify(opts.json) });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+  /** A call signed by this device's key. */
+  call(name: OperationName, opts: Omit<SendOptions, 'key'> = {}): Promise<Reply> {
+    return send(this.api.server.url, name, { ...opts, key: this.key });
   }
 
   async openEnrolment(code: string): Promise<string> {
-    return CreateSessionResponse.parse(expectStatus(await this.call('POST', '/v1/sessions', { json: { code, device: this.signals } }), 201))
-      .token;
+    return CreateSessionResponse.parse(expectStatus(await this.call('openSession', { body: { code, device: this.signals } }), 201)).token;
   }
 
   async register(token: string, factor: FactorKind, authenticator: SoftAuthenticator): Promise<string> {
-    const reply = await this.call('POST', '/v1/sessions/current/registration-options', { token, json: { factor } });
+    const reply = await this.call('registrationOptions', { token, body: { factor } });
     const { options } = RegistrationOptionsResponse.parse(expectStatus(reply, 200));
     const response = authenticator.create(options, { origin: TEST_ORIGIN });
-    expectStatus(await this.call('POST', '/v1/sessions/current/registrations', { token, json: { factor, response } }), 201);
+    expectStatus(await this.call('verifyRegistration', { token, body: { factor, response } }), 201);
     return response.id;
   }
 
@@ -189,8 +187,8 @@ export class Device {
     return CompleteResponse.parse(expectStatus(await this.completion(token, json), 200));
   }
 
-  completion(token: string, json?: unknown): Promise<Reply> {
-    return this.call('POST', '/v1/sessions/current/complete', { token, ...(json === undefined ? {} : { json }) });
+  completion(token: string, body?: unknown): Promise<Reply> {
+    return this.call('complete', { token, ...(body === undefined ? {} : { body }) });
   }
 
   /** Options, the ceremony, and the assertion: the reply of the last call (201 with a session, or a refusal). */
@@ -200,10 +198,10 @@ export class Device {
     authenticator: SoftAuthenticator,
     input: Partial<GetInput> = {},
   ): Promise<Reply> {
-    const asked = await this.call('POST', '/v1/authentication/options', { json: { username, purpose } });
+    const asked = await this.call('authenticationOptions', { body: { username, purpose } });
     const { ceremonyId, options } = AuthenticationOptionsResponse.parse(expectStatus(asked, 200));
     const response = authenticator.get(options, { origin: TEST_ORIGIN, ...input });
-    return this.call('POST', '/v1/authentication/sessions', { json: { ceremonyId, response, device: this.signals } });
+    return this.call('authenticate', { body: { ceremonyId, response, device: this.signals } });
   }
 
   /** authenticate(), expecting a session: its token. */
@@ -220,6 +218,6 @@ export class Device {
   }
 
   recover(json: Record<string, unknown>): Promise<Reply> {
-    return this.call('POST', '/v1/recovery/sessions', { json: { ...json, device: this.signals } });
+    return this.call('openRecoverySession', { body: { ...json, device: this.signals } });
   }
 }

@@ -3,7 +3,8 @@ import type { DeviceSignals } from '../../api/enrolment.js';
 import type { Clock } from '../../server/clock.js';
 import { ServerConfig, type ServerConfigInput } from '../../server/config.js';
 import { migrate, openSqlite, type Db } from '../../server/db/open.js';
-import { EnrolmentService, type Caller } from '../../server/enrolment/service.js';
+import type { Caller } from '../../server/context.js';
+import { createServices, type Services } from '../../server/services.js';
 import { DEFAULT_POLICY } from '../../server/policy/default-policy.js';
 import { noMetadata } from '../../server/policy/evaluate.js';
 import { PolicyStore } from '../../server/policy/store.js';
@@ -60,18 +61,18 @@ export interface ServiceHarness {
   db: Db;
   clock: TestClock;
   config: ServerConfig;
-  service: EnrolmentService;
+  services: Services;
   close(): Promise<void>;
 }
 
-/** The enrolment service on a fresh, migrated in-memory SQLite database, under the built-in policy. */
+/** The services on a fresh, migrated in-memory SQLite database, under the built-in policy. */
 export async function newService(overrides: Partial<ServerConfigInput> = {}): Promise<ServiceHarness> {
   const db = openSqlite(':memory:');
   await migrate(db);
   const clock = new TestClock();
   const config = testConfig(overrides);
-  const service = new EnrolmentService({ db, clock, config, policy: PolicyStore.fixed(DEFAULT_POLICY), attestation: noMetadata });
-  return { db, clock, config, service, close: () => db.destroy() };
+  const services = createServices({ db, clock, config, policy: PolicyStore.fixed(DEFAULT_POLICY), attestation: noMetadata });
+  return { db, clock, config, services, close: () => db.destroy() };
 }
 
 /** Every value of every row of every table, as text: to prove a secret is not stored anywhere. */

@@ -70,26 +70,13 @@ export function newDevice(baseUrl: string, options: { clock?: Clock; timeoutMs?:
   const tokens: string[] = [];
   const ceremonies: string[] = [];
   const recording: ApiClient = {
-    ...api,
-    openSession: async (code, device) => {
-      const opened = await api.openSession(code, device);
-      tokens.push(opened.token);
-      return opened;
-    },
-    openRecoverySession: async (body) => {
-      const opened = await api.openRecoverySession(body);
-      tokens.push(opened.token);
-      return opened;
-    },
-    authenticationOptions: async (username, purpose) => {
-      const asked = await api.authenticationOptions(username, purpose);
-      ceremonies.push(asked.ceremonyId);
-      return asked;
-    },
-    authenticate: async (ceremonyId, response, device) => {
-      const opened = await api.authenticate(ceremonyId, response, device);
-      tokens.push(opened.token);
-      return opened;
+    call: async (name, input) => {
+      const result: unknown = await api.call(name, input);
+      if (result && typeof result === 'object') {
+        if ('token' in result && typeof result.token === 'string') tokens.push(result.token);
+        if ('ceremonyId' in result && typeof result.ceremonyId === 'string') ceremonies.push(result.ceremonyId);
+      }
+      return result as never;
     },
   };
   return { controller: new EnrolmentController(recording, DEVICE), api, tokens, ceremonies, store };

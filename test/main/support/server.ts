@@ -25,7 +25,7 @@ let users = 0;
 export async function newEnrolee(server: RunningServer): Promise<{ username: string; code: string; link: string }> {
   users += 1;
   const username = `new.hire.${users}`;
-  await server.service.createUser({ username, displayName: `New Hire ${users}`, role: 'engineer' }, 'test');
-  const issued = await server.service.issueCode(username, 'test-helpdesk');
+  await server.services.accounts.createUser({ username, displayName: `New Hire ${users}`, role: 'engineer' }, 'test');
+  const issued = await server.services.accounts.issueCode(username, 'test-helpdesk');
   return { username, code: issued.code, link: issued.link };
 }

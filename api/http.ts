@@ -1,0 +1,362 @@
+import { z, type ZodType } from 'zod';
+import { CreateUserRequest, IssueCodeRequest, IssueCodeResponse, UserView } from './admin.js';
+import {
+  CompleteRequest,
+  CompleteResponse,
+  CreateSessionResponse,
+  OpenSessionRequest,
+  RegistrationOptionsRequest,
+  RegistrationOptionsResponse,
+  RegistrationRequest,
+  RegistrationResponse,
+  SessionView,
+} from './enrolment.js';
+import {
+  FileRecoveryRequest,
+  HelpdeskRequestView,
+  OpenRecoverySessionRequest,
+  RecoveryApprovalRequest,
+  RecoveryApprovalResponse,
+  RecoveryDenialRequest,
+  RecoveryRequestList,
+  RecoveryRequestView,
+  ReinstateFactorRequest,
+  ResetRecoveryLockRequest,
+} from './recovery.js';
+import {
+  AuthenticateRequest,
+  AuthenticationOptionsRequest,
+  AuthenticationOptionsResponse,
+  DeviceView,
+  FactorView,
+  RecoveryCodesResponse,
+  RenameRequest,
+  SecurityOverview,
+} from './security.js';
+
+/**
+ * The verification API's HTTP operations, declared once. The server registers its routes
+ * from this table, main's client and the tests call through it, and the OpenAPI document
+ * is generated from it: a path, a method, a status or a schema has no second home.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * Who may call. `proof`: a DPoP proof (RFC 9449) of the device key, no token yet; what the
+ * call creates is bound to that key. `session`: a DPoP-bound session token plus a proof for
+ * it. `admin`: the operator's bearer token.
+ */
+export type AuthKind = 'none' | 'proof' | 'session' | 'admin';
+
+/** Server-made ids (UUIDs) in a path. */
+const RecordId = z.object({ id: z.string().min(1).max(64) });
+/** A factor is named by its credential id: base64url of up to 1023 bytes (WebAuthn L3, credential id length). */
+const FactorId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a base64url credential id').max(1364) });
+const ListQuery = z.object({ all: z.enum(['true', 'false']).optional() });
+
+export interface OperationSpec {
+  readonly method: HttpMethod;
+  /** OpenAPI path template: `{name}` for each path parameter. */
+  readonly path: `/${string}`;
+  readonly summary: string;
+  readonly auth: AuthKind;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: ZodType;
+  /** The body may be left out; the schema's defaults apply to `{}`. */
+  readonly optionalBody?: true;
+  /** Absent: the success answer has no body. */
+  readonly response?: ZodType;
+  readonly status: 200 | 201 | 204;
+}
+
+const operation = <const T extends OperationSpec>(spec: T): T => spec;
+
+export const httpOperations = {
+  health: operation({
+    method: 'GET',
+    path: '/healthz',
+    summary: 'The process is up (for a load balancer)',
+    auth: 'none',
+    response: z.object({ ok: z.literal(true) }),
+    status: 200,
+  }),
+  openApiDocument: operation({
+    method: 'GET',
+    path: '/v1/openapi.json',
+    summary: 'This document',
+    auth: 'none',
+    response: z.record(z.string(), z.unknown()),
+    status: 200,
+  }),
+  openSession: operation({
+    method: 'POST',
+    path: '/v1/sessions',
+    summary: 'Exchange a one-time enrolment code for a short-lived session',
+    auth: 'proof',
+    body: OpenSessionRequest,
+    response: CreateSessionResponse,
+    status: 201,
+  }),
+  authenticationOptions: operation({
+    method: 'POST',
+    path: '/v1/authentication/options',
+    summary: "Request options for an assertion with one of the user's active factors (a decoy for an unknown username)",
+    auth: 'proof',
+    body: AuthenticationOptionsRequest,
+    response: AuthenticationOptionsResponse,
+    status: 200,
+  }),
+  authenticate: operation({
+    method: 'POST',
+    path: '/v1/authentication/sessions',
+    summary: 'Verify the assertion and open a replace or manage session bound to this device key',
+    auth: 'proof',
+    body: AuthenticateRequest,
+    response: CreateSessionResponse,
+    status: 201,
+  }),
+  fileRecoveryRequest: operation({
+    method: 'POST',
+    path: '/v1/recovery/requests',
+    summary: 'Ask the help desk to recover an account; the request is bound to this device key',
+    auth: 'proof',
+    body: FileRecoveryRequest,
+    response: RecoveryRequestView,
+    status: 201,
+  }),
+  recoveryRequestStatus: operation({
+    method: 'GET',
+    path: '/v1/recovery/requests/{id}',
+    summary: 'The state of a help-desk request, for the device that filed it',
+    auth: 'proof',
+    params: RecordId,
+    response: RecoveryRequestView,
+    status: 200,
+  }),
+  openRecoverySession: operation({
+    method: 'POST',
+    path: '/v1/recovery/sessions',
+    summary:
+      'Exchange a recovery code (with the username) or a help-desk code (from the filing device) for a short recover session',
+    auth: 'proof',
+    body: OpenRecoverySessionRequest,
+    response: CreateSessionResponse,
+    status: 201,
+  }),
+  getSession: operation({
+    method: 'GET',
+    path: '/v1/sessions/current',
+    summary: 'The session the token names',
+    auth: 'session',
+    response: SessionView,
+    status: 200,
+  }),
+  registrationOptions: operation({
+    method: 'POST',
+    path: '/v1/sessions/current/registration-options',
+    summary: 'Creation options for a factor the policy allows (enrol, replace and recover sessions)',
+    auth: 'session',
+    body: RegistrationOptionsRequest,
+    response: RegistrationOptionsResponse,
+    status: 200,
+  }),
+  verifyRegistration: operation({
+    method: 'POST',
+    path: '/v1/sessions/current/registrations',
+    summary: 'Verify a registration; the factor stays pending until completion',
+    auth: 'session',
+    body: RegistrationRequest,
+    response: RegistrationResponse,
+    status: 201,
+  }),
+  complete: operation({
+    method: 'POST',
+    path: '/v1/sessions/current/complete',
+    summary:
+      'Activate the registered factors and close the session; a replace session may retire factors and devices or rebind, a recover session retires everything else (body optional)',
+    auth: 'session',
+    body: CompleteRequest,
+    optionalBody: true,
+    response: CompleteResponse,
+    status: 200,
+  }),
+  endSession: operation({
+    method: 'DELETE',
+    path: '/v1/sessions/current',
+    summary: 'End the session; pending factors are discarded',
+    auth: 'session',
+    status: 204,
+  }),
+  securityOverview: operation({
+    method: 'GET',
+    path: '/v1/sessions/current/security',
+    summary: "The user's factors, devices and recovery-code count (replace and manage sessions)",
+    auth: 'session',
+    response: SecurityOverview,
+    status: 200,
+  }),
+  renameFactor: operation({
+    method: 'PATCH',
+    path: '/v1/sessions/current/factors/{id}',
+    summary: 'Rename a factor (manage session)',
+    auth: 'session',
+    params: FactorId,
+    body: RenameRequest,
+    response: FactorView,
+    status: 200,
+  }),
+  removeFactor: operation({
+    method: 'DELETE',
+    path: '/v1/sessions/current/factors/{id}',
+    summary: 'Remove a factor: needs a fresh assertion, never the last active factor (manage session)',
+    auth: 'session',
+    params: FactorId,
+    status: 204,
+  }),
+  renameDevice: operation({
+    method: 'PATCH',
+    path: '/v1/sessions/current/devices/{id}',
+    summary: 'Rename a device (manage session)',
+    auth: 'session',
+    params: RecordId,
+    body: RenameRequest,
+    response: DeviceView,
+    status: 200,
+  }),
+  removeDevice: operation({
+    method: 'DELETE',
+    path: '/v1/sessions/current/devices/{id}',
+    summary: "Remove another of the user's devices, revoking its key: needs a fresh assertion (manage session)",
+    auth: 'session',
+    params: RecordId,
+    status: 204,
+  }),
+  regenerateRecoveryCodes: operation({
+    method: 'POST',
+    path: '/v1/sessions/current/recovery-codes',
+    summary: 'A new set of recovery codes, shown once; the old set stops working. Needs a fresh assertion (manage session)',
+    auth: 'session',
+    response: RecoveryCodesResponse,
+    status: 201,
+  }),
+  createUser: operation({
+    method: 'POST',
+    path: '/v1/admin/users',
+    summary: 'Create a user',
+    auth: 'admin',
+    body: CreateUserRequest,
+    response: UserView,
+    status: 201,
+  }),
+  reloadPolicy: operation({
+    method: 'POST',
+    path: '/v1/admin/policy/reload',
+    summary: 'Re-read the policy file; a file that fails validation is refused and the previous policy stays',
+    auth: 'admin',
+    status: 204,
+  }),
+  revokeDevice: operation({
+    method: 'POST',
+    path: '/v1/admin/devices/{id}/revoke',
+    summary: 'Revoke a device key: its codes, sessions and calls are refused from then on',
+    auth: 'admin',
+    params: RecordId,
+    status: 204,
+  }),
+  issueCode: operation({
+    method: 'POST',
+    path: '/v1/admin/enrolment-codes',
+    summary: 'Issue a one-time enrolment code (shown once)',
+    auth: 'admin',
+    body: IssueCodeRequest,
+    response: IssueCodeResponse,
+    status: 201,
+  }),
+  listRecoveryRequests: operation({
+    method: 'GET',
+    path: '/v1/admin/recovery-requests',
+    summary: 'Open help-desk recovery requests (`all=true` for every one)',
+    auth: 'admin',
+    query: ListQuery,
+    response: RecoveryRequestList,
+    status: 200,
+  }),
+  approveRecovery: operation({
+    method: 'POST',
+    path: '/v1/admin/recovery-requests/{id}/approve',
+    summary:
+      'Approve a request, naming its username; the final approval (two different agents for privileged users) returns the one-time help-desk code',
+    auth: 'admin',
+    params: RecordId,
+    body: RecoveryApprovalRequest,
+    response: RecoveryApprovalResponse,
+    status: 200,
+  }),
+  denyRecovery: operation({
+    method: 'POST',
+    path: '/v1/admin/recovery-requests/{id}/deny',
+    summary: 'Deny a request, naming its username',
+    auth: 'admin',
+    params: RecordId,
+    body: RecoveryDenialRequest,
+    response: HelpdeskRequestView,
+    status: 200,
+  }),
+  resetRecoveryLock: operation({
+    method: 'POST',
+    path: '/v1/admin/recovery-locks/reset',
+    summary: "Lift a username's recovery-code lock after verifying the person",
+    auth: 'admin',
+    body: ResetRecoveryLockRequest,
+    status: 204,
+  }),
+  reinstateFactor: operation({
+    method: 'POST',
+    path: '/v1/admin/factors/{id}/reinstate',
+    summary: 'Put a factor suspended by a recovery back in use, after review',
+    auth: 'admin',
+    params: FactorId,
+    body: ReinstateFactorRequest,
+    status: 204,
+  }),
+} as const satisfies Record<string, OperationSpec>;
+
+export type HttpOperations = typeof httpOperations;
+export type OperationName = keyof HttpOperations;
+export const operationNames = Object.keys(httpOperations) as OperationName[];
+
+type Op<N extends OperationName> = HttpOperations[N];
+type Field<N extends OperationName, K extends keyof OperationSpec> = K extends keyof Op<N> ? Op<N>[K] : undefined;
+
+type ParamsInput<N extends OperationName> = Field<N, 'params'> extends ZodType ? { params: z.input<Field<N, 'params'>> } : unknown;
+type ParamsOutput<N extends OperationName> = Field<N, 'params'> extends ZodType ? { params: z.output<Field<N, 'params'>> } : unknown;
+type QueryInput<N extends OperationName> = Field<N, 'query'> extends ZodType ? { query?: z.input<Field<N, 'query'>> } : unknown;
+type QueryOutput<N extends OperationName> = Field<N, 'query'> extends ZodType ? { query: z.output<Field<N, 'query'>> } : unknown;
+type BodyInput<N extends OperationName> =
+  Field<N, 'body'> extends ZodType
+    ? Field<N, 'optionalBody'> extends true
+      ? { body?: z.input<Field<N, 'body'>> }
+      : { body: z.input<Field<N, 'body'>> }
+    : unknown;
+type BodyOutput<N extends OperationName> = Field<N, 'body'> extends ZodType ? { body: z.output<Field<N, 'body'>> } : unknown;
+
+/** What a caller sends: path parameters, query and body as the schemas accept them. */
+export type OperationInput<N extends OperationName> = ParamsInput<N> & QueryInput<N> & BodyInput<N>;
+/** What a handler receives: the same, parsed (defaults applied). */
+export type ParsedInput<N extends OperationName> = ParamsOutput<N> & QueryOutput<N> & BodyOutput<N>;
+/** The success answer's body; nothing for 204. */
+export type OperationOutput<N extends OperationName> = Field<N, 'response'> extends ZodType ? z.output<Field<N, 'response'>> : void;
+export type OperationAuth<N extends OperationName> = Op<N>['auth'];
+
+/** The operation's URL path with its parameters filled in (each one percent-encoded). */
+export function operationPath(spec: OperationSpec, params: Record<string, string> = {}, query: Record<string, string> = {}): string {
+  const path = spec.path.replace(/\{(\w+)\}/g, (_whole, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new TypeError(`${spec.method} ${spec.path}: missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  const search = new URLSearchParams(query).toString();
+  return search ? `${path}?${search}` : path;
+}

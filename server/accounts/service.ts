@@ -1,0 +1,88 @@
+import { CreateUserRequest, type IssueCodeResponse, type UserView } from '../../api/admin.js';
+import { appendAuditIn } from '../audit.js';
+import { addSeconds } from '../clock.js';
+import type { ServiceDeps } from '../context.js';
+import type { UserRow } from '../db/schema.js';
+import { generateCode } from '../enrolment/codes.js';
+import { userView } from '../enrolment/views.js';
+import { ApiFailure } from '../errors.js';
+import { tierFor } from '../policy/evaluate.js';
+import { newId, sha256 } from '../secrets.js';
+
+/** How many times issuing draws a new code when its public handle clashes with an old one. */
+const HANDLE_DRAWS = 8;
+
+/** Users and the one-time enrolment codes IT issues to them (admin API and CLI). */
+export class AccountService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async createUser(input: CreateUserRequest, actor: string): Promise<UserView> {
+    const data = CreateUserRequest.parse(input);
+    const row: UserRow = {
+      id: newId(),
+      username: data.username,
+      display_name: data.displayName,
+      email: data.email ?? null,
+      role: data.role,
+      account_kind: data.accountKind,
+      employment_type: data.employmentType,
+      created_at: this.deps.clock.now().toISOString(),
+    };
+    await this.deps.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('users').select('id').where('username', '=', data.username).executeTakeFirst();
+      if (existing) throw new ApiFailure('invalid_request', `user ${data.username} already exists`);
+      await tx.insertInto('users').values(row).execute();
+      await appendAuditIn(tx, this.deps.clock, {
+        event: 'user.created',
+        actor,
+        userId: row.id,
+        details: { role: row.role, kind: row.account_kind },
+      });
+    });
+    return userView(row);
+  }
+
+  async findUser(username: string): Promise<UserRow> {
+    const user = await this.deps.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    if (!user) throw new ApiFailure('not_found', `no user ${username}`);
+    return user;
+  }
+
+  async issueCode(username: string, actor: string, ttlSeconds?: number): Promise<IssueCodeResponse> {
+    const { db, clock, config } = this.deps;
+    const user = await this.findUser(username);
+    tierFor(this.deps.policy.policy, user); // refuse before a code for a service account ever exists
+    const ttl = Math.min(ttlSeconds ?? config.codeTtlSeconds, config.codeTtlSeconds);
+    const now = clock.now();
+    const expiresAt = addSeconds(now, ttl).toISOString();
+    const id = newId();
+    // The public handle is short (20 bits) and unique across every code ever issued, so a new
+    // code's handle sometimes clashes with an old one's (likely within ~1000 codes): draw again.
+    for (let draw = 1; ; draw++) {
+      const code = generateCode();
+      try {
+        await db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('enrolment_codes')
+            .values({
+              id,
+              user_id: user.id,
+              handle: code.handle,
+              secret_hash: sha256(code.secret),
+              created_at: now.toISOString(),
+              expires_at: expiresAt,
+              used_at: null,
+              locked_at: null,
+            })
+            .execute();
+          await appendAuditIn(tx, clock, { event: 'code.issued', actor, userId: user.id, details: { codeId: id, ttlSeconds: ttl } });
+        });
+        const link = `${config.linkBase}?code=${encodeURIComponent(code.display)}`;
+        return { code: code.display, link, expiresAt };
+      } catch (error) {
+        const clash = await db.selectFrom('enrolment_codes').select('id').where('handle', '=', code.handle).executeTakeFirst();
+        if (!clash || draw >= HANDLE_DRAWS) throw error;
+      }
+    }
+  }
+}

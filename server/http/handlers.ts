@@ -1,0 +1,54 @@
+import { buildOpenApiDocument } from '../../api/openapi.js';
+import { ApiFailure } from '../errors.js';
+import type { PolicyStore } from '../policy/store.js';
+import type { Services } from '../services.js';
+import type { Handlers } from './route.js';
+
+/**
+ * What each operation of api/http.ts does, as one call into the services. Parsing, auth and
+ * status are the route wrapper's; every decision is the services'.
+ */
+export function createHandlers(services: Services, policy: PolicyStore): Handlers {
+  const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices } = services;
+  const openApi = buildOpenApiDocument();
+  return {
+    health: async () => ({ ok: true }),
+    openApiDocument: async () => openApi,
+
+    openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device),
+    getSession: async ({ caller }) => enrolment.getSession(caller),
+    registrationOptions: async ({ caller, body }) => ({ options: await enrolment.registrationOptions(caller, body.factor) }),
+    verifyRegistration: async ({ caller, body }) => ({ credential: await enrolment.verifyRegistration(caller, body.factor, body.response) }),
+    complete: async ({ caller, body }) => enrolment.complete(caller, body),
+    endSession: async ({ caller }) => enrolment.end(caller),
+
+    authenticationOptions: async ({ jkt, body }) => authentication.options(body.username, body.purpose, jkt),
+    authenticate: async ({ jkt, body }) => authentication.openSession(body, jkt),
+
+    fileRecoveryRequest: async ({ jkt, body }) => helpdesk.file(body.username, jkt, body.device),
+    recoveryRequestStatus: async ({ jkt, params }) => helpdesk.statusFor(params.id, jkt),
+    openRecoverySession: async ({ jkt, body: { device, ...input } }) => recovery.openSession(input, jkt, device),
+
+    securityOverview: async ({ caller }) => manage.overview(caller),
+    renameFactor: async ({ caller, params, body }) => manage.renameFactor(caller, params.id, body.name),
+    removeFactor: async ({ caller, params }) => manage.removeFactor(caller, params.id),
+    renameDevice: async ({ caller, params, body }) => manage.renameDevice(caller, params.id, body.name),
+    removeDevice: async ({ caller, params }) => manage.removeDevice(caller, params.id),
+    regenerateRecoveryCodes: async ({ caller }) => manage.regenerateCodes(caller),
+
+    createUser: async ({ actor, body }) => accounts.createUser(body, actor),
+    issueCode: async ({ actor, body }) => accounts.issueCode(body.username, actor, body.ttlSeconds),
+    reloadPolicy: async () => {
+      const error = await policy.reload();
+      if (error) throw new ApiFailure('invalid_request', `policy not reloaded, previous policy kept: ${error.message}`);
+    },
+    revokeDevice: async ({ actor, params }) => devices.revoke(params.id, actor),
+    listRecoveryRequests: async ({ query }) => ({ requests: await helpdesk.list(query.all === 'true') }),
+    // Help-desk decisions name the agent in the body: the audit trail records who decided, and
+    // two approvals must come from two different names.
+    approveRecovery: async ({ params, body }) => helpdesk.approve(params.id, body.username, body.agent),
+    denyRecovery: async ({ params, body }) => helpdesk.deny(params.id, body.username, body.agent, body.reason),
+    resetRecoveryLock: async ({ body }) => recoveryCodes.resetLock(body.username, body.agent),
+    reinstateFactor: async ({ params, body }) => manage.reinstateFactor(params.id, body.agent),
+  };
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  httpOperations,
+  type OperationAuth,
+  type OperationName,
+  type OperationOutput,
+  type OperationSpec,
+  type ParsedInput,
+} from '../../api/http.js';
+import type { Caller } from '../context.js';
+
+/** What the route wrapper has established about the caller, by the operation's auth kind. */
+export type AuthContext<N extends OperationName> =
+  OperationAuth<N> extends 'proof'
+    ? { jkt: string }
+    : OperationAuth<N> extends 'session'
+      ? { caller: Caller }
+      : OperationAuth<N> extends 'admin'
+        ? { actor: string }
+        : unknown;
+
+export type Handler<N extends OperationName> = (input: ParsedInput<N> & AuthContext<N>) => Promise<OperationOutput<N>>;
+
+/** One handler per operation: the compiler refuses a table that misses one. */
+export type Handlers = { [N in OperationName]: Handler<N> };
+
+/** How a request proves who sends it; each throws an ApiFailure when it cannot. */
+export interface Authenticators {
+  /** The thumbprint of the key that signed the request's DPoP proof (no token yet). */
+  proof(request: FastifyRequest): Promise<string>;
+  /** `Authorization: DPoP <token>` with a proof for that token (RFC 9449 section 7.1). */
+  session(request: FastifyRequest): Promise<Caller>;
+  /** The operator's bearer token; answers the actor the audit trail names. */
+  admin(request: FastifyRequest): Promise<string>;
+}
+
+/** `/v1/x/{id}` -> `/v1/x/:id`. */
+const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+async function authenticate(spec: OperationSpec, request: FastifyRequest, auth: Authenticators): Promise<Record<string, unknown>> {
+  switch (spec.auth) {
+    case 'none':
+      return {};
+    case 'proof':
+      return { jkt: await auth.proof(request) };
+    case 'session':
+      return { caller: await auth.session(request) };
+    case 'admin':
+      return { actor: await auth.admin(request) };
+  }
+}
+
+/**
+ * Registers every operation of api/http.ts: the caller is authenticated before anything is
+ * parsed, then path parameters, query and body are parsed with the operation's schemas (a
+ * ZodError becomes 400 in the app's error handler), and the answer goes out with the
+ * operation's status.
+ */
+export function registerOperations(app: FastifyInstance, handlers: Handlers, auth: Authenticators): void {
+  for (const name of Object.keys(httpOperations) as OperationName[]) {
+    const spec: OperationSpec = httpOperations[name];
+    const handler = handlers[name] as (input: Record<string, unknown>) => Promise<unknown>;
+    app.route({
+      method: spec.method,
+      url: fastifyPath(spec.path),
+      handler: async (request, reply) => {
+        const input: Record<string, unknown> = await authenticate(spec, request, auth);
+        if (spec.params) input.params = spec.params.parse(request.params);
+        if (spec.query) input.query = spec.query.parse(request.query);
+        if (spec.body) input.body = spec.body.parse(request.body ?? (spec.optionalBody ? {} : undefined));
+        const result = await handler(input);
+        return spec.status === 204 ? reply.status(204).send() : reply.status(spec.status).send(result);
+      },
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { AccountService } from './accounts/service.js';
+import { AuthenticationService } from './authentication/service.js';
+import type { ServiceDeps } from './context.js';
+import { Completion } from './enrolment/completion.js';
+import { DeviceRegistry } from './enrolment/devices.js';
+import { EnrolmentService } from './enrolment/service.js';
+import { SessionStore } from './enrolment/sessions.js';
+import { ManageService } from './manage/service.js';
+import { Helpdesk } from './recovery/helpdesk.js';
+import { RecoveryCodes } from './recovery/recovery-codes.js';
+import { RecoveryService } from './recovery/service.js';
+
+/** Every service of the reference server, each owning one flow. */
+export interface Services {
+  accounts: AccountService;
+  devices: DeviceRegistry;
+  sessions: SessionStore;
+  enrolment: EnrolmentService;
+  authentication: AuthenticationService;
+  recoveryCodes: RecoveryCodes;
+  helpdesk: Helpdesk;
+  recovery: RecoveryService;
+  manage: ManageService;
+}
+
+/**
+ * The composition root: the one place that knows how the services depend on each other.
+ * Dependencies run one way: flows use sessions, devices and completion, never each other.
+ */
+export function createServices(deps: ServiceDeps): Services {
+  const devices = new DeviceRegistry(deps);
+  const sessions = new SessionStore(deps, devices);
+  const recoveryCodes = new RecoveryCodes(deps);
+  const helpdesk = new Helpdesk(deps, devices);
+  const completion = new Completion(deps, devices, sessions, recoveryCodes);
+  return {
+    accounts: new AccountService(deps),
+    devices,
+    sessions,
+    enrolment: new EnrolmentService(deps, sessions, devices, completion),
+    authentication: new AuthenticationService(deps, sessions, devices),
+    recoveryCodes,
+    helpdesk,
+    recovery: new RecoveryService(deps, sessions, devices, recoveryCodes, helpdesk),
+    manage: new ManageService(deps, sessions, devices, recoveryCodes),
+  };
+}
