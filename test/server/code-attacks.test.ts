@@ -1,0 +1,253 @@
+import { scryptSync } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateCode, group, HANDLE_LENGTH, normaliseTyped, parseCode, SECRET_BITS, SECRET_LENGTH } from '../../server/enrolment/codes.js';
+import {
+  generateHelpdeskCode,
+  generateRecoveryCodes,
+  hashSecret,
+  HELPDESK_CODE_BITS,
+  parseHelpdeskCode,
+  parseRecoveryCode,
+  RECOVERY_CODES_PER_SET,
+  RECOVERY_SECRET_BITS,
+  verifyNothing,
+  verifySecret,
+} from '../../server/recovery/codes.js';
+import { auditTrail, race, recoveryBench, type RecoveryBench } from '../support/attack-kit.js';
+
+/**
+ * What an attacker tries against enrolment, recovery and help-desk codes: weakening or bypassing
+ * the hash that protects them at rest, slipping a malformed code past the parser, and guessing
+ * recovery codes faster than the throttle allows.
+ */
+
+const CROCKFORD = /^[0-9A-HJKMNP-TV-Z]+$/;
+
+describe('the KDF that protects recovery and help-desk codes at rest', () => {
+  it('is scrypt with pinned parameters: N = 8192, r = 8, p = 1, a 16-byte salt, a 32-byte key', async () => {
+    const stored = await hashSecret('ABCDEFGHJKMNP');
+    const [scheme, n, r, p, salt, key] = stored.split('$');
+    expect({ scheme, n, r, p }).toEqual({ scheme: 'scrypt', n: '8192', r: '8', p: '1' });
+    expect(Buffer.from(salt!, 'base64url')).toHaveLength(16);
+    expect(Buffer.from(key!, 'base64url')).toHaveLength(32);
+    // The stored key is exactly scrypt(secret, salt) under those parameters: nothing weaker hides behind the label.
+    const expected = scryptSync('ABCDEFGHJKMNP', Buffer.from(salt!, 'base64url'), 32, { N: 8192, r: 8, p: 1 });
+    expect(key).toBe(expected.toString('base64url'));
+    expect(stored.split('$')).toHaveLength(6);
+  });
+
+  it('salts every hash: the same secret never hashes the same twice', async () => {
+    const [a, b] = await Promise.all([hashSecret('ABCDEFGHJKMNP'), hashSecret('ABCDEFGHJKMNP')]);
+    expect(a).not.toBe(b);
+    expect(await verifySecret('ABCDEFGHJKMNP', a)).toBe(true);
+    expect(await verifySecret('ABCDEFGHJKMNP', b)).toBe(true);
+  });
+
+  it('verifies only the right secret', async () => {
+    const stored = await hashSecret('ABCDEFGHJKMNP');
+    expect(await verifySecret('ABCDEFGHJKMNP', stored)).toBe(true);
+    expect(await verifySecret('ABCDEFGHJKMNQ', stored)).toBe(false);
+    expect(await verifySecret('', stored)).toBe(false);
+  });
+
+  it('reads the parameters from the stored hash, so raising them later keeps old codes working', async () => {
+    const salt = Buffer.from('0123456789abcdef');
+    const key = scryptSync('OLDSECRET', salt, 32, { N: 1024, r: 8, p: 2 });
+    const stored = `scrypt$1024$8$2$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    expect(await verifySecret('OLDSECRET', stored)).toBe(true);
+    expect(await verifySecret('OLDSECRET', stored.replace('$2$', '$1$'))).toBe(false);
+  });
+
+  it('a tampered or truncated stored hash verifies nothing, and never throws', async () => {
+    const stored = await hashSecret('ABCDEFGHJKMNP');
+    const parts = stored.split('$');
+    const variants = [
+      stored.replace(/^scrypt/, 'plain'),
+      parts.slice(0, 5).join('$'),
+      ['scrypt', '', ...parts.slice(2)].join('$'),
+      ['scrypt', parts[1], '', ...parts.slice(3)].join('$'),
+      ['scrypt', parts[1], parts[2], '', ...parts.slice(4)].join('$'),
+      ['scrypt', ...parts.slice(1, 4), '', parts[5]].join('$'),
+      // A key cut short must be refused, not compared against a longer one (timingSafeEqual would throw).
+      [...parts.slice(0, 5), Buffer.from(parts[5]!, 'base64url').subarray(0, 16).toString('base64url')].join('$'),
+      '',
+    ];
+    for (const variant of variants) expect(await verifySecret('ABCDEFGHJKMNP', variant), variant).toBe(false);
+  });
+
+  it('a check for a user or handle that has no code says no, after the same work as a real check', async () => {
+    expect(await verifyNothing('ABCDEFGHJKMNP')).toBe(false);
+    expect(await verifyNothing('')).toBe(false);
+  });
+});
+
+describe('codes an attacker types', () => {
+  it('enrolment codes: a 4-character handle and 120 secret bits, shown in groups of four', () => {
+    expect({ HANDLE_LENGTH, SECRET_LENGTH, SECRET_BITS }).toEqual({ HANDLE_LENGTH: 4, SECRET_LENGTH: 24, SECRET_BITS: 120 });
+    const code = generateCode();
+    expect(code.handle).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(code.secret).toMatch(/^[0-9A-HJKMNP-TV-Z]{24}$/);
+    expect(code.display).toBe(group(code.handle + code.secret));
+    expect(code.display).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){6}$/);
+    expect(parseCode(code.display)).toEqual({ handle: code.handle, secret: code.secret });
+  });
+
+  it('groups in fours, whatever the length', () => {
+    expect(group('ABCDEFGHJ')).toBe('ABCD-EFGH-J');
+    expect(group('ABCD')).toBe('ABCD');
+    expect(group('')).toBe('');
+  });
+
+  it('normalises what people type, and refuses anything outside Crockford base32', () => {
+    expect(normaliseTyped(' ab-cd\tef ')).toBe('ABCDEF');
+    expect(normaliseTyped('oOiIlL')).toBe('001111');
+    for (const bad of ['ABCU', 'AB_CD', 'ABC!', 'ÄBC', 'ABC\u0000', 'ABC.DEF', '']) expect(normaliseTyped(bad), bad).toBeNull();
+  });
+
+  it('refuses a code one character short or long, or with a character that is not in the alphabet', () => {
+    const code = generateCode();
+    const chars = code.handle + code.secret;
+    expect(parseCode(chars.slice(1))).toBeNull();
+    expect(parseCode(`${chars}0`)).toBeNull();
+    expect(parseCode(`${chars.slice(1)}U`)).toBeNull();
+    expect(parseCode('not a code')).toBeNull();
+    expect(parseCode(chars.toLowerCase())).toEqual({ handle: code.handle, secret: code.secret });
+  });
+
+  it('recovery codes: ten per set, 3-character handles all different, 65 secret bits', () => {
+    expect({ RECOVERY_CODES_PER_SET, RECOVERY_SECRET_BITS, HELPDESK_CODE_BITS }).toEqual({
+      RECOVERY_CODES_PER_SET: 10,
+      RECOVERY_SECRET_BITS: 65,
+      HELPDESK_CODE_BITS: 80,
+    });
+    const set = generateRecoveryCodes();
+    expect(set).toHaveLength(10);
+    for (const c of set) {
+      expect(c.handle).toMatch(/^[0-9A-HJKMNP-TV-Z]{3}$/);
+      expect(c.secret).toMatch(/^[0-9A-HJKMNP-TV-Z]{13}$/);
+      expect(c.display).toBe(group(c.handle + c.secret));
+      expect(parseRecoveryCode(c.display)).toEqual({ handle: c.handle, secret: c.secret });
+    }
+  });
+
+  it('a handle drawn twice in one set is drawn again, so one handle never names two codes', () => {
+    // 3000 handles out of 32768 collide dozens of times: every clash must be redrawn.
+    const set = generateRecoveryCodes(3000);
+    expect(set).toHaveLength(3000);
+    expect(new Set(set.map((c) => c.handle)).size).toBe(3000);
+  });
+
+  it('recovery and help-desk codes of the wrong length are not codes', () => {
+    const [c] = generateRecoveryCodes(1);
+    const chars = c!.handle + c!.secret;
+    expect(parseRecoveryCode(chars.slice(1))).toBeNull();
+    expect(parseRecoveryCode(`${chars}0`)).toBeNull();
+    expect(parseRecoveryCode('not a code')).toBeNull();
+    const helpdesk = generateHelpdeskCode();
+    expect(helpdesk.secret).toMatch(/^[0-9A-HJKMNP-TV-Z]{16}$/);
+    expect(helpdesk.display).toBe(group(helpdesk.secret));
+    expect(parseHelpdeskCode(helpdesk.display.toLowerCase())).toBe(helpdesk.secret);
+    expect(parseHelpdeskCode(helpdesk.secret.slice(1))).toBeNull();
+    expect(parseHelpdeskCode(`${helpdesk.secret}0`)).toBeNull();
+    expect(parseHelpdeskCode('not a code')).toBeNull();
+    expect(CROCKFORD.test(helpdesk.secret)).toBe(true);
+  });
+});
+
+describe('guessing recovery codes', () => {
+  const MAX = 3;
+  let b: RecoveryBench;
+  let codes: string[];
+  beforeEach(async () => {
+    b = await recoveryBench({ recoveryCodeMaxAttempts: MAX, recoveryLockSeconds: 600 });
+    const ada = await b.addUser('ada');
+    const set = await b.recoveryCodes.prepare();
+    await b.recoveryCodes.replaceIn(b.db, ada.id, set);
+    codes = set.display;
+  });
+  afterEach(() => b.close());
+
+  const failure = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
+  const wrong = 'AAA-BBBB-CCCC-DDDD'.replace(/-/g, '');
+
+  it('a code works once, for its own user only', async () => {
+    await b.addUser('bob');
+    await expect(b.recoveryCodes.redeem('bob', codes[0]!, null)).rejects.toEqual(failure('recovery_code_invalid'));
+    const used = await b.recoveryCodes.redeem('ada', codes[0]!, 'device-1');
+    expect(used.user.username).toBe('ada');
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toEqual(failure('recovery_code_invalid'));
+    expect((await b.recoveryCodes.status(used.user.id)).remaining).toBe(9);
+    expect(await auditTrail(b.db, 'recovery.code_used')).toEqual([
+      expect.objectContaining({ actor: 'ada', details: expect.objectContaining({ codeId: used.codeId, deviceId: 'device-1' }) }),
+    ]);
+    expect((await auditTrail(b.db, 'recovery.code_refused')).map((e) => e.details.reason)).toEqual(['wrong', 'used']);
+  });
+
+  it('two concurrent redemptions of one code: exactly one wins', async () => {
+    const { won, refused } = await race(Array.from({ length: 3 }, () => b.recoveryCodes.redeem('ada', codes[1]!, null)));
+    expect(won).toHaveLength(1);
+    expect(refused).toEqual(['recovery_code_invalid', 'recovery_code_invalid']);
+  });
+
+  it('MAX wrong codes lock the username: then even a right code is refused until the lock runs out', async () => {
+    for (let i = 0; i < MAX; i++)
+      await expect(b.recoveryCodes.redeem('ada', wrong, null)).rejects.toEqual(failure('recovery_code_invalid'));
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toEqual(failure('recovery_locked'));
+    expect((await auditTrail(b.db, 'recovery.locked')).map((e) => e.details.attempts)).toEqual([MAX]);
+    b.clock.advanceMs(600_000 - 1);
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toEqual(failure('recovery_locked'));
+    b.clock.advanceMs(1);
+    // The lock has run out: the count starts again, and the right code works.
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).resolves.toMatchObject({ user: { username: 'ada' } });
+  });
+
+  it('a lock that ran out gives a fresh count, not the old one plus one', async () => {
+    for (let i = 0; i < MAX; i++) await b.recoveryCodes.redeem('ada', wrong, null).catch(() => undefined);
+    b.clock.advance(601);
+    for (let i = 0; i < MAX - 1; i++)
+      await expect(b.recoveryCodes.redeem('ada', wrong, null)).rejects.toEqual(failure('recovery_code_invalid'));
+    await expect(b.recoveryCodes.redeem('ada', codes[2]!, null)).resolves.toBeDefined();
+  });
+
+  it('MAX - 1 wrong codes do not lock, and a right code wipes the count', async () => {
+    for (let i = 0; i < MAX - 1; i++) await b.recoveryCodes.redeem('ada', wrong, null).catch(() => undefined);
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).resolves.toBeDefined();
+    for (let i = 0; i < MAX - 1; i++) await b.recoveryCodes.redeem('ada', wrong, null).catch(() => undefined);
+    await expect(b.recoveryCodes.redeem('ada', codes[1]!, null)).resolves.toBeDefined();
+    expect(await auditTrail(b.db, 'recovery.locked')).toEqual([]);
+  });
+
+  it('concurrent guesses are counted before they are checked: at most MAX get an answer other than locked', async () => {
+    const { won, refused } = await race(Array.from({ length: 10 }, () => b.recoveryCodes.redeem('ada', wrong, null)));
+    expect(won).toEqual([]);
+    expect(refused.filter((r) => r === 'recovery_code_invalid')).toHaveLength(MAX);
+    expect(refused.filter((r) => r === 'recovery_locked')).toHaveLength(10 - MAX);
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toEqual(failure('recovery_locked'));
+  });
+
+  it('an unknown username is counted and locked exactly like a known one', async () => {
+    for (let i = 0; i < MAX; i++)
+      await expect(b.recoveryCodes.redeem('nobody', wrong, null)).rejects.toEqual(failure('recovery_code_invalid'));
+    await expect(b.recoveryCodes.redeem('nobody', wrong, null)).rejects.toEqual(failure('recovery_locked'));
+    // Ada is not affected by guesses at another name.
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).resolves.toBeDefined();
+  });
+
+  it('a code of a replaced set is refused; the help desk can lift a lock', async () => {
+    const ada = await b.db.selectFrom('users').selectAll().where('username', '=', 'ada').executeTakeFirstOrThrow();
+    const next = await b.recoveryCodes.prepare();
+    await b.recoveryCodes.replaceIn(b.db, ada.id, next);
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toEqual(failure('recovery_code_invalid'));
+    for (let i = 1; i < MAX; i++) await b.recoveryCodes.redeem('ada', wrong, null).catch(() => undefined);
+    await expect(b.recoveryCodes.redeem('ada', next.display[0]!, null)).rejects.toEqual(failure('recovery_locked'));
+    await b.recoveryCodes.resetLock('ada', 'grace');
+    await b.recoveryCodes.resetLock('ada', 'grace');
+    expect((await auditTrail(b.db, 'recovery.lock_reset')).map((e) => [e.actor, e.details.hadFailures])).toEqual([
+      ['agent:grace', true],
+      ['agent:grace', false],
+    ]);
+    await expect(b.recoveryCodes.redeem('ada', next.display[0]!, null)).resolves.toBeDefined();
+    expect(await b.recoveryCodes.status(ada.id)).toEqual({ remaining: 9, createdAt: expect.any(String) });
+    expect(await b.recoveryCodes.hasSet(b.db, ada.id)).toBe(true);
+  });
+});

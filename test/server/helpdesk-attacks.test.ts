@@ -1,0 +1,257 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiFailure } from '../../server/errors.js';
+import { ATTACK_DEVICE, auditTrail, race, recoveryBench, type RecoveryBench } from '../support/attack-kit.js';
+
+/**
+ * What an attacker tries against help-desk recovery: guessing, racing and replaying the one-time
+ * code, redeeming from another device or another request, and talking an agent into approving
+ * the wrong thing. The Helpdesk module runs on a real in-memory database.
+ */
+
+const VICTIM_DEVICE = 'jkt-of-the-device-that-filed-000000000000';
+const ATTACKER_DEVICE = 'jkt-of-an-attackers-device-0000000000000';
+const MAX = 5;
+
+let b: RecoveryBench;
+beforeEach(async () => {
+  b = await recoveryBench({ helpdeskCodeMaxAttempts: MAX, helpdeskCodeTtlSeconds: 600, helpdeskRequestTtlSeconds: 3600 });
+  await b.addUser('ada');
+  await b.addUser('root.admin', 'admin');
+});
+afterEach(() => b.close());
+
+/** A request filed by the victim's device and approved by one agent: the code the help desk reads out. */
+async function approved(username = 'ada'): Promise<{ id: string; code: string }> {
+  const request = await b.helpdesk.file(username, VICTIM_DEVICE, ATTACK_DEVICE);
+  const answer = await b.helpdesk.approve(request.id, username, 'grace');
+  expect(answer.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+  return { id: request.id, code: answer.code! };
+}
+
+const failure = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
+
+async function attempts(id: string): Promise<{ status: string; code_attempts: number }> {
+  return b.db.selectFrom('recovery_requests').select(['status', 'code_attempts']).where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+describe('the help-desk code', () => {
+  it('redeems once, on the filing device, for the user the request names', async () => {
+    const { id, code } = await approved();
+    const { user, request } = await b.helpdesk.redeem(id, code, VICTIM_DEVICE);
+    expect(user.username).toBe('ada');
+    expect(request.id).toBe(id);
+    expect((await b.helpdesk.statusFor(id, VICTIM_DEVICE)).status).toBe('redeemed');
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('request_closed'));
+    expect(await auditTrail(b.db, 'recovery.helpdesk_code_used')).toEqual([
+      expect.objectContaining({ actor: 'ada', details: expect.objectContaining({ requestId: id }) }),
+    ]);
+  });
+
+  it('accepts the code as people type it: lower case, spaces, look-alike letters', async () => {
+    const { id, code } = await approved();
+    const typed = code.toLowerCase().replace(/-/g, ' ').replace(/0/g, 'o').replace(/1/g, 'l');
+    await expect(b.helpdesk.redeem(id, typed, VICTIM_DEVICE)).resolves.toMatchObject({ user: { username: 'ada' } });
+  });
+
+  it('a garbage code ("not a code") against an APPROVED request does not redeem, and counts as a wrong try', async () => {
+    const { id, code } = await approved();
+    for (const garbage of ['not a code', '', 'AAAA-BBBB-CCCC', `${code}-AAAA`, code.slice(0, -1)]) {
+      await expect(b.helpdesk.redeem(id, garbage, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_code_invalid'));
+    }
+    expect(await attempts(id)).toEqual({ status: 'locked', code_attempts: MAX });
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_locked'));
+  });
+
+  it("a code is tied to its request: another request's code, or an unknown request id, never redeems", async () => {
+    const first = await approved();
+    await b.addUser('bob');
+    const second = await approved('bob');
+    await expect(b.helpdesk.redeem(first.id, second.code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_code_invalid'));
+    for (const id of ['no-such-request', '', `${first.id} `, first.id.toUpperCase()]) {
+      await expect(b.helpdesk.redeem(id, first.code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_code_invalid'));
+    }
+    // Both codes still work where they belong.
+    await expect(b.helpdesk.redeem(first.id, first.code, VICTIM_DEVICE)).resolves.toMatchObject({ user: { username: 'ada' } });
+    await expect(b.helpdesk.redeem(second.id, second.code, VICTIM_DEVICE)).resolves.toMatchObject({ user: { username: 'bob' } });
+  });
+
+  it('the right code from another device is refused, does not count as a try, and is audited', async () => {
+    const { id, code } = await approved();
+    await b.devices.record(ATTACKER_DEVICE, { ...ATTACK_DEVICE, name: 'attacker' });
+    await expect(b.helpdesk.redeem(id, code, ATTACKER_DEVICE)).rejects.toEqual(failure('device_mismatch'));
+    await expect(b.helpdesk.statusFor(id, ATTACKER_DEVICE)).rejects.toEqual(failure('not_found'));
+    expect(await attempts(id)).toEqual({ status: 'approved', code_attempts: 0 });
+    const refusals = await auditTrail(b.db, 'recovery.helpdesk_code_refused');
+    expect(refusals).toEqual([
+      expect.objectContaining({ actor: 'anonymous', details: expect.objectContaining({ requestId: id, reason: 'other_device' }) }),
+    ]);
+    expect(refusals[0]?.details.deviceId).toBe(await b.devices.idOf(ATTACKER_DEVICE));
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).resolves.toBeDefined();
+  });
+
+  it('two concurrent redemptions of one code: exactly one wins', async () => {
+    const { id, code } = await approved();
+    const { won, refused } = await race(Array.from({ length: 4 }, () => b.helpdesk.redeem(id, code, VICTIM_DEVICE)));
+    expect(won).toHaveLength(1);
+    expect(refused).toEqual(['request_closed', 'request_closed', 'request_closed']);
+    expect(await auditTrail(b.db, 'recovery.helpdesk_code_used')).toHaveLength(1);
+  });
+
+  it('concurrent guessing: the attempt limit holds however many guesses race, and the lock sticks', async () => {
+    const { id, code } = await approved();
+    const guesses = Array.from({ length: 12 }, (_, i) =>
+      b.helpdesk.redeem(id, `AAAA-BBBB-CCCC-${String(i).padStart(4, '0')}`, VICTIM_DEVICE),
+    );
+    const { won, refused } = await race(guesses);
+    expect(won).toEqual([]);
+    // Only MAX guesses are ever checked; every other one is told the request is locked (or closed under it).
+    expect(refused.filter((r) => r === 'recovery_code_invalid')).toHaveLength(MAX);
+    expect(refused.every((r) => ['recovery_code_invalid', 'recovery_locked', 'request_closed'].includes(r))).toBe(true);
+    expect((await attempts(id)).status).toBe('locked');
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_locked'));
+  });
+
+  it('the last allowed try may be the right one; the try after the limit locks even with the right code', async () => {
+    const { id, code } = await approved();
+    for (let i = 1; i < MAX; i++) await expect(b.helpdesk.redeem(id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toThrow(ApiFailure);
+    expect(await attempts(id)).toEqual({ status: 'approved', code_attempts: MAX - 1 });
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).resolves.toBeDefined();
+
+    const other = await approved();
+    for (let i = 1; i < MAX; i++) await b.helpdesk.redeem(other.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE).catch(() => undefined);
+    // The MAX-th wrong try is still "not recognised", and it locks the request.
+    await expect(b.helpdesk.redeem(other.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('recovery_code_invalid'));
+    expect(await attempts(other.id)).toEqual({ status: 'locked', code_attempts: MAX });
+    expect((await b.helpdesk.statusFor(other.id, VICTIM_DEVICE)).status).toBe('locked');
+    await expect(b.helpdesk.redeem(other.id, other.code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_locked'));
+    expect(await attempts(other.id)).toEqual({ status: 'locked', code_attempts: MAX });
+    const reasons = (await auditTrail(b.db, 'recovery.helpdesk_code_refused')).filter((e) => e.details.requestId === other.id);
+    expect(reasons.map((e) => e.details.reason)).toEqual([...Array<string>(MAX - 1).fill('wrong'), 'locked']);
+  });
+
+  it('a guess that lands after the lock, but was reserved before it, is told the request is locked', async () => {
+    const { id, code } = await approved();
+    // Reserve MAX tries' worth of attempts as if they were in flight, then a right code arrives as try MAX + 1.
+    await b.db.updateTable('recovery_requests').set({ code_attempts: MAX }).where('id', '=', id).execute();
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_locked'));
+    expect(await attempts(id)).toEqual({ status: 'locked', code_attempts: MAX + 1 });
+  });
+
+  it('a code expires helpdeskCodeTtlSeconds after approval, to the millisecond', async () => {
+    const early = await approved();
+    const late = await approved();
+    b.clock.advanceMs(600_000 - 1);
+    await expect(b.helpdesk.redeem(early.id, early.code, VICTIM_DEVICE)).resolves.toBeDefined();
+    b.clock.advanceMs(1);
+    await expect(b.helpdesk.redeem(late.id, late.code, VICTIM_DEVICE)).rejects.toEqual(failure('code_expired'));
+    expect((await b.helpdesk.statusFor(late.id, VICTIM_DEVICE)).status).toBe('expired');
+    expect(await attempts(late.id)).toEqual({ status: 'approved', code_attempts: 0 });
+  });
+
+  it('a pending request redeems nothing, and lapses helpdeskRequestTtlSeconds after filing', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    await expect(b.helpdesk.redeem(request.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('request_pending'));
+    b.clock.advanceMs(3_600_000 - 1);
+    expect((await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).status).toBe('pending');
+    b.clock.advanceMs(1);
+    expect((await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).status).toBe('expired');
+    await expect(b.helpdesk.approve(request.id, 'ada', 'grace')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.redeem(request.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('request_closed'));
+  });
+});
+
+describe('what an agent can be talked into', () => {
+  it('denying an already-approved request kills its code', async () => {
+    const { id, code } = await approved();
+    const denied = await b.helpdesk.deny(id, 'ada', 'grace', 'the caller failed the callback');
+    expect(denied).toMatchObject({ status: 'denied', decidedBy: 'grace' });
+    const row = await b.db.selectFrom('recovery_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'denied', code_hash: null, deny_reason: 'the caller failed the callback' });
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('request_closed'));
+    // Once denied, nothing reopens it.
+    await expect(b.helpdesk.deny(id, 'ada', 'grace')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.approve(id, 'ada', 'hopper')).rejects.toEqual(failure('request_closed'));
+  });
+
+  it('a redeemed or locked request cannot be denied or approved again', async () => {
+    const { id, code } = await approved();
+    await b.helpdesk.redeem(id, code, VICTIM_DEVICE);
+    await expect(b.helpdesk.deny(id, 'ada', 'grace')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.approve(id, 'ada', 'hopper')).rejects.toEqual(failure('request_closed'));
+  });
+
+  it('an approved request cannot be approved again for a fresh code', async () => {
+    const { id, code } = await approved();
+    await expect(b.helpdesk.approve(id, 'ada', 'hopper')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).resolves.toBeDefined();
+  });
+
+  it("refuses to approve or deny a request under another user's name, an unknown request, or the agent's own account", async () => {
+    await b.addUser('mallory');
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    await expect(b.helpdesk.approve(request.id, 'mallory', 'grace')).rejects.toEqual(failure('approval_refused'));
+    await expect(b.helpdesk.deny(request.id, 'mallory', 'grace')).rejects.toEqual(failure('approval_refused'));
+    await expect(b.helpdesk.approve('no-such-request', 'ada', 'grace')).rejects.toEqual(failure('not_found'));
+    await expect(b.helpdesk.deny('no-such-request', 'ada', 'grace')).rejects.toEqual(failure('not_found'));
+    await expect(b.helpdesk.approve(request.id, 'ada', 'ADA')).rejects.toEqual(failure('approval_refused'));
+    const reasons = (await auditTrail(b.db, 'recovery.approval_refused')).map((e) => [e.actor, e.details.action, e.details.reason]);
+    expect(reasons).toEqual([
+      ['agent:grace', 'approve', 'other_user'],
+      ['agent:grace', 'deny', 'other_user'],
+      ['agent:ADA', 'approve', 'own_account'],
+    ]);
+    // Still pending and still approvable by the right agent for the right user.
+    await expect(b.helpdesk.approve(request.id, 'ada', 'grace')).resolves.toMatchObject({ request: { status: 'approved' } });
+  });
+
+  it('a request for a username nobody has can be denied but never approved', async () => {
+    const request = await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
+    expect(request.status).toBe('pending');
+    await expect(b.helpdesk.approve(request.id, 'nobody.here', 'grace')).rejects.toEqual(failure('approval_refused'));
+    expect((await auditTrail(b.db, 'recovery.approval_refused'))[0]?.details.reason).toBe('unknown_user');
+    await expect(b.helpdesk.deny(request.id, 'nobody.here', 'grace')).resolves.toMatchObject({ status: 'denied' });
+  });
+
+  it('a privileged user needs two different agents: the same agent twice yields nothing', async () => {
+    const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
+    const first = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    expect(first).toEqual({ request: expect.objectContaining({ status: 'pending', approvalsRequired: 2 }) });
+    await expect(b.helpdesk.approve(request.id, 'root.admin', 'grace')).rejects.toEqual(failure('approval_refused'));
+    expect((await auditTrail(b.db, 'recovery.approval_refused')).map((e) => e.details.reason)).toEqual(['same_agent']);
+    await expect(b.helpdesk.redeem(request.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('request_pending'));
+    const second = await b.helpdesk.approve(request.id, 'root.admin', 'hopper');
+    expect(second.request).toMatchObject({ status: 'approved', approvalsRequired: 2, decidedBy: 'grace,hopper' });
+    await expect(b.helpdesk.redeem(request.id, second.code!, VICTIM_DEVICE)).resolves.toMatchObject({ user: { username: 'root.admin' } });
+  });
+
+  it('a user promoted to admin after filing needs two agents: the policy at approval time decides', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    expect((await b.helpdesk.list()).find((r) => r.id === request.id)?.approvalsRequired).toBe(1);
+    await b.db.updateTable('users').set({ role: 'admin' }).where('username', '=', 'ada').execute();
+    const first = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    expect(first.code).toBeUndefined();
+    expect(first.request).toMatchObject({ status: 'pending', approvalsRequired: 2 });
+    expect((await b.helpdesk.approve(request.id, 'ada', 'hopper')).code).toBeDefined();
+  });
+
+  it('racing approvals by two agents of a privileged request yield exactly one code', async () => {
+    const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    const { won } = await race([
+      b.helpdesk.approve(request.id, 'root.admin', 'hopper'),
+      b.helpdesk.approve(request.id, 'root.admin', 'lovelace'),
+    ]);
+    expect(won.filter((w) => w.code !== undefined)).toHaveLength(1);
+  });
+
+  it('the help desk lists open requests by default and every request on demand', async () => {
+    const open = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.addUser('bob');
+    const { id: approvedId } = await approved('bob');
+    await b.addUser('eve');
+    const closed = await b.helpdesk.file('eve', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.helpdesk.deny(closed.id, 'eve', 'grace');
+    expect((await b.helpdesk.list()).map((r) => r.id).sort()).toEqual([open.id, approvedId].sort());
+    expect(await b.helpdesk.list(true)).toHaveLength(3);
+  });
+});
