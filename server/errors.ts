@@ -1,4 +1,5 @@
 import type { ApiErrorCode } from '../api/errors.js';
+import { CodedError } from '../api/coded-error.js';
 
 const STATUS: Record<ApiErrorCode, number> = {
   invalid_request: 400,
@@ -36,16 +37,7 @@ const STATUS: Record<ApiErrorCode, number> = {
 };
 
 /** A refusal the API reports to its caller as `{ error: { code, message } }`. */
-export class ApiFailure extends Error {
-  override name = 'ApiFailure';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
+export class ApiFailure extends CodedError<ApiErrorCode> {
   get status(): number {
     return STATUS[this.code];
   }

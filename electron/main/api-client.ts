@@ -10,18 +10,10 @@ import {
 } from '../../api/http.js';
 import type { IpcErrorCode } from '../../api/ipc.js';
 import type { ProofSigner } from './device/dpop-proof.js';
+import { CodedError } from '../../api/coded-error.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
-export class ApiClientError extends Error {
-  override name = 'ApiClientError';
-  constructor(
-    readonly code: IpcErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class ApiClientError extends CodedError<IpcErrorCode> {}
 
 export interface ApiClientOptions {
   baseUrl: string;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
 import { z } from 'zod';
 import { chainToAnchor, describe, parseCertificates } from './chain.js';
+import { CodedError } from '../../api/coded-error.js';
 
 /**
  * Loads a FIDO Metadata Service BLOB (MDS3) from a file, offline, and turns it
@@ -16,16 +17,7 @@ import { chainToAnchor, describe, parseCertificates } from './chain.js';
 export type MetadataErrorCode = 'unreadable' | 'bad_signature' | 'untrusted_chain' | 'expired' | 'malformed';
 
 /** Why a BLOB was refused. Callers keep their previous catalogue (or none) on any of these. */
-export class MetadataError extends Error {
-  override name = 'MetadataError';
-  constructor(
-    readonly code: MetadataErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class MetadataError extends CodedError<MetadataErrorCode> {}
 
 /** §3.1.4 AuthenticatorStatus: the values a status report may carry (later revisions may add more). */
 export type KnownAuthenticatorStatus =

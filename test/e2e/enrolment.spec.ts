@@ -119,7 +119,7 @@ test.describe('codes that do not work', () => {
     await expect(page.getByRole('alert')).toContainText('That code has already been used');
 
     const expired = await fk.issueCode('ada.new', 3600);
-    fk.clock.advance(3601 * 1000);
+    fk.clock.advance(3601);
     await codeField.fill(expired);
     await cont.click();
     await expect(page.getByRole('alert')).toContainText('That code has expired');
@@ -178,7 +178,7 @@ test.describe('session lifetime', () => {
     await fk.open(page);
     await enterCode(page, await fk.issueCode());
     await page.getByRole('button', { name: 'Yes, continue' }).click();
-    fk.clock.advance(10 * 60_000 + 1000);
+    fk.clock.advance(10 * 60 + 1);
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('alert')).toContainText('Your setup time ran out before you finished');
     await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();

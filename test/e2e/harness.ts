@@ -18,7 +18,7 @@ import { verifyAuditChain } from '../../server/audit.js';
 import { ServerConfig } from '../../server/config.js';
 import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
-import { MovableClock } from '../support/movable-clock.js';
+import { TestClock } from '../support/test-clock.js';
 
 /** A credential as Chromium's virtual authenticator exports it (DevTools protocol WebAuthn.Credential). */
 export interface KeyCredential {
@@ -49,7 +49,7 @@ export interface AuthenticatorOptions {
  * (run under scripts/with-keyring.sh), one installation id per test.
  */
 export class FirstKeyHarness {
-  readonly clock = new MovableClock();
+  readonly clock = new TestClock('running');
   readonly origin = DEMO_ENROLMENT_ORIGIN;
   server!: RunningServer;
   controller!: EnrolmentController;

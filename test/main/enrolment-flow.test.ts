@@ -8,7 +8,7 @@ import { ApiClientError } from '../../electron/main/api-client.js';
 import { codeFromLink } from '../../electron/main/deep-link.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
 import type { RunningServer } from '../../server/start.js';
-import { MovableClock } from '../support/movable-clock.js';
+import { TestClock } from '../support/test-clock.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { DEVICE, newDevice, settle } from './support/device.js';
 import { newEnrolee, startDemoServer } from './support/server.js';
@@ -20,7 +20,7 @@ import { expectRefused, windowOf } from './support/window.js';
  * What the renderer gets back must never hold the session token.
  */
 const ORIGIN = DEMO_ENROLMENT_ORIGIN;
-const clock = new MovableClock();
+const clock = new TestClock('running');
 let server: RunningServer;
 
 beforeAll(async () => {
@@ -169,7 +169,7 @@ describe('ending and losing a session', () => {
     const { code } = await newEnrolee(server);
     const app = windowOf(newDevice(server.url, { clock }));
     await app.value('startSession', { code });
-    clock.advance(3_600_000);
+    clock.advance(3600);
     expectRefused(await app.call('registrationOptions', { factor: 'passkey' }), 'session_expired');
     expect(await app.value('currentSession')).toBeNull();
     expectRefused(await app.call('registrationOptions', { factor: 'passkey' }), 'no_session');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
 import { ApiClientError } from '../../electron/main/api-client.js';
 import type { RunningServer } from '../../server/start.js';
-import { MovableClock } from '../support/movable-clock.js';
+import { TestClock } from '../support/test-clock.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { DEVICE, newDevice, settle } from './support/device.js';
 import { newEnrolee, startDemoServer } from './support/server.js';
@@ -17,7 +17,7 @@ import { expectRefused, windowOf, type AppWindow } from './support/window.js';
  * and the help-desk request id main sends stay in main.
  */
 const ORIGIN = DEMO_ENROLMENT_ORIGIN;
-const clock = new MovableClock();
+const clock = new TestClock('running');
 let server: RunningServer;
 
 beforeAll(async () => {

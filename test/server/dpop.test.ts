@@ -4,9 +4,9 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
 import { accessTokenHash } from '../../server/dpop/verify-proof.js';
-import { ServerConfig } from '../../server/config.js';
-import { startServer, type RunningServer } from '../../server/start.js';
-import { MovableClock } from '../support/movable-clock.js';
+import type { RunningServer } from '../../server/start.js';
+import { startTestServer } from '../support/service-harness.js';
+import { TestClock } from '../support/test-clock.js';
 
 /** A device as the server sees it: a key pair that signs proofs, with every claim under the test's control. */
 class TestDevice {
@@ -33,19 +33,17 @@ class TestDevice {
 
 const device = { name: 'test laptop', platform: 'linux', osVersion: '6.1', appVersion: '0.1.0', kind: 'personal' } as const;
 let server: RunningServer;
-const clock = new MovableClock();
+const clock = new TestClock('running');
 const now = () => Math.floor(clock.now().getTime() / 1000);
 
 beforeAll(async () => {
-  server = await startServer(ServerConfig.parse({ dataDir: ':memory:', port: 0, rpId: DEMO_RP_ID, origins: [DEMO_ENROLMENT_ORIGIN] }), {
-    clock,
-  });
+  server = await startTestServer({ rpId: DEMO_RP_ID, origins: [DEMO_ENROLMENT_ORIGIN] }, { clock });
   await server.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace' }, 'test');
 });
 afterAll(() => server.close());
 
 async function openSession(key: TestDevice, code?: string): Promise<{ status: number; token?: string; error?: string }> {
-  const url = urlOf(server.url, "openSession");
+  const url = urlOf(server.url, 'openSession');
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', dpop: await key.proof({ htm: 'POST', htu: url, iat: now() }) },
@@ -56,7 +54,7 @@ async function openSession(key: TestDevice, code?: string): Promise<{ status: nu
 }
 
 async function getSession(key: TestDevice, token: string, proof?: string): Promise<{ status: number; error?: string }> {
-  const url = urlOf(server.url, "getSession");
+  const url = urlOf(server.url, 'getSession');
   const response = await fetch(url, {
     headers: {
       authorization: `DPoP ${token}`,
@@ -76,7 +74,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   });
 
   it('refuses a session start without a proof, or with a proof that is not a DPoP JWT', async () => {
-    const url = urlOf(server.url, "openSession");
+    const url = urlOf(server.url, 'openSession');
     const code = (await server.services.accounts.issueCode('ada.new', 'test')).code;
     for (const dpop of [undefined, 'not.a.jwt', 'abc']) {
       const response = await fetch(url, {
@@ -92,7 +90,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('refuses a replayed proof', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = urlOf(server.url, "getSession");
+    const url = urlOf(server.url, 'getSession');
     const proof = await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash(token!) });
     expect((await getSession(key, token!, proof)).status).toBe(200);
     expect(await getSession(key, token!, proof)).toEqual({ status: 401, error: 'dpop_invalid' });
@@ -101,12 +99,12 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('refuses a proof for another method or another URL', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = urlOf(server.url, "getSession");
+    const url = urlOf(server.url, 'getSession');
     const ath = accessTokenHash(token!);
     expect((await getSession(key, token!, await key.proof({ htm: 'POST', htu: url, iat: now(), ath }))).error).toBe('dpop_invalid');
-    expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: urlOf(server.url, "openSession"), iat: now(), ath }))).error).toBe(
-      'dpop_invalid',
-    );
+    expect(
+      (await getSession(key, token!, await key.proof({ htm: 'GET', htu: urlOf(server.url, 'openSession'), iat: now(), ath }))).error,
+    ).toBe('dpop_invalid');
     // Query and fragment do not count (check 9).
     expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: `${url}?x=1#y`, iat: now(), ath }))).status).toBe(200);
   });
@@ -114,7 +112,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it("refuses a proof without the token hash, or with another token's", async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = urlOf(server.url, "getSession");
+    const url = urlOf(server.url, 'getSession');
     expect((await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now() }))).error).toBe('dpop_invalid');
     expect(
       (await getSession(key, token!, await key.proof({ htm: 'GET', htu: url, iat: now(), ath: accessTokenHash('other') }))).error,
@@ -124,7 +122,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('accepts iat within the window and refuses it just outside, at both edges', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    const url = urlOf(server.url, "getSession");
+    const url = urlOf(server.url, 'getSession');
     const ath = accessTokenHash(token!);
     const at = (iat: number) => key.proof({ htm: 'GET', htu: url, iat, ath });
     expect((await getSession(key, token!, await at(now() - 59))).status).toBe(200);
@@ -135,7 +133,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
 
   it('refuses a proof whose header carries a private key', async () => {
     const key = await TestDevice.create();
-    const url = urlOf(server.url, "openSession");
+    const url = urlOf(server.url, 'openSession');
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const withPrivate = await key.proof({ htm: 'POST', htu: url, iat: now() }, { jwk: await exportJWK(privateKey) });
     const response = await fetch(url, {
@@ -175,7 +173,7 @@ describe('DPoP at the verification API (RFC 9449 section 4.3)', () => {
   it('records the device with its signals, first and last seen', async () => {
     const key = await TestDevice.create();
     await openSession(key);
-    clock.advance(1000);
+    clock.advance(1);
     await openSession(key);
     const devices = await server.services.devices.list();
     const mine = devices.at(-1)!;
@@ -188,20 +186,20 @@ describe('session lifetime on the server', () => {
   it('ends an idle session before its lifetime, and any session at its lifetime', async () => {
     const key = await TestDevice.create();
     const { token } = await openSession(key);
-    clock.advance(299_000);
+    clock.advance(299);
     expect((await getSession(key, token!)).status).toBe(200); // use resets the idle limit
-    clock.advance(299_000);
+    clock.advance(299);
     expect((await getSession(key, token!)).status).toBe(200);
-    clock.advance(301_000);
+    clock.advance(301);
     expect(await getSession(key, token!)).toEqual({ status: 401, error: 'session_expired' });
 
     const other = await TestDevice.create();
     const second = await openSession(other);
     for (let i = 0; i < 3; i++) {
-      clock.advance(190_000);
+      clock.advance(190);
       expect((await getSession(other, second.token!)).status).toBe(200);
     }
-    clock.advance(31_000); // 601 s after the start: past the 10-minute lifetime, though used 31 s ago
+    clock.advance(31); // 601 s after the start: past the 10-minute lifetime, though used 31 s ago
     expect(await getSession(other, second.token!)).toEqual({ status: 401, error: 'session_expired' });
   });
 });

@@ -9,11 +9,11 @@ import {
 } from '../../api/enrolment.js';
 import { ApiError } from '../../api/errors.js';
 import { httpOperations, operationNames, type OperationName } from '../../api/http.js';
-import { startServer, type RunningServer } from '../../server/start.js';
+import type { RunningServer } from '../../server/start.js';
 import { expectAnswer } from '../support/api-harness.js';
 import { DpopKey } from '../support/dpop-key.js';
 import { send, type Reply, type SendOptions } from '../support/http-client.js';
-import { TEST_DEVICE, TEST_ORIGIN, TestClock, testConfig } from '../support/service-harness.js';
+import { startTestServer, TEST_DEVICE, TEST_ORIGIN, TestClock, testConfig } from '../support/service-harness.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 /**
@@ -26,7 +26,7 @@ let server: RunningServer;
 let device: DpopKey;
 
 beforeAll(async () => {
-  server = await startServer(testConfig({ adminToken: ADMIN_TOKEN }), { clock });
+  server = await startTestServer({ adminToken: ADMIN_TOKEN }, { clock });
   device = await DpopKey.create(() => clock.now().getTime());
 });
 afterAll(async () => {
@@ -252,7 +252,7 @@ describe('admin API', () => {
   });
 
   it('does not exist when no admin token is configured', async () => {
-    const bare = await startServer(testConfig(), { clock });
+    const bare = await startTestServer({}, { clock });
     try {
       const reply = await call('createUser', {
         base: bare.url,

@@ -12,13 +12,13 @@ import { AuthenticationOptionsResponse, type AuthenticationPurpose } from '../..
 import type { ServerConfig, ServerConfigInput } from '../../server/config.js';
 import type { AttestationJudge } from '../../server/policy/evaluate.js';
 import type { PolicyStore } from '../../server/policy/store.js';
-import { startServer, type RunningServer } from '../../server/start.js';
+import type { RunningServer } from '../../server/start.js';
 import type { OperationName, OperationOutput } from '../../api/http.js';
 import { DpopKey } from './dpop-key.js';
 import { operation, send, type Reply, type SendOptions } from './http-client.js';
 
 export type { Reply } from './http-client.js';
-import { TEST_DEVICE, TEST_ORIGIN, TestClock, testConfig } from './service-harness.js';
+import { startTestServer, TEST_DEVICE, TEST_ORIGIN, TestClock, testConfig } from './service-harness.js';
 import { SoftAuthenticator, type GetInput } from './soft-authenticator.js';
 
 /**
@@ -78,7 +78,7 @@ export class Api {
   static async start(overrides: Partial<ServerConfigInput> = {}, opts: { policy?: PolicyStore } = {}): Promise<Api> {
     const clock = new TestClock();
     const config = testConfig({ adminToken: ADMIN_TOKEN, ...overrides });
-    const server = await startServer(config, { clock, attestation: trustEverything, ...opts });
+    const server = await startTestServer({ adminToken: ADMIN_TOKEN, ...overrides }, { clock, attestation: trustEverything, ...opts });
     return new Api(server, clock, config);
   }
 

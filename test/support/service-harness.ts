@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { DeviceSignals } from '../../api/enrolment.js';
-import type { Clock } from '../../server/clock.js';
 import { ServerConfig, type ServerConfigInput } from '../../server/config.js';
 import { migrate, openSqlite, type Db } from '../../server/db/open.js';
 import type { Caller } from '../../server/context.js';
@@ -8,6 +7,10 @@ import { createServices, type Services } from '../../server/services.js';
 import { DEFAULT_POLICY } from '../../server/policy/default-policy.js';
 import { noMetadata } from '../../server/policy/evaluate.js';
 import { PolicyStore } from '../../server/policy/store.js';
+import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
+import { TestClock } from './test-clock.js';
+
+export { TestClock } from './test-clock.js';
 
 export const TEST_RP_ID = 'enrol.test.example';
 export const TEST_ORIGIN = `https://${TEST_RP_ID}`;
@@ -24,20 +27,6 @@ export const TEST_DEVICE: DeviceSignals = {
 
 export function callerOf(token: string, jkt = TEST_JKT): Caller {
   return { token, jkt };
-}
-
-/** A clock the test moves by hand. */
-export class TestClock implements Clock {
-  private at: number;
-  constructor(start = new Date()) {
-    this.at = start.getTime();
-  }
-  now(): Date {
-    return new Date(this.at);
-  }
-  advance(seconds: number): void {
-    this.at += seconds * 1000;
-  }
 }
 
 /** Every setting the tests rely on is spelled out, so a change of defaults does not move them. */
@@ -63,6 +52,11 @@ export interface ServiceHarness {
   config: ServerConfig;
   services: Services;
   close(): Promise<void>;
+}
+
+/** The whole server over HTTP (the same wiring `npm run server` uses) on an in-memory database, with the test settings. */
+export function startTestServer(overrides: Partial<ServerConfigInput> = {}, options: StartOptions = {}): Promise<RunningServer> {
+  return startServer(testConfig(overrides), options);
 }
 
 /** The services on a fresh, migrated in-memory SQLite database, under the built-in policy. */

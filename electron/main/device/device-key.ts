@@ -26,6 +26,7 @@
 import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, generateKeyPair, importJWK, type CryptoKey } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { SecretStoreError, describeSecretStoreError, type SecretStore, type SecretStoreErrorCode } from './secret-store.js';
+import { CodedError } from '../../../api/coded-error.js';
 
 export const DEVICE_KEY_SERVICE = 'FirstKey';
 export const DEVICE_KEY_ALG = 'ES256';
@@ -63,19 +64,10 @@ export interface DeviceKey {
 
 export type DeviceKeyErrorCode = 'keychain_unavailable' | 'device_key_corrupt';
 
-export class DeviceKeyError extends Error {
-  override readonly name: string = 'DeviceKeyError';
-  readonly code: DeviceKeyErrorCode;
-
-  constructor(code: DeviceKeyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
+export class DeviceKeyError extends CodedError<DeviceKeyErrorCode> {}
 
 /** No usable OS keychain; the device key is neither loaded nor created. */
 export class KeychainUnavailableError extends DeviceKeyError {
-  override readonly name = 'KeychainUnavailableError';
   declare readonly code: 'keychain_unavailable';
   readonly reason: SecretStoreErrorCode;
 
@@ -104,7 +96,6 @@ export type DeviceKeyCorruptReason =
 
 /** The keychain holds a device key entry that cannot be used. Never holds the value. */
 export class DeviceKeyCorruptError extends DeviceKeyError {
-  override readonly name = 'DeviceKeyCorruptError';
   declare readonly code: 'device_key_corrupt';
   readonly reason: DeviceKeyCorruptReason;
 

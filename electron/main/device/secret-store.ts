@@ -11,6 +11,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AsyncEntry } from '@napi-rs/keyring';
 import * as napiKeytar from '@napi-rs/keyring/keytar.js';
+import { CodedError } from '../../../api/coded-error.js';
 
 /** Async access to secrets held by the OS keychain, keyed by service + account. */
 export interface SecretStore {
@@ -69,18 +70,14 @@ export function describeSecretStoreError(code: SecretStoreErrorCode): string {
 }
 
 /** A keychain operation failed. Holds no secret, and no raw platform error. */
-export class SecretStoreError extends Error {
-  override readonly name = 'SecretStoreError';
-  readonly code: SecretStoreErrorCode;
-  readonly operation: SecretStoreOperation;
-  /** What the platform said, with the secret redacted; for diagnostics. */
-  readonly platformMessage: string | undefined;
-
-  constructor(code: SecretStoreErrorCode, operation: SecretStoreOperation, platformMessage?: string) {
-    super(`Keychain ${operation} failed: ${describeSecretStoreError(code)}.`);
-    this.code = code;
-    this.operation = operation;
-    this.platformMessage = platformMessage;
+export class SecretStoreError extends CodedError<SecretStoreErrorCode> {
+  constructor(
+    code: SecretStoreErrorCode,
+    readonly operation: SecretStoreOperation,
+    /** What the platform said, with the secret redacted; for diagnostics. */
+    readonly platformMessage?: string,
+  ) {
+    super(code, `Keychain ${operation} failed: ${describeSecretStoreError(code)}.`);
   }
 }
 

@@ -1,22 +1,15 @@
-import { ServerConfig, type ServerConfigInput } from '../../../server/config.js';
+import type { ServerConfigInput } from '../../../server/config.js';
 import type { Clock } from '../../../server/clock.js';
-import { startServer, type RunningServer } from '../../../server/start.js';
+import type { RunningServer } from '../../../server/start.js';
+import { startTestServer } from '../../support/service-harness.js';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../../api/defaults.js';
 
 /**
  * The real verification server on an in-memory SQLite database, accepting the
  * demo enrolment origin the app serves its renderer under: what main talks to.
  */
-export async function startDemoServer(overrides: Partial<ServerConfigInput> = {}, clock?: Clock): Promise<RunningServer> {
-  const config = ServerConfig.parse({
-    dataDir: ':memory:',
-    port: 0,
-    rpId: DEMO_RP_ID,
-    origins: [DEMO_ENROLMENT_ORIGIN],
-    codeMaxAttempts: 20,
-    ...overrides,
-  });
-  return startServer(config, clock ? { clock } : {});
+export function startDemoServer(overrides: Partial<ServerConfigInput> = {}, clock?: Clock): Promise<RunningServer> {
+  return startTestServer({ rpId: DEMO_RP_ID, origins: [DEMO_ENROLMENT_ORIGIN], codeMaxAttempts: 20, ...overrides }, clock ? { clock } : {});
 }
 
 let users = 0;
