@@ -17,6 +17,7 @@ beforeEach(async () => {
   b = await recoveryBench({ helpdeskCodeMaxAttempts: MAX, helpdeskCodeTtlSeconds: 600, helpdeskRequestTtlSeconds: 3600 });
   await b.addUser('ada');
   await b.addUser('root.admin', 'admin');
+  await b.addUser('bob');
 });
 afterEach(() => b.close());
 
@@ -64,7 +65,6 @@ describe('the help-desk code', () => {
 
   it("a code is tied to its request: another request's code, or an unknown request id, never redeems", async () => {
     const first = await approved();
-    await b.addUser('bob');
     const second = await approved('bob');
     await expect(b.helpdesk.redeem(first.id, second.code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_code_invalid'));
     for (const id of ['no-such-request', '', `${first.id} `, first.id.toUpperCase()]) {
@@ -246,12 +246,140 @@ describe('what an agent can be talked into', () => {
 
   it('the help desk lists open requests by default and every request on demand', async () => {
     const open = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
-    await b.addUser('bob');
     const { id: approvedId } = await approved('bob');
     await b.addUser('eve');
     const closed = await b.helpdesk.file('eve', VICTIM_DEVICE, ATTACK_DEVICE);
     await b.helpdesk.deny(closed.id, 'eve', 'grace');
     expect((await b.helpdesk.list()).map((r) => r.id).sort()).toEqual([open.id, approvedId].sort());
     expect(await b.helpdesk.list(true)).toHaveLength(3);
+  });
+});
+
+describe('what the filer, the agent and the user are told', () => {
+  const notified = async (username: string) =>
+    (
+      await b.db
+        .selectFrom('notifications')
+        .innerJoin('users', 'users.id', 'notifications.user_id')
+        .select(['notifications.kind'])
+        .where('users.username', '=', username)
+        .orderBy('notifications.id')
+        .execute()
+    ).map((n) => n.kind);
+
+  it('the filer sees when the request lapses, then when the code does; filing again returns the same open request', async () => {
+    const filedAt = b.clock.now();
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    expect(request).toEqual({
+      id: request.id,
+      status: 'pending',
+      createdAt: filedAt.toISOString(),
+      expiresAt: new Date(filedAt.getTime() + 3_600_000).toISOString(),
+    });
+    b.clock.advance(10);
+    expect(await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE)).toEqual(request);
+    const answer = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    expect(answer.codeExpiresAt).toBe(new Date(filedAt.getTime() + 10_000 + 600_000).toISOString());
+    expect(await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).toEqual({
+      ...request,
+      status: 'approved',
+      expiresAt: answer.codeExpiresAt,
+    });
+    // A lapsed request is not reused: filing again makes a new one.
+    const other = await b.helpdesk.file('bob', VICTIM_DEVICE, ATTACK_DEVICE);
+    b.clock.advance(3600);
+    const again = await b.helpdesk.file('bob', VICTIM_DEVICE, ATTACK_DEVICE);
+    expect(again.id).not.toBe(other.id);
+    expect(again.status).toBe('pending');
+  });
+
+  it('the agent sees who filed from which device, under which tier, and who decided when', async () => {
+    const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
+    const device = await b.db.selectFrom('devices').selectAll().where('jkt', '=', VICTIM_DEVICE).executeTakeFirstOrThrow();
+    const pending = (await b.helpdesk.list()).find((r) => r.id === request.id);
+    expect(pending).toEqual({
+      id: request.id,
+      username: 'root.admin',
+      displayName: 'root.admin',
+      tier: 'privileged',
+      status: 'pending',
+      approvalsRequired: 2,
+      approvals: [],
+      createdAt: request.createdAt,
+      expiresAt: request.expiresAt,
+      device: { id: device.id, name: ATTACK_DEVICE.name, platform: 'linux', osVersion: '6.1', kind: 'personal' },
+      decidedBy: null,
+      decidedAt: null,
+    });
+    b.clock.advance(5);
+    await b.helpdesk.approve(request.id, 'root.admin', 'hopper');
+    b.clock.advance(5);
+    const final = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    expect(final.request).toMatchObject({
+      approvals: [
+        { agent: 'hopper', at: new Date(Date.parse(request.createdAt) + 5_000).toISOString() },
+        { agent: 'grace', at: new Date(Date.parse(request.createdAt) + 10_000).toISOString() },
+      ],
+      decidedBy: 'hopper,grace',
+      decidedAt: b.clock.now().toISOString(),
+      expiresAt: final.codeExpiresAt,
+    });
+    const unknown = await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
+    expect((await b.helpdesk.list()).find((r) => r.id === unknown.id)).toMatchObject({
+      displayName: null,
+      tier: null,
+      approvalsRequired: 1,
+    });
+  });
+
+  it('every step is in the audit trail with its device, and the user is notified of each', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    const deviceId = await b.devices.idOf(VICTIM_DEVICE);
+    const { code } = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
+    const trail = await auditTrail(b.db);
+    expect(trail.filter((e) => e.event === 'recovery.requested').map((e) => e.details)).toEqual([
+      { requestId: request.id, deviceId, knownUser: true, approvalsRequired: 1 },
+      expect.objectContaining({ knownUser: false, approvalsRequired: 1 }),
+    ]);
+    expect(trail.find((e) => e.event === 'recovery.approved')).toEqual({
+      event: 'recovery.approved',
+      actor: 'agent:grace',
+      details: { requestId: request.id, approvals: 1, required: 1, final: true, deviceId },
+    });
+    expect(trail.find((e) => e.event === 'recovery.helpdesk_code_issued')).toMatchObject({
+      actor: 'agent:grace',
+      details: { requestId: request.id, deviceId, expiresAt: expect.any(String) },
+    });
+    await b.helpdesk.redeem(request.id, code!, VICTIM_DEVICE);
+    expect((await auditTrail(b.db, 'recovery.helpdesk_code_used'))[0]?.details).toEqual({ requestId: request.id, deviceId });
+    const denied = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.helpdesk.deny(denied.id, 'ada', 'hopper');
+    expect((await auditTrail(b.db, 'recovery.denied'))[0]).toEqual({
+      event: 'recovery.denied',
+      actor: 'agent:hopper',
+      details: { requestId: denied.id, reason: null, deviceId },
+    });
+    expect(await notified('ada')).toEqual(['recovery.requested', 'recovery.approved', 'recovery.requested', 'recovery.denied']);
+  });
+
+  it('an approval that is not final notifies the user and records the count, without a code', async () => {
+    const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
+    const first = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    expect(first).toEqual({ request: expect.objectContaining({ status: 'pending' }) });
+    expect((await auditTrail(b.db, 'recovery.approved'))[0]?.details).toMatchObject({ approvals: 1, required: 2, final: false });
+    expect(await auditTrail(b.db, 'recovery.helpdesk_code_issued')).toEqual([]);
+    const row = await b.db.selectFrom('recovery_requests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'pending', code_hash: null, code_expires_at: null, decided_by: null });
+    expect(await notified('root.admin')).toEqual(['recovery.requested', 'recovery.approved']);
+  });
+
+  it('a pending request that lapsed can no longer be denied either', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    b.clock.advance(3600);
+    await expect(b.helpdesk.deny(request.id, 'ada', 'grace')).rejects.toMatchObject({
+      code: 'request_closed',
+      message: 'the request is expired',
+    });
   });
 });
