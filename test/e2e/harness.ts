@@ -20,6 +20,12 @@ import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
 import { TestClock } from '../support/test-clock.js';
 
+/** `value`, or a failure that names what was missing (instead of a non-null assertion). */
+export function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what}, found ${String(value)}`);
+  return value;
+}
+
 /** A credential as Chromium's virtual authenticator exports it (DevTools protocol WebAuthn.Credential). */
 export interface KeyCredential {
   credentialId: string;
@@ -51,18 +57,22 @@ export interface AuthenticatorOptions {
 export class FirstKeyHarness {
   readonly clock = new TestClock('running');
   readonly origin = DEMO_ENROLMENT_ORIGIN;
-  server!: RunningServer;
   controller!: EnrolmentController;
+  private running: RunningServer | null = null;
   private dataDir = '';
   private readonly store = new KeytarSecretStore();
   private readonly installations: string[] = [];
   private cdp: CDPSession | null = null;
   private authenticatorId: string | null = null;
 
+  get server(): RunningServer {
+    return present(this.running, 'a started server (call start() first)');
+  }
+
   async start(settings: Partial<ServerConfig> = {}, options: Omit<StartOptions, 'clock'> = {}): Promise<void> {
     this.dataDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-'));
     const config = ServerConfig.parse({ dataDir: this.dataDir, port: 0, rpId: DEMO_RP_ID, origins: [this.origin], ...settings });
-    this.server = await startServer(config, { ...options, clock: this.clock });
+    this.running = await startServer(config, { ...options, clock: this.clock });
     this.controller = this.newDevice();
     // One person per tier of the built-in policy.
     const users = [
@@ -93,7 +103,7 @@ export class FirstKeyHarness {
 
   async stop(): Promise<void> {
     for (const id of this.installations) await this.store.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(id)).catch(() => undefined);
-    await this.server?.close();
+    await this.running?.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
@@ -141,8 +151,10 @@ export class FirstKeyHarness {
   /** Plugs a security key with these credentials into the current page (a key carried to another computer, or found). */
   async plugKey(credentials: KeyCredential[], options: { alongside?: boolean } = {}): Promise<void> {
     await this.addAuthenticator({ transport: 'usb', ...options });
+    const cdp = present(this.cdp, 'an attached page');
+    const authenticatorId = present(this.authenticatorId, 'a virtual authenticator');
     for (const credential of credentials) {
-      await this.cdp!.send('WebAuthn.addCredential', { authenticatorId: this.authenticatorId!, credential });
+      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential });
     }
   }
 

@@ -1,5 +1,6 @@
 import { expect, test } from './fixtures.js';
 import { keepRecoveryCodes, startEnrolment } from './journey.js';
+import { present } from './harness.js';
 
 test.describe('ways back', () => {
   test('a lost security key: recovery code, new passkey, the old key and the used code refused after', async ({ page, fk, lookAt }) => {
@@ -16,7 +17,7 @@ test.describe('ways back', () => {
     await expect(page.getByRole('heading', { name: 'Get back in with a recovery code' })).toBeFocused();
     await lookAt('6-recover-with-code');
     await page.getByLabel('Username').fill('ada.new');
-    await page.getByLabel('Recovery code').fill(codes[0]!);
+    await page.getByLabel('Recovery code').fill(present(codes[0], 'a recovery code'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
     await page.getByRole('button', { name: 'Yes, continue' }).click();
@@ -51,7 +52,7 @@ test.describe('ways back', () => {
     await page.getByRole('button', { name: 'Back to the start' }).click();
     await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
     await page.getByLabel('Username').fill('ada.new');
-    for (const old of [codes[0]!, codes[1]!]) {
+    for (const old of [present(codes[0], 'the used code'), present(codes[1], 'another code of the set')]) {
       await page.getByLabel('Recovery code').fill(old);
       await page.getByRole('button', { name: 'Continue' }).click();
       await expect(page.getByRole('alert')).toContainText('That username and recovery code do not match');
@@ -78,11 +79,11 @@ test.describe('ways back', () => {
     await lookAt('7-helpdesk-request-sent');
 
     // The agent verifies the person out of band and approves (admin API or CLI in real life).
-    const [request] = await fk.server.services.helpdesk.list();
-    const approval = await fk.server.services.helpdesk.approve(request!.id, 'ada.new', 'agent.smith');
+    const request = present((await fk.server.services.helpdesk.list())[0], 'a filed help-desk request');
+    const approval = await fk.server.services.helpdesk.approve(request.id, 'ada.new', 'agent.smith');
     expect(approval.code).toBeTruthy();
 
-    await page.getByLabel('Code from the help desk').fill(approval.code!);
+    await page.getByLabel('Code from the help desk').fill(present(approval.code, 'the approval code'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Yes, continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -132,7 +133,7 @@ test.describe('ways back', () => {
     await startEnrolment(page, await fk.issueCode(), /A security key/);
     await keepRecoveryCodes(page);
     const key = await fk.keyContents();
-    const [oldComputer] = await fk.devices();
+    const oldComputer = present((await fk.devices())[0], 'the first computer');
 
     const context = await browser.newContext();
     const laptop = await context.newPage();
@@ -148,8 +149,8 @@ test.describe('ways back', () => {
       await expect(laptop.getByText('Your security key now belongs to this computer.')).toBeVisible();
 
       const devices = await fk.devices();
-      const newComputer = devices.find((d) => d.id !== oldComputer!.id);
-      expect(devices.find((d) => d.id === oldComputer!.id)?.revoked_at).not.toBeNull();
+      const newComputer = devices.find((d) => d.id !== oldComputer.id);
+      expect(devices.find((d) => d.id === oldComputer.id)?.revoked_at).not.toBeNull();
       const [credential] = await fk.credentials();
       expect(credential?.device_id).toBe(newComputer?.id);
     } finally {
@@ -212,7 +213,7 @@ test.describe('my security', () => {
     // The old set stopped working when the new one was made.
     await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
     await page.getByLabel('Username').fill('ada.new');
-    await page.getByLabel('Recovery code').fill(first[3]!);
+    await page.getByLabel('Recovery code').fill(present(first[3], 'a code of the old set'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('alert')).toContainText('That username and recovery code do not match');
   });
@@ -227,17 +228,17 @@ test.describe('help desk for a privileged user', () => {
     await page.getByRole('button', { name: 'Send request' }).click();
     await expect(page.getByRole('heading', { name: 'Request sent' })).toBeVisible();
 
-    const [request] = await fk.server.services.helpdesk.list();
+    const request = present((await fk.server.services.helpdesk.list())[0], 'a filed help-desk request');
     expect(request).toMatchObject({ username: 'grace.admin', approvalsRequired: 2 });
-    const first = await fk.server.services.helpdesk.approve(request!.id, 'grace.admin', 'agent.one');
+    const first = await fk.server.services.helpdesk.approve(request.id, 'grace.admin', 'agent.one');
     expect(first.code).toBeUndefined();
-    await expect(fk.server.services.helpdesk.approve(request!.id, 'grace.admin', 'agent.one')).rejects.toThrow();
+    await expect(fk.server.services.helpdesk.approve(request.id, 'grace.admin', 'agent.one')).rejects.toThrow();
     // An approval must name the person the agent verified: naming someone else is refused.
-    await expect(fk.server.services.helpdesk.approve(request!.id, 'ada.new', 'agent.two')).rejects.toThrow();
-    const second = await fk.server.services.helpdesk.approve(request!.id, 'grace.admin', 'agent.two');
+    await expect(fk.server.services.helpdesk.approve(request.id, 'ada.new', 'agent.two')).rejects.toThrow();
+    const second = await fk.server.services.helpdesk.approve(request.id, 'grace.admin', 'agent.two');
     expect(second.code).toBeTruthy();
 
-    await page.getByLabel('Code from the help desk').fill(second.code!);
+    await page.getByLabel('Code from the help desk').fill(present(second.code, 'the second approval code'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
     await expect(page.getByText('Grace Hopper')).toBeVisible();
@@ -245,6 +246,7 @@ test.describe('help desk for a privileged user', () => {
     expect(sessions).toHaveLength(1);
     expect(sessions[0]?.purpose).toBe('recover');
     // Recovery sessions are shorter than enrolment sessions (5 minutes here, against 10).
-    expect(Date.parse(sessions[0]!.expires_at) - Date.parse(sessions[0]!.created_at)).toBeLessThanOrEqual(5 * 60_000);
+    const session = present(sessions[0], 'the recovery session');
+    expect(Date.parse(session.expires_at) - Date.parse(session.created_at)).toBeLessThanOrEqual(5 * 60_000);
   });
 });
