@@ -210,3 +210,30 @@ describe('the replay cache under pressure', () => {
     expect(cache.remember('flood-0', 65_000, 30)).toBe(true);
   });
 });
+
+describe('the replay cache against a flood of proofs (memory exhaustion)', () => {
+  /** How many proof ids the cache holds: the memory a flood of proofs costs the server. */
+  const held = (cache: ReplayCache): number => (cache as unknown as { seen: Map<string, number> }).seen.size;
+
+  it('forgets proofs once they are too old to be accepted, as soon as it holds 1024 of them', () => {
+    const cache = new ReplayCache();
+    for (let i = 0; i < 1024; i++) cache.remember(`old-${i}`, 20, 0);
+    expect(held(cache)).toBe(1024);
+    // The next proof arrives after all of them expired (an entry expiring exactly now is expired too).
+    expect(cache.remember('new', 65_000, 20)).toBe(true);
+    expect(held(cache)).toBe(1);
+  });
+
+  it('below 1024 entries it does not spend time sweeping', () => {
+    const cache = new ReplayCache();
+    for (let i = 0; i < 1023; i++) cache.remember(`old-${i}`, 10, 0);
+    cache.remember('new', 65_000, 20);
+    expect(held(cache)).toBe(1024);
+  });
+
+  it('a sustained flood of short-lived proofs does not grow the cache without bound', () => {
+    const cache = new ReplayCache();
+    for (let i = 0; i < 20_000; i++) cache.remember(`flood-${i}`, i + 1, i);
+    expect(held(cache)).toBeLessThanOrEqual(1024);
+  });
+});
