@@ -233,6 +233,39 @@ describe('guessing recovery codes', () => {
     await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).resolves.toBeDefined();
   });
 
+  it('the lock is audited with the device and the time it ends, and the user is told', async () => {
+    const ada = await b.db.selectFrom('users').selectAll().where('username', '=', 'ada').executeTakeFirstOrThrow();
+    for (let i = 0; i < MAX; i++) await b.recoveryCodes.redeem('ada', wrong, 'device-9').catch(() => undefined);
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, 'device-9')).rejects.toEqual(failure('recovery_locked'));
+    const until = new Date(b.clock.now().getTime() + 600_000).toISOString();
+    expect((await auditTrail(b.db, 'recovery.code_refused')).map((e) => e.details)).toEqual([
+      { reason: 'wrong', attempts: 1, deviceId: 'device-9' },
+      { reason: 'wrong', attempts: 2, deviceId: 'device-9' },
+      { reason: 'wrong', attempts: 3, deviceId: 'device-9' },
+      { reason: 'locked', deviceId: 'device-9' },
+    ]);
+    expect(await auditTrail(b.db, 'recovery.locked')).toEqual([
+      { event: 'recovery.locked', actor: 'anonymous', details: { attempts: MAX, until, deviceId: 'device-9' } },
+    ]);
+    const throttle = await b.db.selectFrom('recovery_throttle').selectAll().where('username', '=', 'ada').executeTakeFirstOrThrow();
+    expect(throttle).toMatchObject({ failures: MAX, locked_until: until });
+    const notes = await b.db.selectFrom('notifications').select(['kind', 'payload']).where('user_id', '=', ada.id).execute();
+    expect(notes.map((n) => n.kind)).toEqual(['recovery.locked']);
+    const rows = await b.db
+      .selectFrom('audit_events')
+      .select('user_id')
+      .where('event', 'in', ['recovery.locked', 'recovery.code_refused'])
+      .execute();
+    expect(rows.every((r) => r.user_id === ada.id)).toBe(true);
+  });
+
+  it('a user without a set has nothing to spend', async () => {
+    const bob = await b.addUser('bob');
+    expect(await b.recoveryCodes.status(bob.id)).toEqual({ remaining: 0, createdAt: null });
+    expect(await b.recoveryCodes.hasSet(b.db, bob.id)).toBe(false);
+    await expect(b.recoveryCodes.redeem('bob', codes[0]!, null)).rejects.toEqual(failure('recovery_code_invalid'));
+  });
+
   it('a code of a replaced set is refused; the help desk can lift a lock', async () => {
     const ada = await b.db.selectFrom('users').selectAll().where('username', '=', 'ada').executeTakeFirstOrThrow();
     const next = await b.recoveryCodes.prepare();
