@@ -172,7 +172,7 @@ describe('sensitive calls need a recent assertion', () => {
 });
 
 describe('ending the other sessions (what recovery does to an attacker who holds one)', () => {
-  it('ends every other open session of the user and leaves the rest alone', async () => {
+  it('ends every other open session of the user, discards the factors they left pending, and leaves the rest alone', async () => {
     const keep = await open();
     const other = await open();
     const done = await open();
@@ -181,7 +181,42 @@ describe('ending the other sessions (what recovery does to an attacker who holds
     const bobs = b.sessions.create({ user: bob, purpose: 'enrol', jkt: OWNER, deviceId, ttlSeconds: TTL, openedBy: 'enrolment-code' });
     await b.db.insertInto('sessions').values(bobs.row).execute();
 
+    // A factor the attacker's session registered but did not complete, and one the owner's session did.
+    const factor = (id: string, sessionId: string, status: 'pending' | 'active') => ({
+      id,
+      user_id: ada.id,
+      session_id: sessionId,
+      factor: 'passkey' as const,
+      status,
+      public_key: new Uint8Array([1]),
+      counter: 0,
+      transports: '[]',
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      attestation_format: 'none',
+      backup_eligible: 0,
+      backed_up: 0,
+      user_verified: 1,
+      created_at: b.clock.now().toISOString(),
+      device_id: null,
+      authenticator_name: null,
+      expires_at: null,
+      policy_tier: null,
+      name: null,
+      last_used_at: null,
+      status_changed_at: null,
+    });
+    await b.db
+      .insertInto('credentials')
+      .values([factor('planted', other.id, 'pending'), factor('owners', keep.id, 'pending'), factor('done', other.id, 'active')])
+      .execute();
+
+    await b.db.updateTable('sessions').set({ challenge: 'outstanding-challenge' }).where('id', 'in', [other.id, keep.id]).execute();
     expect(await b.sessions.endOthersIn(b.db, ada.id, keep.id)).toBe(1);
+    expect((await live(keep.token)).session.challenge).toBe('outstanding-challenge');
+    const left = await b.db.selectFrom('credentials').select('id').orderBy('id').execute();
+    expect(left.map((c) => c.id)).toEqual(['done', 'owners']);
+    const ended = await b.db.selectFrom('sessions').selectAll().where('id', '=', other.id).executeTakeFirstOrThrow();
+    expect(ended).toMatchObject({ ended_at: b.clock.now().toISOString(), challenge: null });
     await expect(live(other.token)).rejects.toEqual(failure('session_invalid'));
     await expect(live(keep.token)).resolves.toBeDefined();
     await expect(live(bobs.token)).resolves.toBeDefined();
