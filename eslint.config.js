@@ -12,18 +12,10 @@ const JS_FILES = ['**/*.js', '**/*.mjs', '**/*.cjs'];
 // strictTypeChecked rules (and are parsed without type information), but the import
 // boundaries below still apply to them: those are architecture, not style.
 const UNDER_REFACTOR = [
-  'server/**',
-  'api/**',
-  'bench/**',
-  'test/server/**',
-  'test/support/**',
-  'test/unit/**',
-  'electron/main/api-client.ts',
-  'electron/main/enrolment-controller.ts',
-  'test/main/enrolment-flow.test.ts',
-  'test/main/ways-back.test.ts',
   // Being written by the mutation-testing work at the same time; lint lands with it.
+  'test/server/*-attacks.test.ts',
   'test/main/dispatcher-attacks.test.ts',
+  'test/support/attack-kit.ts',
   'stryker.config.mjs',
   'stryker.vitest.config.mts',
 ];
@@ -83,6 +75,9 @@ export default tseslint.config(
       // stand-in behave like the real thing: a value becomes a promise and a throw becomes a
       // rejection (test/main/dispatcher.test.ts relies on exactly that). Production code keeps the rule.
       '@typescript-eslint/require-await': 'off',
+      // A test's `!` on a value it has just asserted fails the test with a TypeError if it was
+      // ever wrong, which is what an explicit check would do too. Production code keeps the rule.
+      '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
   // TEMPORARY: under refactor; lint lands with it

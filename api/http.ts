@@ -52,7 +52,12 @@ export type AuthKind = 'none' | 'proof' | 'session' | 'admin';
 /** Server-made ids (UUIDs) in a path. */
 const RecordId = z.object({ id: z.string().min(1).max(64) });
 /** A factor is named by its credential id: base64url of up to 1023 bytes (WebAuthn L3, credential id length). */
-const FactorId = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a base64url credential id').max(1364) });
+const FactorId = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'a base64url credential id')
+    .max(1364),
+});
 const ListQuery = z.object({ all: z.enum(['true', 'false']).optional() });
 
 export interface OperationSpec {
@@ -138,8 +143,7 @@ export const httpOperations = {
   openRecoverySession: operation({
     method: 'POST',
     path: '/v1/recovery/sessions',
-    summary:
-      'Exchange a recovery code (with the username) or a help-desk code (from the filing device) for a short recover session',
+    summary: 'Exchange a recovery code (with the username) or a help-desk code (from the filing device) for a short recover session',
     auth: 'proof',
     body: OpenRecoverySessionRequest,
     response: CreateSessionResponse,
@@ -347,6 +351,8 @@ export type OperationInput<N extends OperationName> = ParamsInput<N> & QueryInpu
 /** What a handler receives: the same, parsed (defaults applied). */
 export type ParsedInput<N extends OperationName> = ParamsOutput<N> & QueryOutput<N> & BodyOutput<N>;
 /** The success answer's body; nothing for 204. */
+// `void`, not `undefined`: a 204 handler hands back the service's Promise<void> as it is.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
 export type OperationOutput<N extends OperationName> = Field<N, 'response'> extends ZodType ? z.output<Field<N, 'response'>> : void;
 export type OperationAuth<N extends OperationName> = Op<N>['auth'];
 

@@ -28,7 +28,9 @@ function describe(op: OperationSpec): Record<string, unknown> {
     summary: op.summary,
     security: op.auth === 'none' ? [] : [{ [SCHEMES[op.auth]]: [] }],
     ...(params.length ? { parameters: params } : {}),
-    ...(op.body ? { requestBody: { required: !op.optionalBody, content: { 'application/json': { schema: json(op.body, 'input') } } } } : {}),
+    ...(op.body
+      ? { requestBody: { required: !op.optionalBody, content: { 'application/json': { schema: json(op.body, 'input') } } } }
+      : {}),
     responses: {
       [String(op.status)]: success,
       default: { description: 'A refusal', content: { 'application/json': { schema: json(ApiError, 'output') } } },

@@ -68,11 +68,11 @@ export const ServerConfig = z
   })
   // A BLOB without the root that vouches for it could not be verified: refuse the pair half-set.
   .refine((c) => Boolean(c.mdsBlobFile) === Boolean(c.mdsRootFile), {
-    message: 'FIRSTKEY_MDS_BLOB and FIRSTKEY_MDS_ROOT go together',
+    error: 'FIRSTKEY_MDS_BLOB and FIRSTKEY_MDS_ROOT go together',
     path: ['mdsRootFile'],
   })
   .refine((c) => c.recoverySessionTtlSeconds < c.sessionTtlSeconds, {
-    message: 'recoverySessionTtlSeconds must be shorter than sessionTtlSeconds',
+    error: 'recoverySessionTtlSeconds must be shorter than sessionTtlSeconds',
     path: ['recoverySessionTtlSeconds'],
   });
 export type ServerConfig = z.infer<typeof ServerConfig>;

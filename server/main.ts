@@ -13,14 +13,12 @@ async function main(): Promise<void> {
     console.log(`\nDemo enrolment code for Ada Lovelace (ada.new): ${demo.code}\nLink: ${demo.link}\nExpires: ${demo.expiresAt}\n`);
   }
   process.on('SIGHUP', () => {
-    void server.policy
-      .reload()
-      .then((error) => console.log(error ? `Policy not reloaded, previous policy kept: ${error.message}` : 'Policy reloaded.'));
-    void server.attestation
-      .reload()
-      .then((error) =>
-        console.log(error ? `Metadata BLOB not reloaded (${error.code}), previous kept: ${error.message}` : 'Metadata reloaded.'),
-      );
+    void server.policy.reload().then((error) => {
+      console.log(error ? `Policy not reloaded, previous policy kept: ${error.message}` : 'Policy reloaded.');
+    });
+    void server.attestation.reload().then((error) => {
+      console.log(error ? `Metadata BLOB not reloaded (${error.code}), previous kept: ${error.message}` : 'Metadata reloaded.');
+    });
   });
   // Notifications (recoveries, replacements, added and removed factors) go to the console or FIRSTKEY_NOTIFICATION_FILE.
   const notifications = startNotificationPump(server.db, config);

@@ -53,9 +53,11 @@ export class EnrolmentController {
   }
 
   readonly handlers: Handlers = {
-    startSession: async ({ code }) => this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
+    startSession: async ({ code }) =>
+      this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
     currentSession: async () => (this.token ? this.withSession((token) => this.api.call('getSession', { token })) : null),
-    registrationOptions: async ({ factor }) => this.withSession(async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options),
+    registrationOptions: async ({ factor }) =>
+      this.withSession(async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options),
     verifyRegistration: async ({ factor, response }) =>
       this.withSession(async (token) => (await this.api.call('verifyRegistration', { token, body: { factor, response } })).credential),
     completeSession: async (request) => {
@@ -70,10 +72,10 @@ export class EnrolmentController {
       if (token) await this.api.call('endSession', { token }).catch(() => undefined);
       return null;
     },
-    takeLaunchCode: async () => {
+    takeLaunchCode: () => {
       const code = this.launchCode;
       this.launchCode = null;
-      return code;
+      return Promise.resolve(code);
     },
     recover: async (request) => {
       const device = this.device;
@@ -93,7 +95,8 @@ export class EnrolmentController {
       this.recoveryRequestId = filed.id;
       return filed;
     },
-    recoveryRequestStatus: async () => (this.recoveryRequestId ? this.api.call('recoveryRequestStatus', { params: { id: this.recoveryRequestId } }) : null),
+    recoveryRequestStatus: async () =>
+      this.recoveryRequestId ? this.api.call('recoveryRequestStatus', { params: { id: this.recoveryRequestId } }) : null,
     authenticationOptions: async ({ username, purpose }) => {
       const { ceremonyId, options } = await this.api.call('authenticationOptions', { body: { username, purpose } });
       this.ceremonyId = ceremonyId;
@@ -106,7 +109,8 @@ export class EnrolmentController {
       return this.adopt(await this.openFresh(() => this.api.call('authenticate', { body: { ceremonyId, response, device: this.device } })));
     },
     securityOverview: async () => this.withSession((token) => this.api.call('securityOverview', { token })),
-    renameFactor: async ({ id, name }) => this.withSession((token) => this.api.call('renameFactor', { token, params: { id }, body: { name } })),
+    renameFactor: async ({ id, name }) =>
+      this.withSession((token) => this.api.call('renameFactor', { token, params: { id }, body: { name } })),
     removeFactor: async ({ id }) => {
       await this.withSession((token) => this.api.call('removeFactor', { token, params: { id } }));
       return null;

@@ -1,3 +1,5 @@
 import { runAdmin } from './cli.js';
 
-process.exitCode = await runAdmin(process.argv.slice(2), process.env, (line) => console.log(line));
+process.exitCode = await runAdmin(process.argv.slice(2), process.env, (line) => {
+  console.log(line);
+});

@@ -40,12 +40,7 @@ function describe(r: HelpdeskRequestView): string {
   return `${r.id}  ${r.status}  ${who}  filed ${r.createdAt} from "${r.device.name}" (${r.device.platform} ${r.device.osVersion})  approvals ${r.approvals.length}/${r.approvalsRequired}: ${approvals}  until ${r.expiresAt}`;
 }
 
-export async function runRecoveryCommand(
-  service: Services,
-  command: string,
-  v: RecoveryArgs,
-  out: (line: string) => void,
-): Promise<void> {
+export async function runRecoveryCommand(service: Services, command: string, v: RecoveryArgs, out: (line: string) => void): Promise<void> {
   const agent = v.agent ?? '';
   if (command === 'list-recovery-requests') {
     const requests = await service.helpdesk.list(v.all ?? false);

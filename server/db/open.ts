@@ -8,7 +8,7 @@ import type { Database } from './schema.js';
 export type Db = Kysely<Database>;
 
 /** Opens (creating if needed) the embedded SQLite database under `dataDir`. `:memory:` for throwaway use. */
-export function openSqlite(dataDir: string | ':memory:'): Db {
+export function openSqlite(dataDir: string): Db {
   let file = ':memory:';
   if (dataDir !== ':memory:') {
     mkdirSync(dataDir, { recursive: true });

@@ -1,4 +1,11 @@
-import type { CompleteRequestInput, CompleteResponse, CredentialView, DeviceSignals, FactorKind, SessionView } from '../../api/enrolment.js';
+import type {
+  CompleteRequestInput,
+  CompleteResponse,
+  CredentialView,
+  DeviceSignals,
+  FactorKind,
+  SessionView,
+} from '../../api/enrolment.js';
 import { CompleteRequest } from '../../api/enrolment.js';
 import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';

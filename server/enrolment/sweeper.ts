@@ -9,7 +9,9 @@ export async function sweepAbandonedFactors({ db, clock, config }: Pick<ServiceD
     .selectFrom('sessions')
     .select('id')
     .where('completed_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', '<=', now.toISOString()), eb('last_seen_at', '<=', idleCutoff), eb('ended_at', 'is not', null)]));
+    .where((eb) =>
+      eb.or([eb('expires_at', '<=', now.toISOString()), eb('last_seen_at', '<=', idleCutoff), eb('ended_at', 'is not', null)]),
+    );
   const result = await db.deleteFrom('credentials').where('status', '=', 'pending').where('session_id', 'in', stale).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

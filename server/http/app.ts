@@ -57,13 +57,13 @@ function authenticators(options: AppOptions): Authenticators {
       if (!match?.[1]) throw new ApiFailure('session_invalid', 'missing DPoP-bound session token');
       return { token: match[1], jkt: await proof(request, match[1]) };
     },
-    admin: async (request) => {
+    admin: (request) => {
       // Without a configured token the admin API does not exist: the CLI works on the database directly.
-      if (!expectedAdmin) throw new ApiFailure('not_found', 'admin API disabled');
+      if (!expectedAdmin) return Promise.reject(new ApiFailure('not_found', 'admin API disabled'));
       const header = request.headers.authorization ?? '';
       const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!sameHash(sha256(given), expectedAdmin)) throw new ApiFailure('unauthorized', 'admin token required');
-      return 'admin-api';
+      if (!sameHash(sha256(given), expectedAdmin)) return Promise.reject(new ApiFailure('unauthorized', 'admin token required'));
+      return Promise.resolve('admin-api');
     },
   };
 }
@@ -75,8 +75,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // What the router refuses before any handler (a bad URL escape, an over-long parameter) keeps its status, in our envelope.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) =>
-      reply.status(error.statusCode ?? 400).send(errorBody('invalid_request', error.message)),
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.status(error.statusCode ?? 400).send(errorBody('invalid_request', error.message));
+    },
   });
 
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -12,13 +12,15 @@ export function createHandlers(services: Services, policy: PolicyStore): Handler
   const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices } = services;
   const openApi = buildOpenApiDocument();
   return {
-    health: async () => ({ ok: true }),
-    openApiDocument: async () => openApi,
+    health: () => Promise.resolve({ ok: true as const }),
+    openApiDocument: () => Promise.resolve(openApi),
 
     openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device),
     getSession: async ({ caller }) => enrolment.getSession(caller),
     registrationOptions: async ({ caller, body }) => ({ options: await enrolment.registrationOptions(caller, body.factor) }),
-    verifyRegistration: async ({ caller, body }) => ({ credential: await enrolment.verifyRegistration(caller, body.factor, body.response) }),
+    verifyRegistration: async ({ caller, body }) => ({
+      credential: await enrolment.verifyRegistration(caller, body.factor, body.response),
+    }),
     complete: async ({ caller, body }) => enrolment.complete(caller, body),
     endSession: async ({ caller }) => enrolment.end(caller),
 

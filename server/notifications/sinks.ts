@@ -12,10 +12,15 @@ export function fileSink(path: string): NotificationSink {
 }
 
 /** One readable line per notification. */
-export function consoleSink(write: (line: string) => void = (line) => console.log(line)): NotificationSink {
-  return async (n: Notification) => {
+export function consoleSink(
+  write: (line: string) => void = (line) => {
+    console.log(line);
+  },
+): NotificationSink {
+  return (n: Notification) => {
     const to = n.user.email ?? n.user.username;
     write(`[notification] ${n.createdAt} to ${to} (${n.kind}): ${n.message}${n.device ? ` Device: ${n.device.name}.` : ''}`);
+    return Promise.resolve();
   };
 }
 
@@ -49,7 +54,14 @@ export function startNotificationPump(
     return running;
   };
   const timer = setInterval(() => {
-    drainNow().catch((error: unknown) => (opts.onError ?? ((e) => console.error('notification drain failed:', e)))(error));
+    drainNow().catch((error: unknown) => {
+      (
+        opts.onError ??
+        ((e) => {
+          console.error('notification drain failed:', e);
+        })
+      )(error);
+    });
   }, opts.intervalMs ?? 5000);
   timer.unref();
   return {

@@ -74,7 +74,7 @@ export interface AttestationFinding {
 export type AttestationJudge = (registration: VerifiedRegistration) => Promise<AttestationFinding>;
 
 /** Without metadata nothing is trusted and nothing has a name. */
-export const noMetadata: AttestationJudge = async () => ({ trusted: false, compromised: false, authenticatorName: null });
+export const noMetadata: AttestationJudge = () => Promise.resolve({ trusted: false, compromised: false, authenticatorName: null });
 
 export type PolicyRefusal =
   'synced_passkey' | 'aaguid_not_allowed' | 'aaguid_denied' | 'attestation_untrusted' | 'authenticator_compromised';

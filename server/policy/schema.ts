@@ -34,7 +34,7 @@ export const Tier = z
   })
   .strict()
   .refine((t) => !t.requireTrustedAttestation || t.attestation === 'direct', {
-    message: 'requireTrustedAttestation needs attestation: direct',
+    error: 'requireTrustedAttestation needs attestation: direct',
     path: ['requireTrustedAttestation'],
   });
 export type Tier = z.infer<typeof Tier>;

@@ -236,7 +236,11 @@ async function listen(
 
 async function shut(stub: Server): Promise<void> {
   stub.closeAllConnections();
-  await new Promise<void>((resolve) => stub.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    stub.close(() => {
+      resolve();
+    });
+  });
 }
 
 /** A URL on which nothing listens: bind a port, then free it. */

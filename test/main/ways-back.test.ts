@@ -178,7 +178,8 @@ describe('recover through the help desk', () => {
     expectRefused(await app.call('recover', { method: 'helpdesk', code: 'ABCD-EFGH-JKLM' }), 'no_session');
 
     const filed = await app.value('fileRecoveryRequest', { username });
-    expect(filed).toEqual({ id: expect.any(String), status: 'pending', createdAt: expect.any(String), expiresAt: expect.any(String) });
+    expect(filed).toMatchObject({ status: 'pending' });
+    expect(Object.keys(filed).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'status']);
     expect(await app.value('recoveryRequestStatus')).toEqual(filed);
 
     // Before any approval the server says so, and main keeps the request for the next try.

@@ -32,7 +32,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const refusal = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
+const refusal = (code: string): unknown => expect.objectContaining({ name: 'ApiFailure', code });
 
 /** Redeems a code as the test device (whose key the HTTP layer would have checked). */
 const redeem = (code: string) => h.services.enrolment.openSession(code, TEST_JKT, TEST_DEVICE);
@@ -276,7 +276,7 @@ describe('enrolment sessions and registration', () => {
       await expect(register(caller, 'passkey', passkey(), input)).rejects.toMatchObject({ code: 'verification_failed', message: reason });
     }
     const refused = await h.db.selectFrom('audit_events').select('details').where('event', '=', 'factor.refused').execute();
-    expect(refused.map((r) => JSON.parse(r.details).reason)).toEqual(cases.map(([, reason]) => reason));
+    expect(refused.map((r) => (JSON.parse(r.details) as { reason?: string }).reason)).toEqual(cases.map(([, reason]) => reason));
   });
 
   it('a challenge is spent by its first use: the same response twice is refused, and so is a replay into a new ceremony', async () => {
@@ -298,9 +298,9 @@ describe('enrolment sessions and registration', () => {
     await expect(h.services.enrolment.verifyRegistration(caller, 'security-key', response)).rejects.toEqual(refusal('challenge_missing'));
     const again = await h.services.enrolment.registrationOptions(caller, 'passkey');
     h.clock.advance(h.config.ceremonyTimeoutMs / 1000);
-    await expect(h.services.enrolment.verifyRegistration(caller, 'passkey', passkey().create(again, { origin: TEST_ORIGIN }))).rejects.toEqual(
-      refusal('challenge_missing'),
-    );
+    await expect(
+      h.services.enrolment.verifyRegistration(caller, 'passkey', passkey().create(again, { origin: TEST_ORIGIN })),
+    ).rejects.toEqual(refusal('challenge_missing'));
   });
 
   it('nothing registered, nothing to complete', async () => {
@@ -330,7 +330,9 @@ describe('enrolment sessions and registration', () => {
     expect(options.excludeCredentials?.map((c) => c.id)).toEqual([credential.id]);
     expect(() => key.create(options, { origin: TEST_ORIGIN })).toThrow(CredentialExcludedError);
     const clone = securityKey().create(options, { origin: TEST_ORIGIN, credentialId: fromB64url(credential.id) });
-    await expect(h.services.enrolment.verifyRegistration(second.caller, 'security-key', clone)).rejects.toEqual(refusal('credential_exists'));
+    await expect(h.services.enrolment.verifyRegistration(second.caller, 'security-key', clone)).rejects.toEqual(
+      refusal('credential_exists'),
+    );
   });
 
   it('sweepExpired removes factors left pending by expired sessions, and only those', async () => {

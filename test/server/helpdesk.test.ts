@@ -56,7 +56,7 @@ describe('help-desk recovery, standard user: one approval', () => {
         username,
         tier: 'standard',
         approvalsRequired: 1,
-        device: expect.objectContaining({ name: 'loaner laptop' }),
+        device: expect.objectContaining({ name: 'loaner laptop' }) as unknown,
       }),
     ]);
 

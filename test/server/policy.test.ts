@@ -15,7 +15,9 @@ function file(text: string): string {
   writeFileSync(path, text);
   return path;
 }
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function user(overrides: Partial<UserRow>): UserRow {
   return {

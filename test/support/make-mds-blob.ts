@@ -346,7 +346,9 @@ export function createMdsWorld(): MdsWorld {
         writeFileSync(path, text);
         return path;
       },
-      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+      cleanup: () => {
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
