@@ -68,17 +68,17 @@ describe('the IPC gate against a hostile caller', () => {
     const { handlers, calls } = handlersThat(() => 'ran');
     const dispatch = createDispatcher(handlers, ORIGIN);
     const refused = await dispatch(call('registrationOptions', { factor: 'password' }));
-    expect(refused).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^factor: \S/) } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^factor: \S/) as unknown } });
     const nested = await dispatch(call('renameFactor', { id: 'Y3JlZA', name: 7 }));
-    expect(nested).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^name: \S/) } });
+    expect(nested).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^name: \S/) as unknown } });
     // A payload that is not even an object: the message names the payload itself.
     for (const payload of ['a string', 42, null, undefined]) {
       const whole = await dispatch(call('startSession', payload));
-      expect(whole).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^payload: \S/) } });
+      expect(whole).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^payload: \S/) as unknown } });
     }
     // A call that takes nothing refuses something.
     const extra = await dispatch(call('currentSession', { token: 'stolen' }));
-    expect(extra).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^payload: \S/) } });
+    expect(extra).toMatchObject({ ok: false, error: { code: 'bad_payload', message: expect.stringMatching(/^payload: \S/) as unknown } });
     expect(calls).toEqual([]);
   });
 

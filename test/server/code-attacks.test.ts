@@ -167,7 +167,7 @@ describe('guessing recovery codes', () => {
   });
   afterEach(() => b.close());
 
-  const failure = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
+  const failure = (code: string): unknown => expect.objectContaining({ name: 'ApiFailure', code });
   const wrong = 'AAA-BBBB-CCCC-DDDD'.replace(/-/g, '');
 
   it('a code works once, for its own user only', async () => {
@@ -178,7 +178,10 @@ describe('guessing recovery codes', () => {
     await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toEqual(failure('recovery_code_invalid'));
     expect((await b.recoveryCodes.status(used.user.id)).remaining).toBe(9);
     expect(await auditTrail(b.db, 'recovery.code_used')).toEqual([
-      expect.objectContaining({ actor: 'ada', details: expect.objectContaining({ codeId: used.codeId, deviceId: 'device-1' }) }),
+      expect.objectContaining({
+        actor: 'ada',
+        details: expect.objectContaining({ codeId: used.codeId, deviceId: 'device-1' }) as unknown,
+      }) as unknown,
     ]);
     expect((await auditTrail(b.db, 'recovery.code_refused')).map((e) => e.details.reason)).toEqual(['wrong', 'used']);
   });
@@ -280,7 +283,7 @@ describe('guessing recovery codes', () => {
       ['agent:grace', false],
     ]);
     await expect(b.recoveryCodes.redeem('ada', next.display[0]!, null)).resolves.toBeDefined();
-    expect(await b.recoveryCodes.status(ada.id)).toEqual({ remaining: 9, createdAt: expect.any(String) });
+    expect(await b.recoveryCodes.status(ada.id)).toEqual({ remaining: 9, createdAt: expect.any(String) as unknown });
     expect(await b.recoveryCodes.hasSet(b.db, ada.id)).toBe(true);
   });
 });

@@ -23,7 +23,11 @@ function claims(over: Record<string, unknown> = {}): Record<string, unknown> {
 }
 
 async function refused(pending: Promise<unknown>, reason: RegExp): Promise<void> {
-  await expect(pending).rejects.toMatchObject({ name: 'ApiFailure', code: 'dpop_invalid', message: expect.stringMatching(reason) });
+  await expect(pending).rejects.toMatchObject({
+    name: 'ApiFailure',
+    code: 'dpop_invalid',
+    message: expect.stringMatching(reason) as unknown,
+  });
 }
 
 describe('DPoP proofs an attacker forges', () => {

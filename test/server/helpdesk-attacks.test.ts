@@ -29,7 +29,7 @@ async function approved(username = 'ada'): Promise<{ id: string; code: string }>
   return { id: request.id, code: answer.code! };
 }
 
-const failure = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
+const failure = (code: string): unknown => expect.objectContaining({ name: 'ApiFailure', code });
 
 async function attempts(id: string): Promise<{ status: string; code_attempts: number }> {
   return b.db.selectFrom('recovery_requests').select(['status', 'code_attempts']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -44,7 +44,7 @@ describe('the help-desk code', () => {
     expect((await b.helpdesk.statusFor(id, VICTIM_DEVICE)).status).toBe('redeemed');
     await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('request_closed'));
     expect(await auditTrail(b.db, 'recovery.helpdesk_code_used')).toEqual([
-      expect.objectContaining({ actor: 'ada', details: expect.objectContaining({ requestId: id }) }),
+      expect.objectContaining({ actor: 'ada', details: expect.objectContaining({ requestId: id }) as unknown }) as unknown,
     ]);
   });
 
@@ -83,7 +83,10 @@ describe('the help-desk code', () => {
     expect(await attempts(id)).toEqual({ status: 'approved', code_attempts: 0 });
     const refusals = await auditTrail(b.db, 'recovery.helpdesk_code_refused');
     expect(refusals).toEqual([
-      expect.objectContaining({ actor: 'anonymous', details: expect.objectContaining({ requestId: id, reason: 'other_device' }) }),
+      expect.objectContaining({
+        actor: 'anonymous',
+        details: expect.objectContaining({ requestId: id, reason: 'other_device' }) as unknown,
+      }) as unknown,
     ]);
     expect(refusals[0]?.details.deviceId).toBe(await b.devices.idOf(ATTACKER_DEVICE));
     await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).resolves.toBeDefined();
@@ -215,7 +218,7 @@ describe('what an agent can be talked into', () => {
   it('a privileged user needs two different agents: the same agent twice yields nothing', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
     const first = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
-    expect(first).toEqual({ request: expect.objectContaining({ status: 'pending', approvalsRequired: 2 }) });
+    expect(first).toEqual({ request: expect.objectContaining({ status: 'pending', approvalsRequired: 2 }) as unknown });
     await expect(b.helpdesk.approve(request.id, 'root.admin', 'grace')).rejects.toEqual(failure('approval_refused'));
     expect((await auditTrail(b.db, 'recovery.approval_refused')).map((e) => e.details.reason)).toEqual(['same_agent']);
     await expect(b.helpdesk.redeem(request.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('request_pending'));
@@ -349,7 +352,7 @@ describe('what the filer, the agent and the user are told', () => {
     });
     expect(trail.find((e) => e.event === 'recovery.helpdesk_code_issued')).toMatchObject({
       actor: 'agent:grace',
-      details: { requestId: request.id, deviceId, expiresAt: expect.any(String) },
+      details: { requestId: request.id, deviceId, expiresAt: expect.any(String) as unknown },
     });
     await b.helpdesk.redeem(request.id, code!, VICTIM_DEVICE);
     expect((await auditTrail(b.db, 'recovery.helpdesk_code_used'))[0]?.details).toEqual({ requestId: request.id, deviceId });
@@ -366,7 +369,7 @@ describe('what the filer, the agent and the user are told', () => {
   it('an approval that is not final notifies the user and records the count, without a code', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
     const first = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
-    expect(first).toEqual({ request: expect.objectContaining({ status: 'pending' }) });
+    expect(first).toEqual({ request: expect.objectContaining({ status: 'pending' }) as unknown });
     expect((await auditTrail(b.db, 'recovery.approved'))[0]?.details).toMatchObject({ approvals: 1, required: 2, final: false });
     expect(await auditTrail(b.db, 'recovery.helpdesk_code_issued')).toEqual([]);
     const row = await b.db.selectFrom('recovery_requests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();

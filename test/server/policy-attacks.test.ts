@@ -60,8 +60,10 @@ describe('which tier a person lands in', () => {
 
   it('a policy whose rules match nobody fails closed instead of giving a default', () => {
     const noCatchAll: PolicyFile = { ...policy, rules: [{ match: { role: ['admin'] }, tier: 'strict' }] };
-    expect(() => tierFor(noCatchAll, user({}))).toThrow(expect.objectContaining({ code: 'internal' }));
-    expect(() => tierFor(policy, user({ account_kind: 'service' }))).toThrow(expect.objectContaining({ code: 'account_not_eligible' }));
+    expect(() => tierFor(noCatchAll, user({}))).toThrow(expect.objectContaining({ code: 'internal' }) as Error);
+    expect(() => tierFor(policy, user({ account_kind: 'service' }))).toThrow(
+      expect.objectContaining({ code: 'account_not_eligible' }) as Error,
+    );
   });
 });
 

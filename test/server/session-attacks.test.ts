@@ -42,7 +42,7 @@ async function open(over: Partial<NewSession> = {}): Promise<{ token: string; id
   return { token, id: row.id };
 }
 
-const failure = (code: string) => expect.objectContaining({ name: 'ApiFailure', code });
+const failure = (code: string): unknown => expect.objectContaining({ name: 'ApiFailure', code });
 const live = (token: string, jkt = OWNER, purposes?: ('enrol' | 'replace' | 'manage' | 'recover')[]) =>
   b.sessions.live({ token, jkt }, purposes);
 
@@ -157,16 +157,25 @@ describe('sensitive calls need a recent assertion', () => {
   it('refuses a session opened without an assertion, and one whose assertion is freshAuthSeconds old, to the millisecond', async () => {
     const byCode = await open();
     const { session: codeSession } = await live(byCode.token);
-    expect(() => b.sessions.requireFresh(codeSession)).toThrow(expect.objectContaining({ code: 'reauth_required' }));
+    expect(() => {
+      b.sessions.requireFresh(codeSession);
+    }).toThrow(expect.objectContaining({ code: 'reauth_required' }) as Error);
 
     const byAssertion = await open({ purpose: 'manage', openedBy: 'assertion', authCredentialId: 'cred-1' });
     const { session } = await live(byAssertion.token);
     expect(session.authenticated_at).toBe(b.clock.now().toISOString());
     b.clock.advanceMs(FRESH * 1000 - 1);
-    expect(() => b.sessions.requireFresh(session)).not.toThrow();
+    expect(() => {
+      b.sessions.requireFresh(session);
+    }).not.toThrow();
     b.clock.advanceMs(1);
-    expect(() => b.sessions.requireFresh(session)).toThrow(
-      expect.objectContaining({ code: 'reauth_required', message: `authenticate again: this needs an assertion less than ${FRESH} s old` }),
+    expect(() => {
+      b.sessions.requireFresh(session);
+    }).toThrow(
+      expect.objectContaining({
+        code: 'reauth_required',
+        message: `authenticate again: this needs an assertion less than ${FRESH} s old`,
+      }) as Error,
     );
   });
 });
