@@ -345,6 +345,7 @@ describe('what the filer, the agent and the user are told', () => {
       { requestId: request.id, deviceId, knownUser: true, approvalsRequired: 1 },
       expect.objectContaining({ knownUser: false, approvalsRequired: 1 }),
     ]);
+    expect(trail.filter((e) => e.event === 'recovery.requested').map((e) => e.actor)).toEqual(['app', 'app']);
     expect(trail.find((e) => e.event === 'recovery.approved')).toEqual({
       event: 'recovery.approved',
       actor: 'agent:grace',
@@ -384,5 +385,148 @@ describe('what the filer, the agent and the user are told', () => {
       code: 'request_closed',
       message: 'the request is expired',
     });
+  });
+});
+
+describe('what a refusal tells the caller', () => {
+  const refusal = async (pending: Promise<unknown>): Promise<[string, string]> => {
+    const error = (await pending.then(
+      () => ({ code: 'none', message: 'it succeeded' }),
+      (e: unknown) => e,
+    )) as { code: string; message: string };
+    return [error.code, error.message];
+  };
+
+  it('each refusal says in plain words what happened, the same for a known and an unknown request', async () => {
+    const { id, code } = await approved();
+    const pending = await b.helpdesk.file('bob', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.devices.record(ATTACKER_DEVICE, ATTACK_DEVICE);
+    expect(await refusal(b.helpdesk.redeem('no-such-request', code, VICTIM_DEVICE))).toEqual([
+      'recovery_code_invalid',
+      'help-desk code not recognised',
+    ]);
+    expect(await refusal(b.helpdesk.redeem(id, code, ATTACKER_DEVICE))).toEqual([
+      'device_mismatch',
+      'a help-desk code works only on the device that asked for it',
+    ]);
+    expect(await refusal(b.helpdesk.statusFor(id, ATTACKER_DEVICE))).toEqual(['not_found', 'no such recovery request from this device']);
+    expect(await refusal(b.helpdesk.redeem(pending.id, code, VICTIM_DEVICE))).toEqual([
+      'request_pending',
+      'the help desk has not approved this request yet',
+    ]);
+    expect(await refusal(b.helpdesk.redeem(id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE))).toEqual([
+      'recovery_code_invalid',
+      'help-desk code not recognised',
+    ]);
+    expect(await refusal(b.helpdesk.approve('no-such-request', 'ada', 'grace'))).toEqual([
+      'not_found',
+      'no recovery request no-such-request',
+    ]);
+    expect(await refusal(b.helpdesk.approve(pending.id, 'ada', 'grace'))).toEqual([
+      'approval_refused',
+      "approval for another user's request: the username does not match the request",
+    ]);
+    expect(await refusal(b.helpdesk.approve(pending.id, 'bob', 'Bob'))).toEqual([
+      'approval_refused',
+      'an agent cannot approve the recovery of their own account',
+    ]);
+    expect(await refusal(b.helpdesk.approve(id, 'ada', 'hopper'))).toEqual(['request_closed', 'the request is approved']);
+    const nobody = await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
+    expect(await refusal(b.helpdesk.approve(nobody.id, 'nobody.here', 'grace'))).toEqual([
+      'approval_refused',
+      'no such user: deny this request',
+    ]);
+    await b.helpdesk.redeem(id, code, VICTIM_DEVICE);
+    expect(await refusal(b.helpdesk.redeem(id, code, VICTIM_DEVICE))).toEqual(['request_closed', 'the request is redeemed']);
+    expect(await refusal(b.helpdesk.deny(id, 'ada', 'grace'))).toEqual(['request_closed', 'the request is redeemed']);
+  });
+
+  it('a locked request and an expired code say so, and what to do next', async () => {
+    const { id } = await approved();
+    for (let i = 0; i < MAX; i++) await b.helpdesk.redeem(id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE).catch(() => undefined);
+    expect(await refusal(b.helpdesk.redeem(id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE))).toEqual([
+      'recovery_locked',
+      'too many wrong help-desk codes: file a new request',
+    ]);
+    const late = await approved();
+    await b.db.updateTable('recovery_requests').set({ code_attempts: MAX }).where('id', '=', late.id).execute();
+    expect(await refusal(b.helpdesk.redeem(late.id, late.code, VICTIM_DEVICE))).toEqual([
+      'recovery_locked',
+      'too many wrong help-desk codes: file a new request',
+    ]);
+    const expired = await approved();
+    b.clock.advance(600);
+    expect(await refusal(b.helpdesk.redeem(expired.id, expired.code, VICTIM_DEVICE))).toEqual([
+      'code_expired',
+      'the help-desk code expired: file a new request',
+    ]);
+    const lapsed = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
+    b.clock.advance(3600);
+    expect(await refusal(b.helpdesk.redeem(lapsed.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE))).toEqual([
+      'request_closed',
+      'the request is expired',
+    ]);
+  });
+
+  it('the same agent approving twice is told, and it is audited as such', async () => {
+    const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    expect(await refusal(b.helpdesk.approve(request.id, 'root.admin', 'grace'))).toEqual([
+      'approval_refused',
+      'grace already approved this request: a second, different agent must approve',
+    ]);
+    expect(await auditTrail(b.db, 'recovery.approval_refused')).toEqual([
+      {
+        event: 'recovery.approval_refused',
+        actor: 'agent:grace',
+        details: { requestId: request.id, action: 'approve', reason: 'same_agent', deviceId: await b.devices.idOf(VICTIM_DEVICE) },
+      },
+    ]);
+  });
+});
+
+describe('timing and races an attacker can try', () => {
+  it('a code approved just before its request would lapse lives its full lifetime', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    b.clock.advance(3500);
+    const { code } = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    b.clock.advance(200); // past the request's own lapse time, inside the code's
+    expect((await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).status).toBe('approved');
+    await expect(b.helpdesk.redeem(request.id, code!, VICTIM_DEVICE)).resolves.toBeDefined();
+  });
+
+  it('once denied or redeemed, a request shows when the request lapses, not when its dead code would have', async () => {
+    const { id } = await approved();
+    const filed = (await b.db.selectFrom('recovery_requests').select('expires_at').where('id', '=', id).executeTakeFirstOrThrow())
+      .expires_at;
+    const view = await b.helpdesk.deny(id, 'ada', 'grace');
+    expect(view.expiresAt).toBe(filed);
+    expect((await b.helpdesk.statusFor(id, VICTIM_DEVICE)).expiresAt).toBe(filed);
+  });
+
+  it('two agents denying one request at once: exactly one decision is recorded', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    const { won, refused } = await race([b.helpdesk.deny(request.id, 'ada', 'grace'), b.helpdesk.deny(request.id, 'ada', 'hopper')]);
+    expect(won).toHaveLength(1);
+    expect(refused).toEqual(['request_closed']);
+    expect(await auditTrail(b.db, 'recovery.denied')).toHaveLength(1);
+  });
+
+  it('the user is notified with the request, the device and the approval count', async () => {
+    const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
+    const deviceId = await b.devices.idOf(VICTIM_DEVICE);
+    await b.helpdesk.approve(request.id, 'ada', 'grace');
+    const denied = await b.helpdesk.file('bob', VICTIM_DEVICE, ATTACK_DEVICE);
+    await b.helpdesk.deny(denied.id, 'bob', 'grace');
+    const payloads = (await b.db.selectFrom('notifications').select(['kind', 'payload']).orderBy('id').execute()).map((n) => ({
+      kind: n.kind,
+      ...(JSON.parse(n.payload) as { device: unknown; details: unknown }),
+    }));
+    expect(payloads).toMatchObject([
+      { kind: 'recovery.requested', device: { id: deviceId, name: ATTACK_DEVICE.name }, details: { requestId: request.id } },
+      { kind: 'recovery.approved', details: { requestId: request.id, approvals: 1, required: 1 } },
+      { kind: 'recovery.requested', details: { requestId: denied.id } },
+      { kind: 'recovery.denied', details: { requestId: denied.id } },
+    ]);
   });
 });
