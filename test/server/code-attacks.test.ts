@@ -143,6 +143,9 @@ describe('codes an attacker types', () => {
     expect(parseRecoveryCode(chars.slice(1))).toBeNull();
     expect(parseRecoveryCode(`${chars}0`)).toBeNull();
     expect(parseRecoveryCode('not a code')).toBeNull();
+    expect(parseRecoveryCode('!!!-not-crockford-!!!')).toBeNull();
+    expect(parseHelpdeskCode('!!!-not-crockford-!!!')).toBeNull();
+    expect(parseCode('!!!-not-crockford-!!!')).toBeNull();
     const helpdesk = generateHelpdeskCode();
     expect(helpdesk.secret).toMatch(/^[0-9A-HJKMNP-TV-Z]{16}$/);
     expect(helpdesk.display).toBe(group(helpdesk.secret));
@@ -260,6 +263,41 @@ describe('guessing recovery codes', () => {
       .where('event', 'in', ['recovery.locked', 'recovery.code_refused'])
       .execute();
     expect(rows.every((r) => r.user_id === ada.id)).toBe(true);
+  });
+
+  it("knowing a code's handle is not enough: the right handle with a wrong secret is refused and counted", async () => {
+    const { handle } = parseRecoveryCode(codes[3]!)!;
+    const forged = `${handle}${'0'.repeat(13)}`;
+    await expect(b.recoveryCodes.redeem('ada', forged, null)).rejects.toMatchObject({
+      code: 'recovery_code_invalid',
+      message: 'recovery code not recognised, or already used',
+    });
+    expect((await auditTrail(b.db, 'recovery.code_refused')).map((e) => [e.actor, e.details.reason])).toEqual([['anonymous', 'wrong']]);
+    // The real code with that handle is untouched by the attempt.
+    await expect(b.recoveryCodes.redeem('ada', codes[3]!, null)).resolves.toBeDefined();
+  });
+
+  it('a locked username is told to ask the help desk; the lock notification carries the count', async () => {
+    for (let i = 0; i < MAX; i++) await b.recoveryCodes.redeem('ada', wrong, null).catch(() => undefined);
+    await expect(b.recoveryCodes.redeem('ada', codes[0]!, null)).rejects.toMatchObject({
+      code: 'recovery_locked',
+      message: 'too many wrong recovery codes: ask the help desk',
+    });
+    const refusals = await auditTrail(b.db, 'recovery.code_refused');
+    expect(refusals.map((e) => e.actor)).toEqual(['anonymous', 'anonymous', 'anonymous', 'anonymous']);
+    const note = await b.db.selectFrom('notifications').select('payload').executeTakeFirstOrThrow();
+    expect((JSON.parse(note.payload) as { details: unknown }).details).toEqual({ attempts: MAX });
+  });
+
+  it('lifting a lock is audited against the user, and works for a username nobody has', async () => {
+    const ada = await b.db.selectFrom('users').select('id').where('username', '=', 'ada').executeTakeFirstOrThrow();
+    await b.recoveryCodes.resetLock('ada', 'grace');
+    await b.recoveryCodes.resetLock('nobody', 'grace');
+    const rows = await b.db.selectFrom('audit_events').select(['user_id', 'details']).where('event', '=', 'recovery.lock_reset').execute();
+    expect(rows.map((r) => [r.user_id, (JSON.parse(r.details) as { username: string }).username])).toEqual([
+      [ada.id, 'ada'],
+      [null, 'nobody'],
+    ]);
   });
 
   it('a user without a set has nothing to spend', async () => {
