@@ -108,3 +108,17 @@ describe('the IPC gate against a hostile caller', () => {
     expect(leak).toEqual({ ok: false, error: { code: 'internal', message: 'unexpected error in the app' } });
   });
 });
+
+describe('the IPC gate when main has no origin to allow', () => {
+  it('fails closed: with no allowed origin, nothing passes, not even a sender URL that cannot be parsed', async () => {
+    const { handlers, calls } = handlersThat(() => 'ran');
+    const dispatch = createDispatcher(handlers, undefined as unknown as string);
+    for (const senderUrl of ['not a url', '', `${ORIGIN}/`]) {
+      expect(await dispatch(call('currentSession', undefined, senderUrl))).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden_sender' },
+      });
+    }
+    expect(calls).toEqual([]);
+  });
+});
