@@ -21,7 +21,9 @@ beforeAll(() => {
   for (const name of ['logo.svg', 'logo.png', 'font.woff2', 'strings.json']) writeFileSync(join(root, 'assets', name), 'x');
   handle = createRendererAssetHandler(root, ORIGIN);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 const get = (path: string) => handle(new Request(`${ORIGIN}${path}`));
 
