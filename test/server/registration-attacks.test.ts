@@ -108,6 +108,19 @@ describe('registrations an attacker sends', () => {
     expect(outcome.credential.credentialId).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(outcome.credential.publicKey.length).toBeGreaterThan(60);
     expect(outcome.credential.attestationObject.length).toBeGreaterThan(100);
+    // A client that reports no transports at all gets none recorded, not a made-up one.
+    const opts = await options();
+    const bare = new SoftAuthenticator({ attachment: 'platform' }).create(opts, { origin: ORIGIN });
+    const withoutTransports: RegistrationResponseJSON = { ...bare, response: { ...bare.response } };
+    delete withoutTransports.response.transports;
+    const noTransports = await verifyRegistration({
+      response: withoutTransports,
+      expectedChallenge: opts.challenge,
+      expectedOrigins: [ORIGIN],
+      expectedRpId: RP_ID,
+      requireUserVerification: true,
+    });
+    expect(noTransports).toMatchObject({ ok: true, credential: { transports: [] } });
     const deviceBound = await attempt({}, new SoftAuthenticator({ attachment: 'cross-platform', transports: [] }));
     expect(deviceBound).toMatchObject({ ok: true, credential: { backupEligible: false, backedUp: false, transports: [] } });
   });
