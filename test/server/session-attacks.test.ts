@@ -65,6 +65,22 @@ describe('a stolen or stale session token', () => {
     await expect(live(sha256(token))).rejects.toEqual(failure('session_invalid'));
   });
 
+  it('each refusal says which: no such session, another device key, completed, expired', async () => {
+    const said = async (pending: Promise<unknown>) =>
+      pending.then(
+        () => 'accepted',
+        (e: unknown) => (e as Error).message,
+      );
+    const { token, id } = await open();
+    expect(await said(live('not-a-token'))).toBe('no such session');
+    expect(await said(live(token, THIEF))).toBe('the session is bound to another device key');
+    await b.db.updateTable('sessions').set({ completed_at: b.clock.now().toISOString() }).where('id', '=', id).execute();
+    expect(await said(live(token))).toBe('session already completed');
+    const idle = await open();
+    b.clock.advance(IDLE);
+    expect(await said(live(idle.token))).toBe('session expired');
+  });
+
   it('a copied token is useless with another device key', async () => {
     const { token } = await open();
     await expect(live(token, THIEF)).rejects.toEqual(failure('dpop_invalid'));
@@ -164,6 +180,7 @@ describe('sensitive calls need a recent assertion', () => {
     const byAssertion = await open({ purpose: 'manage', openedBy: 'assertion', authCredentialId: 'cred-1' });
     const { session } = await live(byAssertion.token);
     expect(session.authenticated_at).toBe(b.clock.now().toISOString());
+    expect(session.auth_credential_id).toBe('cred-1');
     b.clock.advanceMs(FRESH * 1000 - 1);
     expect(() => {
       b.sessions.requireFresh(session);
