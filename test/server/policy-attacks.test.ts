@@ -60,7 +60,9 @@ describe('which tier a person lands in', () => {
 
   it('a policy whose rules match nobody fails closed instead of giving a default', () => {
     const noCatchAll: PolicyFile = { ...policy, rules: [{ match: { role: ['admin'] }, tier: 'strict' }] };
-    expect(() => tierFor(noCatchAll, user({}))).toThrow(expect.objectContaining({ code: 'internal' }) as Error);
+    expect(() => tierFor(noCatchAll, user({}))).toThrow(
+      expect.objectContaining({ code: 'internal', message: 'policy has no tier for this user' }) as Error,
+    );
     expect(() => tierFor(policy, user({ account_kind: 'service' }))).toThrow(
       expect.objectContaining({ code: 'account_not_eligible' }) as Error,
     );
@@ -130,6 +132,7 @@ describe('registrations the policy refuses', () => {
     const tier: Tier = { ...base, aaguids: { allow: [LISTED, ZERO_AAGUID] } };
     expect(judgeRegistration(tier, { aaguid: OTHER, backupEligible: false }, trusted)).toBe('aaguid_not_allowed');
     expect(judgeRegistration(tier, { aaguid: ZERO_AAGUID, backupEligible: false }, trusted)).toBe('aaguid_not_allowed');
+    expect(ZERO_AAGUID).toBe('00000000-0000-0000-0000-000000000000');
     expect(judgeRegistration(tier, { aaguid: LISTED.toUpperCase(), backupEligible: false }, trusted)).toBeNull();
   });
 
