@@ -88,6 +88,14 @@ describe('assertions an attacker sends', () => {
     expect(await assert({}, (r) => ({ ...r, response: { ...r.response, userHandle: null } }))).toMatchObject({ ok: true });
   });
 
+  it('a forged signature is refused as such (the verified: false branch)', async () => {
+    expect(await assert({ corruptSignature: true })).toEqual({
+      ok: false,
+      reason: 'signature_invalid',
+      detail: 'signature did not verify',
+    });
+  });
+
   it('names the missing user verification when the policy requires it', async () => {
     expect(await assert({ flags: { userVerified: false } })).toMatchObject({ ok: false, reason: 'user_verification_missing' });
   });
