@@ -94,9 +94,21 @@ describe('the help-desk code', () => {
 
   it('two concurrent redemptions of one code: exactly one wins', async () => {
     const { id, code } = await approved();
-    const { won, refused } = await race(Array.from({ length: 4 }, () => b.helpdesk.redeem(id, code, VICTIM_DEVICE)));
+    const attempts = Array.from({ length: 4 }, () => b.helpdesk.redeem(id, code, VICTIM_DEVICE));
+    const { won, refused } = await race(attempts);
     expect(won).toHaveLength(1);
     expect(refused).toEqual(['request_closed', 'request_closed', 'request_closed']);
+    const messages = await Promise.all(
+      attempts.map((a) =>
+        a.then(
+          () => 'won',
+          (e: unknown) => (e as Error).message,
+        ),
+      ),
+    );
+    for (const message of messages.filter((m) => m !== 'won')) {
+      expect(['the help-desk code was already used', 'the request is redeemed', 'the request was decided meanwhile']).toContain(message);
+    }
     expect(await auditTrail(b.db, 'recovery.helpdesk_code_used')).toHaveLength(1);
   });
 
@@ -240,11 +252,19 @@ describe('what an agent can be talked into', () => {
   it('racing approvals by two agents of a privileged request yield exactly one code', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
     await b.helpdesk.approve(request.id, 'root.admin', 'grace');
-    const { won } = await race([
-      b.helpdesk.approve(request.id, 'root.admin', 'hopper'),
-      b.helpdesk.approve(request.id, 'root.admin', 'lovelace'),
-    ]);
+    const approvals = [b.helpdesk.approve(request.id, 'root.admin', 'hopper'), b.helpdesk.approve(request.id, 'root.admin', 'lovelace')];
+    const { won, refused } = await race(approvals);
     expect(won.filter((w) => w.code !== undefined)).toHaveLength(1);
+    expect(refused).toEqual(['request_closed']);
+    const said = await Promise.all(
+      approvals.map((a) =>
+        a.then(
+          () => 'won',
+          (e: unknown) => (e as Error).message,
+        ),
+      ),
+    );
+    expect(said.filter((m) => m !== 'won')[0]).toMatch(/^the request (was decided meanwhile|is approved)$/);
   });
 
   it('the help desk lists open requests by default and every request on demand', async () => {
@@ -506,9 +526,19 @@ describe('timing and races an attacker can try', () => {
 
   it('two agents denying one request at once: exactly one decision is recorded', async () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
-    const { won, refused } = await race([b.helpdesk.deny(request.id, 'ada', 'grace'), b.helpdesk.deny(request.id, 'ada', 'hopper')]);
+    const denials = [b.helpdesk.deny(request.id, 'ada', 'grace'), b.helpdesk.deny(request.id, 'ada', 'hopper')];
+    const { won, refused } = await race(denials);
     expect(won).toHaveLength(1);
     expect(refused).toEqual(['request_closed']);
+    const said = await Promise.all(
+      denials.map((d) =>
+        d.then(
+          () => 'won',
+          (e: unknown) => (e as Error).message,
+        ),
+      ),
+    );
+    expect(said.filter((m) => m !== 'won')[0]).toMatch(/^the request (was decided meanwhile|is denied)$/);
     expect(await auditTrail(b.db, 'recovery.denied')).toHaveLength(1);
   });
 
