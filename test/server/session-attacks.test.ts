@@ -59,6 +59,26 @@ describe('a stolen or stale session token', () => {
     expect(user.username).toBe('ada');
   });
 
+  it('records which enrolment code opened the session, for the audit of a stolen code', async () => {
+    const now = b.clock.now().toISOString();
+    await b.db
+      .insertInto('enrolment_codes')
+      .values({
+        id: 'code-1',
+        user_id: ada.id,
+        handle: 'ABCD',
+        secret_hash: 'x',
+        created_at: now,
+        expires_at: now,
+        used_at: now,
+        locked_at: null,
+      })
+      .execute();
+    const { id } = await open({ codeId: 'code-1' });
+    const row = await b.db.selectFrom('sessions').select('code_id').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.code_id).toBe('code-1');
+  });
+
   it('an unknown token, or the hash of a real one presented as a token, is no session', async () => {
     const { token } = await open();
     await expect(live('not-a-token')).rejects.toEqual(failure('session_invalid'));
