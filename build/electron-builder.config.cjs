@@ -1,4 +1,4 @@
-// electron-builder configuration. Checked by test/main/packaging.test.ts against
+// electron-builder configuration. Checked by test/main/security-checklist.test.ts against
 // electron-builder's own JSON schema; installers are built where the Electron
 // binary can be downloaded (`npm run dist`).
 

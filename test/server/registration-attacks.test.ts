@@ -213,4 +213,21 @@ describe('registrations an attacker sends', () => {
     });
     expect(outcome).toMatchObject({ ok: false, reason: 'malformed' });
   });
+
+  it('garbage is "malformed", not an untrusted attestation: bytes that are not CBOR, client data that is not JSON', async () => {
+    const opts = await options();
+    const honest = new SoftAuthenticator({ attachment: 'platform' }).create(opts, { origin: ORIGIN });
+    const check = (response: RegistrationResponseJSON) =>
+      verifyRegistration({
+        response,
+        expectedChallenge: opts.challenge,
+        expectedOrigins: [ORIGIN],
+        expectedRpId: RP_ID,
+        requireUserVerification: true,
+      });
+    const notCbor = { ...honest, response: { ...honest.response, attestationObject: b64url(Uint8Array.of(0xff, 0xff, 0xff)) } };
+    expect(await check(notCbor)).toMatchObject({ ok: false, reason: 'malformed' });
+    const notJson = { ...honest, response: { ...honest.response, clientDataJSON: b64url(new TextEncoder().encode('{"type": webauthn')) } };
+    expect(await check(notJson)).toMatchObject({ ok: false, reason: 'malformed' });
+  });
 });
