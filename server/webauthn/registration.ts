@@ -97,7 +97,10 @@ const REFUSALS: [RegExp, RegistrationRefusal][] = [
   [/^User verification was required/, 'user_verification_missing'],
   [/^User presence was required/, 'user_presence_missing'],
   [/^Unexpected public key alg|does not support use of/, 'unsupported_algorithm'],
-  [/^Unexpected registration response type|decode|parse|CBOR|missing|malformed|not well formed|not valid JSON|not a|invalid type/i, 'malformed'],
+  [
+    /^Unexpected registration response type|decode|parse|CBOR|missing|malformed|not well formed|not valid JSON|not a|invalid type/i,
+    'malformed',
+  ],
 ];
 
 function classify(error: unknown): { reason: RegistrationRefusal; detail: string } {
