@@ -85,7 +85,7 @@ const results: Score[] = [];
 for (const [index, group] of groups.entries()) {
   const started = Date.now();
   console.log(`\n[${String(index + 1)}/${String(groups.length)}] ${group.name}: ${group.modules.join(', ')}`);
-  const run = spawnSync('npx', ['stryker', 'run', ...group.modules.flatMap((m) => ['--mutate', m])], {
+  const run = spawnSync('npx', ['stryker', 'run', '--mutate', group.modules.join(',')], {
     stdio: 'inherit',
     env: { ...process.env, FIRSTKEY_MUTATION_TESTS: group.tests.join(',') },
   });
@@ -95,7 +95,14 @@ for (const [index, group] of groups.entries()) {
   }
   const kept = `reports/mutation/${group.name}.json`;
   copyFileSync(REPORT, kept);
-  results.push(...scores(kept));
+  const found = scores(kept);
+  // A module that was listed but not mutated would otherwise vanish from the table.
+  const missing = group.modules.filter((m) => !found.some((f) => f.module === m));
+  if (missing.length > 0) {
+    console.error(`${group.name}: no mutants reported for ${missing.join(', ')}`);
+    process.exit(1);
+  }
+  results.push(...found);
   console.log(`${group.name}: ${String(Math.round((Date.now() - started) / 1000))} s`);
 }
 
