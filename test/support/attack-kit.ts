@@ -162,3 +162,11 @@ export async function auditTrail(db: Db, event?: string): Promise<{ event: strin
     .filter((r) => event === undefined || r.event === event)
     .map((r) => ({ event: r.event, actor: r.actor, details: JSON.parse(r.details) as Record<string, unknown> }));
 }
+
+/** A request filed from `jkt` and approved by one agent: the code the help desk reads out. */
+export async function approvedRequest(b: RecoveryBench, jkt: string, username = 'ada'): Promise<{ id: string; code: string }> {
+  const request = await b.helpdesk.file(username, jkt, ATTACK_DEVICE);
+  const answer = await b.helpdesk.approve(request.id, username, 'grace');
+  if (!answer.code?.match(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/)) throw new Error('the approval gave no help-desk code');
+  return { id: request.id, code: answer.code };
+}
