@@ -6,20 +6,25 @@ import { createServices } from '../services.js';
 import { noMetadata } from '../policy/evaluate.js';
 import { PolicyStore } from '../policy/store.js';
 import { missingOption, RECOVERY_COMMANDS, RECOVERY_USAGE, runRecoveryCommand } from './recovery-commands.js';
+import { BACKUP_USAGE, runBackupCommand } from './backup.js';
 
-const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes and recoveries
+const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes and recoveries; back up the database
 
   npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--contractor] [--service]
   npm run admin -- issue-code --username ada.new [--ttl 3600]
   npm run admin -- list-devices
   npm run admin -- revoke-device --id <device id>
 ${RECOVERY_USAGE}
+${BACKUP_USAGE}
 
 Works on the server's database (FIRSTKEY_DATA_DIR, default .firstkey-data).`;
 
 /** The admin CLI: the same service calls as the admin API, with the operator named in the audit trail. */
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const [command, ...rest] = argv;
+  // Before the shared option parsing and database opening below: a backup has its own option, and
+  // must neither create the database it copies nor migrate it.
+  if (command === 'backup') return runBackupCommand(rest, env, out);
   const { values } = parseArgs({
     args: rest,
     options: {
