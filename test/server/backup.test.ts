@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
@@ -9,9 +12,9 @@ import { configFromEnv } from '../../server/config.js';
 import { startServer, type RunningServer } from '../../server/start.js';
 
 /**
- * `firstkey-admin backup` and the restore the deployment guide (deploy/README.md) describes,
- * against the real server writing a real SQLite file. The backup copies SQLite only: a PostgreSQL
- * pass of the server suite (FIRSTKEY_TEST_DB=postgres) would repeat these word for word.
+ * Backup and restore as the deployment guide (deploy/README.md) describes them, against the real
+ * server. The server suite runs twice (vitest.config.ts): the SQLite pass checks
+ * `firstkey-admin backup` and its restore, the PostgreSQL pass checks pg_dump and pg_restore.
  */
 const ON_POSTGRES = process.env.FIRSTKEY_TEST_DB === 'postgres';
 
@@ -197,5 +200,76 @@ describe.skipIf(ON_POSTGRES)('firstkey-admin backup', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.output).toMatch(/--force/);
     expect((await admin([])).output).toContain('backup --to <new file>');
+  });
+});
+
+const hasPgTools = ['pg_dump', 'pg_restore'].every((tool) => spawnSync(tool, ['--version']).status === 0);
+
+describe.runIf(ON_POSTGRES && hasPgTools)('PostgreSQL: pg_dump -Fc while the server runs, pg_restore into an empty database', () => {
+  let admin: pg.Client;
+  let root: string;
+  const databases: string[] = [];
+  let running: RunningServer | undefined;
+
+  /** The test cluster's URL (scripts/with-postgres.sh) pointed at another database. */
+  function urlOf(database: string): string {
+    // Not WHATWG URL: a socket-only cluster's URL has no host (postgres://user@/db?host=/dir), which it rejects.
+    const match = /^(postgres(?:ql)?:\/\/[^/]*\/)[^?]*(.*)$/.exec(process.env.FIRSTKEY_TEST_DATABASE_URL ?? '');
+    if (!match) throw new Error('FIRSTKEY_TEST_DATABASE_URL is not a postgres:// URL');
+    return `${match[1]!}${database}${match[2]!}`;
+  }
+
+  async function createDatabase(): Promise<string> {
+    const name = `firstkey_backup_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    databases.push(name);
+    return urlOf(name);
+  }
+
+  /** Configured as an operator does it: FIRSTKEY_DATABASE_URL in the environment. */
+  function settings(databaseUrl: string): NodeJS.ProcessEnv {
+    return { FIRSTKEY_DATABASE_URL: databaseUrl, FIRSTKEY_DATA_DIR: join(root, 'unused'), FIRSTKEY_PORT: '0' };
+  }
+
+  async function start(databaseUrl: string): Promise<RunningServer> {
+    running = await startServer(configFromEnv(settings(databaseUrl)));
+    return running;
+  }
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'firstkey-pg-backup-'));
+    admin = new pg.Client({ connectionString: process.env.FIRSTKEY_TEST_DATABASE_URL });
+    await admin.connect();
+  });
+
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+    for (const name of databases.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('restores what the server held when the dump began, and the restored server carries on', async () => {
+    const live = await createDatabase();
+    expect(configFromEnv(settings(live)), 'configFromEnv must pass FIRSTKEY_DATABASE_URL on').toMatchObject({ databaseUrl: live });
+    let server = await start(live);
+    await server.services.accounts.createUser({ username: 'grace.h', displayName: 'Grace Hopper' }, 'test');
+    const dump = join(root, 'firstkey.dump');
+    const dumped = spawnSync('pg_dump', ['-Fc', `--file=${dump}`, live], { encoding: 'utf8' });
+    expect(dumped.status, dumped.stderr).toBe(0);
+    await server.services.accounts.createUser({ username: 'lost.after.dump', displayName: 'Lost' }, 'test');
+    await running?.close();
+    running = undefined;
+
+    const restored = await createDatabase();
+    const restore = spawnSync('pg_restore', ['--no-owner', `--dbname=${restored}`, dump], { encoding: 'utf8' });
+    expect(restore.status, restore.stderr).toBe(0);
+    server = await start(restored);
+    const users = await server.db.selectFrom('users').select('username').execute();
+    expect(users.map((u) => u.username)).toEqual(['grace.h']);
+    expect(await verifyAuditChain(server.db)).toBeNull();
+    await server.services.accounts.createUser({ username: 'after.restore', displayName: 'After' }, 'test');
+    expect(await verifyAuditChain(server.db)).toBeNull();
   });
 });
