@@ -1,6 +1,7 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { group, normaliseTyped } from '../enrolment/codes.js';
 import { randomBase32 } from '../secrets.js';
+import { scryptInPool } from './kdf-pool.js';
 
 /**
  * Recovery codes and help-desk codes: Crockford base32 in four groups of four.
@@ -55,26 +56,26 @@ export function parseHelpdeskCode(input: string): string | null {
 }
 
 /**
- * scrypt with N = 2^13, r = 8: about 15 ms here. Guessing a 65-bit secret offline at that cost
- * is far out of reach; online guessing is throttled. The parameters travel with each hash, so
- * they can be raised later without invalidating stored codes.
+ * scrypt with N = 2^13, r = 8: 13-15 ms of CPU here (bench/RESULTS.md). Guessing a 65-bit secret
+ * offline at that cost is far out of reach; online guessing is throttled. The parameters travel
+ * with each hash, so they can be raised later without invalidating stored codes.
  */
 const COST = { N: 8192, r: 8, p: 1 };
 const KEY_LENGTH = 32;
+const MAX_MEMORY = 64 * 1024 * 1024;
 
+/** On the KDF threads (kdf-pool.ts), never on libuv's pool that every other request's crypto waits on. */
 function derive(secret: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(secret, salt, KEY_LENGTH, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => {
-      if (error) reject(error);
-      else resolve(key);
-    });
-  });
+  return scryptInPool({ secret, salt, keyLength: KEY_LENGTH, ...params, maxmem: MAX_MEMORY });
+}
+
+function formatHash(salt: Buffer, key: Buffer): string {
+  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(secret, salt, COST);
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  return formatHash(salt, await derive(secret, salt, COST));
 }
 
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
@@ -85,11 +86,15 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-let dummy: Promise<string> | null = null;
+/**
+ * A stored hash of nothing: the current parameters with a random salt and key, so checking against
+ * it costs what a real check costs. It need not be the hash of anything, only never match, and
+ * making it up front spares a derivation (and a cached failure should the first one be refused).
+ */
+const DUMMY = formatHash(randomBytes(16), randomBytes(KEY_LENGTH));
 
 /** Spends the time of one real check, for a username or handle that has no code: the answer takes as long either way. */
 export async function verifyNothing(secret: string): Promise<false> {
-  dummy ??= hashSecret(randomBase32(RECOVERY_SECRET_LENGTH));
-  await verifySecret(secret, await dummy);
+  await verifySecret(secret, DUMMY);
   return false;
 }
