@@ -10,13 +10,12 @@
  *
  * Client work (the soft authenticator's keys and signatures, DPoP proofs) is excluded from both.
  * The raw check first runs alone, for its undisturbed cost; then the two paths alternate per
- * iteration so drift in machine load hits both alike. Results go to bench/RESULTS.md. BENCH_N and BENCH_WARMUP override the iteration counts.
+ * iteration so drift in machine load hits both alike. Results go to bench/RESULTS.md (its enrolment section). BENCH_N and BENCH_WARMUP override the iteration counts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { CreateSessionResponse, RegistrationOptionsResponse, type DeviceSignals } from '../api/enrolment.js';
 import { CreationOptionsJSON } from '../api/webauthn.js';
@@ -26,6 +25,8 @@ import { SUPPORTED_ALGORITHMS } from '../server/webauthn/registration.js';
 import { DpopKey } from '../test/support/dpop-key.js';
 import { urlOf } from '../test/support/http-client.js';
 import { SoftAuthenticator } from '../test/support/soft-authenticator.js';
+import { writeSection } from './support/results-file.js';
+import { quantile } from './support/stats.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
@@ -106,11 +107,6 @@ async function rawPath(prepared: Awaited<ReturnType<typeof prepareRaw>>): Promis
   return elapsed;
 }
 
-function quantile(sorted: number[], q: number): number {
-  // Nearest rank: the smallest value with at least q of the samples at or below it.
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-}
-
 function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), mean: samples.reduce((s, x) => s + x, 0) / samples.length };
@@ -174,7 +170,7 @@ async function main(): Promise<void> {
       `| raw: verifyRegistrationResponse only, alternating with the server path | ${ms(raw.median)} | ${ms(raw.p95)} | ${ms(raw.mean)} |`,
       `| raw: verifyRegistrationResponse only, run alone first | ${ms(alone.median)} | ${ms(alone.p95)} | ${ms(alone.mean)} |`,
     ];
-    const report = `# Enrolment benchmark
+    const report = `## Enrolment path in one process, against the raw WebAuthn check
 
 Written by \`npm run bench\` (bench/enrolment.bench.ts); numbers from one run.
 
@@ -185,7 +181,7 @@ Written by \`npm run bench\` (bench/enrolment.bench.ts); numbers from one run.
   the two paths alternating (so drift in machine load hits both alike)
 - Database: SQLite file in a temp dir (WAL journal, better-sqlite3 through Kysely), removed afterwards
 
-## What is measured
+### What is measured
 - **server**: issue a code (service call), then over HTTP on 127.0.0.1 the operations \`openSession\`,
   \`registrationOptions\` (passkey), \`verifyRegistration\` and \`complete\` (api/http.ts). Every step writes to the database and appends to the audit chain; every HTTP call verifies a DPoP proof.
 - **raw**: \`@simplewebauthn/server\` \`verifyRegistrationResponse\` of an equivalent passkey response
@@ -194,7 +190,7 @@ Written by \`npm run bench\` (bench/enrolment.bench.ts); numbers from one run.
   call carries a DPoP proof the server verifies. Client work (device key and proof signing, the soft
   authenticator's key generation and signing) happens outside the timed spans.
 
-## Results (milliseconds)
+### Results (milliseconds)
 | path | median | p95 | mean |
 |---|---:|---:|---:|
 ${rows.join('\n')}
@@ -213,13 +209,13 @@ also the noisiest between runs (on the 2-core machine these were first recorded 
 from about 0.08 to 0.23 ms in five runs, while the alternating rows stayed within a few per cent), so the headline
 ratio uses the alternating figures, measured under the same conditions as the server path.
 
-## Rerun
+### Rerun
 \`\`\`
 npm run bench                           # N=200, warm-up 30
 BENCH_N=1000 BENCH_WARMUP=100 npm run bench
 \`\`\`
 `;
-    writeFileSync(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), report);
+    writeSection('enrolment.bench.ts', report);
     console.log(report);
   } finally {
     await server.close();
