@@ -191,6 +191,14 @@ export default tseslint.config(
         'error',
         { patterns: [{ regex: into('electron', 'renderer'), message: 'server/ depends on api/ only: never on electron/ or renderer/.' }] },
       ],
+      // Transactions go through server/db/transaction.ts, which retries the conflicts a database settles.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction'][arguments.length=0]",
+          message: 'open transactions with transaction(db, work) from server/db/transaction.ts',
+        },
+      ],
     },
   },
   {

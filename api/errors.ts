@@ -47,6 +47,8 @@ export const ApiErrorCode = z.enum([
   'last_factor',
   /** The session's authentication is too old for this: authenticate again. */
   'reauth_required',
+  /** The instance cannot serve now (database gone or unwritable, a conflict that kept recurring): try again or another instance. */
+  'unavailable',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

@@ -87,6 +87,15 @@ export const httpOperations = {
     response: z.object({ ok: z.literal(true) }),
     status: 200,
   }),
+  readiness: operation({
+    method: 'GET',
+    path: '/readyz',
+    summary:
+      'This instance can serve: database reachable and writable, migrations current, metadata fresh (503 `unavailable` naming what failed)',
+    auth: 'none',
+    response: z.object({ ready: z.literal(true) }),
+    status: 200,
+  }),
   openApiDocument: operation({
     method: 'GET',
     path: '/v1/openapi.json',

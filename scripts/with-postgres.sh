@@ -61,7 +61,7 @@ trap 'exit 143' TERM
   exit 70
 }
 
-export FIRSTKEY_TEST_DATABASE_URL="postgres://firstkey@/postgres?host=$root"
+export FIRSTKEY_TEST_DATABASE_URL="postgres://firstkey@localhost/postgres?host=$root"
 status=0
 "$@" || status=$?
 exit "$status"

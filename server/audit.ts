@@ -1,3 +1,4 @@
+import { transaction } from './db/transaction.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import type { Db } from './db/open.js';
@@ -60,7 +61,7 @@ const GENESIS = '0'.repeat(64);
  * row's hash, so removing or editing a row is detectable by `verifyAuditChain`.
  */
 export async function appendAudit(db: Db, clock: Clock, entry: AuditEntry): Promise<void> {
-  await db.transaction().execute((tx) => appendAuditIn(tx, clock, entry));
+  await transaction(db, (tx) => appendAuditIn(tx, clock, entry));
 }
 
 /** The same, inside a transaction the caller already holds (so the events commit with the change they record). */

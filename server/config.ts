@@ -10,6 +10,8 @@ const HOURS = 3600;
 export const ServerConfig = z
   .object({
     dataDir: z.string().min(1),
+    /** postgres://... : the production database, for several instances. Unset: SQLite in dataDir, one instance. */
+    databaseUrl: z.string().min(1).optional(),
     host: z.string().default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(8787),
     rpId: z.string().min(1).default(DEMO_RP_ID),
@@ -91,6 +93,7 @@ function list(value: string | undefined): string[] | undefined {
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const parsed = ServerConfig.safeParse({
     dataDir: env.FIRSTKEY_DATA_DIR ?? '.firstkey-data',
+    databaseUrl: env.FIRSTKEY_DATABASE_URL || undefined,
     host: env.FIRSTKEY_HOST,
     port: env.FIRSTKEY_PORT,
     rpId: env.FIRSTKEY_RP_ID,

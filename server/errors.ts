@@ -33,6 +33,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   factor_expired: 403,
   last_factor: 409,
   reauth_required: 403,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -1,18 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
-import { migrate, openSqlite, type Db } from './db/open.js';
-import { sweepAbandonedFactors } from './enrolment/sweeper.js';
+import { migrate, openDatabase, type DatabaseHandle, type Db } from './db/open.js';
+import { ReplayCache } from './dpop/replay-cache.js';
+import { startSweeper, sweepAbandonedFactors } from './enrolment/sweeper.js';
 import { createServices, type Services } from './services.js';
 import { loadAttestationTrust, type AttestationTrust } from './attestation/setup.js';
 import type { AttestationJudge } from './policy/evaluate.js';
 import { PolicyStore } from './policy/store.js';
+import { readinessProblems } from './readiness.js';
+import { closeKdfPool } from './recovery/kdf-pool.js';
 import { buildApp } from './http/app.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   policy: PolicyStore;
   attestation: AttestationTrust;
+  database: DatabaseHandle;
   db: Db;
   services: Services;
   url: string;
@@ -26,14 +30,22 @@ export interface StartOptions {
   /** Defaults to the file in config.policyFile, else the built-in policy. */
   policy?: PolicyStore;
   attestation?: AttestationJudge;
+  /** How often leftovers (abandoned pending factors, expired proof identifiers) are swept. */
+  sweepIntervalMs?: number;
 }
 
 export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const clock = opts.clock ?? systemClock;
   const policy = opts.policy ?? (await PolicyStore.open(config.policyFile));
   const trust = await loadAttestationTrust(config, clock);
-  const db = openSqlite(config.dataDir);
-  await migrate(db);
+  const database = await openDatabase(config, 'server');
+  try {
+    await migrate(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const { db } = database;
   const services = createServices({ db, clock, config, policy, attestation: opts.attestation ?? trust.judge });
   await sweepAbandonedFactors({ db, clock, config });
   const app = buildApp({
@@ -43,20 +55,34 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     proofWindow: { maxAgeSeconds: config.dpopMaxAgeSeconds, futureSkewSeconds: config.dpopFutureSkewSeconds },
     adminToken: config.adminToken,
     logger: opts.logger ?? false,
+    replay: new ReplayCache(db),
+    readiness: () => readinessProblems({ database, attestation: trust }),
   });
-  await app.listen({ host: config.host, port: config.port });
+  const sweeper = startSweeper({ db, clock, config }, opts.sweepIntervalMs ?? 60_000, (error) => {
+    app.log.error({ err: error }, 'sweep failed');
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    sweeper.stop();
+    await database.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     app,
     policy,
     attestation: trust,
+    database,
     db,
     services,
     url: `http://${config.host}:${port}`,
     async close() {
+      sweeper.stop();
       await app.close();
-      await db.destroy();
+      await closeKdfPool();
+      await database.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { CreateUserRequest, type IssueCodeResponse, type UserView } from '../../api/admin.js';
 import { appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
@@ -28,7 +29,7 @@ export class AccountService {
       employment_type: data.employmentType,
       created_at: this.deps.clock.now().toISOString(),
     };
-    await this.deps.db.transaction().execute(async (tx) => {
+    await transaction(this.deps.db, async (tx) => {
       const existing = await tx.selectFrom('users').select('id').where('username', '=', data.username).executeTakeFirst();
       if (existing) throw new ApiFailure('invalid_request', `user ${data.username} already exists`);
       await tx.insertInto('users').values(row).execute();
@@ -61,7 +62,7 @@ export class AccountService {
     for (let draw = 1; ; draw++) {
       const code = generateCode();
       try {
-        await db.transaction().execute(async (tx) => {
+        await transaction(db, async (tx) => {
           await tx
             .insertInto('enrolment_codes')
             .values({

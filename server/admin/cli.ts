@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { configFromEnv } from '../config.js';
-import { migrate, openSqlite } from '../db/open.js';
+import { migrate, openDatabase } from '../db/open.js';
 import { createServices } from '../services.js';
 import { noMetadata } from '../policy/evaluate.js';
 import { PolicyStore } from '../policy/store.js';
@@ -61,9 +61,10 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     return 2;
   }
   const config = configFromEnv(env);
-  const db = openSqlite(config.dataDir);
+  const database = await openDatabase(config, 'tool');
+  const { db } = database;
   try {
-    await migrate(db);
+    await migrate(database);
     // The CLI judges no registrations, so it needs no attestation metadata.
     const services = createServices({
       db,
@@ -107,6 +108,6 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     out(`Error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await db.destroy();
+    await database.close();
   }
 }

@@ -10,6 +10,8 @@ export interface AttestationTrust {
   judge: AttestationJudge;
   /** Re-reads the BLOB; on any failure the catalogue in force stays and the error is returned. */
   reload(): Promise<MetadataError | null>;
+  /** Null when no BLOB is configured or the one in force is current; otherwise why it is not. */
+  staleness(): string | null;
 }
 
 /**
@@ -29,6 +31,11 @@ export async function loadAttestationTrust(config: ServerConfig, clock: Clock): 
   });
   return {
     judge,
+    staleness() {
+      if (!config.mdsBlobFile) return null;
+      if (!catalogue) return 'no metadata BLOB is loaded';
+      return catalogue.isCurrent(clock.now()) ? null : 'the metadata BLOB is past its nextUpdate: download a new one and reload (SIGHUP)';
+    },
     async reload() {
       try {
         catalogue = await load();

@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SessionView } from '../../api/enrolment.js';
 import type { AuthenticateRequest, AuthenticationOptionsResponse, AuthenticationPurpose } from '../../api/security.js';
@@ -78,7 +79,7 @@ export class AuthenticationService {
     });
     const ceremonyId = newId();
     const deviceId = await this.devices.idOf(jkt);
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       await tx
         .insertInto('assertion_ceremonies')
         .values({
@@ -177,7 +178,7 @@ export class AuthenticationService {
       openedBy: 'assertion',
       authCredentialId: credential.id,
     });
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       await tx
         .updateTable('credentials')
         .set({ counter: outcome.assertion.newCounter, last_used_at: now, backed_up: outcome.assertion.backedUp ? 1 : 0 })

@@ -197,6 +197,12 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** A DPoP proof identifier (`jkt:jti`) some instance accepted: refused again until it expires. */
+export interface DpopProofsTable {
+  key: string;
+  expires_at: Iso;
+}
+
 export interface Database {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
@@ -212,6 +218,7 @@ export interface Database {
   recovery_approvals: RecoveryApprovalsTable;
   notifications: NotificationsTable;
   server_secrets: ServerSecretsTable;
+  dpop_proofs: DpopProofsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,22 +1,24 @@
+import type { Db } from '../db/handle.js';
+
 /**
- * Remembers proof identifiers (`jti`) until the proofs would be too old to
- * accept anyway, so a captured proof cannot be sent twice. In memory: the
- * reference server is one process; a cluster would share this through its database.
+ * Remembers proof identifiers (`jkt:jti`) until the proofs would be too old to accept anyway, so
+ * a captured proof cannot be sent twice, to this instance or any other: the memory is a table
+ * every instance shares, and the database's unique key decides which of two racing uses wins.
  */
 export class ReplayCache {
-  private readonly seen = new Map<string, number>();
+  constructor(private readonly db: Db) {}
 
-  /** Returns false if the key was already seen and has not yet expired. */
-  remember(key: string, expiresAtMs: number, nowMs: number): boolean {
-    this.sweep(nowMs);
-    const until = this.seen.get(key);
-    if (until !== undefined && until > nowMs) return false;
-    this.seen.set(key, expiresAtMs);
-    return true;
-  }
-
-  private sweep(nowMs: number): void {
-    if (this.seen.size < 1024) return;
-    for (const [key, until] of this.seen) if (until <= nowMs) this.seen.delete(key);
+  /** Resolves false if the key was already used and has not yet expired. */
+  async remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    const result = await this.db
+      .insertInto('dpop_proofs')
+      .values({ key, expires_at: expiresAt })
+      // An expired row may be reused; a live one makes the insert a no-op, which is the refusal.
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({ expires_at: expiresAt }).where('dpop_proofs.expires_at', '<=', new Date(nowMs).toISOString()),
+      )
+      .executeTakeFirst();
+    return result.numInsertedOrUpdatedRows === 1n;
   }
 }

@@ -27,7 +27,7 @@ function refuse(detail: string): never {
 
 /** Where used proofs are remembered (replay-cache.ts): false when the key was seen and has not expired. */
 export interface ProofMemory {
-  remember(key: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
+  remember(key: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 }
 
 export function accessTokenHash(token: string): string {

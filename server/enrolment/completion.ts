@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import type { CompleteRequest, CompleteResponse } from '../../api/enrolment.js';
 import { appendAuditIn, type AuditEntry } from '../audit.js';
 import type { Executor, ServiceDeps } from '../context.js';
@@ -47,7 +48,7 @@ export class Completion {
     const actor = user.username;
     const deviceId = session.device_id;
 
-    const issued = await db.transaction().execute(async (tx) => {
+    const issued = await transaction(db, async (tx) => {
       const claim = await tx
         .updateTable('sessions')
         .set({ completed_at: now, challenge: null })

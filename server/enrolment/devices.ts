@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import type { DeviceSignals } from '../../api/enrolment.js';
 import type { DeviceView } from '../../api/security.js';
 import { appendAuditIn } from '../audit.js';
@@ -58,7 +59,7 @@ export class DeviceRegistry {
     }
     const row: DeviceRow = { id: newId(), jkt, ...fields, first_seen_at: now, last_seen_at: now, revoked_at: null, label: null };
     // Two first requests from one new device (a double submit, a link and a typed code) race to here.
-    const inserted = await this.deps.db.transaction().execute(async (tx) => {
+    const inserted = await transaction(this.deps.db, async (tx) => {
       const result = await tx
         .insertInto('devices')
         .values(row)
@@ -94,7 +95,7 @@ export class DeviceRegistry {
 
   /** Refuses every later code, session and call signed by this device's key. */
   async revoke(deviceId: string, actor: string): Promise<void> {
-    await this.deps.db.transaction().execute(async (tx) => {
+    await transaction(this.deps.db, async (tx) => {
       if (!(await this.revokeIn(tx, deviceId))) throw new ApiFailure('not_found', `no active device ${deviceId}`);
       await appendAuditIn(tx, this.deps.clock, { event: 'device.revoked', actor, userId: null, details: { deviceId } });
     });

@@ -1,3 +1,5 @@
+import { sweepAbandonedFactors } from './sweeper.js';
+import { transaction } from '../db/transaction.js';
 import type {
   CompleteRequestInput,
   CompleteResponse,
@@ -80,7 +82,7 @@ export class EnrolmentService {
       openedBy: 'enrolment-code',
       codeId: record.id,
     });
-    const won = await this.db.transaction().execute(async (tx) => {
+    const won = await transaction(this.db, async (tx) => {
       const claim = await tx
         .updateTable('enrolment_codes')
         .set({ used_at: now.toISOString() })
@@ -103,7 +105,7 @@ export class EnrolmentService {
 
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
     const locked = attempts >= this.deps.config.codeMaxAttempts;
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx
         .updateTable('enrolment_codes')
         .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), locked_at: locked ? this.now().toISOString() : null }))
@@ -127,12 +129,17 @@ export class EnrolmentService {
     const { session, user } = await this.sessions.live(caller, REGISTERING);
     const { tier } = this.tier(user);
     if (!allowsFactor(tier, factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
-    // Revoked factors stay out of excludeCredentials, so the same key can be registered again.
+    // What other sessions left pending can never become active: clear it before it is counted.
+    await sweepAbandonedFactors(this.deps, user.id);
+    // Revoked factors stay out of excludeCredentials, so the same key can be registered again; so do
+    // factors another live session has pending, which this session can never complete.
     const existing = await this.db
       .selectFrom('credentials')
       .select(['id', 'session_id'])
       .where('user_id', '=', user.id)
-      .where('status', '!=', 'revoked')
+      .where((eb) =>
+        eb.or([eb('status', 'in', ['active', 'suspended']), eb.and([eb('status', '=', 'pending'), eb('session_id', '=', session.id)])]),
+      )
       .execute();
     // A recovery retires every old factor as it completes: only what it registers itself counts.
     const counted = session.purpose === 'recover' ? existing.filter((c) => c.session_id === session.id) : existing;
@@ -167,11 +174,14 @@ export class EnrolmentService {
       throw new ApiFailure('challenge_missing', 'ask for registration options first');
     }
     // Spend the challenge before verifying: a replayed response finds nothing to match.
-    await this.db
+    const spent = await this.db
       .updateTable('sessions')
       .set({ challenge: null, challenge_factor: null, challenge_expires_at: null })
       .where('id', '=', session.id)
-      .execute();
+      .where('challenge', '=', challenge)
+      .executeTakeFirst();
+    // Another request (here or on another instance) spent it first.
+    if (spent.numUpdatedRows !== 1n) throw new ApiFailure('challenge_missing', 'ask for registration options first');
 
     const resolved = this.tier(user);
     const outcome = await verifyRegistration({
@@ -202,8 +212,6 @@ export class EnrolmentService {
       });
       throw new ApiFailure('authenticator_not_allowed', refusal);
     }
-    const clash = await this.db.selectFrom('credentials').select('id').where('id', '=', c.credentialId).executeTakeFirst();
-    if (clash) throw new ApiFailure('credential_exists', 'this authenticator is already registered');
     const row: CredentialRow = {
       id: c.credentialId,
       user_id: user.id,
@@ -228,7 +236,9 @@ export class EnrolmentService {
       last_used_at: null,
       status_changed_at: null,
     };
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
+      const clash = await tx.selectFrom('credentials').select('id').where('id', '=', c.credentialId).executeTakeFirst();
+      if (clash) throw new ApiFailure('credential_exists', 'this authenticator is already registered');
       await tx.insertInto('credentials').values(row).execute();
       await appendAuditIn(tx, this.deps.clock, {
         event: 'factor.registered',
@@ -256,7 +266,7 @@ export class EnrolmentService {
     const session = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', sha256(caller.token)).executeTakeFirst();
     if (!session || session.ended_at || session.completed_at) return;
     if (session.jkt !== caller.jkt) throw new ApiFailure('dpop_invalid', 'the session is bound to another device key');
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx.updateTable('sessions').set({ ended_at: this.now().toISOString(), challenge: null }).where('id', '=', session.id).execute();
       await tx.deleteFrom('credentials').where('session_id', '=', session.id).where('status', '=', 'pending').execute();
       await appendAuditIn(tx, this.deps.clock, {

@@ -1,17 +1,58 @@
 import { addSeconds } from '../clock.js';
-import type { ServiceDeps } from '../context.js';
+import type { Executor, ServiceDeps } from '../context.js';
 
-/** Removes factors left pending by sessions that expired, idled out or ended: they were never usable and never will be. */
-export async function sweepAbandonedFactors({ db, clock, config }: Pick<ServiceDeps, 'db' | 'clock' | 'config'>): Promise<number> {
+type SweepDeps = Pick<ServiceDeps, 'db' | 'clock' | 'config'>;
+
+/** Sessions that can never complete: expired, idle past the limit, or ended. */
+function deadSessions(ex: Executor, { clock, config }: Omit<SweepDeps, 'db'>, userId?: string) {
   const now = clock.now();
   const idleCutoff = addSeconds(now, -config.sessionIdleSeconds).toISOString();
-  const stale = db
+  let query = ex
     .selectFrom('sessions')
     .select('id')
     .where('completed_at', 'is', null)
     .where((eb) =>
       eb.or([eb('expires_at', '<=', now.toISOString()), eb('last_seen_at', '<=', idleCutoff), eb('ended_at', 'is not', null)]),
     );
-  const result = await db.deleteFrom('credentials').where('status', '=', 'pending').where('session_id', 'in', stale).executeTakeFirst();
+  if (userId) query = query.where('user_id', '=', userId);
+  return query;
+}
+
+/**
+ * Removes factors left pending by sessions that expired, idled out or ended (for one user, or for
+ * everyone): they were never usable and never will be, and must not stand in a person's way.
+ */
+export async function sweepAbandonedFactors(deps: SweepDeps, userId?: string, ex: Executor = deps.db): Promise<number> {
+  const result = await ex
+    .deleteFrom('credentials')
+    .where('status', '=', 'pending')
+    .where('session_id', 'in', deadSessions(ex, deps, userId))
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Forgets DPoP proof identifiers whose proofs are too old to be accepted anyway. */
+export async function sweepExpiredProofs({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>): Promise<number> {
+  const result = await db.deleteFrom('dpop_proofs').where('expires_at', '<=', clock.now().toISOString()).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export interface Sweeper {
+  stop(): void;
+}
+
+/**
+ * Sweeps every `intervalMs` for as long as the server runs. A failed sweep is reported and the next
+ * one tries again: leftovers are already harmless (nothing counts them), the sweep keeps tables small.
+ */
+export function startSweeper(deps: SweepDeps, intervalMs: number, report: (error: unknown) => void): Sweeper {
+  const timer = setInterval(() => {
+    void Promise.all([sweepAbandonedFactors(deps), sweepExpiredProofs(deps)]).catch(report);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }

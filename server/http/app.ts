@@ -3,7 +3,10 @@ import { ZodError } from 'zod';
 import { DPOP_HEADER } from '../../api/dpop.js';
 import type { ApiError, ApiErrorCode } from '../../api/errors.js';
 import type { Clock } from '../clock.js';
-import { ReplayCache } from '../dpop/replay-cache.js';
+import type { ReplayCache } from '../dpop/replay-cache.js';
+import { DatabaseLostError } from '../db/handle.js';
+import { isTransient } from '../db/transaction.js';
+import { KdfPoolBusyError } from '../recovery/kdf-pool.js';
 import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
 import { ApiFailure } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
@@ -19,6 +22,10 @@ export interface AppOptions {
   proofWindow: ProofWindow;
   adminToken?: string | undefined;
   logger?: boolean;
+  /** Proof identifiers every instance shares (server/dpop/replay-cache.ts). */
+  replay: ReplayCache;
+  /** What keeps this instance from serving, for /readyz (server/readiness.ts); empty when ready. */
+  readiness: () => Promise<string[]>;
 }
 
 /** Longer than any path parameter the contract accepts (a 1023-byte credential id in base64url), so the schemas decide. */
@@ -42,7 +49,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 }
 
 function authenticators(options: AppOptions): Authenticators {
-  const replay = new ReplayCache();
+  const { replay } = options;
   const proof = (request: FastifyRequest, accessToken?: string) =>
     verifyDpopProof(
       { proof: proofHeader(request), method: request.method, url: requestUrl(request), accessToken, now: options.clock.now() },
@@ -90,11 +97,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody('invalid_request', error.message));
     }
+    // Never a silent success and never a bare 500 for what the caller can retry elsewhere or later.
+    if (error instanceof DatabaseLostError || error instanceof KdfPoolBusyError || isTransient(error)) {
+      request.log.error({ err: error }, 'unavailable');
+      void reply.header('retry-after', '1');
+      return reply
+        .status(503)
+        .send(
+          errorBody(
+            'unavailable',
+            error instanceof KdfPoolBusyError ? 'the server is busy: try again shortly' : 'the database is unavailable: try again shortly',
+          ),
+        );
+    }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(errorBody('internal', 'internal error'));
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(errorBody('not_found', 'no such endpoint')));
 
-  registerOperations(app, createHandlers(options.services, options.policy), authenticators(options));
+  registerOperations(app, createHandlers(options.services, options.policy, options.readiness), authenticators(options));
   return app;
 }

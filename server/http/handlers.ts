@@ -8,11 +8,16 @@ import type { Handlers } from './route.js';
  * What each operation of api/http.ts does, as one call into the services. Parsing, auth and
  * status are the route wrapper's; every decision is the services'.
  */
-export function createHandlers(services: Services, policy: PolicyStore): Handlers {
+export function createHandlers(services: Services, policy: PolicyStore, readiness: () => Promise<string[]>): Handlers {
   const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices } = services;
   const openApi = buildOpenApiDocument();
   return {
     health: () => Promise.resolve({ ok: true as const }),
+    readiness: async () => {
+      const problems = await readiness();
+      if (problems.length > 0) throw new ApiFailure('unavailable', `not ready: ${problems.join('; ')}`);
+      return { ready: true as const };
+    },
     openApiDocument: () => Promise.resolve(openApi),
 
     openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device),

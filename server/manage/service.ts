@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import type { DeviceView, FactorView, RecoveryCodesResponse, SecurityOverview } from '../../api/security.js';
 import { appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
@@ -66,7 +67,7 @@ export class ManageService {
   async renameFactor(caller: Caller, id: string, name: string): Promise<FactorView> {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     const c = await this.ownFactor(user, id);
-    await this.deps.db.transaction().execute(async (tx) => {
+    await transaction(this.deps.db, async (tx) => {
       await tx.updateTable('credentials').set({ name }).where('id', '=', c.id).execute();
       await appendAuditIn(tx, this.deps.clock, {
         event: 'factor.renamed',
@@ -84,7 +85,7 @@ export class ManageService {
     this.sessions.requireFresh(session);
     const { db, clock } = this.deps;
     const device = await this.device(session);
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       const now = clock.now().toISOString();
       const c = await tx
         .selectFrom('credentials')
@@ -130,7 +131,7 @@ export class ManageService {
   async renameDevice(caller: Caller, id: string, name: string): Promise<DeviceView> {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     const d = await this.ownDevice(user, id);
-    await this.deps.db.transaction().execute(async (tx) => {
+    await transaction(this.deps.db, async (tx) => {
       await tx.updateTable('devices').set({ label: name }).where('id', '=', d.id).execute();
       await appendAuditIn(tx, this.deps.clock, {
         event: 'device.renamed',
@@ -149,7 +150,7 @@ export class ManageService {
     if (id === session.device_id) throw new ApiFailure('invalid_request', 'this is the device you are using: remove it from another one');
     const d = await this.ownDevice(user, id);
     const { db, clock } = this.deps;
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       await this.devices.revokeIn(tx, d.id);
       await this.devices.releaseIn(tx, user.id, d.id);
       await appendAuditIn(tx, clock, {
@@ -174,7 +175,7 @@ export class ManageService {
     const { db, clock } = this.deps;
     const set = await this.codes.prepare();
     const device = await this.device(session);
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       await this.codes.replaceIn(tx, user.id, set);
       await appendAuditIn(tx, clock, {
         event: 'recovery.codes_regenerated',
@@ -191,7 +192,7 @@ export class ManageService {
   async reinstateFactor(credentialId: string, agent: string): Promise<void> {
     const { db, clock } = this.deps;
     const now = clock.now().toISOString();
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       const c = await tx
         .updateTable('credentials')
         .set({ status: 'active', status_changed_at: now })

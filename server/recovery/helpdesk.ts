@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import type { DeviceSignals } from '../../api/enrolment.js';
 import type { HelpdeskRequestView, RecoveryApprovalResponse, RecoveryRequestStatus, RecoveryRequestView } from '../../api/recovery.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
@@ -96,7 +97,7 @@ export class Helpdesk {
       code_attempts: 0,
       redeemed_at: null,
     };
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       await tx.insertInto('recovery_requests').values(row).execute();
       await appendAuditIn(tx, clock, {
         event: 'recovery.requested',
@@ -195,7 +196,7 @@ export class Helpdesk {
     const code = generateHelpdeskCode();
     const codeHash = await hashSecret(code.secret);
     const codeExpiresAt = addSeconds(clock.now(), config.helpdeskCodeTtlSeconds).toISOString();
-    const outcome = await db.transaction().execute(async (tx) => {
+    const outcome = await transaction(db, async (tx) => {
       const inserted = await tx
         .insertInto('recovery_approvals')
         .values({ request_id: r.id, agent, approved_at: this.nowIso() })
@@ -255,7 +256,7 @@ export class Helpdesk {
   async deny(requestId: string, username: string, agent: string, reason?: string): Promise<HelpdeskRequestView> {
     const { db, clock } = this.deps;
     const { r, user } = await this.decidable(requestId, username, agent, 'deny');
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       const result = await tx
         .updateTable('recovery_requests')
         .set({ status: 'denied', decided_by: agent, decided_at: this.nowIso(), deny_reason: reason ?? null, code_hash: null })
@@ -325,7 +326,7 @@ export class Helpdesk {
       throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
     }
     const userId = r.user_id;
-    const user = await db.transaction().execute(async (tx) => {
+    const user = await transaction(db, async (tx) => {
       const claim = await tx
         .updateTable('recovery_requests')
         .set({ status: 'redeemed', redeemed_at: this.nowIso(), code_hash: null })

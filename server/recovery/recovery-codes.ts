@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
@@ -117,7 +118,7 @@ export class RecoveryCodes {
     let reason: string | null = !matches || !row ? 'wrong' : row.used_at ? 'used' : null;
     if (!reason && row && user) {
       // The claim, the throttle reset and the audit row commit together or not at all.
-      const claimed = await db.transaction().execute(async (tx) => {
+      const claimed = await transaction(db, async (tx) => {
         const claim = await tx
           .updateTable('recovery_codes')
           .set({ used_at: this.nowIso() })
@@ -147,7 +148,7 @@ export class RecoveryCodes {
   /** Counts one more try for the username; null while it is locked. A lock that has run out starts the count again. */
   private async reserveAttempt(username: string): Promise<number | null> {
     const now = this.nowIso();
-    return this.deps.db.transaction().execute(async (tx) => {
+    return transaction(this.deps.db, async (tx) => {
       const row = await tx.selectFrom('recovery_throttle').selectAll().where('username', '=', username).executeTakeFirst();
       if (row?.locked_until && row.locked_until > now) return null;
       const failures = (row && !row.locked_until ? row.failures : 0) + 1;
@@ -181,7 +182,7 @@ export class RecoveryCodes {
   ): Promise<void> {
     const { db, clock, config } = this.deps;
     const locked = attempts >= config.recoveryCodeMaxAttempts;
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       if (locked)
         await tx.updateTable('recovery_throttle').set({ locked_until: this.lockEnd() }).where('username', '=', username).execute();
       await appendAuditIn(tx, clock, {
@@ -206,7 +207,7 @@ export class RecoveryCodes {
   async resetLock(username: string, agent: string): Promise<void> {
     const { db, clock } = this.deps;
     const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       const result = await tx.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
       await appendAuditIn(tx, clock, {
         event: 'recovery.lock_reset',

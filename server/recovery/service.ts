@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.js';
 import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
 import type { RecoverInput } from '../../api/recovery.js';
 import { appendAuditIn } from '../audit.js';
@@ -43,7 +44,7 @@ export class RecoveryService {
       ttlSeconds: config.recoverySessionTtlSeconds,
       openedBy: input.method === 'recovery-code' ? 'recovery-code' : 'helpdesk-code',
     });
-    await db.transaction().execute(async (tx) => {
+    await transaction(db, async (tx) => {
       await tx.insertInto('sessions').values(row).execute();
       await appendAuditIn(tx, clock, {
         event: 'recovery.session_opened',

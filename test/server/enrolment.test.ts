@@ -1,3 +1,4 @@
+import { TEST_DATABASE } from '../support/test-database.js';
 import { sweepAbandonedFactors } from '../../server/enrolment/sweeper.js';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -380,6 +381,10 @@ describe('audit trail', () => {
 
   async function dropTriggers() {
     // Someone with the database file can drop the triggers; the chain still tells.
+    if (TEST_DATABASE === 'postgres') {
+      await sql`DROP TRIGGER audit_events_append_only ON audit_events`.execute(h.db);
+      return;
+    }
     await sql`DROP TRIGGER audit_no_update`.execute(h.db);
     await sql`DROP TRIGGER audit_no_delete`.execute(h.db);
   }

@@ -9,7 +9,7 @@ import type { Database } from '../../server/db/schema.js';
 describe('migration 0004_recovery', () => {
   it('binds personal devices that carry an active factor to their user, and nothing else', async () => {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) });
-    const migrator = new Migrator({ db, provider: migrationProvider });
+    const migrator = new Migrator({ db, provider: migrationProvider('sqlite') });
     expect((await migrator.migrateTo('0003_policy')).error).toBeUndefined();
     const at = '2025-01-01T00:00:00.000Z';
     await sql`INSERT INTO users (id, username, display_name, email, role, account_kind, created_at) VALUES ('u1', 'ada', 'Ada', NULL, 'engineer', 'human', ${at})`.execute(
@@ -38,7 +38,7 @@ describe('migration 0004_recovery', () => {
     }
     const result = await migrator.migrateToLatest();
     expect(result.error).toBeUndefined();
-    expect(result.results?.map((r) => r.migrationName)).toEqual(['0004_recovery']);
+    expect(result.results?.map((r) => r.migrationName)).toEqual(['0004_recovery', '0005_several_instances']);
     expect(await db.selectFrom('device_bindings').selectAll().execute()).toEqual([
       { user_id: 'u1', device_id: 'laptop', bound_at: at, released_at: null },
     ]);

@@ -3,7 +3,8 @@ import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { DeviceSignals } from '../../api/enrolment.js';
 import { ServerConfig, type ServerConfigInput } from '../../server/config.js';
 import type { ServiceDeps } from '../../server/context.js';
-import { migrate, openSqlite, type Db } from '../../server/db/open.js';
+import type { Db } from '../../server/db/open.js';
+import { openTestDatabase } from './test-database.js';
 import type { UserRow } from '../../server/db/schema.js';
 import { DeviceRegistry } from '../../server/enrolment/devices.js';
 import { SessionStore } from '../../server/enrolment/sessions.js';
@@ -101,8 +102,9 @@ export async function recoveryBench(
   overrides: Partial<ServerConfigInput> = {},
   policy: PolicyFile = DEFAULT_POLICY,
 ): Promise<RecoveryBench> {
-  const db = openSqlite(':memory:');
-  await migrate(db);
+  const database = await openTestDatabase();
+  const { db } = database;
+  const close = () => database.close();
   const clock = new HandClock();
   const config = ServerConfig.parse({
     dataDir: ':memory:',
@@ -139,7 +141,7 @@ export async function recoveryBench(
       await db.insertInto('users').values(row).execute();
       return row;
     },
-    close: () => db.destroy(),
+    close,
   };
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DeviceSignals } from '../../api/enrolment.js';
 import { ServerConfig, type ServerConfigInput } from '../../server/config.js';
-import { migrate, openSqlite, type Db } from '../../server/db/open.js';
+import type { Db } from '../../server/db/open.js';
 import type { Caller } from '../../server/context.js';
 import { createServices, type Services } from '../../server/services.js';
 import { DEFAULT_POLICY } from '../../server/policy/default-policy.js';
@@ -9,6 +9,7 @@ import { noMetadata } from '../../server/policy/evaluate.js';
 import { PolicyStore } from '../../server/policy/store.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
 import { TestClock } from './test-clock.js';
+import { openTestDatabase, reserveTestDatabase, tableNames } from './test-database.js';
 
 export { TestClock } from './test-clock.js';
 
@@ -55,25 +56,39 @@ export interface ServiceHarness {
 }
 
 /** The whole server over HTTP (the same wiring `npm run server` uses) on an in-memory database, with the test settings. */
-export function startTestServer(overrides: Partial<ServerConfigInput> = {}, options: StartOptions = {}): Promise<RunningServer> {
-  return startServer(testConfig(overrides), options);
+export async function startTestServer(overrides: Partial<ServerConfigInput> = {}, options: StartOptions = {}): Promise<RunningServer> {
+  // A test that names its own data directory asks for SQLite on disk; the others get this run's database.
+  const slot = overrides.dataDir === undefined ? await reserveTestDatabase() : { databaseUrl: undefined, drop: () => Promise.resolve() };
+  try {
+    const server = await startServer(testConfig({ databaseUrl: slot.databaseUrl, ...overrides }), options);
+    return {
+      ...server,
+      async close() {
+        await server.close();
+        await slot.drop();
+      },
+    };
+  } catch (error) {
+    await slot.drop();
+    throw error;
+  }
 }
 
-/** The services on a fresh, migrated in-memory SQLite database, under the built-in policy. */
+/** The services on a fresh, migrated database of this run's kind (tests/support/test-database.ts), under the built-in policy. */
 export async function newService(overrides: Partial<ServerConfigInput> = {}): Promise<ServiceHarness> {
-  const db = openSqlite(':memory:');
-  await migrate(db);
+  const database = await openTestDatabase();
+  const { db } = database;
+  const close = () => database.close();
   const clock = new TestClock();
   const config = testConfig(overrides);
   const services = createServices({ db, clock, config, policy: PolicyStore.fixed(DEFAULT_POLICY), attestation: noMetadata });
-  return { db, clock, config, services, close: () => db.destroy() };
+  return { db, clock, config, services, close };
 }
 
 /** Every value of every row of every table, as text: to prove a secret is not stored anywhere. */
 export async function dumpDatabase(db: Db): Promise<string> {
-  const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db);
   const parts: string[] = [];
-  for (const { name } of tables.rows) {
+  for (const name of await tableNames(db)) {
     const rows = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(name)}`.execute(db);
     for (const row of rows.rows) {
       for (const value of Object.values(row)) {

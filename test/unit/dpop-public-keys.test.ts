@@ -13,7 +13,7 @@ const URL_ = 'https://enrol.test.example/v1/sessions/current';
 const NOW_MS = Date.parse('2026-03-02T09:00:00.000Z');
 const check = (proof: string): ProofCheck => ({ proof, method: 'GET', url: URL_, now: new Date(NOW_MS) });
 const claims = () => ({ jti: crypto.randomUUID(), htm: 'GET', htu: URL_, iat: NOW_MS / 1000 });
-const memory = { remember: () => true };
+const memory = { remember: () => Promise.resolve(true) };
 
 async function es256(): Promise<{ jwk: JWK; sign: (payload: unknown, header?: Record<string, unknown>) => Promise<string> }> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
