@@ -336,6 +336,25 @@ describe('enrolment sessions and registration', () => {
     );
   });
 
+  it('a contractor (limit 2) whose two enrolments were interrupted after the key touch enrols the third time, no restart', async () => {
+    // Contractors may not use synced passkeys (default policy): a device-bound one.
+    const boundPasskey = () => new SoftAuthenticator({ attachment: 'platform', userVerified: true });
+    await h.services.accounts.createUser({ username: 'cy.temp', displayName: 'Cy', employmentType: 'contractor' }, 'test');
+    for (let i = 0; i < 2; i++) {
+      const interrupted = await openSession('cy.temp');
+      await register(interrupted.caller, 'passkey', boundPasskey());
+      await register(interrupted.caller, 'passkey', boundPasskey());
+      // The app closes after the touch: the session idles out, nobody calls complete or end.
+      h.clock.advance(h.config.sessionIdleSeconds);
+    }
+    const third = await openSession('cy.temp');
+    const first = await register(third.caller, 'passkey', boundPasskey());
+    expect(first.options.excludeCredentials ?? []).toEqual([]);
+    await register(third.caller, 'passkey', boundPasskey());
+    await h.services.enrolment.complete(third.caller);
+    expect((await credentialsOf('cy.temp')).map((c) => c.status)).toEqual(['active', 'active']);
+  });
+
   it('sweepExpired removes factors left pending by expired sessions, and only those', async () => {
     const done = await openSession();
     await register(done.caller, 'passkey', passkey());
