@@ -20,15 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { BenchClient, enrol, HIRE_STEPS, newHire, type HireStep, type StepResult } from './support/new-hire.js';
 import { writeSection } from './support/results-file.js';
-import {
-  processCpuMs,
-  startProcess,
-  threadRuntimeMs,
-  threadRuntimes,
-  TICKS_PER_SECOND,
-  type ServerProcess,
-  type ThreadCpu,
-} from './support/server-process.js';
+import { processCpuMs, threadRuntimeMs, threadRuntimes, TICKS_PER_SECOND, type ThreadCpu } from './support/server-process.js';
+import { startProcess, type ServerProcess } from '../test/support/server-process.js';
 import { ms, summarise, type Summary } from './support/stats.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { DEMO_ENROLMENT_ORIGIN } from '../../api/defaults.js';
 import { CompleteResponse, CreateSessionResponse, RegistrationOptionsResponse } from '../../api/enrolment.js';
 import { DpopKey } from '../support/dpop-key.js';
 import { send } from '../support/http-client.js';
+import { freePort } from '../support/server-process.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 /**
@@ -22,19 +22,6 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 // Inside the repository (under the ignored dist/) so the external packages resolve from node_modules.
 const OUT = `dist/compiled-server-test-${process.pid}`;
 const ADMIN_TOKEN = 'compiled-server-test-admin-token-0123456789';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) =>
-    probe.close(() => {
-      resolve();
-    }),
-  );
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 let dataDir: string;
 let child: ChildProcess;

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/server-process.js';
 
 /**
  * deploy/Containerfile, as far as it can be checked without a container engine: its instructions
@@ -162,19 +162,6 @@ describe('deploy/Containerfile, read', () => {
 function healthcheckCommand(): string[] {
   const args = one(runtime, 'HEALTHCHECK').args;
   return JSON.parse(args.slice(args.indexOf('CMD') + 'CMD'.length).trim()) as string[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === 'object' && address) resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
 }
 
 /** Where Node would look for packages above `dir`: nothing may be there, or the test would find the repository's. */
