@@ -74,7 +74,7 @@ export const ServerConfig = z
     path: ['mdsRootFile'],
   })
   .refine((c) => c.recoverySessionTtlSeconds < c.sessionTtlSeconds, {
-    error: 'recoverySessionTtlSeconds must be shorter than sessionTtlSeconds',
+    error: 'must be shorter than the enrolment session lifetime (FIRSTKEY_SESSION_TTL_SECONDS)',
     path: ['recoverySessionTtlSeconds'],
   });
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -89,40 +89,58 @@ function list(value: string | undefined): string[] | undefined {
     : undefined;
 }
 
+/** The variable behind each setting: what configFromEnv reads, and what its errors name. */
+export const SERVER_ENV_NAMES = {
+  dataDir: 'FIRSTKEY_DATA_DIR',
+  databaseUrl: 'FIRSTKEY_DATABASE_URL',
+  host: 'FIRSTKEY_HOST',
+  port: 'FIRSTKEY_PORT',
+  rpId: 'FIRSTKEY_RP_ID',
+  rpName: 'FIRSTKEY_RP_NAME',
+  origins: 'FIRSTKEY_ORIGINS',
+  linkBase: 'FIRSTKEY_LINK_BASE',
+  adminToken: 'FIRSTKEY_ADMIN_TOKEN',
+  codeTtlSeconds: 'FIRSTKEY_CODE_TTL_SECONDS',
+  codeMaxAttempts: 'FIRSTKEY_CODE_MAX_ATTEMPTS',
+  sessionTtlSeconds: 'FIRSTKEY_SESSION_TTL_SECONDS',
+  sessionIdleSeconds: 'FIRSTKEY_SESSION_IDLE_SECONDS',
+  policyFile: 'FIRSTKEY_POLICY_FILE',
+  mdsBlobFile: 'FIRSTKEY_MDS_BLOB',
+  mdsRootFile: 'FIRSTKEY_MDS_ROOT',
+  attestationAnchorFiles: 'FIRSTKEY_ATTESTATION_ANCHORS',
+  dpopMaxAgeSeconds: 'FIRSTKEY_DPOP_MAX_AGE_SECONDS',
+  dpopFutureSkewSeconds: 'FIRSTKEY_DPOP_FUTURE_SKEW_SECONDS',
+  recoverySessionTtlSeconds: 'FIRSTKEY_RECOVERY_SESSION_TTL_SECONDS',
+  recoveryCodeMaxAttempts: 'FIRSTKEY_RECOVERY_CODE_MAX_ATTEMPTS',
+  recoveryLockSeconds: 'FIRSTKEY_RECOVERY_LOCK_SECONDS',
+  helpdeskCodeTtlSeconds: 'FIRSTKEY_HELPDESK_CODE_TTL_SECONDS',
+  helpdeskCodeMaxAttempts: 'FIRSTKEY_HELPDESK_CODE_MAX_ATTEMPTS',
+  helpdeskRequestTtlSeconds: 'FIRSTKEY_HELPDESK_REQUEST_TTL_SECONDS',
+  freshAuthSeconds: 'FIRSTKEY_FRESH_AUTH_SECONDS',
+  notificationFile: 'FIRSTKEY_NOTIFICATION_FILE',
+} as const satisfies Record<keyof ServerConfigInput, `FIRSTKEY_${string}`>;
+
+const LISTS: ReadonlySet<keyof ServerConfigInput> = new Set(['origins', 'attestationAnchorFiles']);
+
 /** Reads FIRSTKEY_* variables; a bad value stops the server with the variable named. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
-  const parsed = ServerConfig.safeParse({
-    dataDir: env.FIRSTKEY_DATA_DIR ?? '.firstkey-data',
-    databaseUrl: env.FIRSTKEY_DATABASE_URL || undefined,
-    host: env.FIRSTKEY_HOST,
-    port: env.FIRSTKEY_PORT,
-    rpId: env.FIRSTKEY_RP_ID,
-    rpName: env.FIRSTKEY_RP_NAME,
-    origins: list(env.FIRSTKEY_ORIGINS),
-    linkBase: env.FIRSTKEY_LINK_BASE,
-    adminToken: env.FIRSTKEY_ADMIN_TOKEN,
-    codeTtlSeconds: env.FIRSTKEY_CODE_TTL_SECONDS,
-    codeMaxAttempts: env.FIRSTKEY_CODE_MAX_ATTEMPTS,
-    sessionTtlSeconds: env.FIRSTKEY_SESSION_TTL_SECONDS,
-    sessionIdleSeconds: env.FIRSTKEY_SESSION_IDLE_SECONDS,
-    policyFile: env.FIRSTKEY_POLICY_FILE,
-    mdsBlobFile: env.FIRSTKEY_MDS_BLOB,
-    mdsRootFile: env.FIRSTKEY_MDS_ROOT,
-    attestationAnchorFiles: list(env.FIRSTKEY_ATTESTATION_ANCHORS),
-    dpopMaxAgeSeconds: env.FIRSTKEY_DPOP_MAX_AGE_SECONDS,
-    dpopFutureSkewSeconds: env.FIRSTKEY_DPOP_FUTURE_SKEW_SECONDS,
-    recoverySessionTtlSeconds: env.FIRSTKEY_RECOVERY_SESSION_TTL_SECONDS,
-    recoveryCodeMaxAttempts: env.FIRSTKEY_RECOVERY_CODE_MAX_ATTEMPTS,
-    recoveryLockSeconds: env.FIRSTKEY_RECOVERY_LOCK_SECONDS,
-    helpdeskCodeTtlSeconds: env.FIRSTKEY_HELPDESK_CODE_TTL_SECONDS,
-    helpdeskCodeMaxAttempts: env.FIRSTKEY_HELPDESK_CODE_MAX_ATTEMPTS,
-    helpdeskRequestTtlSeconds: env.FIRSTKEY_HELPDESK_REQUEST_TTL_SECONDS,
-    freshAuthSeconds: env.FIRSTKEY_FRESH_AUTH_SECONDS,
-    notificationFile: env.FIRSTKEY_NOTIFICATION_FILE,
-  });
+  const input = Object.fromEntries(
+    Object.entries(SERVER_ENV_NAMES).map(([setting, name]) => {
+      const value = env[name];
+      return [setting, LISTS.has(setting as keyof ServerConfigInput) ? list(value) : value];
+    }),
+  );
+  input.dataDir ??= '.firstkey-data';
+  input.databaseUrl ||= undefined;
+  const parsed = ServerConfig.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid server setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    const setting = issue?.path[0];
+    const name =
+      typeof setting === 'string' && setting in SERVER_ENV_NAMES
+        ? SERVER_ENV_NAMES[setting as keyof typeof SERVER_ENV_NAMES]
+        : String(setting ?? '');
+    throw new Error(`Invalid server setting ${name}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
 }
