@@ -8,9 +8,12 @@
 // Error messages and `platformMessage` never contain the secret: the secret
 // being written is redacted from anything the platform says, and nothing
 // here logs.
+//
+// The native binding is loaded on first use, never at import: a missing or
+// broken binary must become the app's own "keychain unavailable" message, not
+// a crash before any window exists (test/main/secret-store-loading.test.ts
+// checks that no main-process module imports it statically).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AsyncEntry } from '@napi-rs/keyring';
-import * as napiKeytar from '@napi-rs/keyring/keytar.js';
 import { CodedError } from '../../../api/coded-error.js';
 
 /** Async access to secrets held by the OS keychain, keyed by service + account. */
@@ -35,6 +38,8 @@ export interface KeytarCompatible {
 
 /** Why the keychain cannot be used. */
 export type SecretStoreErrorCode =
+  /** The keychain module (a native binary shipped with the app) could not be loaded. */
+  | 'binding_unavailable'
   /** Linux: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset or unreachable). */
   | 'no_session_bus'
   /** Linux: a session bus, but nothing provides org.freedesktop.secrets on it. */
@@ -53,6 +58,8 @@ export type SecretStoreErrorCode =
 export type SecretStoreOperation = 'get' | 'set' | 'delete';
 
 const DESCRIPTIONS: Record<SecretStoreErrorCode, string> = {
+  binding_unavailable:
+    'the part of FirstKey that talks to the keychain is missing or damaged on this computer (the installation is incomplete)',
   no_session_bus:
     'no D-Bus session bus is reachable (DBUS_SESSION_BUS_ADDRESS is unset or points nowhere), so no Secret Service can be reached',
   no_secret_service:
@@ -113,33 +120,87 @@ function toSecretStoreError(err: unknown, operation: SecretStoreOperation, secre
   return new SecretStoreError(classifyPlatformError(message), operation, message.slice(0, MAX_PLATFORM_MESSAGE));
 }
 
+/** The part of @napi-rs/keyring FirstKey uses: one entry per service + account. */
+export interface KeyringEntryClass {
+  new (
+    service: string,
+    account: string,
+    options?: { linux?: { store?: 'secret-service' } },
+  ): {
+    getPassword(): Promise<string | null | undefined>;
+    setPassword(password: string): Promise<void>;
+    deletePassword(): Promise<boolean>;
+  };
+}
+
+/** Loads the native keychain binding; rejects when the binary is missing or cannot be loaded. */
+export type KeyringLoader = () => Promise<KeyringEntryClass>;
+
+/** The real binding, imported on first use only. */
+export const loadNapiKeyring: KeyringLoader = async () => (await import('@napi-rs/keyring')).AsyncEntry;
+
 /**
- * Keytar-shaped access pinned to the freedesktop Secret Service.
+ * Keytar-shaped access over the binding's entries.
  *
- * Why not `@napi-rs/keyring/keytar.js` as is on Linux: when no Secret
- * Service is reachable it silently falls back to the kernel keyutils
- * keyring, which lives in memory and is gone after a reboot. A device key
- * kept there would vanish and orphan the server's device record, so on
- * Linux we require the Secret Service and report its absence instead.
- * The options bag is ignored on macOS and Windows.
+ * Why the Secret Service is pinned on Linux (and not `@napi-rs/keyring/keytar.js`
+ * used as is): when no Secret Service is reachable that module silently falls
+ * back to the kernel keyutils keyring, which lives in memory and is gone after
+ * a reboot. A device key kept there would vanish and orphan the server's
+ * device record, so on Linux we require the Secret Service and report its
+ * absence instead. Elsewhere the options are those of keytar.js, so entries
+ * are shared with it.
  */
-export const secretServiceKeytar: KeytarCompatible = {
+export function keyringKeytar(Entry: KeyringEntryClass, platform: NodeJS.Platform = process.platform): KeytarCompatible {
+  const options = platform === 'linux' ? { linux: { store: 'secret-service' as const } } : undefined;
   // async: the entry constructor throws synchronously when the store is
   // unavailable; inside an async function that becomes a rejection.
-  async getPassword(service, account) {
-    return new AsyncEntry(service, account, { linux: { store: 'secret-service' } }).getPassword();
-  },
-  async setPassword(service, account, password) {
-    return new AsyncEntry(service, account, { linux: { store: 'secret-service' } }).setPassword(password);
-  },
-  async deletePassword(service, account) {
-    return new AsyncEntry(service, account, { linux: { store: 'secret-service' } }).deletePassword();
-  },
-};
+  return {
+    async getPassword(service, account) {
+      return (await new Entry(service, account, options).getPassword()) ?? null;
+    },
+    async setPassword(service, account, password) {
+      await new Entry(service, account, options).setPassword(password);
+    },
+    async deletePassword(service, account) {
+      return new Entry(service, account, options).deletePassword();
+    },
+  };
+}
 
-/** The backend used when none is given: see `secretServiceKeytar` for Linux. */
+/**
+ * Keytar-shaped access that loads the binding on the first call. A load
+ * failure becomes SecretStoreError('binding_unavailable') on that call (and is
+ * tried again on the next: a repaired installation needs no restart of this object).
+ */
+export function lazyKeytar(load: KeyringLoader = loadNapiKeyring, platform: NodeJS.Platform = process.platform): KeytarCompatible {
+  let loaded: Promise<KeytarCompatible> | undefined;
+  function backend(operation: SecretStoreOperation): Promise<KeytarCompatible> {
+    loaded ??= load().then(
+      (Entry) => keyringKeytar(Entry, platform),
+      (err: unknown) => {
+        loaded = undefined;
+        throw new SecretStoreError('binding_unavailable', operation, loadFailureMessage(err));
+      },
+    );
+    return loaded;
+  }
+  return {
+    getPassword: async (service, account) => (await backend('get')).getPassword(service, account),
+    setPassword: async (service, account, password) => (await backend('set')).setPassword(service, account, password),
+    deletePassword: async (service, account) => (await backend('delete')).deletePassword(service, account),
+  };
+}
+
+/** What the loader said, for diagnostics: the module resolver's code and first line, no stack. */
+function loadFailureMessage(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? `${err.code}: ` : '';
+  const message = err instanceof Error ? err.message : String(err);
+  return `${code}${message.split('\n')[0] ?? ''}`.slice(0, MAX_PLATFORM_MESSAGE);
+}
+
+/** The backend used when none is given: the binding, loaded on first use. */
 export function defaultKeytarBackend(platform: NodeJS.Platform = process.platform): KeytarCompatible {
-  return platform === 'linux' ? secretServiceKeytar : napiKeytar;
+  return lazyKeytar(loadNapiKeyring, platform);
 }
 
 /** A SecretStore over any keytar-compatible module. */
