@@ -45,6 +45,19 @@ export const AuthenticateRequest = z.object({ response: AuthenticationResponseJS
 const ItemId = z.object({ id: z.string().min(1).max(1024) });
 export const RenameFactorRequest = ItemId.extend(RenameRequest.shape);
 
+/**
+ * Whether this computer's device key can be used. `device_key_lost`: the app
+ * recorded a key that the OS keychain no longer holds (see
+ * electron/main/device/device-key.ts); only then may the renderer ask for a new one.
+ */
+export const DeviceKeyStatus = z.enum(['ready', 'keychain_unavailable', 'device_key_corrupt', 'device_key_lost']);
+export type DeviceKeyStatus = z.infer<typeof DeviceKeyStatus>;
+
+/** What became of an "Export diagnostics" request: false when the person closed the save dialog. */
+export interface DiagnosticsExport {
+  saved: boolean;
+}
+
 export const ipcRequests = {
   startSession: CreateSessionRequest,
   currentSession: z.undefined(),
@@ -53,6 +66,10 @@ export const ipcRequests = {
   completeSession: CompleteRequest.optional(),
   endSession: z.undefined(),
   takeLaunchCode: z.undefined(),
+  waitForLaunchCode: z.undefined(),
+  deviceKeyStatus: z.undefined(),
+  replaceDeviceKey: z.undefined(),
+  exportDiagnostics: z.undefined(),
   recover: RecoverRequest,
   fileRecoveryRequest: FileRecoveryInput,
   recoveryRequestStatus: z.undefined(),
@@ -75,6 +92,15 @@ export interface IpcResults {
   completeSession: CompleteResponse;
   endSession: null;
   takeLaunchCode: string | null;
+  /**
+   * Resolves true when a `firstkey://` link brought a code (then take it with
+   * takeLaunchCode), false when a newer wait replaced this one. A pending call,
+   * not an event: the preload only ever invokes.
+   */
+  waitForLaunchCode: boolean;
+  deviceKeyStatus: DeviceKeyStatus;
+  replaceDeviceKey: DeviceKeyStatus;
+  exportDiagnostics: DiagnosticsExport;
   recover: SessionView;
   fileRecoveryRequest: RecoveryRequestView;
   recoveryRequestStatus: RecoveryRequestView | null;
@@ -90,7 +116,7 @@ export interface IpcResults {
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */
 export const IpcErrorCode = z.union([
   ApiErrorCode,
-  z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response', 'keychain_unavailable']),
+  z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response', 'keychain_unavailable', 'device_key_lost']),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

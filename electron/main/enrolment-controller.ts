@@ -1,6 +1,7 @@
 import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
-import type { IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
+import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient } from './api-client.js';
+import type { DeviceKeyLoader } from './device/device-identity.js';
 
 /** Refusals after which the token is worth nothing: forget it rather than send it again. */
 const SESSION_OVER: ReadonlySet<string> = new Set([
@@ -13,6 +14,18 @@ const SESSION_OVER: ReadonlySet<string> = new Set([
 
 export type Handlers = { [N in IpcName]: (request: IpcRequest<N>) => Promise<IpcResults[N]> };
 
+/** What the window's calls reach beyond the server: given by the composition root (index.ts). */
+export interface ControllerOptions {
+  /** This computer's device key: its status, and its replacement once it is known lost. */
+  deviceKey?: Pick<DeviceKeyLoader, 'status' | 'replace'>;
+  /** Collects the help-desk report and lets the person save it (electron/main/diagnostics.ts). */
+  exportDiagnostics?: () => Promise<DiagnosticsExport>;
+}
+
+function notWired(what: string): never {
+  throw new ApiClientError('internal', `${what} is not available in this build`);
+}
+
 /**
  * The enrolment as main holds it: the session token lives here and only here,
  * never in the renderer. One controller per window.
@@ -24,15 +37,25 @@ export class EnrolmentController {
   private ceremonyId: string | null = null;
   /** The help-desk request this device filed; its code works only together with it. */
   private recoveryRequestId: string | null = null;
+  /** The renderer's pending waitForLaunchCode call, woken when a link arrives while it runs. */
+  private linkWaiter: ((arrived: boolean) => void) | null = null;
 
   constructor(
     private readonly api: ApiClient,
     private readonly device: DeviceSignals,
+    private readonly options: ControllerOptions = {},
   ) {}
 
-  /** A code that arrived in a `firstkey://` link, waiting for the renderer to pick it up. */
+  /**
+   * A code that arrived in a `firstkey://` link, waiting for the renderer to pick it up.
+   * The waiting renderer is only woken: the code itself still goes out through
+   * takeLaunchCode, so a page that died while waiting loses nothing.
+   */
   offerLaunchCode(code: string): void {
     this.launchCode = code;
+    const waiter = this.linkWaiter;
+    this.linkWaiter = null;
+    waiter?.(true);
   }
 
   private requireToken(): string {
@@ -77,6 +100,23 @@ export class EnrolmentController {
       this.launchCode = null;
       return Promise.resolve(code);
     },
+    waitForLaunchCode: () => {
+      // One waiter: a reloaded page's new wait replaces the old page's.
+      this.linkWaiter?.(false);
+      this.linkWaiter = null;
+      if (this.launchCode !== null) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        this.linkWaiter = resolve;
+      });
+    },
+    deviceKeyStatus: async () => (this.options.deviceKey ?? notWired('the device key status')).status(),
+    replaceDeviceKey: async () => {
+      const replaced = await (this.options.deviceKey ?? notWired('replacing the device key')).replace();
+      // The old key's sessions are gone with it: never send their token with the new key.
+      if (replaced === 'ready') this.token = null;
+      return replaced;
+    },
+    exportDiagnostics: async () => (this.options.exportDiagnostics ?? notWired('exporting diagnostics'))(),
     recover: async (request) => {
       const device = this.device;
       if (request.method === 'recovery-code') {

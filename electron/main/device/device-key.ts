@@ -19,6 +19,13 @@
 // first deletes the entry (store.delete(service, deviceKeyAccount(id))) and
 // then registers the new key with the server.
 //
+// A missing entry is not always a first run. When the app's user data holds
+// the thumbprint of a key this installation had (recordDir, see
+// thumbprint-record.ts), a missing or different key is reported as
+// DeviceKeyLostError instead of being replaced behind the person's back: the
+// server still has a device record for the old key, and the person has to be
+// told and sent through a way back. replaceDeviceKey is that deliberate act.
+//
 // Concurrency: two processes creating the key at the same moment could both
 // write; the app holds Electron's single-instance lock, and a read-back after
 // the write catches a lost race instead of returning a key that is not the
@@ -27,6 +34,7 @@ import { CompactSign, calculateJwkThumbprint, compactVerify, exportJWK, generate
 import { randomBytes } from 'node:crypto';
 import { SecretStoreError, describeSecretStoreError, type SecretStore, type SecretStoreErrorCode } from './secret-store.js';
 import { CodedError } from '../../../api/coded-error.js';
+import { readRecordedThumbprint, recordThumbprint } from './thumbprint-record.js';
 
 export const DEVICE_KEY_SERVICE = 'FirstKey';
 export const DEVICE_KEY_ALG = 'ES256';
@@ -41,6 +49,12 @@ export interface DeviceKeyOptions {
   installationId: string;
   /** Keychain service name; defaults to 'FirstKey'. */
   service?: string;
+  /**
+   * Where the key's public thumbprint is recorded (app.getPath('userData') in
+   * the app). Without it a missing key is simply created, as on a first run:
+   * only for tools and tests that model no installation.
+   */
+  recordDir?: string;
 }
 
 /** The public half as a JWK: exactly the RFC 7638 members, no private part. */
@@ -62,7 +76,7 @@ export interface DeviceKey {
   created: boolean;
 }
 
-export type DeviceKeyErrorCode = 'keychain_unavailable' | 'device_key_corrupt';
+export type DeviceKeyErrorCode = 'keychain_unavailable' | 'device_key_corrupt' | 'device_key_lost';
 
 export class DeviceKeyError extends CodedError<DeviceKeyErrorCode> {}
 
@@ -105,6 +119,32 @@ export class DeviceKeyCorruptError extends DeviceKeyError {
       `The device key stored in the OS keychain cannot be used (${reason}). ` +
         'It was left unchanged; replacing it requires binding this device again.',
       options,
+    );
+    this.reason = reason;
+  }
+}
+
+export type DeviceKeyLostReason =
+  /** The keychain has no entry, but this installation recorded a key. */
+  | 'missing'
+  /** The keychain holds a usable key, but not the one this installation recorded. */
+  | 'replaced';
+
+/**
+ * This installation had a device key that the keychain no longer holds. Nothing
+ * was created or changed; replaceDeviceKey makes the new one when the person
+ * chooses to go on.
+ */
+export class DeviceKeyLostError extends DeviceKeyError {
+  declare readonly code: 'device_key_lost';
+  readonly reason: DeviceKeyLostReason;
+
+  constructor(reason: DeviceKeyLostReason) {
+    super(
+      'device_key_lost',
+      reason === 'missing'
+        ? "This installation's device key is no longer in the OS keychain. A new one is made only when the person chooses a way back."
+        : 'The OS keychain holds a different device key from the one this installation recorded. It was left unchanged.',
     );
     this.reason = reason;
   }
@@ -212,21 +252,46 @@ async function generateRecord(): Promise<{ record: StoredDeviceKey; serialised: 
  *
  * @throws KeychainUnavailableError when the keychain cannot be read or written.
  * @throws DeviceKeyCorruptError when the stored entry is not a usable key.
+ * @throws DeviceKeyLostError when options.recordDir names a key the keychain no longer holds.
  */
 export async function loadOrCreateDeviceKey(store: SecretStore, options: DeviceKeyOptions): Promise<DeviceKey> {
   const service = options.service ?? DEVICE_KEY_SERVICE;
   const account = deviceKeyAccount(options.installationId);
+  const { recordDir } = options;
+  const recorded = recordDir === undefined ? null : await readRecordedThumbprint(recordDir, options.installationId);
 
   const stored = await inKeychain(() => store.get(service, account));
   if (stored !== null) {
-    return { ...(await keyFromRecord(parseRecord(stored))), created: false };
+    const key = await keyFromRecord(parseRecord(stored));
+    if (recorded !== null && recorded !== key.thumbprint) throw new DeviceKeyLostError('replaced');
+    // A key from before thumbprints were recorded is adopted as it is.
+    if (recorded === null && recordDir !== undefined) await recordThumbprint(recordDir, options.installationId, key.thumbprint);
+    return { ...key, created: false };
   }
+  if (recorded !== null) throw new DeviceKeyLostError('missing');
+  return createAndStore(store, service, account, options);
+}
 
+async function createAndStore(store: SecretStore, service: string, account: string, options: DeviceKeyOptions): Promise<DeviceKey> {
   const { record, serialised } = await generateRecord();
   await inKeychain(() => store.set(service, account, serialised));
   // Only hand out a key the keychain demonstrably holds: a key that is not
   // stored would be lost on the next run, and its device record with it.
   const readBack = await inKeychain(() => store.get(service, account));
   if (readBack !== serialised) throw new KeychainUnavailableError('readback_mismatch');
-  return { ...(await keyFromRecord(record)), created: true };
+  const key = await keyFromRecord(record);
+  if (options.recordDir !== undefined) await recordThumbprint(options.recordDir, options.installationId, key.thumbprint);
+  return { ...key, created: true };
+}
+
+/**
+ * Makes a new device key for this installation, whatever the keychain holds,
+ * and records its thumbprint: the person chose a way back after being told
+ * the old key was lost. The server sees a new device from then on.
+ */
+export async function replaceDeviceKey(store: SecretStore, options: DeviceKeyOptions & { recordDir: string }): Promise<DeviceKey> {
+  const service = options.service ?? DEVICE_KEY_SERVICE;
+  const account = deviceKeyAccount(options.installationId);
+  await inKeychain(() => store.delete(service, account));
+  return createAndStore(store, service, account, options);
 }

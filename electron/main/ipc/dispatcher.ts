@@ -1,5 +1,6 @@
 import { IpcErrorCode, ipcRequests, type IpcFailure, type IpcName, type IpcResult, type IpcResults } from '../../../api/ipc.js';
 import { ApiClientError } from '../api-client.js';
+import { DeviceKeyLostError } from '../device/device-key.js';
 import type { Handlers } from '../enrolment-controller.js';
 
 export interface DispatchCall {
@@ -12,6 +13,21 @@ export interface DispatchCall {
 
 function failure(code: IpcErrorCode, message: string): IpcFailure {
   return { ok: false, error: { code, message } };
+}
+
+/** True when the device key being lost is what failed, however deep the wrapping. */
+function causedByLostKey(error: unknown): boolean {
+  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth += 1) {
+    if (at instanceof DeviceKeyLostError) return true;
+  }
+  return false;
+}
+
+function failureOf(error: unknown): IpcFailure {
+  // The signer fails as keychain_unavailable; a lost key needs its own guidance (a way back, not "unlock your keychain").
+  if (causedByLostKey(error)) return failure('device_key_lost', "this computer's device key was lost");
+  if (error instanceof ApiClientError) return failure(error.code, error.message);
+  return failure('internal', 'unexpected error in the app');
 }
 
 function originOf(url: string): string | null {
@@ -44,8 +60,7 @@ export function createDispatcher(handlers: Handlers, allowedOrigin: string) {
       const handler = handlers[call.name] as (request: unknown) => Promise<IpcResults[IpcName]>;
       return { ok: true, value: await handler(parsed.data) };
     } catch (error) {
-      if (error instanceof ApiClientError) return failure(error.code, error.message);
-      return failure('internal', 'unexpected error in the app');
+      return failureOf(error);
     }
   };
 }
