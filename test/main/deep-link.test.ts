@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { codeFromLink, LINK_SCHEME, linkFromArgv } from '../../electron/main/deep-link.js';
+import { DEMO_ENROLMENT_ORIGIN } from '../../api/defaults.js';
+import { createApiClient } from '../../electron/main/api-client.js';
+import {
+  codeFromLink,
+  createLinkReceiver,
+  focusWindow,
+  LINK_SCHEME,
+  linkFromArgv,
+  type FocusableWindow,
+} from '../../electron/main/deep-link.js';
+import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
+import { DEVICE, deviceProofSigner } from './support/device.js';
 
 /**
  * Links reach the app from mail and chat: untrusted input. Only an enrolment
@@ -106,5 +118,120 @@ describe('linkFromArgv', () => {
   it('hands a junk link on only to be refused by codeFromLink', () => {
     const junk = 'firstkey://enrol?code=%3Cscript%3E';
     expect(codeFromLink(linkFromArgv(['app', junk]) ?? '')).toBeNull();
+  });
+});
+
+/** The running app: the real controller behind the IPC gate (no server needed), and a recorded window focus. */
+function runningApp() {
+  const controller = new EnrolmentController(createApiClient({ baseUrl: 'http://127.0.0.1:9/', signProof: deviceProofSigner() }), DEVICE);
+  const dispatch = createDispatcher(controller.handlers, DEMO_ENROLMENT_ORIGIN);
+  const fromWindow = (name: 'waitForLaunchCode' | 'takeLaunchCode') =>
+    dispatch({ senderUrl: `${DEMO_ENROLMENT_ORIGIN}/`, isMainFrame: true, name, payload: undefined });
+  const focused: string[] = [];
+  const receiver = createLinkReceiver({
+    deliver: (code) => {
+      controller.offerLaunchCode(code);
+    },
+    focusWindow: () => {
+      focused.push('focus');
+    },
+  });
+  return { receiver, fromWindow, focused, dispatch };
+}
+
+const settledYet = async (promise: Promise<unknown>): Promise<boolean> => {
+  let settled = false;
+  void promise.then(() => (settled = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return settled;
+};
+
+describe('Deep links', () => {
+  const LINK = `firstkey://enrol?code=${CODE}`;
+
+  it('a link opened while the app runs (second-instance) focuses the window and delivers the code once to the mounted renderer', async () => {
+    const app = runningApp();
+    const waiting = app.fromWindow('waitForLaunchCode');
+    expect(await settledYet(waiting)).toBe(false);
+
+    app.receiver.fromSecondInstance(['/opt/FirstKey/firstkey', LINK]);
+    expect(app.focused).toEqual(['focus']);
+    expect(await waiting).toEqual({ ok: true, value: true });
+    expect(await app.fromWindow('takeLaunchCode')).toEqual({ ok: true, value: CODE });
+    expect(await app.fromWindow('takeLaunchCode')).toEqual({ ok: true, value: null });
+  });
+
+  it('a link opened on macOS (open-url) focuses the window and delivers the code', async () => {
+    const app = runningApp();
+    const waiting = app.fromWindow('waitForLaunchCode');
+    app.receiver.fromOpenUrl(LINK);
+    expect(app.focused).toEqual(['focus']);
+    expect(await waiting).toEqual({ ok: true, value: true });
+    expect(await app.fromWindow('takeLaunchCode')).toEqual({ ok: true, value: CODE });
+  });
+
+  it('ignores invalid links: nothing is delivered, and a junk open-url does not even raise the window', async () => {
+    const app = runningApp();
+    const waiting = app.fromWindow('waitForLaunchCode');
+    app.receiver.fromOpenUrl('firstkey://enrol?code=%3Cscript%3E');
+    app.receiver.fromOpenUrl(`https://enrol.firstkey.test/?code=${CODE}`);
+    app.receiver.fromSecondInstance(['/opt/FirstKey/firstkey', 'firstkey://recover?code=' + CODE]);
+    expect(await settledYet(waiting)).toBe(false);
+    expect(await app.fromWindow('takeLaunchCode')).toEqual({ ok: true, value: null });
+    // Opening FirstKey again, even with a junk link, still means "show me the app".
+    expect(app.focused).toEqual(['focus']);
+  });
+
+  it('a second launch without any link brings the window forward and delivers nothing', async () => {
+    const app = runningApp();
+    app.receiver.fromSecondInstance(['/opt/FirstKey/firstkey']);
+    expect(app.focused).toEqual(['focus']);
+    expect(await app.fromWindow('takeLaunchCode')).toEqual({ ok: true, value: null });
+  });
+
+  it('a link in the first launch’s command line is kept for the renderer to take when it mounts', async () => {
+    const app = runningApp();
+    app.receiver.fromLaunchArgv(['/opt/FirstKey/firstkey', LINK]);
+    expect(app.focused).toEqual([]);
+    expect(await app.fromWindow('waitForLaunchCode')).toEqual({ ok: true, value: true });
+    expect(await app.fromWindow('takeLaunchCode')).toEqual({ ok: true, value: CODE });
+  });
+
+  it('a reloaded page takes over the wait: the old wait ends with false, the new one gets the link', async () => {
+    const app = runningApp();
+    const oldPage = app.fromWindow('waitForLaunchCode');
+    const newPage = app.fromWindow('waitForLaunchCode');
+    expect(await oldPage).toEqual({ ok: true, value: false });
+    app.receiver.fromOpenUrl(LINK);
+    expect(await newPage).toEqual({ ok: true, value: true });
+  });
+
+  it('the wait is refused to any frame but the enrolment window', async () => {
+    const app = runningApp();
+    const refused = await app.dispatch({
+      senderUrl: 'https://evil.example/',
+      isMainFrame: true,
+      name: 'waitForLaunchCode',
+      payload: undefined,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+  });
+
+  it('focusWindow restores a minimised window, shows and focuses it; with no window yet it does nothing', () => {
+    const calls: string[] = [];
+    const window: FocusableWindow = {
+      isDestroyed: () => false,
+      isMinimized: () => true,
+      restore: () => calls.push('restore'),
+      show: () => calls.push('show'),
+      focus: () => calls.push('focus'),
+    };
+    focusWindow(window);
+    expect(calls).toEqual(['restore', 'show', 'focus']);
+    expect(() => {
+      focusWindow(null);
+      focusWindow({ ...window, isDestroyed: () => true });
+    }).not.toThrow();
+    expect(calls).toEqual(['restore', 'show', 'focus']);
   });
 });
