@@ -11,6 +11,7 @@ import {
 import type { IpcErrorCode } from '../../api/ipc.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 import { CodedError } from '../../api/coded-error.js';
+import { silentLogger, type Logger } from './log/logger.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
 export class ApiClientError extends CodedError<IpcErrorCode> {}
@@ -19,8 +20,12 @@ export interface ApiClientOptions {
   baseUrl: string;
   /** Every request is sender-constrained: signed by this device's key. */
   signProof: ProofSigner;
+  /** Electron's net.fetch on the API session in the app (network/api-session.ts); Node's fetch in tests. */
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** One line per call: operation, method, path template, status, duration, error code. Never headers or bodies. */
+  logger?: Logger;
+  now?: () => number;
 }
 
 /** The operations a device makes: never the operator's. */
@@ -43,8 +48,26 @@ interface WireInput {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? performance.now.bind(performance);
 
-  async function send(spec: OperationSpec, input: WireInput): Promise<unknown> {
+  /** Logs the call by its template path (`/v1/sessions/current/factors/{id}`): no ids, no query, nothing sent. */
+  async function logged(name: DeviceOperation, spec: OperationSpec, input: WireInput): Promise<unknown> {
+    const started = now();
+    const base = { operation: name, method: spec.method, path: spec.path };
+    const outcome = { status: null as number | null };
+    try {
+      const result = await send(spec, input, outcome);
+      logger.info('api.call', { ...base, status: outcome.status, durationMs: Math.round(now() - started) });
+      return result;
+    } catch (error) {
+      const code = error instanceof ApiClientError ? error.code : 'internal';
+      logger.warn('api.call_failed', { ...base, status: outcome.status, durationMs: Math.round(now() - started), code });
+      throw error;
+    }
+  }
+
+  async function send(spec: OperationSpec, input: WireInput, outcome: { status: number | null }): Promise<unknown> {
     const url = new URL(operationPath(spec, input.params), options.baseUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
     // Every body-carrying call sends one, so an optional body is `{}` rather than absent.
@@ -61,6 +84,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     let text: string;
     try {
       response = await doFetch(url, { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      outcome.status = response.status;
       // The body can stall or break too: that is still the network failing, not the app.
       text = await response.text();
     } catch (cause) {
@@ -79,7 +103,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   return {
-    call: async (name, input) => (await send(httpOperations[name], input as WireInput)) as never,
+    call: async (name, input) => (await logged(name, httpOperations[name], input as WireInput)) as never,
   };
 }
 
