@@ -128,7 +128,7 @@ describe('Logs and diagnostics', () => {
     const code = 'K7QM-2XRB-9DTF-HN4W-PC8A-ZJ6E-V3YG';
     const recoveryCode = 'R2D4-X9KM-7PQT-B6WN';
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const jwk = privateKey.export({ format: 'jwk' });
     const secrets = [proofLike, token, code, recoveryCode, pem, jwk.d!, jwk.x!, jwk.y!];
 
