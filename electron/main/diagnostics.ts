@@ -60,8 +60,10 @@ const PROBE_ACCOUNT = 'diagnostics-probe';
 
 const SECRET_NAME = /token|secret|password|passphrase|credential|private|apikey|api_key|cookie|authori[sz]ation|(^|[_-])pin$|code$/i;
 const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
-/** Codes as people see them: groups of four Crockford characters (enrolment, recovery, help-desk codes). */
-const GROUPED_CODE = /\b[0-9A-Za-z]{4}(?:[- ][0-9A-Za-z]{4}){1,}\b/g;
+/** Codes as the server writes them: groups of four Crockford characters joined by dashes (enrolment, recovery, help-desk codes). */
+const DASHED_CODE = /\b[0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4})+\b/g;
+/** The same typed with spaces: capitals and digits only, three groups or more, so ordinary four-letter words survive. */
+const SPACED_CODE = /\b[0-9A-Z]{4}(?: [0-9A-Z]{4}){2,}\b/g;
 /** JWTs and JWS, DPoP proofs among them. */
 const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 /** Long opaque values (session tokens, ids, base64 key material): letters and digits mixed, 20 or more. */
@@ -73,7 +75,12 @@ function scrubOpaque(match: string): string {
 
 /** Removes anything in a free-text line that could be a code, token, proof or key. */
 export function scrubText(text: string): string {
-  return text.replace(PEM, '[PEM removed]').replace(JWT, '[removed]').replace(GROUPED_CODE, '[removed]').replace(OPAQUE, scrubOpaque);
+  return text
+    .replace(PEM, '[PEM removed]')
+    .replace(JWT, '[removed]')
+    .replace(DASHED_CODE, '[removed]')
+    .replace(SPACED_CODE, (match) => (/[0-9]/.test(match) ? '[removed]' : match))
+    .replace(OPAQUE, scrubOpaque);
 }
 
 /** A URL without credentials, query or fragment: hosts and paths help the help desk; the rest may be secret. */
