@@ -1,12 +1,14 @@
 import { useEffect, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Header } from './components/Header';
+import { LinkPrompt } from './components/LinkPrompt';
 import { NoticeBanner } from './components/NoticeBanner';
 import { Ceremony } from './screens/Ceremony';
 import { ChooseFactor } from './screens/ChooseFactor';
 import { ConfirmIdentity } from './screens/ConfirmIdentity';
 import { Done } from './screens/Done';
 import { HelpdeskRecovery } from './screens/HelpdeskRecovery';
+import { KeyLost } from './screens/KeyLost';
 import { MySecurity } from './screens/MySecurity';
 import { RecoverWithCode } from './screens/RecoverWithCode';
 import { RecoveryCodes } from './screens/RecoveryCodes';
@@ -26,17 +28,22 @@ const SCREENS: Record<Step, () => ReactElement | null> = {
   ceremony: Ceremony,
   codes: RecoveryCodes,
   done: Done,
+  keyLost: KeyLost,
 };
 
 export function App() {
   const { i18n } = useTranslation();
   const step = useApp((s) => s.step);
-  const loadLaunchCode = useApp((s) => s.loadLaunchCode);
+  const checkDeviceKey = useApp((s) => s.checkDeviceKey);
+  const watchLinks = useApp((s) => s.watchLinks);
   const Screen = SCREENS[step];
 
   useEffect(() => {
-    void loadLaunchCode();
-  }, [loadLaunchCode]);
+    void checkDeviceKey();
+  }, [checkDeviceKey]);
+
+  // One wait for links covers both the link the app was opened with and any that arrive while it runs.
+  useEffect(() => watchLinks(), [watchLinks]);
 
   useEffect(() => {
     document.documentElement.lang = i18n.language;
@@ -46,6 +53,7 @@ export function App() {
     <div className="layout">
       <Header />
       <main className="card">
+        <LinkPrompt />
         <NoticeBanner />
         <Screen key={step} />
       </main>

@@ -16,6 +16,7 @@ const STEP_NUMBER: Record<Step, number | null> = {
   ceremony: 3,
   codes: 4,
   done: 4,
+  keyLost: null,
 };
 
 export function Header() {

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ExportDiagnostics } from '../components/ExportDiagnostics';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 
@@ -12,6 +13,7 @@ export function EnterCode() {
   const goTo = useApp((s) => s.goTo);
   const [code, setCode] = useState(launchCode ?? '');
   const hintId = useId();
+  const helpId = useId();
 
   useEffect(() => {
     if (launchCode) setCode(launchCode);
@@ -79,6 +81,11 @@ export function EnterCode() {
           {t('ways.manage')}
         </button>
       </nav>
+      <aside className="help" aria-labelledby={helpId}>
+        <h2 id={helpId}>{t('help.title')}</h2>
+        <p className="hint">{t('help.diagnostics')}</p>
+        <ExportDiagnostics />
+      </aside>
     </section>
   );
 }

@@ -25,6 +25,7 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'network',
   'device_revoked',
   'keychain_unavailable',
+  'device_key_lost',
   'recovery_code_invalid',
   'recovery_locked',
   'request_pending',

@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAccessSlice } from './access-slice';
 import { createCeremonySlice } from './ceremony-slice';
+import { createDeviceSlice, DEVICE_KEY_LOST_NOTICE } from './device-slice';
 import { createSecuritySlice } from './security-slice';
 import { createSessionSlice } from './session-slice';
 import type { AppState, StoreDeps } from './types';
@@ -11,12 +12,19 @@ export type { AppState, StoreDeps } from './types';
 
 /** One store of typed slices; a vanilla store so tests and non-React code can build their own. */
 export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
-  return createStore<AppState>()((...a) => ({
+  const store = createStore<AppState>()((...a) => ({
     ...createSessionSlice(deps)(...a),
     ...createCeremonySlice(deps)(...a),
     ...createAccessSlice(deps)(...a),
     ...createSecuritySlice(deps)(...a),
+    ...createDeviceSlice(deps)(...a),
   }));
+  // Any call can be the first to find the device key gone; each slice reports it as a notice, and this one place
+  // turns that notice into the key-lost screen, instead of teaching every failure path about it.
+  store.subscribe((state) => {
+    if (state.notice?.key === DEVICE_KEY_LOST_NOTICE) state.deviceKeyLost();
+  });
+  return store;
 }
 
 export const StoreContext = createContext<StoreApi<AppState> | null>(null);

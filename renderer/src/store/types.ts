@@ -5,7 +5,19 @@ import type { AuthenticationPurpose, SecurityOverview } from '../../../api/secur
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 
 /** `recover`, `helpdesk` and `signin` are the ways back for someone who lost, or still has, a key. */
-export type Step = 'code' | 'recover' | 'helpdesk' | 'signin' | 'security' | 'confirm' | 'choose' | 'ceremony' | 'codes' | 'done';
+export type Step =
+  | 'code'
+  | 'recover'
+  | 'helpdesk'
+  | 'signin'
+  | 'security'
+  | 'confirm'
+  | 'choose'
+  | 'ceremony'
+  | 'codes'
+  | 'done'
+  /** This computer's device key is gone from the keychain: say so, and offer the ways back. */
+  | 'keyLost';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {
@@ -86,4 +98,21 @@ export interface SecuritySlice {
   finishManaging: () => Promise<void>;
 }
 
-export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice;
+export interface DeviceSlice {
+  /** A code from a link that arrived while something was in progress: the person decides whether to drop it. */
+  pendingLink: string | null;
+  /** At start: a device key the keychain lost is shown at once, not at the first call. */
+  checkDeviceKey: () => Promise<void>;
+  deviceKeyLost: () => void;
+  /** The person chose a way back: main makes the new device key, then that way opens. */
+  replaceKeyAndGo: (next: 'code' | 'recover' | 'signin') => Promise<void>;
+  receiveLink: (code: string) => void;
+  acceptPendingLink: () => Promise<void>;
+  keepCurrentWork: () => void;
+  /** The help desk's diagnostics file: main collects it and asks where to save it. */
+  exportDiagnostics: () => Promise<'saved' | 'cancelled' | 'failed'>;
+  /** Waits for links main receives while the window is open; returns the function that stops waiting. */
+  watchLinks: () => () => void;
+}
+
+export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice & DeviceSlice;
