@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../api/defaults.js';
+import { isAddressOrCidr } from './http/client-address.js';
 
 const HOURS = 3600;
 
@@ -67,6 +68,20 @@ export const ServerConfig = z
     freshAuthSeconds: z.coerce.number().int().min(30).max(HOURS).default(300),
     /** Where the default notification sink appends (JSON lines); unset: the console. */
     notificationFile: z.string().min(1).optional(),
+    /**
+     * The URL the app calls (FIRSTKEY_SERVER_URL), when a proxy stands in front: DPoP proofs must
+     * name it. Unset: the URL each request arrives on, which is right only without a proxy.
+     */
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL without query or fragment' })
+      .refine((u) => !u.includes('?') && !u.includes('#'), 'an http(s) URL without query or fragment')
+      .optional(),
+    /** Peers (addresses or CIDR blocks) whose forwarding header is believed for the client's address. */
+    trustedProxies: z
+      .array(z.string().refine(isAddressOrCidr, { error: (i) => `not an IPv4/IPv6 address or CIDR block: ${String(i.input)}` }))
+      .default([]),
+    /** Which header those proxies set; the other is ignored, so a client cannot slip one past a proxy that only sets one. */
+    forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   })
   // A BLOB without the root that vouches for it could not be verified: refuse the pair half-set.
   .refine((c) => Boolean(c.mdsBlobFile) === Boolean(c.mdsRootFile), {
@@ -88,6 +103,9 @@ function list(value: string | undefined): string[] | undefined {
         .filter(Boolean)
     : undefined;
 }
+
+/** Settings with no variable: fixed for operators (the README's assurance table), moved only by tests. */
+type InternalSetting = 'ceremonyTimeoutMs';
 
 /** The variable behind each setting: what configFromEnv reads, and what its errors name. */
 export const SERVER_ENV_NAMES = {
@@ -118,20 +136,24 @@ export const SERVER_ENV_NAMES = {
   helpdeskRequestTtlSeconds: 'FIRSTKEY_HELPDESK_REQUEST_TTL_SECONDS',
   freshAuthSeconds: 'FIRSTKEY_FRESH_AUTH_SECONDS',
   notificationFile: 'FIRSTKEY_NOTIFICATION_FILE',
-} as const satisfies Record<keyof ServerConfigInput, `FIRSTKEY_${string}`>;
+  publicUrl: 'FIRSTKEY_PUBLIC_URL',
+  trustedProxies: 'FIRSTKEY_TRUSTED_PROXIES',
+  forwardedHeader: 'FIRSTKEY_FORWARDED_HEADER',
+} as const satisfies Record<Exclude<keyof ServerConfigInput, InternalSetting>, `FIRSTKEY_${string}`>;
 
-const LISTS: ReadonlySet<keyof ServerConfigInput> = new Set(['origins', 'attestationAnchorFiles']);
+const LISTS: ReadonlySet<keyof typeof SERVER_ENV_NAMES> = new Set(['origins', 'attestationAnchorFiles', 'trustedProxies']);
 
 /** Reads FIRSTKEY_* variables; a bad value stops the server with the variable named. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const input = Object.fromEntries(
     Object.entries(SERVER_ENV_NAMES).map(([setting, name]) => {
       const value = env[name];
-      return [setting, LISTS.has(setting as keyof ServerConfigInput) ? list(value) : value];
+      return [setting, LISTS.has(setting as keyof typeof SERVER_ENV_NAMES) ? list(value) : value];
     }),
   );
   input.dataDir ??= '.firstkey-data';
   input.databaseUrl ||= undefined;
+  input.publicUrl ||= undefined;
   const parsed = ServerConfig.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -2,12 +2,14 @@ import { configFromEnv } from './config.js';
 import { seedDemo } from './seed.js';
 import { startServer } from './start.js';
 import { startNotificationPump } from './notifications/sinks.js';
+import { proofUrlNotice } from './http/public-url.js';
 
 /** `npm run server` (add `-- --demo` for the demo seed). */
 async function main(): Promise<void> {
   const config = configFromEnv(process.env);
   const server = await startServer(config, { logger: process.env.FIRSTKEY_LOG === '1' });
   console.log(`FirstKey verification server on ${server.url} (rpId ${config.rpId}, data in ${config.dataDir})`);
+  console.log(proofUrlNotice(config, server.url));
   if (process.argv.includes('--demo')) {
     const demo = await seedDemo(server.services.accounts);
     console.log(`\nDemo enrolment code for Ada Lovelace (ada.new): ${demo.code}\nLink: ${demo.link}\nExpires: ${demo.expiresAt}\n`);

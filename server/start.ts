@@ -57,6 +57,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     logger: opts.logger ?? false,
     replay: new ReplayCache(db),
     readiness: () => readinessProblems({ database, attestation: trust }),
+    network: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, forwardedHeader: config.forwardedHeader },
   });
   const sweeper = startSweeper({ db, clock, config }, opts.sweepIntervalMs ?? 60_000, (error) => {
     app.log.error({ err: error }, 'sweep failed');

@@ -12,7 +12,9 @@ import { ApiFailure } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
 import { sameHash, sha256 } from '../secrets.js';
 import type { Services } from '../services.js';
+import { clientAddress, proxyTrust, type ForwardedHeader } from './client-address.js';
 import { createHandlers } from './handlers.js';
+import { proofUrl, type ProofUrl } from './public-url.js';
 import { registerOperations, type Authenticators } from './route.js';
 
 export interface AppOptions {
@@ -26,14 +28,25 @@ export interface AppOptions {
   replay: ReplayCache;
   /** What keeps this instance from serving, for /readyz (server/readiness.ts); empty when ready. */
   readiness: () => Promise<string[]>;
+  /** Where the server stands behind a proxy: FIRSTKEY_PUBLIC_URL, FIRSTKEY_TRUSTED_PROXIES, FIRSTKEY_FORWARDED_HEADER. */
+  network?: NetworkOptions;
+}
+
+export interface NetworkOptions {
+  publicUrl?: string | undefined;
+  trustedProxies: readonly string[];
+  forwardedHeader: ForwardedHeader;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's address: the TCP peer, or what a trusted proxy says (server/http/client-address.ts). */
+    readonly clientAddress: string;
+  }
 }
 
 /** Longer than any path parameter the contract accepts (a 1023-byte credential id in base64url), so the schemas decide. */
 const MAX_PARAM_LENGTH = 2048;
-
-function requestUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}${request.url}`;
-}
 
 function proofHeader(request: FastifyRequest): string | undefined {
   const value = request.headers[DPOP_HEADER];
@@ -48,7 +61,7 @@ function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && typeof (error as Partial<FastifyError>).statusCode === 'number';
 }
 
-function authenticators(options: AppOptions): Authenticators {
+function authenticators(options: AppOptions, requestUrl: ProofUrl): Authenticators {
   const { replay } = options;
   const proof = (request: FastifyRequest, accessToken?: string) =>
     verifyDpopProof(
@@ -77,13 +90,33 @@ function authenticators(options: AppOptions): Authenticators {
 
 /** The verification API over HTTP: every route from api/http.ts, every refusal in the contract's envelope. */
 export function buildApp(options: AppOptions): FastifyInstance {
+  const network = options.network ?? { trustedProxies: [], forwardedHeader: 'x-forwarded-for' };
+  const trust = proxyTrust(network.trustedProxies);
   const app = Fastify({
-    logger: options.logger ? { redact: ['req.headers.authorization', 'req.headers.dpop'] } : false,
+    logger: options.logger
+      ? {
+          redact: ['req.headers.authorization', 'req.headers.dpop'],
+          // The address limits count against, not the proxy's: what an operator needs when reading who hammered what.
+          serializers: {
+            req: (request: FastifyRequest) => ({ method: request.method, url: request.url, remoteAddress: request.clientAddress }),
+          },
+        }
+      : false,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // What the router refuses before any handler (a bad URL escape, an over-long parameter) keeps its status, in our envelope.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       void reply.status(error.statusCode ?? 400).send(errorBody('invalid_request', error.message));
+    },
+  });
+
+  app.decorateRequest('clientAddress', {
+    getter(this: FastifyRequest) {
+      return clientAddress(
+        { peer: this.socket.remoteAddress ?? '', header: this.headers[network.forwardedHeader] },
+        trust,
+        network.forwardedHeader,
+      );
     },
   });
 
@@ -115,6 +148,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(errorBody('not_found', 'no such endpoint')));
 
-  registerOperations(app, createHandlers(options.services, options.policy, options.readiness), authenticators(options));
+  registerOperations(
+    app,
+    createHandlers(options.services, options.policy, options.readiness),
+    authenticators(options, proofUrl(network.publicUrl)),
+  );
   return app;
 }
