@@ -107,6 +107,10 @@ test.describe('trust boundaries the page cannot cross', () => {
         'securityOverview',
         'startSession',
         'takeLaunchCode',
+        'waitForLaunchCode',
+        'deviceKeyStatus',
+        'replaceDeviceKey',
+        'exportDiagnostics',
         'verifyRegistration',
       ].sort(),
     );

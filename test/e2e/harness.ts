@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
@@ -7,7 +7,10 @@ import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
 import { IPC_CHANNELS, type IpcName } from '../../api/ipc-channels.js';
 import { createApiClient } from '../../electron/main/api-client.js';
 import { deviceKeyAccount, DEVICE_KEY_SERVICE } from '../../electron/main/device/device-key.js';
+import { createLinkReceiver, type LinkReceiver } from '../../electron/main/deep-link.js';
+import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from '../../electron/main/diagnostics.js';
 import { deviceKeyLoader } from '../../electron/main/device/device-identity.js';
+import { readRecordedThumbprint } from '../../electron/main/device/thumbprint-record.js';
 import { createProofSigner } from '../../electron/main/device/dpop-proof.js';
 import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
 import { collectDeviceSignals } from '../../electron/main/device/signals.js';
@@ -64,6 +67,30 @@ export class FirstKeyHarness {
   private readonly installations: string[] = [];
   private cdp: CDPSession | null = null;
   private authenticatorId: string | null = null;
+  /** Each device's installation: its keychain account and its user data directory (app.getPath('userData')). */
+  private readonly machines = new Map<EnrolmentController, { installationId: string; userData: string; kiosk: boolean }>();
+  /** The controller each page's calls reach now; swapped by restart(), as a new run of the app would. */
+  private readonly attached = new Map<Page, EnrolmentController>();
+  /** Where "Export diagnostics" saves, in place of the save dialog. */
+  readonly diagnosticsDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-diagnostics-'));
+  /** Every time main would have brought the window forward. */
+  focusCalls = 0;
+
+  /** main's link receiver for the app running in this page, as index.ts wires it to 'second-instance' and 'open-url'. */
+  links(page: Page): LinkReceiver {
+    return createLinkReceiver({
+      deliver: (code) => {
+        this.controllerOf(page).offerLaunchCode(code);
+      },
+      focusWindow: () => {
+        this.focusCalls += 1;
+      },
+    });
+  }
+
+  private controllerOf(page: Page): EnrolmentController {
+    return present(this.attached.get(page), 'a page attached with attach()');
+  }
 
   get server(): RunningServer {
     return present(this.running, 'a started server (call start() first)');
@@ -83,13 +110,67 @@ export class FirstKeyHarness {
     for (const user of users) await this.server.services.accounts.createUser(user, 'test');
   }
 
-  /** The app as installed on one machine: its own device key in the keychain, its own controller. */
+  /** The app as installed on one machine: its own device key in the keychain, its own user data, its own controller. */
   newDevice(kiosk = false): EnrolmentController {
     const installationId = `e2e-${randomUUID()}`;
     this.installations.push(installationId);
+    return this.run({ installationId, userData: mkdtempSync(join(tmpdir(), 'firstkey-e2e-userdata-')), kiosk });
+  }
+
+  /** One run of the app on a machine: main's real loader, signer, client, controller and diagnostics export. */
+  private run(machine: { installationId: string; userData: string; kiosk: boolean }): EnrolmentController {
+    const loader = deviceKeyLoader(this.store, machine.installationId, machine.userData);
     // The app's clock moves with the server's: a test that skips time skips it everywhere.
-    const signProof = createProofSigner(deviceKeyLoader(this.store, installationId), () => this.clock.now().getTime());
-    return new EnrolmentController(createApiClient({ baseUrl: this.server.url, signProof }), collectDeviceSignals('0.1.0-test', kiosk));
+    const signProof = createProofSigner(loader, () => this.clock.now().getTime());
+    const exportDiagnostics = createDiagnosticsExport({
+      collect: () =>
+        collectDiagnostics({
+          versions: { app: '0.1.0-test', node: process.versions.node },
+          config: { serverUrl: this.server.url, enrolmentOrigin: this.origin, kiosk: machine.kiosk },
+          readRecentLogLines: () => Promise.resolve([]),
+          secretStore: this.store,
+          serverUrl: this.server.url,
+          deviceKeyThumbprint: () => readRecordedThumbprint(machine.userData, machine.installationId),
+        }),
+      save: saveToChosenFile((name) => Promise.resolve(join(this.diagnosticsDir, name))),
+    });
+    const controller = new EnrolmentController(
+      createApiClient({ baseUrl: this.server.url, signProof }),
+      collectDeviceSignals('0.1.0-test', machine.kiosk),
+      { deviceKey: loader, exportDiagnostics },
+    );
+    this.machines.set(controller, machine);
+    return controller;
+  }
+
+  private machineOf(controller: EnrolmentController) {
+    return present(this.machines.get(controller), 'a device made by newDevice()');
+  }
+
+  /** Someone (a keychain reset, a clean-up tool) deletes this machine's device key from the OS keychain. */
+  async deleteDeviceKey(controller: EnrolmentController = this.controller): Promise<void> {
+    await this.store.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(this.machineOf(controller).installationId));
+  }
+
+  /** The thumbprint this machine's user data records for its device key. */
+  async recordedThumbprint(controller: EnrolmentController = this.controller): Promise<string | null> {
+    const { userData, installationId } = this.machineOf(controller);
+    return readRecordedThumbprint(userData, installationId);
+  }
+
+  /** Quits and starts the app again on the same machine (same keychain entry, same user data), then reloads the page. */
+  async restart(page: Page): Promise<EnrolmentController> {
+    const before = this.controllerOf(page);
+    const controller = this.run(this.machineOf(before));
+    if (before === this.controller) this.controller = controller;
+    this.attached.set(page, controller);
+    await page.reload();
+    return controller;
+  }
+
+  /** The diagnostics files saved so far, by name. */
+  diagnosticsFiles(): Map<string, string> {
+    return new Map(readdirSync(this.diagnosticsDir).map((name) => [name, readFileSync(join(this.diagnosticsDir, name), 'utf8')]));
   }
 
   /** Someone else, on another machine, redeems the code first. */
@@ -105,6 +186,8 @@ export class FirstKeyHarness {
     for (const id of this.installations) await this.store.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(id)).catch(() => undefined);
     await this.running?.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    for (const { userData } of this.machines.values()) rmSync(userData, { recursive: true, force: true });
+    rmSync(this.diagnosticsDir, { recursive: true, force: true });
   }
 
   async issueCode(username = 'ada.new', ttlSeconds?: number): Promise<string> {
@@ -127,9 +210,17 @@ export class FirstKeyHarness {
         body: Buffer.from(await response.arrayBuffer()),
       });
     });
-    const dispatch = createDispatcher(controller.handlers, this.origin);
+    this.attached.set(page, controller);
     await page.exposeBinding('__firstkeyInvoke', (source, name: IpcName, payload: unknown) =>
-      dispatch({ senderUrl: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame(), name, payload }),
+      createDispatcher(
+        this.controllerOf(page).handlers,
+        this.origin,
+      )({
+        senderUrl: source.frame.url(),
+        isMainFrame: source.frame === source.page.mainFrame(),
+        name,
+        payload,
+      }),
     );
     await page.addInitScript((names: string[]) => {
       const invoke = (window as unknown as { __firstkeyInvoke: (n: string, p: unknown) => Promise<unknown> }).__firstkeyInvoke;
