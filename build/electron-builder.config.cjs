@@ -1,6 +1,13 @@
-// electron-builder configuration. Checked by test/main/security-checklist.test.ts against
-// electron-builder's own JSON schema; installers are built where the Electron
-// binary can be downloaded (`npm run dist`).
+// electron-builder configuration. Checked by test/main/security-checklist.test.ts and
+// test/main/packaging-*.test.ts against electron-builder's own JSON schema and by packing
+// it for real; installers are built where the Electron binary can be downloaded (`npm run dist`).
+//
+// Everything a signer or a deployment supplies comes from the environment at build time
+// (see signingFromEnv): nothing secret, and no organisation's names, live in this repository.
+
+const { signingFromEnv } = require('./signing-from-env.cjs');
+
+const signing = signingFromEnv(process.env);
 
 /** @type {import('electron-builder').Configuration} */
 module.exports = {
@@ -10,8 +17,12 @@ module.exports = {
   directories: { output: 'dist/installers', buildResources: 'build/resources' },
   // Main and preload are bundled by esbuild; the only runtime module left outside is the native keychain binding.
   files: ['dist/electron/**', 'dist/renderer/**', 'package.json', '!**/*.map'],
+  // Electron takes the Linux app_id (window grouping, the .desktop association) from desktopName.
+  extraMetadata: { desktopName: 'firstkey.desktop' },
   asar: true,
   asarUnpack: ['node_modules/@napi-rs/**'],
+  // macOS (Info.plist CFBundleURLTypes) and the deb's .desktop entry (x-scheme-handler/firstkey) come
+  // from this; electron-builder's NSIS writes no scheme, so build/installer.nsh registers it per machine.
   protocols: [{ name: 'FirstKey enrolment link', schemes: ['firstkey'] }],
   // Electron fuses, flipped at package time (DESIGN.md trust boundaries).
   electronFuses: {
@@ -27,13 +38,32 @@ module.exports = {
   mac: {
     category: 'public.app-category.business',
     hardenedRuntime: true,
+    // The app gets the associated domain (passkeys for the RP ID); helpers get nothing but the JIT.
     entitlements: 'build/entitlements.mac.plist',
-    entitlementsInherit: 'build/entitlements.mac.plist',
+    entitlementsInherit: 'build/entitlements.mac.inherit.plist',
+    // Associated domains are a restricted entitlement: without a profile that grants them, macOS refuses to launch the app.
+    provisioningProfile: signing.mac.provisioningProfile,
+    // Notarized when APPLE_API_KEY/APPLE_API_KEY_ID/APPLE_API_ISSUER (or APPLE_ID/APPLE_APP_SPECIFIC_PASSWORD/APPLE_TEAM_ID) are set.
+    notarize: signing.mac.notarize,
+    // zip is what electron-updater (Squirrel.Mac) installs from; dmg is what people open.
     target: ['dmg', 'zip'],
   },
-  win: { target: ['nsis'] },
-  nsis: { oneClick: false, perMachine: true, allowToChangeInstallationDirectory: false },
-  linux: { target: ['AppImage', 'deb'], category: 'Utility', maintainer: 'FirstKey' },
-  // Updates are published only signed; the feed is set per deployment.
-  publish: null,
+  win: {
+    target: ['nsis'],
+    // electron-updater checks a downloaded installer against these publisher names before running it.
+    verifyUpdateCodeSignature: true,
+    ...signing.win,
+  },
+  nsis: {
+    oneClick: false,
+    perMachine: true,
+    allowToChangeInstallationDirectory: false,
+    include: 'build/installer.nsh',
+    warningsAsErrors: true,
+  },
+  // The deb registers firstkey: through its .desktop entry; an AppImage has no install step that could.
+  linux: { target: ['deb'], category: 'Utility', maintainer: 'FirstKey', executableName: 'firstkey' },
+  deb: { packageCategory: 'utils' },
+  // A generic (self-hosted) feed, written into app-update.yml with the publisher names; null builds no feed.
+  publish: signing.publish,
 };
