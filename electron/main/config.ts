@@ -1,22 +1,21 @@
-import { z } from 'zod';
-import { DEMO_ENROLMENT_ORIGIN, DEMO_SERVER_URL } from '../../api/defaults.js';
+/**
+ * The app's managed configuration: what an IT team sets (README "Configuration").
+ * The pieces live in config/: the settings table, the schema, one reader per
+ * place settings are kept, and the loader that applies precedence.
+ */
+import { AppConfig } from './config/schema.js';
+
+export { AppConfig, appConfigSchema, type ConfigRules } from './config/schema.js';
+export { AppConfigError, type AppConfigErrorCode, type AppConfigErrorReason } from './config/app-config-error.js';
+export { loadAppConfig, precedence, type LoadAppConfigOptions } from './config/load.js';
+export { platformConfigSources, type PlatformSourceOptions } from './config/platform-sources.js';
+export type { ConfigSource, ConfigSourceKind } from './config/source.js';
+export { SETTINGS, type Setting, type SettingKey } from './config/settings.js';
 
 /**
- * What an IT team sets for the app: where the verification API is and which
- * origin the renderer is served under (it must be one the server accepts).
- * Read from FIRSTKEY_* variables; managed (MDM/GPO) config can feed the same shape.
+ * @deprecated The environment alone, for index.ts until it calls loadAppConfig;
+ * remove it then. It reads only FIRSTKEY_SERVER_URL, FIRSTKEY_ENROLMENT_ORIGIN and FIRSTKEY_KIOSK.
  */
-export const AppConfig = z.object({
-  serverUrl: z.url().default(DEMO_SERVER_URL),
-  enrolmentOrigin: z
-    .url()
-    .refine((value) => new URL(value).protocol === 'https:', 'WebAuthn needs an https origin')
-    .transform((value) => new URL(value).origin)
-    .default(DEMO_ENROLMENT_ORIGIN),
-  kiosk: z.boolean().default(false),
-});
-export type AppConfig = z.infer<typeof AppConfig>;
-
 export function appConfigFromEnv(env: NodeJS.ProcessEnv): AppConfig {
   const parsed = AppConfig.safeParse({
     serverUrl: env.FIRSTKEY_SERVER_URL,
