@@ -38,6 +38,7 @@ const electron = vi.hoisted(() => {
     windows,
     module: {
       app: {
+        isPackaged: false,
         on(event: string, listener: (...args: unknown[]) => unknown) {
           appListeners.set(event, [...(appListeners.get(event) ?? []), listener]);
         },
@@ -128,7 +129,7 @@ function prevented(fake: FakeContents, event: string, url?: string): boolean {
 
 describe('lockDownWebContents', () => {
   beforeEach(() => {
-    lockDownWebContents(ORIGIN);
+    lockDownWebContents(ORIGIN, { production: false });
   });
 
   it('locks every new web contents, not only the first window', () => {
@@ -196,7 +197,8 @@ describe('lockDownSession', () => {
       setPermissionCheckHandler: (handler: (...args: unknown[]) => boolean) => (set.check = handler),
       setDevicePermissionHandler: (handler: (...args: unknown[]) => boolean) => (set.device = handler),
     };
-    lockDownSession(session as unknown as Session);
+    lockDownSession(session as unknown as Session, ORIGIN);
+    const ours = { getURL: () => `${ORIGIN}/` };
     for (const permission of [
       'media',
       'geolocation',
@@ -209,15 +211,19 @@ describe('lockDownSession', () => {
       'fullscreen',
     ]) {
       const answers: boolean[] = [];
-      set.request?.({}, permission, (granted: boolean) => answers.push(granted), { requestingUrl: `${ORIGIN}/` });
+      set.request?.(ours, permission, (granted: boolean) => answers.push(granted), { requestingUrl: `${ORIGIN}/`, isMainFrame: true });
       expect(answers, permission).toEqual([false]);
-      expect(set.check?.({}, permission, ORIGIN, {}), permission).toBe(false);
+      expect(set.check?.(ours, permission, ORIGIN, { isMainFrame: true }), permission).toBe(false);
     }
     expect(set.device?.({ deviceType: 'hid', origin: ORIGIN, device: {} })).toBe(false);
     // Copying recovery codes: write only; reading the clipboard stays denied (above).
     const answers: boolean[] = [];
-    set.request?.({}, 'clipboard-sanitized-write', (granted: boolean) => answers.push(granted), { requestingUrl: `${ORIGIN}/` });
+    set.request?.(ours, 'clipboard-sanitized-write', (granted: boolean) => answers.push(granted), {
+      requestingUrl: `${ORIGIN}/`,
+      isMainFrame: true,
+    });
     expect(answers).toEqual([true]);
+    expect(set.check?.(ours, 'clipboard-sanitized-write', ORIGIN, { isMainFrame: true })).toBe(true);
   });
 });
 

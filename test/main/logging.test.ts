@@ -79,6 +79,14 @@ describe('Logs and diagnostics', () => {
     expect(records(await readFile(join(logDir, 'firstkey.log'), 'utf8')).map((r) => r.event)).toEqual(['a.warn', 'an.error']);
   });
 
+  it('takes the configured level once configuration is read', async () => {
+    const { logger, logDir } = loggerIn();
+    logger.debug('before.config');
+    logger.setLevel('debug');
+    logger.debug('after.config');
+    expect(records(await readFile(join(logDir, 'firstkey.log'), 'utf8')).map((r) => r.event)).toEqual(['after.config']);
+  });
+
   it('rotates by size, keeps a bounded number of files, and the recent lines read back in order', async () => {
     const { logger, logDir } = loggerIn({ maxBytes: 2_000, keep: 3 });
     for (let n = 0; n < 200; n += 1) logger.info('api.call', { operation: 'getSession', status: 200, count: n });

@@ -22,6 +22,8 @@ export interface LoggerOptions extends RotatingFileOptions {
 }
 
 export interface FileLogger extends Logger {
+  /** The level is known only once configuration is read, and the logger must exist before that (to log a bad configuration). */
+  setLevel(level: LogLevel): void;
   close(): void;
 }
 
@@ -33,7 +35,7 @@ export interface FileLogger extends Logger {
  */
 export function createLogger(options: LoggerOptions): FileLogger {
   const sink: LineSink = openRotatingFile(options);
-  const threshold = LOG_LEVELS.indexOf(options.level ?? 'info');
+  let threshold = LOG_LEVELS.indexOf(options.level ?? 'info');
   const now = options.now ?? (() => new Date());
   const write =
     (level: LogLevel) =>
@@ -48,6 +50,9 @@ export function createLogger(options: LoggerOptions): FileLogger {
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
+    setLevel: (level) => {
+      threshold = LOG_LEVELS.indexOf(level);
+    },
     close: () => {
       sink.close();
     },
