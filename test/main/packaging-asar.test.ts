@@ -31,7 +31,7 @@ let files: string[];
 beforeAll(async () => {
   const config = require(join(ROOT, 'build', 'electron-builder.config.cjs')) as Record<string, unknown>;
   const { signingFromEnv } = require(join(ROOT, 'build', 'signing-from-env.cjs')) as {
-    signingFromEnv(this: void, env: Record<string, string>): { publish: unknown };
+    signingFromEnv: (env: Record<string, string>) => { publish: unknown };
   };
   packed = await packForLinux({ ...config, publish: signingFromEnv({ FIRSTKEY_UPDATE_URL: UPDATE_URL }).publish });
   files = asar

@@ -64,10 +64,7 @@ interface LinuxPackagerLike {
 }
 
 interface ElectronBuilderModule {
-  build(
-    this: void,
-    options: { projectDir: string; targets: unknown; publish: 'never'; config: Record<string, unknown> },
-  ): Promise<string[]>;
+  build: (options: { projectDir: string; targets: unknown; publish: 'never'; config: Record<string, unknown> }) => Promise<string[]>;
   Platform: { LINUX: { createTarget(type: string): unknown } };
 }
 
