@@ -1,0 +1,227 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTranslator } from '../../electron/main/i18n/index.js';
+import MAIN_EN from '../../electron/main/i18n/locales/en.json' with { type: 'json' };
+import MAIN_DE from '../../electron/main/i18n/locales/de.json' with { type: 'json' };
+import { describeStartupFailure } from '../../electron/main/startup-error.js';
+
+/**
+ * The composition root, started for real in plain Node with the 'electron'
+ * module (not ours, and not runnable here) replaced by a recorder: what the
+ * person sees, whether the process ends, and whether a window was made.
+ */
+const electron = vi.hoisted(() => {
+  const state = {
+    packaged: false,
+    locale: 'en-GB',
+    logs: '',
+    dialogs: [] as { title: string; content: string }[],
+    exits: [] as number[],
+    windows: [] as Record<string, unknown>[],
+    loaded: [] as string[],
+    proxies: [] as { partition: string; config: unknown }[],
+    switches: new Set<string>(),
+  };
+  const fakeSession = (partition: string) => ({
+    partition,
+    setProxy: async (config: unknown) => {
+      state.proxies.push({ partition, config });
+    },
+    setCertificateVerifyProc() {},
+    setPermissionRequestHandler() {},
+    setPermissionCheckHandler() {},
+    setDevicePermissionHandler() {},
+    fetch: async () => new Response('{}'),
+    protocol: { handle() {} },
+  });
+  class BrowserWindow {
+    readonly webContents = { on() {} };
+    constructor(options: Record<string, unknown>) {
+      state.windows.push(options);
+    }
+    once(): void {}
+    isDestroyed() {
+      return false;
+    }
+    loadURL(url: string) {
+      state.loaded.push(url);
+      return Promise.resolve();
+    }
+  }
+  return {
+    state,
+    module: {
+      app: {
+        get isPackaged() {
+          return state.packaged;
+        },
+        commandLine: { hasSwitch: (name: string) => state.switches.has(name) },
+        requestSingleInstanceLock: () => true,
+        setAsDefaultProtocolClient: () => true,
+        on() {},
+        quit() {},
+        whenReady: () => Promise.resolve(),
+        getLocale: () => state.locale,
+        getVersion: () => '1.0.0',
+        getPath: (name: string) => (name === 'logs' ? state.logs : join(state.logs, name)),
+        exit: (code: number) => {
+          state.exits.push(code);
+        },
+      },
+      dialog: {
+        showErrorBox: (title: string, content: string) => {
+          state.dialogs.push({ title, content });
+        },
+      },
+      session: { fromPartition: fakeSession },
+      Menu: { setApplicationMenu() {} },
+      ipcMain: { handle() {} },
+      BrowserWindow,
+    },
+  };
+});
+
+vi.mock('electron', () => electron.module);
+
+const saved = { env: { ...process.env }, argv: [...process.argv] };
+let root = '';
+let runs = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'firstkey-startup-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+beforeEach(() => {
+  runs += 1;
+  Object.assign(electron.state, { packaged: false, locale: 'en-GB', logs: join(root, `run-${runs}`) });
+  for (const list of [electron.state.dialogs, electron.state.exits, electron.state.windows, electron.state.loaded, electron.state.proxies])
+    list.length = 0;
+  electron.state.switches.clear();
+  delete process.env.FIRSTKEY_SERVER_URL;
+  delete process.env.FIRSTKEY_ENROLMENT_ORIGIN;
+  process.argv = ['/opt/FirstKey/firstkey'];
+});
+afterEach(() => {
+  process.env = { ...saved.env };
+  process.argv = [...saved.argv];
+});
+
+/** Runs index.ts from the top, as Electron does, and waits for it to settle (an exit or a loaded window). */
+async function launch(): Promise<void> {
+  vi.resetModules();
+  await import('../../electron/main/index.js');
+  await vi.waitFor(() => {
+    expect(electron.state.exits.length + electron.state.loaded.length).toBeGreaterThan(0);
+  });
+}
+
+async function logged(): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(electron.state.logs, 'firstkey.log'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('A bad setting leaves a zombie process', () => {
+  it('shows a plain dialog naming FIRSTKEY_SERVER_URL and quits', async () => {
+    process.env.FIRSTKEY_SERVER_URL = 'not a url';
+    await launch();
+    expect(electron.state.dialogs).toHaveLength(1);
+    const [shown] = electron.state.dialogs;
+    expect(shown?.title).toBe('FirstKey cannot start');
+    expect(shown?.content).toContain('FIRSTKEY_SERVER_URL');
+    expect(shown?.content).toContain('Ask your IT team');
+    expect(shown?.content).not.toMatch(/\bat .*\.(js|ts):\d+/);
+    expect(electron.state.exits).toEqual([1]);
+    expect(electron.state.windows).toEqual([]);
+    expect(await logged()).toContainEqual(
+      expect.objectContaining({ level: 'error', event: 'config.invalid', setting: 'FIRSTKEY_SERVER_URL' }),
+    );
+  });
+
+  it('says it in the language of the computer', async () => {
+    electron.state.locale = 'de-AT';
+    process.env.FIRSTKEY_ENROLMENT_ORIGIN = 'http://enrol.firstkey.test';
+    await launch();
+    expect(electron.state.dialogs[0]?.title).toBe('FirstKey kann nicht starten');
+    expect(electron.state.dialogs[0]?.content).toContain('FIRSTKEY_ENROLMENT_ORIGIN');
+    expect(electron.state.exits).toEqual([1]);
+    expect(electron.state.windows).toEqual([]);
+  });
+
+  it('names the setting and where it was read for the managed-configuration error, with the reason in plain words', () => {
+    const refused = {
+      setting: 'HKLM\\Software\\Policies\\FirstKey\\ServerUrl',
+      source: 'Windows policy',
+      reason: { code: 'not_https', detail: 'http is for loopback only' },
+    };
+    const failure = describeStartupFailure(refused, createTranslator('en-US'));
+    expect(failure.message).toContain('HKLM\\Software\\Policies\\FirstKey\\ServerUrl (from Windows policy)');
+    expect(failure.message).toContain('it must be a secure address that starts with https://');
+    expect(failure.fields).toEqual({
+      setting: refused.setting,
+      source: refused.source,
+      code: 'not_https',
+      reason: 'http is for loopback only',
+    });
+  });
+
+  it('an unexpected failure still ends in a plain dialog and an exit, never a zombie', () => {
+    const failure = describeStartupFailure(new TypeError('boom'), createTranslator('en'));
+    expect(failure.message).toBe(MAIN_EN.startup.unexpected);
+    expect(failure.event).toBe('startup.failed');
+  });
+
+  it('starts normally with good settings: one window, API calls on their own session through the system proxy', async () => {
+    await launch();
+    expect(electron.state.dialogs).toEqual([]);
+    expect(electron.state.exits).toEqual([]);
+    expect(electron.state.windows).toHaveLength(1);
+    expect(electron.state.loaded).toEqual(['https://enrol.firstkey.test/']);
+    expect(electron.state.proxies).toEqual([{ partition: 'firstkey-api', config: { mode: 'system' } }]);
+    expect(await logged()).toContainEqual(expect.objectContaining({ event: 'app.started', appVersion: '1.0.0' }));
+  });
+});
+
+describe('DevTools and remote debugging in production', () => {
+  it.each([['--remote-debugging-port=9222'], ['--inspect']])(
+    'a packaged app started with %s refuses, names the switch and quits',
+    async (arg) => {
+      electron.state.packaged = true;
+      process.argv = ['/opt/FirstKey/firstkey', arg];
+      await launch();
+      expect(electron.state.dialogs[0]?.content).toContain(arg.split('=')[0]);
+      expect(electron.state.exits).toEqual([1]);
+      expect(electron.state.windows).toEqual([]);
+      expect(await logged()).toContainEqual(expect.objectContaining({ event: 'startup.debugging_switch_refused' }));
+    },
+  );
+
+  it('also when Chromium got the switch another way', async () => {
+    electron.state.packaged = true;
+    electron.state.switches.add('remote-debugging-pipe');
+    await launch();
+    expect(electron.state.dialogs[0]?.content).toContain('--remote-debugging-pipe');
+    expect(electron.state.windows).toEqual([]);
+  });
+});
+
+describe('The main-process catalogue', () => {
+  it('has every English message in German too, with the same placeholders', () => {
+    const leaves = (node: unknown, prefix = ''): [string, string][] =>
+      typeof node === 'string'
+        ? [[prefix, node]]
+        : Object.entries(node as Record<string, unknown>).flatMap(([key, value]) => leaves(value, prefix ? `${prefix}.${key}` : key));
+    const german = new Map(leaves(MAIN_DE));
+    for (const [key, english] of leaves(MAIN_EN)) {
+      expect(german.has(key), key).toBe(true);
+      const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+      expect(placeholders(german.get(key) ?? ''), key).toEqual(placeholders(english));
+    }
+  });
+});
