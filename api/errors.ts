@@ -47,6 +47,11 @@ export const ApiErrorCode = z.enum([
   'last_factor',
   /** The session's authentication is too old for this: authenticate again. */
   'reauth_required',
+  /**
+   * Too many requests or failures from this client, or wrong codes for this account, for now:
+   * try again after `retryAfterSeconds` (also the `Retry-After` header). Status 429.
+   */
+  'rate_limited',
   /** The instance cannot serve now (database gone or unwritable, a conflict that kept recurring): try again or another instance. */
   'unavailable',
   'internal',
@@ -54,6 +59,11 @@ export const ApiErrorCode = z.enum([
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 
 export const ApiError = z.object({
-  error: z.object({ code: ApiErrorCode, message: z.string() }),
+  error: z.object({
+    code: ApiErrorCode,
+    message: z.string(),
+    /** With `rate_limited` (and `unavailable`): whole seconds to wait before trying again, as in `Retry-After`. */
+    retryAfterSeconds: z.number().int().positive().optional(),
+  }),
 });
 export type ApiError = z.infer<typeof ApiError>;

@@ -74,6 +74,11 @@ export interface OperationSpec {
   /** Absent: the success answer has no body. */
   readonly response?: ZodType;
   readonly status: 200 | 201 | 204;
+  /**
+   * Open to anyone with a key, so limited per client address (requests, and failed answers): over
+   * the limit the answer is 429 `rate_limited` with `Retry-After`.
+   */
+  readonly clientLimited?: true;
 }
 
 const operation = <const T extends OperationSpec>(spec: T): T => spec;
@@ -112,6 +117,7 @@ export const httpOperations = {
     body: OpenSessionRequest,
     response: CreateSessionResponse,
     status: 201,
+    clientLimited: true,
   }),
   authenticationOptions: operation({
     method: 'POST',
@@ -121,6 +127,7 @@ export const httpOperations = {
     body: AuthenticationOptionsRequest,
     response: AuthenticationOptionsResponse,
     status: 200,
+    clientLimited: true,
   }),
   authenticate: operation({
     method: 'POST',
@@ -130,6 +137,7 @@ export const httpOperations = {
     body: AuthenticateRequest,
     response: CreateSessionResponse,
     status: 201,
+    clientLimited: true,
   }),
   fileRecoveryRequest: operation({
     method: 'POST',
@@ -139,6 +147,7 @@ export const httpOperations = {
     body: FileRecoveryRequest,
     response: RecoveryRequestView,
     status: 201,
+    clientLimited: true,
   }),
   recoveryRequestStatus: operation({
     method: 'GET',
@@ -148,6 +157,7 @@ export const httpOperations = {
     params: RecordId,
     response: RecoveryRequestView,
     status: 200,
+    clientLimited: true,
   }),
   openRecoverySession: operation({
     method: 'POST',
@@ -157,6 +167,7 @@ export const httpOperations = {
     body: OpenRecoverySessionRequest,
     response: CreateSessionResponse,
     status: 201,
+    clientLimited: true,
   }),
   getSession: operation({
     method: 'GET',

@@ -20,6 +20,13 @@ function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined): u
   }));
 }
 
+const TOO_MANY = {
+  description:
+    'Too many requests or failed answers from this client address, or wrong codes for this account, for now: `rate_limited`; wait `Retry-After` seconds (also `retryAfterSeconds` in the body)',
+  headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } },
+  content: { 'application/json': { schema: json(ApiError, 'output') } },
+};
+
 function describe(op: OperationSpec): Record<string, unknown> {
   const success: Record<string, unknown> = { description: op.summary };
   if (op.response) success.content = { 'application/json': { schema: json(op.response, 'output') } };
@@ -33,6 +40,7 @@ function describe(op: OperationSpec): Record<string, unknown> {
       : {}),
     responses: {
       [String(op.status)]: success,
+      ...(op.clientLimited ? { '429': TOO_MANY } : {}),
       default: { description: 'A refusal', content: { 'application/json': { schema: json(ApiError, 'output') } } },
     },
   };

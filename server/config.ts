@@ -80,6 +80,12 @@ export const ServerConfig = z
     trustedProxies: z
       .array(z.string().refine(isAddressOrCidr, { error: (i) => `not an IPv4/IPv6 address or CIDR block: ${String(i.input)}` }))
       .default([]),
+    /** Per-client limits on the calls anyone may make (api/http.ts clientLimited): the window they count in. */
+    clientLimitWindowSeconds: z.coerce.number().int().min(10).max(HOURS).default(600),
+    /** Calls per client address per window: generous, for offices behind one NAT address. */
+    clientMaxRequests: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Refused answers (wrong codes, bad proofs, unknown requests) per client address per window. */
+    clientMaxFailures: z.coerce.number().int().min(1).max(100_000).default(30),
     /** Which header those proxies set; the other is ignored, so a client cannot slip one past a proxy that only sets one. */
     forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   })
@@ -139,6 +145,9 @@ export const SERVER_ENV_NAMES = {
   publicUrl: 'FIRSTKEY_PUBLIC_URL',
   trustedProxies: 'FIRSTKEY_TRUSTED_PROXIES',
   forwardedHeader: 'FIRSTKEY_FORWARDED_HEADER',
+  clientLimitWindowSeconds: 'FIRSTKEY_CLIENT_LIMIT_WINDOW_SECONDS',
+  clientMaxRequests: 'FIRSTKEY_CLIENT_MAX_REQUESTS',
+  clientMaxFailures: 'FIRSTKEY_CLIENT_MAX_FAILURES',
 } as const satisfies Record<Exclude<keyof ServerConfigInput, InternalSetting>, `FIRSTKEY_${string}`>;
 
 const LISTS: ReadonlySet<keyof typeof SERVER_ENV_NAMES> = new Set(['origins', 'attestationAnchorFiles', 'trustedProxies']);

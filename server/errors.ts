@@ -33,6 +33,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   factor_expired: 403,
   last_factor: 409,
   reauth_required: 403,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -41,5 +42,18 @@ const STATUS: Record<ApiErrorCode, number> = {
 export class ApiFailure extends CodedError<ApiErrorCode> {
   get status(): number {
     return STATUS[this.code];
+  }
+}
+
+/**
+ * `rate_limited`: the caller may try again after `retryAfterSeconds`, which the answer carries in
+ * `Retry-After` and in the body (RFC 9110 section 10.2.3; RFC 6585 section 4).
+ */
+export class RateLimited extends ApiFailure {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }

@@ -11,6 +11,7 @@ import { PolicyStore } from './policy/store.js';
 import { readinessProblems } from './readiness.js';
 import { closeKdfPool } from './recovery/kdf-pool.js';
 import { buildApp } from './http/app.js';
+import { ClientLimiter } from './limits/client-limiter.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -57,6 +58,11 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     logger: opts.logger ?? false,
     replay: new ReplayCache(db),
     readiness: () => readinessProblems({ database, attestation: trust }),
+    clientGate: new ClientLimiter(db, clock, {
+      windowSeconds: config.clientLimitWindowSeconds,
+      maxRequests: config.clientMaxRequests,
+      maxFailures: config.clientMaxFailures,
+    }),
     network: { publicUrl: config.publicUrl, trustedProxies: config.trustedProxies, forwardedHeader: config.forwardedHeader },
   });
   const sweeper = startSweeper({ db, clock, config }, opts.sweepIntervalMs ?? 60_000, (error) => {

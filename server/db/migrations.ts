@@ -270,6 +270,18 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.createIndex('recovery_codes_user_set').on('recovery_codes').columns(['user_id', 'set_id']).execute();
       },
     },
+    '0006_client_limits': {
+      async up(db: Kysely<unknown>) {
+        // Per-client counters in the database, so every instance on one PostgreSQL database counts together.
+        await db.schema
+          .createTable('client_limits')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'text', (c) => c.notNull())
+          .addColumn('hits', 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('client_limits_window').on('client_limits').column('window_start').execute();
+      },
+    },
   };
 }
 

@@ -203,6 +203,14 @@ export interface DpopProofsTable {
   expires_at: Iso;
 }
 
+/** One client's count in one fixed window: `requests:<address>` or `failures:<address>`. */
+export interface ClientLimitsTable {
+  key: string;
+  /** Start of the window the count belongs to; a new window starts the count again. */
+  window_start: Iso;
+  hits: number;
+}
+
 export interface Database {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
@@ -219,6 +227,7 @@ export interface Database {
   notifications: NotificationsTable;
   server_secrets: ServerSecretsTable;
   dpop_proofs: DpopProofsTable;
+  client_limits: ClientLimitsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

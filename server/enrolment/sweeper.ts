@@ -37,6 +37,13 @@ export async function sweepExpiredProofs({ db, clock }: Pick<ServiceDeps, 'db' |
   return Number(result.numDeletedRows);
 }
 
+/** Forgets per-client counters of windows that have ended (server/limits/client-limiter.ts). */
+export async function sweepEndedLimits({ db, clock, config }: SweepDeps): Promise<number> {
+  const cutoff = addSeconds(clock.now(), -config.clientLimitWindowSeconds).toISOString();
+  const result = await db.deleteFrom('client_limits').where('window_start', '<', cutoff).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export interface Sweeper {
   stop(): void;
 }
@@ -47,7 +54,7 @@ export interface Sweeper {
  */
 export function startSweeper(deps: SweepDeps, intervalMs: number, report: (error: unknown) => void): Sweeper {
   const timer = setInterval(() => {
-    void Promise.all([sweepAbandonedFactors(deps), sweepExpiredProofs(deps)]).catch(report);
+    void Promise.all([sweepAbandonedFactors(deps), sweepExpiredProofs(deps), sweepEndedLimits(deps)]).catch(report);
   }, intervalMs);
   timer.unref();
   return {

@@ -8,14 +8,14 @@ import { DatabaseLostError } from '../db/handle.js';
 import { isTransient } from '../db/transaction.js';
 import { KdfPoolBusyError } from '../recovery/kdf-pool.js';
 import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
-import { ApiFailure } from '../errors.js';
+import { ApiFailure, RateLimited } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
 import { sameHash, sha256 } from '../secrets.js';
 import type { Services } from '../services.js';
 import { clientAddress, proxyTrust, type ForwardedHeader } from './client-address.js';
 import { createHandlers } from './handlers.js';
 import { proofUrl, type ProofUrl } from './public-url.js';
-import { registerOperations, type Authenticators } from './route.js';
+import { registerOperations, type Authenticators, type ClientGate } from './route.js';
 
 export interface AppOptions {
   services: Services;
@@ -28,6 +28,8 @@ export interface AppOptions {
   replay: ReplayCache;
   /** What keeps this instance from serving, for /readyz (server/readiness.ts); empty when ready. */
   readiness: () => Promise<string[]>;
+  /** Per-client limits on the operations anyone may call (absent: none, for tools that embed the app). */
+  clientGate?: ClientGate;
   /** Where the server stands behind a proxy: FIRSTKEY_PUBLIC_URL, FIRSTKEY_TRUSTED_PROXIES, FIRSTKEY_FORWARDED_HEADER. */
   network?: NetworkOptions;
 }
@@ -121,6 +123,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof RateLimited) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.status(429).send({ error: { code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds } });
+    }
     if (error instanceof ApiFailure) return reply.status(error.status).send(errorBody(error.code, error.message));
     if (error instanceof ZodError) {
       const issue = error.issues[0];
@@ -152,6 +158,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     app,
     createHandlers(options.services, options.policy, options.readiness),
     authenticators(options, proofUrl(network.publicUrl)),
+    options.clientGate,
   );
   return app;
 }

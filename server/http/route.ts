@@ -7,7 +7,9 @@ import {
   type OperationSpec,
   type ParsedInput,
 } from '../../api/http.js';
+import { ZodError } from 'zod';
 import type { Caller } from '../context.js';
+import { ApiFailure } from '../errors.js';
 
 /** What the route wrapper has established about the caller, by the operation's auth kind. */
 export type AuthContext<N extends OperationName> =
@@ -34,6 +36,24 @@ export interface Authenticators {
   admin(request: FastifyRequest): Promise<string>;
 }
 
+/** Per-client limits (server/limits/client-limiter.ts); each throws RateLimited when the client is over. */
+export interface ClientGate {
+  admit(client: string): Promise<void>;
+  failed(client: string): Promise<void>;
+}
+
+/** Refusals that count against a client: any 4xx but the limit's own 429 (counting that would extend the wait forever). */
+function isRefusal(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 429;
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof ZodError) return 400;
+  if (error instanceof ApiFailure) return error.status;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /** `/v1/x/{id}` -> `/v1/x/:id`. */
 const fastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
@@ -56,19 +76,36 @@ async function authenticate(spec: OperationSpec, request: FastifyRequest, auth: 
  * ZodError becomes 400 in the app's error handler), and the answer goes out with the
  * operation's status.
  */
-export function registerOperations(app: FastifyInstance, handlers: Handlers, auth: Authenticators): void {
+export function registerOperations(app: FastifyInstance, handlers: Handlers, auth: Authenticators, gate?: ClientGate): void {
   for (const name of Object.keys(httpOperations) as OperationName[]) {
     const spec: OperationSpec = httpOperations[name];
     const handler = handlers[name] as (input: Record<string, unknown>) => Promise<unknown>;
+    const run = async (request: FastifyRequest): Promise<unknown> => {
+      const input: Record<string, unknown> = await authenticate(spec, request, auth);
+      if (spec.params) input.params = spec.params.parse(request.params);
+      if (spec.query) input.query = spec.query.parse(request.query);
+      if (spec.body) input.body = spec.body.parse(request.body ?? (spec.optionalBody ? {} : undefined));
+      return handler(input);
+    };
+    const limited = spec.clientLimited && gate;
     app.route({
       method: spec.method,
       url: fastifyPath(spec.path),
       handler: async (request, reply) => {
-        const input: Record<string, unknown> = await authenticate(spec, request, auth);
-        if (spec.params) input.params = spec.params.parse(request.params);
-        if (spec.query) input.query = spec.query.parse(request.query);
-        if (spec.body) input.body = spec.body.parse(request.body ?? (spec.optionalBody ? {} : undefined));
-        const result = await handler(input);
+        let result: unknown;
+        if (limited) {
+          // Counted before anything is checked (proof, body, code), so no refusal is free.
+          const client = request.clientAddress;
+          await limited.admit(client);
+          try {
+            result = await run(request);
+          } catch (error) {
+            if (isRefusal(statusOf(error))) await limited.failed(client);
+            throw error;
+          }
+        } else {
+          result = await run(request);
+        }
         return spec.status === 204 ? reply.status(204).send() : reply.status(spec.status).send(result);
       },
     });

@@ -38,7 +38,7 @@ describe('migration 0004_recovery', () => {
     }
     const result = await migrator.migrateToLatest();
     expect(result.error).toBeUndefined();
-    expect(result.results?.map((r) => r.migrationName)).toEqual(['0004_recovery', '0005_several_instances']);
+    expect(result.results?.map((r) => r.migrationName).slice(0, 2)).toEqual(['0004_recovery', '0005_several_instances']);
     expect(await db.selectFrom('device_bindings').selectAll().execute()).toEqual([
       { user_id: 'u1', device_id: 'laptop', bound_at: at, released_at: null },
     ]);

@@ -50,6 +50,10 @@ describe.skipIf(!onPostgres)('two server instances on one PostgreSQL database', 
       FIRSTKEY_DATABASE_URL: slot.databaseUrl ?? '',
       FIRSTKEY_DATA_DIR: dataDir,
       FIRSTKEY_ADMIN_TOKEN: ADMIN_TOKEN,
+      // Every simulated new hire calls from this one loopback address: per-client limits are
+      // client-limits-instances.test.ts's subject, not this load's.
+      FIRSTKEY_CLIENT_MAX_REQUESTS: '1000000',
+      FIRSTKEY_CLIENT_MAX_FAILURES: '100000',
     };
     // Both at once on an empty schema: the migration lock must let exactly one migrate.
     [a, b] = await Promise.all([startProcess([`${OUT}/main.js`], env), startProcess([`${OUT}/main.js`], env)]);

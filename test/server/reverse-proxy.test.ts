@@ -16,9 +16,13 @@ import { SoftAuthenticator } from '../support/soft-authenticator.js';
  * signer) calls https://localhost:<port>, while the server listens on plain HTTP on another port.
  */
 
-/** Node's fetch, trusting nginx's throw-away certificate and nothing more. */
-function trustingFetch(certificate: string): typeof fetch {
-  const dispatcher = new Agent({ connect: { ca: certificate } });
+/**
+ * Node's fetch, trusting nginx's throw-away certificate and nothing more. Each client connects
+ * from its own loopback address (all of 127/8 is local on Linux), so nginx sees distinct peers,
+ * while nginx itself reaches the server from 127.0.0.1, the one trusted proxy.
+ */
+function trustingFetch(certificate: string, localAddress = '127.0.0.1'): typeof fetch {
+  const dispatcher = new Agent({ localAddress, connect: { ca: certificate } });
   return ((url: URL | string, init?: RequestInit) =>
     undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
 }
@@ -26,7 +30,7 @@ function trustingFetch(certificate: string): typeof fetch {
 describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () => {
   let nginx: Nginx;
   let server: RunningServer;
-  let app: (signer?: ReturnType<typeof deviceProofSigner>) => ApiClient;
+  let app: (localAddress: string) => ApiClient;
 
   beforeAll(async () => {
     // The public URL names nginx's port, so the port is chosen before either starts.
@@ -34,10 +38,11 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
     server = await startTestServer({
       publicUrl: `https://localhost:${port}`,
       trustedProxies: ['127.0.0.1'],
+      clientMaxFailures: 5,
     });
     nginx = await startNginx(server.url, port);
-    app = (signer = deviceProofSigner()) =>
-      createApiClient({ baseUrl: nginx.url, signProof: signer, fetch: trustingFetch(nginx.certificate) });
+    app = (localAddress: string) =>
+      createApiClient({ baseUrl: nginx.url, signProof: deviceProofSigner(), fetch: trustingFetch(nginx.certificate, localAddress) });
     await server.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
   }, 60_000);
 
@@ -47,7 +52,7 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
   });
 
   it('enrols a passkey end to end with the app signing proofs for the public https URL', async () => {
-    const client = app();
+    const client = app('127.0.0.4');
     const { code } = await server.services.accounts.issueCode('ada.new', 'test-helpdesk');
     const opened = await client.call('openSession', { body: { code, device: DEVICE } });
     const { token } = opened;
@@ -65,7 +70,7 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
     const { code } = await server.services.accounts.issueCode('ada.new', 'test-helpdesk');
     const body = JSON.stringify({ code, device: DEVICE });
     // Through nginx, signed for where the server listens: the htu does not match the public URL.
-    const viaProxy = await trustingFetch(nginx.certificate)(urlOf(nginx.url, 'openSession'), {
+    const viaProxy = await trustingFetch(nginx.certificate, '127.0.0.5')(urlOf(nginx.url, 'openSession'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', dpop: await key.proof('POST', internal) },
       body,
@@ -77,11 +82,34 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
     expect(direct.status).toBe(401);
     expect(direct.body).toMatchObject({ error: { code: 'dpop_invalid' } });
     // The code survives both: the same key signing for the public URL still redeems it.
-    const good = await trustingFetch(nginx.certificate)(urlOf(nginx.url, 'openSession'), {
+    const good = await trustingFetch(nginx.certificate, '127.0.0.5')(urlOf(nginx.url, 'openSession'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', dpop: await key.proof('POST', urlOf(nginx.url, 'openSession')) },
       body,
     });
     expect(good.status).toBe(201);
+  });
+
+  it('ignores a forged X-Forwarded-For from an untrusted peer: the limit follows the real address', async () => {
+    const attacker = trustingFetch(nginx.certificate, '127.0.0.2');
+    const key = await DpopKey.create();
+    const url = urlOf(nginx.url, 'openSession');
+    const guess = async (forged: string, from = attacker) =>
+      from(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forged, dpop: await key.proof('POST', url) },
+        body: JSON.stringify({ code: 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG', device: DEVICE }),
+      });
+    const statuses: number[] = [];
+    // A fresh made-up address on every try: were it believed, each would start a new count.
+    for (let i = 1; i <= 6; i++) statuses.push((await guess(`198.51.100.${i}`)).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    const refused = await guess('198.51.100.99');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Someone else behind the same proxy is not held back by the attacker's failures.
+    const neighbour = await guess('198.51.100.1', trustingFetch(nginx.certificate, '127.0.0.3'));
+    expect(neighbour.status).toBe(400);
+    expect(await neighbour.json()).toMatchObject({ error: { code: 'code_invalid' } });
   });
 });

@@ -48,3 +48,21 @@ export async function send(baseUrl: string, name: OperationName, opts: SendOptio
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
 }
+
+/** A reply with its headers, for what a refusal says in them (Retry-After). */
+export interface ReplyWithHeaders extends Reply {
+  headers: Headers;
+}
+
+/** send(), keeping the answer's headers. */
+export async function sendKeepingHeaders(baseUrl: string, name: OperationName, opts: SendOptions = {}): Promise<ReplyWithHeaders> {
+  const { method } = operation(name);
+  const url = urlOf(baseUrl, name, opts);
+  const headers: Record<string, string> = opts.key ? await opts.key.headers(method, url, opts.token) : {};
+  Object.assign(headers, opts.headers);
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null, headers: res.headers };
+}
