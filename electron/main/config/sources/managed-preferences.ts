@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { AppConfigError } from '../app-config-error.js';
 import type { ConfigSource, ConfigSourceKind } from '../source.js';
-import { SETTINGS } from '../settings.js';
+import { SETTINGS, settingFor } from '../settings.js';
 import { parsePlistXml, PlistSyntaxError, type PlistDict, type PlistValue } from './plist-xml.js';
 
 /** The app's preference domain (its bundle id): the plist file name and the profile's payload domain. */
@@ -52,43 +52,56 @@ export interface ManagedPreferencesSourceOptions {
  * the managed names (ServerUrl, Kiosk, ...), the same as the registry's value names.
  */
 export function managedPreferencesSource({ path, kind, readXml = plistFileReader() }: ManagedPreferencesSourceOptions): ConfigSource {
-  const byName = new Map(SETTINGS.map((setting) => [setting.managedName, setting]));
-  const fail = (setting: string, code: 'unreadable' | 'unknown_setting', detail: string) =>
-    new AppConfigError(setting, path, { code, detail });
+  const fail = (detail: string) => new AppConfigError(path, path, { code: 'unreadable', detail });
   return {
     name: path,
     kind,
-    settingName: (key) => `${SETTINGS.find((setting) => setting.key === key)?.managedName ?? key} in ${path}`,
+    settingName: (key) => `${settingFor(key).managedName} in ${path}`,
     read: async () => {
       let xml: string | null;
       try {
         xml = await readXml(path);
       } catch (error) {
-        throw fail(path, 'unreadable', `cannot be read (${(error as Error).message})`);
+        throw fail(`cannot be read (${(error as Error).message})`);
       }
       if (xml === null) return {};
       let root: PlistValue;
       try {
         root = parsePlistXml(xml);
       } catch (error) {
-        if (error instanceof PlistSyntaxError) throw fail(path, 'unreadable', `is not a valid property list (${error.message})`);
+        if (error instanceof PlistSyntaxError) throw fail(`is not a valid property list (${error.message})`);
         throw error;
       }
-      if (!isDict(root)) throw fail(path, 'unreadable', 'must hold a <dict>');
-      const values: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(root)) {
-        // Payload* keys are the profile format's own bookkeeping, which macOS may copy into the domain.
-        if (name.startsWith('Payload')) continue;
-        const setting = byName.get(name);
-        if (!setting) throw fail(`${name} in ${path}`, 'unknown_setting', 'is not a setting the app knows (keys are case-sensitive)');
-        // Types are the schema's to check; only a single PEM <string> is read as a list of one.
-        values[setting.key] = setting.kind === 'certificates' && typeof value === 'string' ? [value] : value;
-      }
-      return values;
+      if (!isDict(root)) throw fail('must hold a <dict>');
+      return valuesFromPreferences(root, path);
     },
   };
 }
 
-function isDict(value: PlistValue): value is PlistDict {
+export function isDict(value: PlistValue): value is PlistDict {
   return typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof Uint8Array);
+}
+
+const BY_MANAGED_NAME = new Map(SETTINGS.map((setting) => [setting.managedName, setting]));
+
+/**
+ * A preference domain's keys as settings: what the plist file holds, and what a
+ * profile's mcx_preference_settings hold (build/managed/com.firstkey.enrol.mobileconfig).
+ */
+export function valuesFromPreferences(preferences: PlistDict, where: string): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(preferences)) {
+    // Payload* keys are the profile format's own bookkeeping, which macOS may copy into the domain.
+    if (name.startsWith('Payload')) continue;
+    const setting = BY_MANAGED_NAME.get(name);
+    if (!setting) {
+      throw new AppConfigError(`${name} in ${where}`, where, {
+        code: 'unknown_setting',
+        detail: 'is not a setting the app knows (keys are case-sensitive)',
+      });
+    }
+    // Types are the schema's to check; only a single PEM <string> is read as a list of one.
+    values[setting.key] = setting.kind === 'certificates' && typeof value === 'string' ? [value] : value;
+  }
+  return values;
 }

@@ -63,7 +63,10 @@ class Reader {
     for (;;) {
       this.skipWhitespace();
       if (!this.xml.startsWith('<!--', this.position)) return;
-      this.skipPast('-->');
+      const end = this.xml.indexOf('-->', this.position + 4);
+      // XML forbids -- inside a comment; a PEM pasted into one is the usual way to get it.
+      if (end < 0 || this.xml.slice(this.position + 4, end).includes('--')) throw this.error('a comment that is not closed, or holds --');
+      this.position = end + 3;
     }
   }
 
