@@ -2,7 +2,8 @@
 // preloads cannot load ES modules or local files, so everything is inlined).
 import { build } from 'esbuild';
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'warning', external: ['electron'] };
+// Electron 40 and later embed Node 24 (package.json pins electron ^45), so the bundles need no downlevelling below it.
+const common = { bundle: true, platform: 'node', target: 'node24', sourcemap: false, logLevel: 'warning', external: ['electron'] };
 
 await build({
   ...common,
