@@ -30,7 +30,7 @@ const found = electronBinary();
 if ('missing' in found) {
   console.log(
     `The desktop app cannot start here: ${found.missing}.\n` +
-      'To get it, run `npm install` on a machine that can download Electron (without ELECTRON_SKIP_BINARY_DOWNLOAD), then `npm start` again.\n' +
+      "To get it, run `npx install-electron --no` on a machine that can reach Electron's downloads, then `npm start` again.\n" +
       'The server keeps running; press Ctrl+C to stop it.',
   );
 } else {

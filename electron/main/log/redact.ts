@@ -46,6 +46,8 @@ export const LOGGABLE_FIELDS: ReadonlySet<string> = new Set([
   'count',
   'pinnedCertificates',
   'host',
+  // updates
+  'updateVersion',
 ]);
 
 /** Keys are written as given, so they must look like identifiers a developer chose. */
