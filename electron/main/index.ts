@@ -1,21 +1,25 @@
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session as electronSession } from 'electron';
 import { createApiClient } from './api-client.js';
-import { appConfigFromEnv } from './config.js';
+import { loadAppConfig, type AppConfig } from './config.js';
 import { createLinkReceiver, focusWindow, LINK_SCHEME } from './deep-link.js';
 import { deviceKeyLoader } from './device/device-identity.js';
 import { createProofSigner } from './device/dpop-proof.js';
 import { KeytarSecretStore } from './device/secret-store.js';
 import { collectDeviceSignals } from './device/signals.js';
+import { readRecordedThumbprint } from './device/thumbprint-record.js';
+import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from './diagnostics.js';
 import { EnrolmentController } from './enrolment-controller.js';
 import { createTranslator, type Translate } from './i18n/index.js';
 import { createDispatcher } from './ipc/dispatcher.js';
 import { registerIpc } from './ipc/register.js';
-import { createLogger, type FileLogger } from './log/logger.js';
+import { createLogger, readRecentLogLines, type FileLogger } from './log/logger.js';
 import { API_PARTITION, configureApiSession } from './network/api-session.js';
 import { createRendererAssetHandler } from './renderer-assets.js';
 import { findDebuggingSwitch, lockDownSession, lockDownWebContents, removeDeveloperMenu } from './security.js';
 import { DebuggingSwitchError, failStartup } from './startup-error.js';
+import { startUpdates } from './updates.js';
 import { createEnrolmentWindow, recoverFromRendererLoss } from './window.js';
 
 // Composition root: everything the app is made of is wired here and nowhere else.
@@ -43,8 +47,9 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   const debuggingSwitch = production ? findDebuggingSwitch(process.argv, (name) => app.commandLine.hasSwitch(name)) : null;
   if (debuggingSwitch) throw new DebuggingSwitchError(debuggingSwitch);
 
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- until the lead wires loadAppConfig (helper B); startup-error.ts reads both loaders' errors
-  const config = appConfigFromEnv(process.env);
+  // Managed configuration (policy, then the person, then the environment): a bad value stops here, named.
+  const config = await loadAppConfig({ packaged: production, platform: process.platform, env: process.env });
+  logger.setLevel(config.logLevel);
   logger.info('app.started', {
     appVersion: app.getVersion(),
     electronVersion: process.versions.electron,
@@ -57,11 +62,19 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   lockDownWebContents(config.enrolmentOrigin, { production });
 
   // API calls: Electron's net stack (system proxy, PAC, OS trust store) on a session of their own.
-  const apiFetch = await configureApiSession(electronSession.fromPartition(API_PARTITION), { serverUrl: config.serverUrl, logger });
-  const loadDeviceKey = deviceKeyLoader(new KeytarSecretStore(), new URL(config.enrolmentOrigin).host, app.getPath('userData'));
+  const apiFetch = await configureApiSession(electronSession.fromPartition(API_PARTITION), {
+    serverUrl: config.serverUrl,
+    extraCaCertificates: config.extraCaCertificates,
+    logger,
+  });
+  const secretStore = new KeytarSecretStore();
+  const installationId = new URL(config.enrolmentOrigin).host;
+  const userData = app.getPath('userData');
+  const loadDeviceKey = deviceKeyLoader(secretStore, installationId, userData);
   const controller = new EnrolmentController(
     createApiClient({ baseUrl: config.serverUrl, signProof: createProofSigner(loadDeviceKey), fetch: apiFetch, logger }),
     collectDeviceSignals(app.getVersion(), config.kiosk),
+    { deviceKey: loadDeviceKey, exportDiagnostics: diagnosticsExport(config, { apiFetch, secretStore, userData, installationId }, t) },
   );
   offerCode = (code) => {
     controller.offerLaunchCode(code);
@@ -90,12 +103,57 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   window.loadURL(startUrl).catch((error: unknown) => {
     logger.error('window.load_failed', { errorName: error instanceof Error ? error.name : 'unknown' });
   });
+  void startUpdates(config.updates, {
+    loadUpdater: async () => (await import('electron-updater')).autoUpdater,
+    log: logger,
+    isPackaged: production,
+    platform: process.platform,
+    resourcesPath: process.resourcesPath,
+  });
+}
+
+/** "Export diagnostics": the help desk's report, saved where the person chooses. */
+function diagnosticsExport(
+  config: AppConfig,
+  deps: { apiFetch: typeof fetch; secretStore: KeytarSecretStore; userData: string; installationId: string },
+  t: Translate,
+) {
+  return createDiagnosticsExport({
+    collect: () =>
+      collectDiagnostics({
+        versions: {
+          app: app.getVersion(),
+          electron: process.versions.electron,
+          chrome: process.versions.chrome,
+          node: process.versions.node,
+        },
+        config: { ...config },
+        readRecentLogLines: () => readRecentLogLines(app.getPath('logs'), 200),
+        secretStore: deps.secretStore,
+        serverUrl: config.serverUrl,
+        fetch: deps.apiFetch,
+        deviceKeyThumbprint: () => readRecordedThumbprint(deps.userData, deps.installationId),
+      }),
+    save: saveToChosenFile(async (name) => {
+      const options = {
+        title: t('diagnostics.saveTitle'),
+        defaultPath: join(app.getPath('downloads'), name),
+        filters: [{ name: t('diagnostics.fileType'), extensions: ['txt'] }],
+      };
+      const chosen = enrolmentWindow ? await dialog.showSaveDialog(enrolmentWindow, options) : await dialog.showSaveDialog(options);
+      return chosen.canceled || !chosen.filePath ? null : chosen.filePath;
+    }),
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.setAsDefaultProtocolClient(LINK_SCHEME);
+  // Installed builds register firstkey: at install time (NSIS per machine, Info.plist, the deb's
+  // .desktop file); a per-user registration here would shadow the machine's and outlive an uninstall.
+  if (!app.isPackaged && process.argv[1]) {
+    app.setAsDefaultProtocolClient(LINK_SCHEME, process.execPath, [resolve(process.argv[1]), '--']);
+  }
   links.fromLaunchArgv(process.argv);
   app.on('second-instance', (_event, argv) => {
     links.fromSecondInstance(argv);

@@ -32,16 +32,6 @@ const REASON_KEYS: Readonly<Record<string, MainMessageKey>> = {
   unreadable: 'startup.configReason.unreadable',
 };
 
-/**
- * The environment-only loader (appConfigFromEnv) says `Invalid app setting serverUrl: Invalid URL`:
- * its configuration key, which the dialog turns into the variable an administrator sets.
- */
-const ENV_NAMES: Readonly<Record<string, string>> = {
-  serverUrl: 'FIRSTKEY_SERVER_URL',
-  enrolmentOrigin: 'FIRSTKEY_ENROLMENT_ORIGIN',
-  kiosk: 'FIRSTKEY_KIOSK',
-};
-
 function isRefusedSetting(error: unknown): error is RefusedSetting {
   if (typeof error !== 'object' || error === null) return false;
   const { setting, source, reason } = error as Partial<Record<keyof RefusedSetting, unknown>>;
@@ -55,14 +45,9 @@ function isRefusedSetting(error: unknown): error is RefusedSetting {
   );
 }
 
-/** A refused setting, from either loader's error; null if the error is not about a setting. */
+/** A refused setting (config.ts's AppConfigError, read by shape); null if the error is not about a setting. */
 export function refusedSetting(error: unknown): RefusedSetting | null {
-  if (isRefusedSetting(error)) return error;
-  if (!(error instanceof Error)) return null;
-  const legacy = /^Invalid app setting ([\w.]+): (.*)$/s.exec(error.message);
-  if (!legacy?.[1]) return null;
-  const key = legacy[1];
-  return { setting: ENV_NAMES[key] ?? key, source: 'environment', reason: { code: 'invalid_value', detail: legacy[2] ?? '' } };
+  return isRefusedSetting(error) ? error : null;
 }
 
 export interface StartupFailure {

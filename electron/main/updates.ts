@@ -24,7 +24,8 @@ import { parse } from 'yaml';
 
 export interface UpdateSettings {
   readonly enabled: boolean;
-  readonly feedUrl: string | null;
+  /** Absent or null: no feed configured (the managed setting is optional). */
+  readonly feedUrl?: string | null | undefined;
 }
 
 /** The part of electron-updater's AppUpdater this module uses (index.ts passes `autoUpdater`). */
@@ -48,7 +49,11 @@ export interface UpdateLog {
 }
 
 export interface UpdatesDeps {
-  readonly updater: Updater;
+  /**
+   * electron-updater's autoUpdater, loaded only once updates are really on: it builds the
+   * platform's updater on first access, which a development run or a test never needs.
+   */
+  readonly loadUpdater: () => Promise<Updater>;
   readonly log: UpdateLog;
   readonly isPackaged: boolean;
   readonly platform: NodeJS.Platform;
@@ -76,8 +81,8 @@ export type UpdatesState =
 
 const FOUR_HOURS_MS = 4 * 60 * 60 * 1000;
 
-function feedProblem(feedUrl: string | null): { reason: UpdatesOffReason } | { url: URL } {
-  if (feedUrl === null || feedUrl.trim() === '') return { reason: 'no_feed' };
+function feedProblem(feedUrl: string | null | undefined): { reason: UpdatesOffReason } | { url: URL } {
+  if (feedUrl === null || feedUrl === undefined || feedUrl.trim() === '') return { reason: 'no_feed' };
   let url: URL;
   try {
     url = new URL(feedUrl);
@@ -128,7 +133,8 @@ export async function startUpdates(settings: UpdateSettings, deps: UpdatesDeps):
   const problem = await platformProblem(deps);
   if (problem !== null) return off(problem);
 
-  const { updater, log } = deps;
+  const { log } = deps;
+  const updater = await deps.loadUpdater();
   updater.forceDevUpdateConfig = false;
   updater.allowDowngrade = false;
   updater.allowPrerelease = false;

@@ -80,6 +80,9 @@ const UNSIGNED_WINDOWS_BUILD = 'provider: generic\nurl: https://updates.corp.exa
 
 const timers = { setInterval: () => ({}), clearInterval: () => undefined };
 
+/** How often electron-updater was loaded: never while updates are off (a development run never loads it). */
+let loads = 0;
+
 function deps(overrides: Partial<UpdatesDeps> & { updater: unknown; log: UpdatesDeps['log'] }): UpdatesDeps {
   return {
     isPackaged: true,
@@ -87,7 +90,10 @@ function deps(overrides: Partial<UpdatesDeps> & { updater: unknown; log: Updates
     resourcesPath: resources(SIGNED_WINDOWS_BUILD),
     timers,
     ...overrides,
-    updater: overrides.updater as Updater,
+    loadUpdater: () => {
+      loads++;
+      return Promise.resolve(overrides.updater as Updater);
+    },
   };
 }
 
@@ -101,8 +107,10 @@ describe('Signed updates', () => {
   it('stay off unless managed configuration turns them on, and never touch the updater then', async () => {
     const rec = recordingUpdater();
     const { log, lines } = recordingLog();
+    loads = 0;
     const state = await startUpdates({ enabled: false, feedUrl: ON.feedUrl }, deps({ updater: rec.updater, log }));
     expect(state).toEqual({ running: false, reason: 'disabled' });
+    expect(loads).toBe(0);
     expect(rec.feeds).toEqual([]);
     expect(rec.checks).toBe(0);
     expect(lines).toEqual([{ level: 'info', event: 'updates.off', fields: { reason: 'disabled' } }]);
