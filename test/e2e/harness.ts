@@ -17,6 +17,7 @@ import { collectDeviceSignals } from '../../electron/main/device/signals.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
+import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { ServerConfig } from '../../server/config.js';
 import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
@@ -27,6 +28,14 @@ import { TestClock } from '../support/test-clock.js';
 export function present<T>(value: T | null | undefined, what: string): T {
   if (value === null || value === undefined) throw new Error(`expected ${what}, found ${String(value)}`);
   return value;
+}
+
+/** One API call as it crossed the wire. */
+export interface WireRecord {
+  authorization: string | null;
+  dpop: string | null;
+  requestBody: string | null;
+  responseBody: string;
 }
 
 /** A credential as Chromium's virtual authenticator exports it (DevTools protocol WebAuthn.Credential). */
@@ -75,6 +84,11 @@ export class FirstKeyHarness {
   readonly diagnosticsDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-diagnostics-'));
   /** Every time main would have brought the window forward. */
   focusCalls = 0;
+  /** main's own log, as the app writes it under app.getPath('logs'): one directory for every run in this test. */
+  readonly logDir = mkdtempSync(join(tmpdir(), 'firstkey-e2e-logs-'));
+  private readonly logger = createLogger({ dir: this.logDir, level: 'debug' });
+  /** What crossed the wire between main and the server: the secrets a log must never hold. */
+  readonly wire: WireRecord[] = [];
 
   /** main's link receiver for the app running in this page, as index.ts wires it to 'second-instance' and 'open-url'. */
   links(page: Page): LinkReceiver {
@@ -127,7 +141,7 @@ export class FirstKeyHarness {
         collectDiagnostics({
           versions: { app: '0.1.0-test', node: process.versions.node },
           config: { serverUrl: this.server.url, enrolmentOrigin: this.origin, kiosk: machine.kiosk },
-          readRecentLogLines: () => Promise.resolve([]),
+          readRecentLogLines: () => readRecentLogLines(this.logDir, 200),
           secretStore: this.store,
           serverUrl: this.server.url,
           deviceKeyThumbprint: () => readRecordedThumbprint(machine.userData, machine.installationId),
@@ -135,7 +149,7 @@ export class FirstKeyHarness {
       save: saveToChosenFile((name) => Promise.resolve(join(this.diagnosticsDir, name))),
     });
     const controller = new EnrolmentController(
-      createApiClient({ baseUrl: this.server.url, signProof }),
+      createApiClient({ baseUrl: this.server.url, signProof, logger: this.logger, fetch: this.recordingFetch }),
       collectDeviceSignals('0.1.0-test', machine.kiosk),
       { deviceKey: loader, exportDiagnostics },
     );
@@ -168,6 +182,24 @@ export class FirstKeyHarness {
     return controller;
   }
 
+  /** The network as main sees it, with every request's headers and both bodies kept for the log check. */
+  private readonly recordingFetch: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const headers = new Headers(init?.headers);
+    this.wire.push({
+      authorization: headers.get('authorization'),
+      dpop: headers.get('dpop'),
+      requestBody: typeof init?.body === 'string' ? init.body : null,
+      responseBody: await response.clone().text(),
+    });
+    return response;
+  };
+
+  /** Every line main has logged so far, across rotations. */
+  logLines(): Promise<string[]> {
+    return readRecentLogLines(this.logDir, 100_000);
+  }
+
   /** The diagnostics files saved so far, by name. */
   diagnosticsFiles(): Map<string, string> {
     return new Map(readdirSync(this.diagnosticsDir).map((name) => [name, readFileSync(join(this.diagnosticsDir, name), 'utf8')]));
@@ -188,6 +220,8 @@ export class FirstKeyHarness {
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
     for (const { userData } of this.machines.values()) rmSync(userData, { recursive: true, force: true });
     rmSync(this.diagnosticsDir, { recursive: true, force: true });
+    this.logger.close();
+    rmSync(this.logDir, { recursive: true, force: true });
   }
 
   async issueCode(username = 'ada.new', ttlSeconds?: number): Promise<string> {
