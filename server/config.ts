@@ -28,7 +28,8 @@ export const ServerConfig = z
       .positive()
       .max(24 * HOURS)
       .default(24 * HOURS),
-    codeMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+    /** Wrong tries before a code locks; throttling slows them long before. */
+    codeMaxAttempts: z.coerce.number().int().min(1).max(50).default(20),
     sessionTtlSeconds: z.coerce.number().int().positive().max(HOURS).default(600),
     /** A session nobody has used for this long ends, even inside its lifetime. */
     sessionIdleSeconds: z.coerce.number().int().positive().max(HOURS).default(300),
@@ -44,8 +45,11 @@ export const ServerConfig = z
     ceremonyTimeoutMs: z.coerce.number().int().min(30_000).max(600_000).default(120_000),
     /** Recovery sessions are shorter than enrolment sessions (checked below). */
     recoverySessionTtlSeconds: z.coerce.number().int().min(60).max(HOURS).default(300),
-    /** Wrong recovery codes per username before recovery-code use locks. */
-    recoveryCodeMaxAttempts: z.coerce.number().int().min(3).max(100).default(10),
+    /**
+     * Wrong recovery codes per username before recovery-code use locks. Throttling (below) slows
+     * guessing long before; this stays under the 100 consecutive failures SP 800-63B rev 4 allows.
+     */
+    recoveryCodeMaxAttempts: z.coerce.number().int().min(3).max(99).default(50),
     /** How long that lock lasts unless the help desk resets it first. */
     recoveryLockSeconds: z.coerce
       .number()
@@ -56,7 +60,7 @@ export const ServerConfig = z
     /** Lifetime of the one-time code a help-desk approval yields: at most an hour. */
     helpdeskCodeTtlSeconds: z.coerce.number().int().min(60).max(HOURS).default(HOURS),
     /** Wrong help-desk codes before the request locks. */
-    helpdeskCodeMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+    helpdeskCodeMaxAttempts: z.coerce.number().int().min(1).max(50).default(10),
     /** A help-desk request nobody decided on lapses after this long. */
     helpdeskRequestTtlSeconds: z.coerce
       .number()
@@ -80,6 +84,14 @@ export const ServerConfig = z
     trustedProxies: z
       .array(z.string().refine(isAddressOrCidr, { error: (i) => `not an IPv4/IPv6 address or CIDR block: ${String(i.input)}` }))
       .default([]),
+    /**
+     * Throttling of enrolment, recovery and help-desk codes, per account or code: this many wrong
+     * codes are free, then each one doubles the wait before the next try, from throttleBaseSeconds
+     * up to throttleMaxSeconds (server/limits/backoff.ts).
+     */
+    throttleFreeFailures: z.coerce.number().int().min(1).max(10).default(3),
+    throttleBaseSeconds: z.coerce.number().int().min(1).max(60).default(2),
+    throttleMaxSeconds: z.coerce.number().int().min(1).max(HOURS).default(900),
     /** Per-client limits on the calls anyone may make (api/http.ts clientLimited): the window they count in. */
     clientLimitWindowSeconds: z.coerce.number().int().min(10).max(HOURS).default(600),
     /** Calls per client address per window: generous, for offices behind one NAT address. */
@@ -93,6 +105,10 @@ export const ServerConfig = z
   .refine((c) => Boolean(c.mdsBlobFile) === Boolean(c.mdsRootFile), {
     error: 'FIRSTKEY_MDS_BLOB and FIRSTKEY_MDS_ROOT go together',
     path: ['mdsRootFile'],
+  })
+  .refine((c) => c.throttleBaseSeconds <= c.throttleMaxSeconds, {
+    error: 'must not be longer than FIRSTKEY_THROTTLE_MAX_SECONDS',
+    path: ['throttleBaseSeconds'],
   })
   .refine((c) => c.recoverySessionTtlSeconds < c.sessionTtlSeconds, {
     error: 'must be shorter than the enrolment session lifetime (FIRSTKEY_SESSION_TTL_SECONDS)',
@@ -145,6 +161,9 @@ export const SERVER_ENV_NAMES = {
   publicUrl: 'FIRSTKEY_PUBLIC_URL',
   trustedProxies: 'FIRSTKEY_TRUSTED_PROXIES',
   forwardedHeader: 'FIRSTKEY_FORWARDED_HEADER',
+  throttleFreeFailures: 'FIRSTKEY_THROTTLE_FREE_FAILURES',
+  throttleBaseSeconds: 'FIRSTKEY_THROTTLE_BASE_SECONDS',
+  throttleMaxSeconds: 'FIRSTKEY_THROTTLE_MAX_SECONDS',
   clientLimitWindowSeconds: 'FIRSTKEY_CLIENT_LIMIT_WINDOW_SECONDS',
   clientMaxRequests: 'FIRSTKEY_CLIENT_MAX_REQUESTS',
   clientMaxFailures: 'FIRSTKEY_CLIENT_MAX_FAILURES',

@@ -282,6 +282,14 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.createIndex('client_limits_window').on('client_limits').column('window_start').execute();
       },
     },
+    '0007_throttling': {
+      async up(db: Kysely<unknown>) {
+        // When the next try may come, after wrong codes: throttling instead of an early hard lock.
+        await db.schema.alterTable('recovery_throttle').addColumn('next_try_at', 'text').execute();
+        await db.schema.alterTable('enrolment_codes').addColumn('next_try_at', 'text').execute();
+        await db.schema.alterTable('recovery_requests').addColumn('next_try_at', 'text').execute();
+      },
+    },
   };
 }
 

@@ -26,6 +26,8 @@ export interface EnrolmentCodesTable {
   used_at: Iso | null;
   failed_attempts: Generated<number>;
   locked_at: Iso | null;
+  /** No try is checked before this (growing waits after wrong ones); null: at once. */
+  next_try_at: Generated<Iso | null>;
 }
 
 export interface SessionsTable {
@@ -138,6 +140,8 @@ export interface RecoveryThrottleTable {
   failures: number;
   locked_until: Iso | null;
   updated_at: Iso;
+  /** No try is checked before this (growing waits after wrong codes); null: at once. */
+  next_try_at: Iso | null;
 }
 
 export interface RecoveryRequestsTable {
@@ -159,6 +163,8 @@ export interface RecoveryRequestsTable {
   code_expires_at: Iso | null;
   code_attempts: Generated<number>;
   redeemed_at: Iso | null;
+  /** No help-desk code is checked before this (growing waits after wrong ones). */
+  next_try_at: Generated<Iso | null>;
 }
 
 export interface RecoveryApprovalsTable {

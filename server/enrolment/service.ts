@@ -15,6 +15,8 @@ import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { CredentialRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
+import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
+import { notify } from '../notifications/outbox.js';
 import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
 import { sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
@@ -63,6 +65,10 @@ export class EnrolmentService {
     if (!record) throw new ApiFailure('code_invalid', 'code not recognised');
     const now = this.now();
     if (record.locked_at) throw new ApiFailure('code_locked', 'too many wrong attempts');
+    // After wrong tries the code waits, right secret or not (server/limits/backoff.ts): guessing
+    // slows to a crawl long before the lock, and the person with the code waits at most minutes.
+    const wait = secondsToWait(record.next_try_at, now);
+    if (wait > 0) throw tooEarly('tries of this code', wait);
     if (!sameHash(record.secret_hash, sha256(parsed.secret))) {
       await this.recordFailedAttempt(record.id, record.user_id, record.failed_attempts + 1);
       throw new ApiFailure('code_invalid', 'code not recognised');
@@ -105,12 +111,25 @@ export class EnrolmentService {
 
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
     const locked = attempts >= this.deps.config.codeMaxAttempts;
+    const backoff = backoffOf(this.deps.config);
     await transaction(this.db, async (tx) => {
       await tx
         .updateTable('enrolment_codes')
-        .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), locked_at: locked ? this.now().toISOString() : null }))
+        .set((eb) => ({
+          failed_attempts: eb('failed_attempts', '+', 1),
+          locked_at: locked ? this.now().toISOString() : null,
+          next_try_at: nextTryAt(this.now(), attempts, backoff),
+        }))
         .where('id', '=', codeId)
         .execute();
+      if (!locked && firstSlowed(attempts, backoff)) {
+        const user = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+        await notify(tx, this.deps.clock, {
+          user,
+          kind: 'codes.guessed',
+          details: { codes: 'enrolment', codeId, failures: attempts, waitSeconds: delayAfter(attempts, backoff) },
+        });
+      }
       await appendAuditIn(tx, this.deps.clock, {
         event: locked ? 'code.locked' : 'code.refused',
         actor: 'anonymous',

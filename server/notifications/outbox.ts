@@ -15,6 +15,7 @@ export type NotificationKind =
   | 'recovery.started'
   | 'recovery.completed'
   | 'recovery.locked'
+  | 'codes.guessed'
   | 'recovery_codes.regenerated'
   | 'replacement.completed'
   | 'factor.added'
@@ -49,6 +50,7 @@ const MESSAGES: Record<NotificationKind, string> = {
   'recovery.started': 'A recovery of your account was started.',
   'recovery.completed': 'Your account was recovered with a new sign-in factor; your other factors and devices no longer work.',
   'recovery.locked': 'Recovery codes for your account are locked after too many wrong tries.',
+  'codes.guessed': 'Someone is trying wrong codes for your account; each further try now has to wait longer.',
   'recovery_codes.regenerated': 'New recovery codes were made for your account; the old ones no longer work.',
   'replacement.completed': 'Your sign-in factors or devices were changed from a device you authenticated on.',
   'factor.added': 'A new sign-in factor was added to your account.',

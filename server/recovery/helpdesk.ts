@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../context.js';
 import type { RecoveryRequestRow, UserRow } from '../db/schema.js';
 import type { DeviceRegistry } from '../enrolment/devices.js';
 import { ApiFailure } from '../errors.js';
+import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
 import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
@@ -96,6 +97,7 @@ export class Helpdesk {
       code_expires_at: null,
       code_attempts: 0,
       redeemed_at: null,
+      next_try_at: null,
     };
     await transaction(db, async (tx) => {
       await tx.insertInto('recovery_requests').values(row).execute();
@@ -300,14 +302,31 @@ export class Helpdesk {
     if (status === 'expired' && r.status === 'approved')
       throw new ApiFailure('code_expired', 'the help-desk code expired: file a new request');
     if (status !== 'approved' || !r.code_hash || !r.user_id) throw new ApiFailure('request_closed', `the request is ${status}`);
+    // Throttled like every code (server/limits/backoff.ts): a wrong code makes the next one wait.
+    const now = clock.now();
+    const backoff = backoffOf(config);
+    const wait = secondsToWait(r.next_try_at, now);
+    if (wait > 0) {
+      await refused('throttled', r.user_id);
+      throw tooEarly('help-desk codes for this request', wait);
+    }
+    // The try is counted, and the wait it would earn set, before the code is checked; a try that
+    // raced past the wait check above finds the wait set and is refused here. (The failure below
+    // sets the wait again from the exact count, which tries racing at once may have moved.)
     const reserved = await db
       .updateTable('recovery_requests')
-      .set((eb) => ({ code_attempts: eb('code_attempts', '+', 1) }))
+      .set((eb) => ({ code_attempts: eb('code_attempts', '+', 1), next_try_at: nextTryAt(now, r.code_attempts + 1, backoff) }))
       .where('id', '=', r.id)
       .where('status', '=', 'approved')
+      .where((eb) => eb.or([eb('next_try_at', 'is', null), eb('next_try_at', '<=', now.toISOString())]))
       .returning('code_attempts')
       .executeTakeFirst();
-    if (!reserved) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
+    if (!reserved) {
+      const current = await this.find(r.id);
+      if (current?.status !== 'approved') throw new ApiFailure('request_closed', 'the request was decided meanwhile');
+      await refused('throttled', r.user_id);
+      throw tooEarly('help-desk codes for this request', Math.max(1, secondsToWait(current.next_try_at, now)));
+    }
     const attempts = reserved.code_attempts;
     const secret = parseHelpdeskCode(typed);
     const matches =
@@ -320,7 +339,24 @@ export class Helpdesk {
           .where('id', '=', r.id)
           .where('status', '=', 'approved')
           .execute();
+      else
+        await db
+          .updateTable('recovery_requests')
+          .set({ next_try_at: nextTryAt(now, attempts, backoff) })
+          .where('id', '=', r.id)
+          .where('status', '=', 'approved')
+          .where('code_attempts', '=', attempts)
+          .execute();
       await refused(attempts >= config.helpdeskCodeMaxAttempts ? 'locked' : 'wrong', r.user_id);
+      if (attempts < config.helpdeskCodeMaxAttempts && firstSlowed(attempts, backoff)) {
+        const owner = await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst();
+        if (owner)
+          await notify(db, clock, {
+            user: owner,
+            kind: 'codes.guessed',
+            details: { codes: 'help-desk', requestId: r.id, failures: attempts, waitSeconds: delayAfter(attempts, backoff) },
+          });
+      }
       if (attempts > config.helpdeskCodeMaxAttempts)
         throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
       throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');

@@ -4,6 +4,7 @@ import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
+import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
 import { notify } from '../notifications/outbox.js';
 import { newId } from '../secrets.js';
 import { generateRecoveryCodes, hashSecret, parseRecoveryCode, verifyNothing, verifySecret } from './codes.js';
@@ -14,6 +15,9 @@ export interface PreparedSet {
   display: string[];
   rows: { handle: string; secretHash: string }[];
 }
+
+/** What a try may do: be checked (the how-many-th), wait, or nothing while the username is locked. */
+type Reservation = { kind: 'go'; attempts: number } | { kind: 'wait'; seconds: number } | { kind: 'locked' };
 
 /**
  * Saved recovery codes: a set of ten per user, each single use, stored as salted scrypt hashes.
@@ -80,29 +84,33 @@ export class RecoveryCodes {
   }
 
   /**
-   * Spends one recovery code of `username`. An attempt is reserved before the code is checked, so
-   * however many tries race, at most `recoveryCodeMaxAttempts` are checked before the lock.
-   * Every refusal but the lock is the same `recovery_code_invalid`: unknown user, wrong code,
-   * used code, code of a replaced set.
+   * Spends one recovery code of `username`. Wrong codes are throttled per username as typed:
+   * after a few, each further try must wait twice as long as the one before (server/limits/
+   * backoff.ts), and only `recoveryCodeMaxAttempts` of them lock recovery codes outright. A try is
+   * reserved (counted, and the wait it would earn set) before the code is checked, so however
+   * many tries race, only one is checked per wait. Every refusal but the wait and the lock is the
+   * same `recovery_code_invalid`: unknown user, wrong code, used code, code of a replaced set.
    */
   async redeem(username: string, typed: string, deviceId: string | null): Promise<{ user: UserRow; codeId: string }> {
     const { db, clock } = this.deps;
-    const attempts = await this.reserveAttempt(username);
+    const reserved = await this.reserveAttempt(username);
     const user = await db
       .selectFrom('users')
       .selectAll()
       .where('username', '=', username)
       .where('account_kind', '=', 'human')
       .executeTakeFirst();
-    if (attempts === null) {
+    if (reserved.kind !== 'go') {
       await appendAudit(db, clock, {
         event: 'recovery.code_refused',
         actor: 'anonymous',
         userId: user?.id ?? null,
-        details: { reason: 'locked', deviceId },
+        details: reserved.kind === 'locked' ? { reason: 'locked', deviceId } : { reason: 'throttled', deviceId },
       });
-      throw new ApiFailure('recovery_locked', 'too many wrong recovery codes: ask the help desk');
+      if (reserved.kind === 'locked') throw new ApiFailure('recovery_locked', 'too many wrong recovery codes: ask the help desk');
+      throw tooEarly('recovery codes for this username', reserved.seconds);
     }
+    const attempts = reserved.attempts;
     const parsed = parseRecoveryCode(typed);
     const row =
       parsed && user
@@ -145,27 +153,38 @@ export class RecoveryCodes {
     return { user, codeId: row.id };
   }
 
-  /** Counts one more try for the username; null while it is locked. A lock that has run out starts the count again. */
-  private async reserveAttempt(username: string): Promise<number | null> {
-    const now = this.nowIso();
-    return transaction(this.deps.db, async (tx) => {
+  /**
+   * Counts one more try for the username and sets the wait it earns should it fail. Refused
+   * without counting while the username is locked or its wait is not over. A lock that has run out
+   * starts the count again.
+   */
+  private async reserveAttempt(username: string): Promise<Reservation> {
+    const now = this.deps.clock.now();
+    const nowIso = now.toISOString();
+    const backoff = backoffOf(this.deps.config);
+    return transaction(this.deps.db, async (tx): Promise<Reservation> => {
       const row = await tx.selectFrom('recovery_throttle').selectAll().where('username', '=', username).executeTakeFirst();
-      if (row?.locked_until && row.locked_until > now) return null;
-      const failures = (row && !row.locked_until ? row.failures : 0) + 1;
+      if (row?.locked_until && row.locked_until > nowIso) return { kind: 'locked' };
+      const lockOver = Boolean(row?.locked_until);
+      const failures = (row && !lockOver ? row.failures : 0) + 1;
+      // Tries in flight have used up the count: the lock, whatever the wait says.
       if (failures > this.deps.config.recoveryCodeMaxAttempts) {
         await tx
           .updateTable('recovery_throttle')
-          .set({ locked_until: this.lockEnd(), updated_at: now })
+          .set({ locked_until: this.lockEnd(), updated_at: nowIso })
           .where('username', '=', username)
           .execute();
-        return null;
+        return { kind: 'locked' };
       }
+      const wait = lockOver ? 0 : secondsToWait(row?.next_try_at, now);
+      if (wait > 0) return { kind: 'wait', seconds: wait };
+      const values = { failures, locked_until: null, next_try_at: nextTryAt(now, failures, backoff), updated_at: nowIso };
       await tx
         .insertInto('recovery_throttle')
-        .values({ username, failures, locked_until: null, updated_at: now })
-        .onConflict((oc) => oc.column('username').doUpdateSet({ failures, locked_until: null, updated_at: now }))
+        .values({ username, ...values })
+        .onConflict((oc) => oc.column('username').doUpdateSet(values))
         .execute();
-      return failures;
+      return { kind: 'go', attempts: failures };
     });
   }
 
@@ -182,6 +201,7 @@ export class RecoveryCodes {
   ): Promise<void> {
     const { db, clock, config } = this.deps;
     const locked = attempts >= config.recoveryCodeMaxAttempts;
+    const backoff = backoffOf(config);
     await transaction(db, async (tx) => {
       if (locked)
         await tx.updateTable('recovery_throttle').set({ locked_until: this.lockEnd() }).where('username', '=', username).execute();
@@ -191,6 +211,14 @@ export class RecoveryCodes {
         userId: user?.id ?? null,
         details: { reason, attempts, deviceId },
       });
+      // The owner hears of it when the waits begin, long before any lock.
+      if (user && !locked && firstSlowed(attempts, backoff)) {
+        await notify(tx, clock, {
+          user,
+          kind: 'codes.guessed',
+          details: { codes: 'recovery', failures: attempts, waitSeconds: delayAfter(attempts, backoff) },
+        });
+      }
       if (locked) {
         await appendAuditIn(tx, clock, {
           event: 'recovery.locked',

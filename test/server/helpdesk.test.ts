@@ -1,3 +1,4 @@
+import { ApiError } from '../../api/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,13 +161,25 @@ describe('help-desk recovery, standard user: one approval', () => {
     expectRefusal(await approve(request.id, username, 'grace'), 410, 'request_closed');
   });
 
-  it('guessing the help-desk code locks the request after helpdeskCodeMaxAttempts', async () => {
+  it('guessing the help-desk code: wrong codes past the first few wait longer each time, and helpdeskCodeMaxAttempts lock the request', async () => {
     const { username } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const fresh = await api.device();
     const request = await file(fresh, username);
     const { code } = RecoveryApprovalResponse.parse((await approve(request.id, username, 'grace')).body);
-    for (let i = 0; i < api.config.helpdeskCodeMaxAttempts; i++)
-      expectRefusal(await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD'), 400, 'recovery_code_invalid');
+    const waits: number[] = [];
+    for (let i = 0; i < api.config.helpdeskCodeMaxAttempts; i++) {
+      let reply = await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD');
+      if (reply.status === 429) {
+        // Too early: the wait is said, and honoured, before the code is even looked at.
+        const wait = ApiError.parse(reply.body).error.retryAfterSeconds ?? 0;
+        waits.push(wait);
+        api.clock.advance(wait);
+        reply = await redeem(fresh, request.id, 'AAAA-BBBB-CCCC-DDDD');
+      }
+      expectRefusal(reply, 400, 'recovery_code_invalid');
+    }
+    expect(waits).toEqual([2, 4, 8, 16, 32, 64, 128].slice(0, api.config.helpdeskCodeMaxAttempts - api.config.throttleFreeFailures));
+    expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('codes.guessed');
     expectRefusal(await redeem(fresh, request.id, code), 423, 'recovery_locked');
   });
 });

@@ -181,7 +181,17 @@ describe('recovery with a recovery code', () => {
     expectStatus(await fresh.recover({ method: 'recovery-code', username: a.username, code: typed }), 201);
   });
 
+  /**
+   * The hard lock on its own, with the waits before it switched off (as many free tries as the
+   * lock allows): throttling.test.ts covers the waits, and what a lock costs an attacker then.
+   */
+  async function lockOnly(): Promise<void> {
+    await api.close();
+    api = await Api.start({ recoveryCodeMaxAttempts: 10, throttleFreeFailures: 10 });
+  }
+
   it(`guessing: recoveryCodeMaxAttempts wrong codes lock the username, then even the right code is refused until the help desk resets it`, async () => {
+    await lockOnly();
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const max = api.config.recoveryCodeMaxAttempts;
     expect(max).toBe(10);
@@ -201,6 +211,7 @@ describe('recovery with a recovery code', () => {
   });
 
   it('the lock ends by itself after recoveryLockSeconds', async () => {
+    await lockOnly();
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const attacker = await api.device();
     for (let i = 0; i < 10; i++) await attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[1] ?? '') });
@@ -211,6 +222,7 @@ describe('recovery with a recovery code', () => {
   });
 
   it('an unknown username answers exactly like a known one, lock included', async () => {
+    await lockOnly();
     const attacker = await api.device();
     const guess = 'ABCD-EFGH-JKMN-PQRS';
     for (let i = 0; i < 10; i++)
@@ -224,6 +236,7 @@ describe('recovery with a recovery code', () => {
   });
 
   it('guesses racing each other are counted before they are checked: never more than the limit get an answer other than locked', async () => {
+    await lockOnly();
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const attacker = await api.device();
     const replies = await Promise.all(
