@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../server/config.js';
 import { clientAddress, proxyTrust } from '../../server/http/client-address.js';
@@ -5,6 +8,7 @@ import { proofUrlNotice } from '../../server/http/public-url.js';
 import { DEVICE } from '../main/support/device.js';
 import { DpopKey } from '../support/dpop-key.js';
 import { send, urlOf } from '../support/http-client.js';
+import { startProcess } from '../support/server-process.js';
 import { startTestServer } from '../support/service-harness.js';
 
 /** Issue 16: the settings that put the server behind a proxy, and whose word counts for the client's address. */
@@ -79,6 +83,25 @@ describe('At start the server says which URL proofs must name', () => {
       /FIRSTKEY_PUBLIC_URL is not: proofs signed for the proxy URL will be refused/,
     );
   });
+});
+
+describe('The server as operators start it', () => {
+  it('prints at start the URL DPoP proofs must name', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'firstkey-notice-'));
+    const server = await startProcess(['--import', 'tsx', 'server/main.ts'], {
+      FIRSTKEY_DATA_DIR: dataDir,
+      // SQLite in its own directory, whichever database this run tests.
+      FIRSTKEY_DATABASE_URL: '',
+      FIRSTKEY_PUBLIC_URL: 'https://firstkey-api.corp.example',
+      FIRSTKEY_TRUSTED_PROXIES: '127.0.0.1',
+    });
+    try {
+      expect(server.output()).toContain('DPoP proofs must name https://firstkey-api.corp.example/... (FIRSTKEY_PUBLIC_URL)');
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('A public URL with a path prefix', () => {
