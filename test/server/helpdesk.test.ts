@@ -1,9 +1,9 @@
-import { ApiError } from '../../api/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateSessionResponse } from '../../api/enrolment.js';
+import { ApiError } from '../../api/errors.js';
 import { HelpdeskRequestView, RecoveryApprovalResponse, RecoveryRequestList, RecoveryRequestView } from '../../api/recovery.js';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';

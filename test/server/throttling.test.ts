@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
+import { runAdmin } from '../../server/admin/cli.js';
 import { delayAfter } from '../../server/limits/backoff.js';
 import { Api, expectRefusal, expectStatus, passkey, type Reply } from '../support/api-harness.js';
 import type { Device } from '../support/api-harness.js';
@@ -125,6 +129,35 @@ describe('Anyone can lock anyone out of recovery (throttling instead)', () => {
     expectStatus(await a.admin('resetRecoveryLock', { body: { username, agent: 'grace' } }), 204);
     expect((await a.auditOf(username)).filter((e) => e.event === 'recovery.lock_reset').map((e) => e.actor)).toEqual(['agent:grace']);
     expectStatus(await recover(await a.device(), username, recoveryCodes[1]), 201);
+  });
+});
+
+describe('A help-desk unlock', () => {
+  it('the help desk lifts the wait with the admin CLI, audited, and the owner goes at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firstkey-unlock-'));
+    try {
+      const a = (api = await Api.start({ dataDir: dir }));
+      const { username, recoveryCodes } = await enrolledPerson(a);
+      const attacker = await a.device();
+      for (let i = 0; i < 8; i++) await recover(attacker, username, wrongCode(recoveryCodes[0] ?? ''));
+      const owner = await a.device();
+      expect(retryAfter(await recover(owner, username, recoveryCodes[0]))).toBeGreaterThan(0);
+      const lines: string[] = [];
+      const exit = await runAdmin(
+        ['reset-recovery-lock', '--username', username, '--agent', 'grace'],
+        { FIRSTKEY_DATA_DIR: dir, USER: 'tester' },
+        (line) => lines.push(line),
+      );
+      expect(exit, lines.join('\n')).toBe(0);
+      expectStatus(await recover(owner, username, recoveryCodes[0]), 201);
+      expect((await a.auditOf(username)).filter((e) => e.event === 'recovery.lock_reset')).toEqual([
+        expect.objectContaining({ actor: 'agent:grace', details: expect.objectContaining({ hadFailures: true }) as unknown }),
+      ]);
+    } finally {
+      await api?.close();
+      api = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
