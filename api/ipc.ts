@@ -120,7 +120,8 @@ export const IpcErrorCode = z.union([
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 
-export type IpcFailure = { ok: false; error: { code: IpcErrorCode; message: string } };
+/** `retryAfterSeconds`: the server asked this device to wait (429 `rate_limited`) before trying again. */
+export type IpcFailure = { ok: false; error: { code: IpcErrorCode; message: string; retryAfterSeconds?: number } };
 export type IpcResult<T> = { ok: true; value: T } | IpcFailure;
 
 export type IpcRequest<N extends IpcName> = z.input<(typeof ipcRequests)[N]>;

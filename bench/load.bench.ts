@@ -45,7 +45,8 @@ function tempDir(): string {
 }
 
 function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { FIRSTKEY_DATA_DIR: dataDir, FIRSTKEY_ADMIN_TOKEN: ADMIN_TOKEN, ...extra };
+  // Every simulated hire calls from 127.0.0.1: one client address, which the per-client limit would stop.
+  return { FIRSTKEY_DATA_DIR: dataDir, FIRSTKEY_ADMIN_TOKEN: ADMIN_TOKEN, FIRSTKEY_CLIENT_MAX_REQUESTS: '1000000', ...extra };
 }
 
 // ---- cold start

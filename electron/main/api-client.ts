@@ -14,7 +14,17 @@ import { CodedError } from '../../api/coded-error.js';
 import { silentLogger, type Logger } from './log/logger.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
-export class ApiClientError extends CodedError<IpcErrorCode> {}
+export class ApiClientError extends CodedError<IpcErrorCode> {
+  /** How long the server asked this device to wait before trying again (429 `rate_limited`). */
+  retryAfterSeconds?: number;
+}
+
+/** The wait a 429 asks for: the body's `retryAfterSeconds`, else the Retry-After header (seconds). */
+function retryAfter(fromBody: number | undefined, header: string | null): number | undefined {
+  if (fromBody !== undefined) return fromBody;
+  const seconds = Number(header);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
+}
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -68,7 +78,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   async function send(spec: OperationSpec, input: WireInput, outcome: { status: number | null }): Promise<unknown> {
-    const url = new URL(operationPath(spec, input.params), options.baseUrl);
+    // Joined, not resolved: a server URL with a path (https://gw.example/firstkey) keeps it.
+    const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}${operationPath(spec, input.params)}`);
     const headers: Record<string, string> = { accept: 'application/json' };
     // Every body-carrying call sends one, so an optional body is `{}` rather than absent.
     const body = spec.body ? JSON.stringify(input.body ?? {}) : null;
@@ -93,7 +104,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const json: unknown = text ? safeJson(text) : null;
     if (!response.ok) {
       const refusal = ApiError.safeParse(json);
-      if (refusal.success) throw new ApiClientError(refusal.data.error.code, refusal.data.error.message);
+      if (refusal.success) {
+        const refused = new ApiClientError(refusal.data.error.code, refusal.data.error.message);
+        const wait = retryAfter(refusal.data.error.retryAfterSeconds, response.headers.get('retry-after'));
+        if (wait !== undefined) refused.retryAfterSeconds = wait;
+        throw refused;
+      }
       throw new ApiClientError('bad_response', `unexpected ${response.status} from the server`);
     }
     if (!spec.response) return undefined;

@@ -127,18 +127,54 @@ test.describe('codes that do not work', () => {
     expect(await fk.credentials()).toHaveLength(0);
   });
 
-  test('a code is locked after five wrong tries, even against the right code', async ({ page, fk }) => {
+  test('wrong tries slow a code down instead of locking it: the wait is shown, then the right code works', async ({ page, fk, lookAt }) => {
     const code = await fk.issueCode();
     const wrong = code.slice(0, -1) + (code.endsWith('0') ? '1' : '0');
     await fk.open(page);
-    for (let i = 0; i < 5; i++) {
+    const alert = page.getByRole('alert');
+    // The first few wrong tries are answered as wrong; then the server asks for a wait, and the app says how long.
+    for (let tries = 0; tries < 8; tries++) {
       await page.getByLabel('Enrolment code').fill(wrong);
       await page.getByRole('button', { name: 'Continue' }).click();
-      await expect(page.getByRole('alert')).toContainText('We did not recognise that code');
+      await expect(alert).toContainText(/We did not recognise that code|Too many tries/);
+      if ((await alert.textContent())?.includes('Too many tries')) break;
     }
+    await expect(alert).toContainText(/Please wait \d+ seconds?, then try again/);
+    await lookAt('1-enter-code-wait');
+    const seconds = Number(/wait (\d+) second/.exec((await alert.textContent()) ?? '')?.[1]);
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThanOrEqual(15);
+
+    await page.waitForTimeout(seconds * 1000 + 200);
     await page.getByLabel('Enrolment code').fill(code);
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByRole('alert')).toContainText('That code is locked');
+    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
+  });
+
+  test('a code is locked after its hard limit of wrong tries, even against the right code', async ({ browser }) => {
+    const { FirstKeyHarness } = await import('./harness.js');
+    const fk = new FirstKeyHarness();
+    // No waits before the lock, so the lock alone is what this shows.
+    await fk.start({ codeMaxAttempts: 5, throttleFreeFailures: 10 });
+    const context = await browser.newContext({ viewport: { width: 760, height: 800 } });
+    const page = await context.newPage();
+    try {
+      await fk.attach(context, page);
+      const code = await fk.issueCode();
+      const wrong = code.slice(0, -1) + (code.endsWith('0') ? '1' : '0');
+      await fk.open(page);
+      for (let i = 0; i < 5; i++) {
+        await page.getByLabel('Enrolment code').fill(wrong);
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await expect(page.getByRole('alert')).toContainText('We did not recognise that code');
+      }
+      await page.getByLabel('Enrolment code').fill(code);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(page.getByRole('alert')).toContainText('That code is locked');
+    } finally {
+      await context.close();
+      await fk.stop();
+    }
   });
 
   test('someone who is not the named person stops and nothing is kept', async ({ page, fk }) => {

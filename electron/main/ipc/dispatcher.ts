@@ -11,8 +11,8 @@ export interface DispatchCall {
   payload: unknown;
 }
 
-function failure(code: IpcErrorCode, message: string): IpcFailure {
-  return { ok: false, error: { code, message } };
+function failure(code: IpcErrorCode, message: string, retryAfterSeconds?: number): IpcFailure {
+  return { ok: false, error: retryAfterSeconds === undefined ? { code, message } : { code, message, retryAfterSeconds } };
 }
 
 /** True when the device key being lost is what failed, however deep the wrapping. */
@@ -26,7 +26,7 @@ function causedByLostKey(error: unknown): boolean {
 function failureOf(error: unknown): IpcFailure {
   // The signer fails as keychain_unavailable; a lost key needs its own guidance (a way back, not "unlock your keychain").
   if (causedByLostKey(error)) return failure('device_key_lost', "this computer's device key was lost");
-  if (error instanceof ApiClientError) return failure(error.code, error.message);
+  if (error instanceof ApiClientError) return failure(error.code, error.message, error.retryAfterSeconds);
   return failure('internal', 'unexpected error in the app');
 }
 

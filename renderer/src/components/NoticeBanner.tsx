@@ -12,7 +12,7 @@ export function NoticeBanner() {
   if (notice.tone === 'info') {
     return (
       <p className="notice notice-info" role="status">
-        {t(notice.key)}
+        {t(notice.key, notice.values ?? {})}
       </p>
     );
   }
@@ -21,7 +21,7 @@ export function NoticeBanner() {
     <>
       <div className="notice notice-error" role="alert">
         <p className="notice-title">{t('errors.title')}</p>
-        <p>{t(notice.key)}</p>
+        <p>{t(notice.key, notice.values ?? {})}</p>
       </div>
       {!hasOwnDiagnostics && <ExportDiagnostics />}
     </>

@@ -38,8 +38,16 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'last_factor',
 ]);
 
+/** "Too many tries": how long to wait, in minutes once it is a minute or more. */
+function waitNotice(seconds: number | undefined): Notice {
+  if (seconds === undefined) return { tone: 'error', key: 'errors.api.rate_limited' };
+  if (seconds < 60) return { tone: 'error', key: 'errors.api.rate_limited_seconds', values: { count: seconds } };
+  return { tone: 'error', key: 'errors.api.rate_limited_minutes', values: { count: Math.ceil(seconds / 60) } };
+}
+
 /** The guidance for a failure; codes without their own text share a generic one. */
 export function noticeFor(failure: IpcFailure): Notice {
+  if (failure.error.code === 'rate_limited') return waitNotice(failure.error.retryAfterSeconds);
   const code = failure.error.code === 'no_session' ? 'session_invalid' : failure.error.code;
   return { tone: 'error', key: SHOWN_CODES.has(code) ? `errors.api.${code}` : 'errors.api.generic' };
 }

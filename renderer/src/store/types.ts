@@ -23,6 +23,8 @@ export type Step =
 export interface Notice {
   tone: 'error' | 'info';
   key: string;
+  /** Values the text interpolates (i18next), e.g. `count` for a wait. */
+  values?: Record<string, number>;
 }
 
 export interface StoreDeps {
