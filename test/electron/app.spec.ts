@@ -6,9 +6,9 @@ import { keepRecoveryCodes } from '../e2e/journey.js';
 test('the packaged-or-dev Electron app enrols a passkey end to end', async () => {
   const found = electronBinary();
   if ('missing' in found) {
-    const reason = `Electron app test skipped: ${found.missing}. Run a plain \`npm install\` where the Electron binary can be downloaded, then \`npm run build\`.`;
+    const reason = `Electron app test skipped: ${found.missing}. Run \`npx install-electron --no\` where Electron's downloads can be reached, then \`npm run build\`.`;
     console.log(reason);
-    test.skip(true, reason); // no Electron binary on this machine (ELECTRON_SKIP_BINARY_DOWNLOAD=1); runs wherever npm install fetched it
+    test.skip(true, reason); // no Electron binary on this machine (it cannot be downloaded here); runs wherever it was fetched
     return;
   }
   const fk = new FirstKeyHarness();
