@@ -24,6 +24,7 @@ export const DeviceSignals = z.object({
   platform: z.enum(['darwin', 'win32', 'linux', 'other']),
   osVersion: z.string().max(64),
   appVersion: z.string().max(32),
+  /** What the app believes it is; only shown to IT. Whether a session is a kiosk session is the server's call (a registered station key). */
   kind: z.enum(['personal', 'kiosk']),
 });
 export type DeviceSignals = z.infer<typeof DeviceSignals>;
@@ -64,6 +65,11 @@ export type SessionView = z.infer<typeof SessionView>;
 export const CreateSessionResponse = z.object({
   token: z.string().min(32),
   session: SessionView,
+  /**
+   * The server opened this session from a registered kiosk station (the app's own claim decides
+   * nothing): security keys only, and the app wipes everything of the person when it ends.
+   */
+  kiosk: z.boolean().default(false),
 });
 export type CreateSessionResponse = z.infer<typeof CreateSessionResponse>;
 

@@ -54,6 +54,16 @@ export const ApiErrorCode = z.enum([
   'rate_limited',
   /** The instance cannot serve now (database gone or unwritable, a conflict that kept recurring): try again or another instance. */
   'unavailable',
+  /** The device key is not a registered kiosk station (never registered, or its registration lapsed: register again). */
+  'station_not_registered',
+  /** The station was revoked by an admin: it stops. */
+  'station_revoked',
+  /** On a kiosk station, a new hire's code opens a session only after an operator confirmed that person on that station. */
+  'operator_confirmation_required',
+  /** The username is not an operator with an active security key, or the assertion was not theirs. */
+  'not_an_operator',
+  /** A kiosk session binds security keys only: a platform, hybrid or synced credential is refused. */
+  'kiosk_security_key_only',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

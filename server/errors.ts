@@ -35,6 +35,11 @@ const STATUS: Record<ApiErrorCode, number> = {
   reauth_required: 403,
   rate_limited: 429,
   unavailable: 503,
+  station_not_registered: 404,
+  station_revoked: 403,
+  operator_confirmation_required: 403,
+  not_an_operator: 403,
+  kiosk_security_key_only: 403,
   internal: 500,
 };
 

@@ -4,6 +4,8 @@ import type { PolicyStore } from '../policy/store.js';
 import type { Services } from '../services.js';
 import type { Handlers } from './route.js';
 
+const notYet = (): Promise<never> => Promise.reject(new ApiFailure('internal', 'kiosk stations: not implemented yet'));
+
 /**
  * What each operation of api/http.ts does, as one call into the services. Parsing, auth and
  * status are the route wrapper's; every decision is the services'.
@@ -20,7 +22,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     },
     openApiDocument: () => Promise.resolve(openApi),
 
-    openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device),
+    openSession: async ({ jkt, body }) => ({ ...(await enrolment.openSession(body.code, jkt, body.device)), kiosk: false }),
     getSession: async ({ caller }) => enrolment.getSession(caller),
     registrationOptions: async ({ caller, body }) => ({ options: await enrolment.registrationOptions(caller, body.factor) }),
     verifyRegistration: async ({ caller, body }) => ({
@@ -30,11 +32,14 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     endSession: async ({ caller }) => enrolment.end(caller),
 
     authenticationOptions: async ({ jkt, body }) => authentication.options(body.username, body.purpose, jkt),
-    authenticate: async ({ jkt, body }) => authentication.openSession(body, jkt),
+    authenticate: async ({ jkt, body }) => ({ ...(await authentication.openSession(body, jkt)), kiosk: false }),
 
     fileRecoveryRequest: async ({ jkt, body }) => helpdesk.file(body.username, jkt, body.device),
     recoveryRequestStatus: async ({ jkt, params }) => helpdesk.statusFor(params.id, jkt),
-    openRecoverySession: async ({ jkt, body: { device, ...input } }) => recovery.openSession(input, jkt, device),
+    openRecoverySession: async ({ jkt, body: { device, ...input } }) => ({
+      ...(await recovery.openSession(input, jkt, device)),
+      kiosk: false,
+    }),
 
     securityOverview: async ({ caller }) => manage.overview(caller),
     renameFactor: async ({ caller, params, body }) => manage.renameFactor(caller, params.id, body.name),
@@ -56,6 +61,13 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     approveRecovery: async ({ params, body }) => helpdesk.approve(params.id, body.username, body.agent),
     denyRecovery: async ({ params, body }) => helpdesk.deny(params.id, body.username, body.agent, body.reason),
     resetRecoveryLock: async ({ body }) => recoveryCodes.resetLock(body.username, body.agent),
+    registerStation: () => notYet(),
+    stationStatus: () => notYet(),
+    operatorOptions: () => notYet(),
+    confirmNewHire: () => notYet(),
+    issueStationCode: () => notYet(),
+    listStations: () => notYet(),
+    revokeStation: () => notYet(),
     reinstateFactor: async ({ params, body }) => manage.reinstateFactor(params.id, body.agent),
   };
 }
