@@ -24,6 +24,16 @@ export const IPC_CHANNELS = {
   removeFactor: 'firstkey:security:remove-factor',
   removeDevice: 'firstkey:security:remove-device',
   regenerateRecoveryCodes: 'firstkey:security:regenerate-codes',
+  stationStatus: 'firstkey:kiosk:station-status',
+  registerStation: 'firstkey:kiosk:register-station',
+  operatorOptions: 'firstkey:kiosk:operator-options',
+  confirmNewHire: 'firstkey:kiosk:confirm-new-hire',
+  printRecoveryCodes: 'firstkey:kiosk:print-codes',
+  resetStation: 'firstkey:kiosk:reset',
+  operatorPinStatus: 'firstkey:kiosk:pin-status',
+  setOperatorPin: 'firstkey:kiosk:pin-set',
+  verifyOperatorPin: 'firstkey:kiosk:pin-verify',
+  exitKiosk: 'firstkey:kiosk:exit',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

@@ -10,6 +10,7 @@ import {
   RegistrationRequest,
   type SessionView,
 } from './enrolment.js';
+import { OperatorCheck, type ConfirmationView, type StationStatus } from './kiosk.js';
 import { FileRecoveryInput, type RecoveryRequestView } from './recovery.js';
 import {
   AuthenticationOptionsRequest,
@@ -58,6 +59,52 @@ export interface DiagnosticsExport {
   saved: boolean;
 }
 
+/**
+ * A kiosk onboarding station. The station code is typed once by the operator who sets the
+ * station up; the operator's PIN guards leaving kiosk mode and the station's settings.
+ */
+export const StationCodeRequest = z.strictObject({ code: z.string().trim().min(1).max(64) });
+export const OperatorOptionsRequest = z.strictObject({ operator: Username });
+/** The ceremony id stays in main, as for signing in: the renderer hands back the operator's assertion. */
+export const ConfirmNewHireRequest = z.strictObject({
+  response: AuthenticationResponseJSON,
+  newHire: Username,
+  checks: z
+    .array(OperatorCheck)
+    .min(1)
+    .max(OperatorCheck.options.length)
+    .refine((checks) => new Set(checks).size === checks.length, 'each check once'),
+});
+/** Digits only, so a station's touch keypad is enough; six at least, so guessing runs into the attempt limit. */
+export const OperatorPinRequest = z.strictObject({ pin: z.string().regex(/^[0-9]{6,12}$/, 'six to twelve digits') });
+
+/**
+ * Whether this window is a kiosk station, and the station's health for the operator. The renderer
+ * learns kiosk mode only from this answer (managed configuration decides it in main), never from a URL.
+ */
+export type KioskStationState =
+  | { kiosk: false }
+  | {
+      kiosk: true;
+      /** `unknown`: the server could not be asked. */
+      registration: 'registered' | 'unregistered' | 'revoked' | 'unknown';
+      station: StationStatus | null;
+      serverReachable: boolean;
+      keychain: DeviceKeyStatus;
+    };
+
+/** Whose turn it is: the server recorded that this operator confirmed this new hire on this station. */
+export interface KioskConfirmation {
+  newHire: ConfirmationView['newHire'];
+  operator: ConfirmationView['operator'];
+  checks: OperatorCheck[];
+  /** When main received the server's record (the station's clock): shown as "confirmed at 10:02". */
+  confirmedAt: string;
+  expiresAt: string;
+}
+
+export type PinVerdict = { ok: true } | { ok: false; attemptsLeft: number; lockedUntil: string | null };
+
 export const ipcRequests = {
   startSession: CreateSessionRequest,
   currentSession: z.undefined(),
@@ -80,6 +127,16 @@ export const ipcRequests = {
   removeFactor: ItemId,
   removeDevice: ItemId,
   regenerateRecoveryCodes: z.undefined(),
+  stationStatus: z.undefined(),
+  registerStation: StationCodeRequest,
+  operatorOptions: OperatorOptionsRequest,
+  confirmNewHire: ConfirmNewHireRequest,
+  printRecoveryCodes: z.undefined(),
+  resetStation: z.undefined(),
+  operatorPinStatus: z.undefined(),
+  setOperatorPin: OperatorPinRequest,
+  verifyOperatorPin: OperatorPinRequest,
+  exitKiosk: z.undefined(),
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -111,12 +168,26 @@ export interface IpcResults {
   removeFactor: null;
   removeDevice: null;
   regenerateRecoveryCodes: RecoveryCodesResponse;
+  stationStatus: KioskStationState;
+  registerStation: KioskStationState;
+  operatorOptions: RequestOptionsJSON;
+  confirmNewHire: KioskConfirmation;
+  /** The codes main kept from the completed session go to the station's printer; they never come back from it. */
+  printRecoveryCodes: { printed: boolean };
+  /** The server session ended first, then the window's storage is cleared and the start screen reloaded. */
+  resetStation: null;
+  operatorPinStatus: { set: boolean };
+  setOperatorPin: null;
+  verifyOperatorPin: PinVerdict;
+  exitKiosk: null;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */
 export const IpcErrorCode = z.union([
   ApiErrorCode,
   z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response', 'keychain_unavailable', 'device_key_lost']),
+  /** A kiosk call on a personal computer, or an operator-only call without the operator's PIN. */
+  z.enum(['not_a_kiosk', 'operator_unlock_required']),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

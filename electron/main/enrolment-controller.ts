@@ -1,7 +1,8 @@
 import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
-import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
+import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults, KioskStationState } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient } from './api-client.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
+import type { KioskHost } from './kiosk/host.js';
 
 /** Refusals after which the token is worth nothing: forget it rather than send it again. */
 const SESSION_OVER: ReadonlySet<string> = new Set([
@@ -20,7 +21,14 @@ export interface ControllerOptions {
   deviceKey?: Pick<DeviceKeyLoader, 'status' | 'replace'>;
   /** Collects the help-desk report and lets the person save it (electron/main/diagnostics.ts). */
   exportDiagnostics?: () => Promise<DiagnosticsExport>;
+  /** Present only when managed configuration makes this computer a kiosk station: the window's printer, wipe, PIN and exit. */
+  kiosk?: KioskHost;
+  /** The station's clock, for when a confirmation arrived. */
+  now?: () => Date;
 }
+
+/** Failures that mean the server was never reached (or answered nothing we could read). */
+const UNREACHABLE: ReadonlySet<string> = new Set(['network', 'bad_response', 'internal']);
 
 function notWired(what: string): never {
   throw new ApiClientError('internal', `${what} is not available in this build`);
@@ -39,6 +47,15 @@ export class EnrolmentController {
   private recoveryRequestId: string | null = null;
   /** The renderer's pending waitForLaunchCode call, woken when a link arrives while it runs. */
   private linkWaiter: ((arrived: boolean) => void) | null = null;
+  /** The operator's assertion ceremony on a kiosk station; like ceremonyId, never shown to the page. */
+  private operatorCeremonyId: string | null = null;
+  /**
+   * The recovery codes of the person at the kiosk, kept only for the station's printer: the page asks
+   * to print without sending text, so it cannot make the printer print anything else. Gone at reset.
+   */
+  private printableCodes: string[] | null = null;
+  /** The operator's PIN was verified since the last reset: only then may the PIN change or the app leave kiosk mode. */
+  private operatorUnlocked = false;
 
   constructor(
     private readonly api: ApiClient,
@@ -56,6 +73,36 @@ export class EnrolmentController {
     const waiter = this.linkWaiter;
     this.linkWaiter = null;
     waiter?.(true);
+  }
+
+  private requireKiosk(): KioskHost {
+    if (!this.options.kiosk) throw new ApiClientError('not_a_kiosk', 'this computer is not a kiosk station');
+    return this.options.kiosk;
+  }
+
+  private requireOperator(): KioskHost {
+    const kiosk = this.requireKiosk();
+    if (!this.operatorUnlocked) throw new ApiClientError('operator_unlock_required', "the operator's PIN is needed first");
+    return kiosk;
+  }
+
+  /** The station's registration as the server sees it, and what the operator needs to judge the station's health. */
+  private async stationState(): Promise<KioskStationState> {
+    this.requireKiosk();
+    const keychain = this.options.deviceKey ? await this.options.deviceKey.status() : 'ready';
+    // Without a usable device key nothing can be signed, so the server cannot be asked who this station is.
+    if (keychain !== 'ready') return { kiosk: true, registration: 'unknown', station: null, serverReachable: false, keychain };
+    try {
+      const station = await this.api.call('stationStatus', {});
+      return { kiosk: true, registration: 'registered', station, serverReachable: true, keychain };
+    } catch (error) {
+      if (!(error instanceof ApiClientError)) throw error;
+      if (error.code === 'station_not_registered') {
+        return { kiosk: true, registration: 'unregistered', station: null, serverReachable: true, keychain };
+      }
+      if (error.code === 'station_revoked') return { kiosk: true, registration: 'revoked', station: null, serverReachable: true, keychain };
+      return { kiosk: true, registration: 'unknown', station: null, serverReachable: !UNREACHABLE.has(error.code), keychain };
+    }
   }
 
   private requireToken(): string {
@@ -86,6 +133,7 @@ export class EnrolmentController {
     completeSession: async (request) => {
       const result = await this.withSession((token) => this.api.call('complete', { token, body: request ?? {} }));
       this.token = null;
+      if (this.options.kiosk && result.recoveryCodes?.length) this.printableCodes = [...result.recoveryCodes];
       return result;
     },
     endSession: async () => {
@@ -160,7 +208,74 @@ export class EnrolmentController {
       return null;
     },
     regenerateRecoveryCodes: async () => this.withSession((token) => this.api.call('regenerateRecoveryCodes', { token })),
+    stationStatus: async () => (this.options.kiosk ? this.stationState() : { kiosk: false }),
+    registerStation: async ({ code }) => {
+      this.requireKiosk();
+      await this.api.call('registerStation', { body: { code } });
+      return this.stationState();
+    },
+    operatorOptions: async ({ operator }) => {
+      this.requireKiosk();
+      const { ceremonyId, options } = await this.api.call('operatorOptions', { body: { operator } });
+      this.operatorCeremonyId = ceremonyId;
+      return options;
+    },
+    confirmNewHire: async ({ response, newHire, checks }) => {
+      this.requireKiosk();
+      const ceremonyId = this.operatorCeremonyId;
+      if (!ceremonyId) throw new ApiClientError('challenge_missing', "ask for the operator's options first");
+      this.operatorCeremonyId = null;
+      const confirmed = await this.api.call('confirmNewHire', { body: { ceremonyId, response, newHire, checks } });
+      const now = this.options.now?.() ?? new Date();
+      return {
+        newHire: confirmed.newHire,
+        operator: confirmed.operator,
+        checks: confirmed.checks,
+        confirmedAt: now.toISOString(),
+        expiresAt: confirmed.expiresAt,
+      };
+    },
+    printRecoveryCodes: async () => {
+      const kiosk = this.requireKiosk();
+      if (!this.printableCodes) throw new ApiClientError('no_session', 'there are no recovery codes to print');
+      return kiosk.printRecoveryCodes(this.printableCodes);
+    },
+    resetStation: async () => {
+      const kiosk = this.requireKiosk();
+      // The order the issue asks for: the server forgets the session first, then the page and its storage go.
+      await this.handlers.endSession(undefined);
+      this.forgetPerson();
+      await kiosk.wipe();
+      return null;
+    },
+    operatorPinStatus: async () => ({ set: await this.requireKiosk().operatorPin.isSet() }),
+    setOperatorPin: async ({ pin }) => {
+      const kiosk = this.requireKiosk();
+      // First run sets a PIN freely; changing one needs the current PIN, so a passer-by cannot take the station over.
+      if (await kiosk.operatorPin.isSet()) this.requireOperator();
+      await kiosk.operatorPin.set(pin);
+      return null;
+    },
+    verifyOperatorPin: async ({ pin }) => {
+      const verdict = await this.requireKiosk().operatorPin.verify(pin);
+      this.operatorUnlocked = verdict.ok;
+      return verdict;
+    },
+    exitKiosk: () => {
+      this.requireOperator().exit();
+      return Promise.resolve(null);
+    },
   };
+
+  /** Everything main held for the person at the station (and the operator's unlock) goes at a reset. */
+  private forgetPerson(): void {
+    this.ceremonyId = null;
+    this.operatorCeremonyId = null;
+    this.printableCodes = null;
+    this.launchCode = null;
+    this.recoveryRequestId = null;
+    this.operatorUnlocked = false;
+  }
 
   /** Ends any session this window still holds before another opens: one window, one session. */
   private async openFresh<T>(open: () => Promise<T>): Promise<T> {

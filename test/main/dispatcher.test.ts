@@ -80,6 +80,26 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   removeFactor: { id: 'Y3JlZA' },
   removeDevice: { id: 'd1' },
   regenerateRecoveryCodes: undefined,
+  stationStatus: undefined,
+  registerStation: { code: 'STATION-CODE' },
+  operatorOptions: { operator: 'grace.admin' },
+  confirmNewHire: {
+    newHire: 'ada.new',
+    checks: ['photo_id'],
+    response: {
+      id: 'Y3JlZA',
+      rawId: 'Y3JlZA',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+      clientExtensionResults: {},
+    },
+  },
+  printRecoveryCodes: undefined,
+  resetStation: undefined,
+  operatorPinStatus: undefined,
+  setOperatorPin: { pin: '246810' },
+  verifyOperatorPin: { pin: '246810' },
+  exitKiosk: undefined,
   authenticate: {
     response: {
       id: 'Y3JlZA',
@@ -126,6 +146,25 @@ function recordingHandlers(fail?: () => never) {
       record('regenerateRecoveryCodes', request),
       { recoveryCodes: [], createdAt: '2026-11-23T12:00:00.000Z' }
     ),
+    stationStatus: async (request) => (record('stationStatus', request), { kiosk: false }),
+    registerStation: async (request) => (record('registerStation', request), { kiosk: false }),
+    operatorOptions: async (request) => (record('operatorOptions', request), { challenge: 'Y2hhbGxlbmdl' }),
+    confirmNewHire: async (request) => (
+      record('confirmNewHire', request),
+      {
+        newHire: SESSION.user,
+        operator: { username: 'grace.admin', displayName: 'Grace Hopper' },
+        checks: ['photo_id'],
+        confirmedAt: '2026-11-23T12:00:00.000Z',
+        expiresAt: '2026-11-23T12:15:00.000Z',
+      }
+    ),
+    printRecoveryCodes: async (request) => (record('printRecoveryCodes', request), { printed: true }),
+    resetStation: async (request) => (record('resetStation', request), null),
+    operatorPinStatus: async (request) => (record('operatorPinStatus', request), { set: true }),
+    setOperatorPin: async (request) => (record('setOperatorPin', request), null),
+    verifyOperatorPin: async (request) => (record('verifyOperatorPin', request), { ok: true }),
+    exitKiosk: async (request) => (record('exitKiosk', request), null),
   };
   return { handlers, calls };
 }
