@@ -1,26 +1,29 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, session as electronSession } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, session as electronSession, type Session } from 'electron';
 import { createApiClient } from './api-client.js';
 import { loadAppConfig, type AppConfig } from './config.js';
 import { createLinkReceiver, focusWindow, LINK_SCHEME } from './deep-link.js';
 import { deviceKeyLoader } from './device/device-identity.js';
 import { createProofSigner } from './device/dpop-proof.js';
-import { KeytarSecretStore } from './device/secret-store.js';
+import { KeytarSecretStore, type SecretStore } from './device/secret-store.js';
 import { collectDeviceSignals } from './device/signals.js';
 import { readRecordedThumbprint } from './device/thumbprint-record.js';
 import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from './diagnostics.js';
-import { EnrolmentController } from './enrolment-controller.js';
+import { EnrolmentController, type ControllerOptions } from './enrolment-controller.js';
 import { createTranslator, type Translate } from './i18n/index.js';
 import { createDispatcher } from './ipc/dispatcher.js';
 import { registerIpc } from './ipc/register.js';
-import { createLogger, readRecentLogLines, type FileLogger } from './log/logger.js';
+import { createKioskHost, type KioskHost } from './kiosk/host.js';
+import { createOperatorAccess, createOperatorPinStore } from './kiosk/operator-pin.js';
+import { createLogger, readRecentLogLines, type FileLogger, type Logger } from './log/logger.js';
 import { API_PARTITION, configureApiSession } from './network/api-session.js';
 import { createRendererAssetHandler } from './renderer-assets.js';
 import { findDebuggingSwitch, lockDownSession, lockDownWebContents, removeDeveloperMenu } from './security.js';
 import { DebuggingSwitchError, failStartup } from './startup-error.js';
 import { startUpdates } from './updates.js';
-import { createEnrolmentWindow, recoverFromRendererLoss } from './window.js';
+import { RENDERER_PARTITION } from './web-preferences.js';
+import { createEnrolmentWindow, lockDownKioskWindow, openPrintWindow, recoverFromRendererLoss } from './window.js';
 
 // Composition root: everything the app is made of is wired here and nowhere else.
 // Nothing at module level may throw: whatever can fail runs in start(), whose
@@ -58,8 +61,9 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
     packaged: production,
     kiosk: config.kiosk,
   });
-  removeDeveloperMenu(production);
-  lockDownWebContents(config.enrolmentOrigin, { production });
+  // A kiosk station is locked down as a packaged build is, even when run from source.
+  removeDeveloperMenu(production || config.kiosk);
+  lockDownWebContents(config.enrolmentOrigin, { production: production || config.kiosk });
 
   // API calls: Electron's net stack (system proxy, PAC, OS trust store) on a session of their own.
   const apiFetch = await configureApiSession(electronSession.fromPartition(API_PARTITION), {
@@ -71,23 +75,31 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   const installationId = new URL(config.enrolmentOrigin).host;
   const userData = app.getPath('userData');
   const loadDeviceKey = deviceKeyLoader(secretStore, installationId, userData);
+
+  // The renderer: an in-memory partition, so nothing of an enrolment outlives the app.
+  const session = electronSession.fromPartition(RENDERER_PARTITION);
+  lockDownSession(session, config.enrolmentOrigin, { kiosk: config.kiosk });
+  session.protocol.handle('https', createRendererAssetHandler(rendererDir, config.enrolmentOrigin));
+  const startUrl = `${config.enrolmentOrigin}/`;
+  const window = createEnrolmentWindow(config, session, preloadPath);
+  enrolmentWindow = window;
+  const kiosk = config.kiosk ? kioskHost({ window, session, startUrl, secretStore, installationId, logger }) : undefined;
+
+  // A station offers no diagnostics export: saving it opens a file dialog on a shared machine.
+  const options: ControllerOptions = kiosk
+    ? { deviceKey: loadDeviceKey, kiosk }
+    : { deviceKey: loadDeviceKey, exportDiagnostics: diagnosticsExport(config, { apiFetch, secretStore, userData, installationId }, t) };
   const controller = new EnrolmentController(
     createApiClient({ baseUrl: config.serverUrl, signProof: createProofSigner(loadDeviceKey), fetch: apiFetch, logger }),
+    // kind 'kiosk' is for display and the audit trail only: the server knows a station by its registered key.
     collectDeviceSignals(app.getVersion(), config.kiosk),
-    { deviceKey: loadDeviceKey, exportDiagnostics: diagnosticsExport(config, { apiFetch, secretStore, userData, installationId }, t) },
+    options,
   );
   offerCode = (code) => {
     controller.offerLaunchCode(code);
   };
   if (earlyCode) offerCode(earlyCode);
 
-  // The renderer: an in-memory partition, so nothing of an enrolment outlives the app.
-  const session = electronSession.fromPartition('firstkey');
-  lockDownSession(session, config.enrolmentOrigin);
-  session.protocol.handle('https', createRendererAssetHandler(rendererDir, config.enrolmentOrigin));
-  const startUrl = `${config.enrolmentOrigin}/`;
-  const window = createEnrolmentWindow(config, session, preloadPath);
-  enrolmentWindow = window;
   registerIpc(createDispatcher(controller.handlers, config.enrolmentOrigin), window.webContents);
   recoverFromRendererLoss(window, {
     startUrl,
@@ -95,7 +107,16 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
       logger.warn('renderer.gone', { reason, exitCode });
       void controller.handlers.endSession(undefined);
     },
+    // On a station the next person must not inherit what the lost page stored.
+    ...(kiosk ? { reload: () => kiosk.wipe() } : {}),
     giveUp: () => {
+      if (kiosk) {
+        // Quitting would leave the station's desktop open to whoever is at it: start again instead.
+        logger.error('kiosk.renderer_relaunch');
+        app.relaunch();
+        app.exit(1);
+        return;
+      }
       dialog.showErrorBox(t('renderer.goneTitle'), t('renderer.gone'));
       app.exit(1);
     },
@@ -109,6 +130,47 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
     isPackaged: production,
     platform: process.platform,
     resourcesPath: process.resourcesPath,
+  });
+}
+
+/** The station's side of kiosk mode: the locked window, the operator's PIN, printing and the wipe. */
+function kioskHost(deps: {
+  window: BrowserWindow;
+  session: Session;
+  startUrl: string;
+  secretStore: SecretStore;
+  installationId: string;
+  logger: Logger;
+}): KioskHost {
+  const { window, logger } = deps;
+  const lock = lockDownKioskWindow(window);
+  return createKioskHost({
+    access: createOperatorAccess(createOperatorPinStore({ store: deps.secretStore, account: deps.installationId })),
+    print: {
+      openPrintWindow,
+      locale: app.getLocale(),
+      onFailure: (reason) => {
+        logger.warn('kiosk.print_failed', { reason });
+      },
+    },
+    renderer: {
+      loadURL: (url) => window.loadURL(url),
+      session: deps.session,
+      clearClipboard: () => {
+        clipboard.clear();
+      },
+      restart: () => {
+        logger.error('kiosk.wipe_failed');
+        app.relaunch();
+        app.exit(0);
+      },
+    },
+    startUrl: deps.startUrl,
+    quit: () => {
+      logger.info('kiosk.exited');
+      lock.release();
+      app.quit();
+    },
   });
 }
 

@@ -20,22 +20,33 @@ function shows(contents: WebContents | null, origin: string): boolean {
   return contents !== null && originOf(contents.getURL()) === origin;
 }
 
+/** A station's page gets no permission at all: recovery codes there are printed, never copied (issue 12). */
+export const KIOSK_ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set();
+
+export interface SessionLockOptions {
+  /** A kiosk station: not even the clipboard. */
+  kiosk?: boolean;
+}
+
 /**
  * Locks a session to the enrolment origin: the allowed permissions only for the
  * enrolment page's main frame (asked by that origin, in a web contents showing
- * it); every other permission, origin, frame and device denied.
+ * it); every other permission, origin, frame and device denied; no downloads,
+ * so no file dialog ever opens from the page.
  */
-export function lockDownSession(session: Session, origin: string): void {
+export function lockDownSession(session: Session, origin: string, options: SessionLockOptions = {}): void {
+  const allowed = options.kiosk ? KIOSK_ALLOWED_PERMISSIONS : ALLOWED_PERMISSIONS;
   session.setPermissionRequestHandler((contents, permission, callback, details) => {
-    callback(
-      ALLOWED_PERMISSIONS.has(permission) && details.isMainFrame && originOf(details.requestingUrl) === origin && shows(contents, origin),
-    );
+    callback(allowed.has(permission) && details.isMainFrame && originOf(details.requestingUrl) === origin && shows(contents, origin));
   });
   session.setPermissionCheckHandler(
     (contents, permission, requestingOrigin, details) =>
-      ALLOWED_PERMISSIONS.has(permission) && details.isMainFrame && originOf(requestingOrigin) === origin && shows(contents, origin),
+      allowed.has(permission) && details.isMainFrame && originOf(requestingOrigin) === origin && shows(contents, origin),
   );
   session.setDevicePermissionHandler(() => false);
+  session.on('will-download', (event) => {
+    event.preventDefault();
+  });
 }
 
 export interface WebContentsLockOptions {
@@ -68,7 +79,10 @@ export function lockDownWebContents(origin: string, options: WebContentsLockOpti
   });
 }
 
-/** No application menu in production: its View menu carries Toggle Developer Tools and Reload. */
+/**
+ * No application menu in production or on a kiosk station: its View menu carries
+ * Toggle Developer Tools, Reload and Zoom, and its File menu Close and Quit.
+ */
 export function removeDeveloperMenu(production: boolean): void {
   if (production) Menu.setApplicationMenu(null);
 }

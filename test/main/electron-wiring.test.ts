@@ -196,6 +196,7 @@ describe('lockDownSession', () => {
       setPermissionRequestHandler: (handler: (...args: unknown[]) => void) => (set.request = handler),
       setPermissionCheckHandler: (handler: (...args: unknown[]) => boolean) => (set.check = handler),
       setDevicePermissionHandler: (handler: (...args: unknown[]) => boolean) => (set.device = handler),
+      on() {},
     };
     lockDownSession(session as unknown as Session, ORIGIN);
     const ours = { getURL: () => `${ORIGIN}/` };

@@ -153,6 +153,7 @@ describe('Permission handlers should check the requesting origin', () => {
         setPermissionRequestHandler: (handler: Listener) => (handlers.request = handler),
         setPermissionCheckHandler: (handler: Listener) => (handlers.check = handler),
         setDevicePermissionHandler: (handler: Listener) => (handlers.device = handler),
+        on() {},
       } as unknown as Session,
       ORIGIN,
     );

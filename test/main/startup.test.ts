@@ -23,25 +23,44 @@ const electron = vi.hoisted(() => {
     loaded: [] as string[],
     proxies: [] as { partition: string; config: unknown }[],
     switches: new Set<string>(),
+    partitions: [] as string[],
+    sessionEvents: [] as string[],
+    windowEvents: [] as string[],
+    menus: [] as unknown[],
   };
-  const fakeSession = (partition: string) => ({
-    partition,
-    setProxy: async (config: unknown) => {
-      state.proxies.push({ partition, config });
-    },
-    setCertificateVerifyProc() {},
-    setPermissionRequestHandler() {},
-    setPermissionCheckHandler() {},
-    setDevicePermissionHandler() {},
-    fetch: async () => new Response('{}'),
-    protocol: { handle() {} },
-  });
+  const fakeSession = (partition: string) => {
+    state.partitions.push(partition);
+    return {
+      partition,
+      on(event: string) {
+        state.sessionEvents.push(`${partition}:${event}`);
+      },
+      setProxy: async (config: unknown) => {
+        state.proxies.push({ partition, config });
+      },
+      setCertificateVerifyProc() {},
+      setPermissionRequestHandler() {},
+      setPermissionCheckHandler() {},
+      setDevicePermissionHandler() {},
+      fetch: async () => new Response('{}'),
+      protocol: { handle() {} },
+    };
+  };
   class BrowserWindow {
-    readonly webContents = { on() {} };
+    readonly webContents = {
+      on(event: string) {
+        state.windowEvents.push(`contents:${event}`);
+      },
+      setVisualZoomLevelLimits: () => Promise.resolve(),
+    };
     constructor(options: Record<string, unknown>) {
       state.windows.push(options);
     }
     once(): void {}
+    on(event: string): void {
+      state.windowEvents.push(`window:${event}`);
+    }
+    removeMenu(): void {}
     isDestroyed() {
       return false;
     }
@@ -76,7 +95,12 @@ const electron = vi.hoisted(() => {
         },
       },
       session: { fromPartition: fakeSession },
-      Menu: { setApplicationMenu() {} },
+      Menu: {
+        setApplicationMenu(menu: unknown) {
+          state.menus.push(menu);
+        },
+      },
+      clipboard: { clear() {} },
       ipcMain: { handle() {} },
       BrowserWindow,
     },
@@ -98,11 +122,22 @@ afterAll(async () => {
 beforeEach(() => {
   runs += 1;
   Object.assign(electron.state, { packaged: false, locale: 'en-GB', logs: join(root, `run-${runs}`) });
-  for (const list of [electron.state.dialogs, electron.state.exits, electron.state.windows, electron.state.loaded, electron.state.proxies])
+  for (const list of [
+    electron.state.dialogs,
+    electron.state.exits,
+    electron.state.windows,
+    electron.state.loaded,
+    electron.state.proxies,
+    electron.state.partitions,
+    electron.state.sessionEvents,
+    electron.state.windowEvents,
+    electron.state.menus,
+  ])
     list.length = 0;
   electron.state.switches.clear();
   delete process.env.FIRSTKEY_SERVER_URL;
   delete process.env.FIRSTKEY_ENROLMENT_ORIGIN;
+  delete process.env.FIRSTKEY_KIOSK;
   process.argv = ['/opt/FirstKey/firstkey'];
 });
 afterEach(() => {
@@ -223,5 +258,46 @@ describe('The main-process catalogue', () => {
       const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
       expect(placeholders(german.get(key) ?? ''), key).toEqual(placeholders(english));
     }
+  });
+});
+
+describe('Kiosk mode is set by managed configuration only', () => {
+  it('a development run with FIRSTKEY_KIOSK=1 opens the locked-down kiosk window: full screen, no menu, keys and close guarded', async () => {
+    process.env.FIRSTKEY_KIOSK = '1';
+    await launch();
+    expect(electron.state.dialogs).toEqual([]);
+    expect(electron.state.windows).toHaveLength(1);
+    expect(electron.state.windows[0]).toMatchObject({ kiosk: true, fullscreen: true, closable: false, minimizable: false });
+    expect((electron.state.windows[0]?.webPreferences as Record<string, unknown>).devTools).toBe(false);
+    expect(electron.state.menus).toEqual([null]);
+    expect(electron.state.windowEvents).toEqual(
+      expect.arrayContaining(['contents:before-input-event', 'contents:context-menu', 'window:close', 'window:system-context-menu']),
+    );
+    expect(electron.state.sessionEvents).toContain('firstkey:will-download');
+    expect(await logged()).toContainEqual(expect.objectContaining({ event: 'app.started', kiosk: true }));
+  });
+
+  it('an ordinary run keeps its menu in development and its window closable', async () => {
+    await launch();
+    expect(electron.state.windows[0]?.kiosk).toBe(false);
+    expect(electron.state.windows[0]).not.toHaveProperty('closable');
+    expect(electron.state.menus).toEqual([]);
+    expect(electron.state.windowEvents).not.toContain('contents:before-input-event');
+  });
+
+  it('a packaged app refuses FIRSTKEY_KIOSK from the environment: a person cannot make (or unmake) a station', async () => {
+    electron.state.packaged = true;
+    process.env.FIRSTKEY_KIOSK = '1';
+    await launch();
+    expect(electron.state.dialogs[0]?.content).toContain('FIRSTKEY_KIOSK');
+    expect(electron.state.exits).toEqual([1]);
+    expect(electron.state.windows).toEqual([]);
+  });
+
+  it('keeps every renderer partition in memory, so nothing of a person is written to disk', async () => {
+    process.env.FIRSTKEY_KIOSK = '1';
+    await launch();
+    expect(electron.state.partitions).toContain('firstkey');
+    for (const partition of electron.state.partitions) expect(partition).not.toMatch(/^persist:/);
   });
 });
