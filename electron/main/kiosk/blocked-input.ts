@@ -82,7 +82,7 @@ export function blockedInKiosk(input: KeyInput): BlockedReason | null {
   if (input.alt && !input.control && !input.meta && (input.key === 'ArrowLeft' || input.key === 'ArrowRight' || input.key === 'Home')) {
     return 'navigation';
   }
-  // Ctrl+Alt is AltGr on Windows (@, €, {, [, \\, ś): typing, and no browser shortcut uses it.
+  // Ctrl+Alt is AltGr on Windows (@, €, {, [, backslash, ś): typing, and no browser shortcut uses it.
   const command = input.meta || (input.control && !input.alt);
   if (!command) return null;
   const letter = letterOf(input);
