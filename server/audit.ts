@@ -44,7 +44,17 @@ export type AuditEvent =
   | 'recovery.helpdesk_code_used'
   | 'recovery.helpdesk_code_refused'
   | 'recovery.session_opened'
-  | 'recovery.completed';
+  | 'recovery.completed'
+  | 'station.code_issued'
+  | 'station.registered'
+  | 'station.renewed'
+  | 'station.refused'
+  | 'station.revoked'
+  | 'kiosk.operator_challenged'
+  | 'kiosk.confirmed'
+  | 'kiosk.refused'
+  | 'kiosk.confirmation_used'
+  | 'kiosk.factor_refused';
 
 export interface AuditEntry {
   event: AuditEvent;

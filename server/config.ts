@@ -98,6 +98,21 @@ export const ServerConfig = z
     clientMaxRequests: z.coerce.number().int().min(1).max(1_000_000).default(600),
     /** Refused answers (wrong codes, bad proofs, unknown requests) per client address per window. */
     clientMaxFailures: z.coerce.number().int().min(1).max(100_000).default(30),
+    /** Lifetime of a station code (kiosk registration), at most a day like an enrolment code. */
+    stationCodeTtlSeconds: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(24 * HOURS)
+      .default(24 * HOURS),
+    /** A station's registration lasts this many days; then it must be registered again with a new station code. */
+    stationRenewDays: z.coerce.number().int().min(1).max(730).default(365),
+    /** Roles whose people may confirm new hires at a kiosk station (with an active security key of their own). */
+    kioskOperatorRoles: z.array(z.string().min(1)).min(1).default(['admin']),
+    /** How long an operator's confirmation lets the new hire's code open a session on that station. */
+    kioskConfirmationSeconds: z.coerce.number().int().min(60).max(HOURS).default(900),
+    /** Sessions opened at a kiosk station are shorter (never longer than FIRSTKEY_SESSION_TTL_SECONDS). */
+    kioskSessionTtlSeconds: z.coerce.number().int().min(60).max(HOURS).default(300),
     /** Which header those proxies set; the other is ignored, so a client cannot slip one past a proxy that only sets one. */
     forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   })
@@ -167,9 +182,19 @@ export const SERVER_ENV_NAMES = {
   clientLimitWindowSeconds: 'FIRSTKEY_CLIENT_LIMIT_WINDOW_SECONDS',
   clientMaxRequests: 'FIRSTKEY_CLIENT_MAX_REQUESTS',
   clientMaxFailures: 'FIRSTKEY_CLIENT_MAX_FAILURES',
+  stationCodeTtlSeconds: 'FIRSTKEY_STATION_CODE_TTL_SECONDS',
+  stationRenewDays: 'FIRSTKEY_STATION_RENEW_DAYS',
+  kioskOperatorRoles: 'FIRSTKEY_KIOSK_OPERATOR_ROLES',
+  kioskConfirmationSeconds: 'FIRSTKEY_KIOSK_CONFIRMATION_SECONDS',
+  kioskSessionTtlSeconds: 'FIRSTKEY_KIOSK_SESSION_TTL_SECONDS',
 } as const satisfies Record<Exclude<keyof ServerConfigInput, InternalSetting>, `FIRSTKEY_${string}`>;
 
-const LISTS: ReadonlySet<keyof typeof SERVER_ENV_NAMES> = new Set(['origins', 'attestationAnchorFiles', 'trustedProxies']);
+const LISTS: ReadonlySet<keyof typeof SERVER_ENV_NAMES> = new Set([
+  'origins',
+  'attestationAnchorFiles',
+  'trustedProxies',
+  'kioskOperatorRoles',
+]);
 
 /** Reads FIRSTKEY_* variables; a bad value stops the server with the variable named. */
 export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {

@@ -5,6 +5,8 @@ import { Completion } from './enrolment/completion.js';
 import { DeviceRegistry } from './enrolment/devices.js';
 import { EnrolmentService } from './enrolment/service.js';
 import { SessionStore } from './enrolment/sessions.js';
+import { OperatorStep } from './kiosk/operator-step.js';
+import { StationRegistry } from './kiosk/stations.js';
 import { ManageService } from './manage/service.js';
 import { Helpdesk } from './recovery/helpdesk.js';
 import { RecoveryCodes } from './recovery/recovery-codes.js';
@@ -21,6 +23,8 @@ export interface Services {
   helpdesk: Helpdesk;
   recovery: RecoveryService;
   manage: ManageService;
+  stations: StationRegistry;
+  operators: OperatorStep;
 }
 
 /**
@@ -33,6 +37,7 @@ export function createServices(deps: ServiceDeps): Services {
   const recoveryCodes = new RecoveryCodes(deps);
   const helpdesk = new Helpdesk(deps, devices);
   const completion = new Completion(deps, devices, sessions, recoveryCodes);
+  const stations = new StationRegistry(deps, devices);
   return {
     accounts: new AccountService(deps),
     devices,
@@ -43,5 +48,7 @@ export function createServices(deps: ServiceDeps): Services {
     helpdesk,
     recovery: new RecoveryService(deps, sessions, devices, recoveryCodes, helpdesk),
     manage: new ManageService(deps, sessions, devices, recoveryCodes),
+    stations,
+    operators: new OperatorStep(deps, stations),
   };
 }

@@ -7,14 +7,16 @@ import { noMetadata } from '../policy/evaluate.js';
 import { PolicyStore } from '../policy/store.js';
 import { missingOption, RECOVERY_COMMANDS, RECOVERY_USAGE, runRecoveryCommand } from './recovery-commands.js';
 import { BACKUP_USAGE, runBackupCommand } from './backup.js';
+import { missingStationOption, runStationCommand, STATION_COMMANDS, STATION_USAGE } from './station-commands.js';
 
-const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes and recoveries; back up the database
+const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes, recoveries and kiosk stations; back up the database
 
   npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--contractor] [--service]
   npm run admin -- issue-code --username ada.new [--ttl 3600]
   npm run admin -- list-devices
   npm run admin -- revoke-device --id <device id>
 ${RECOVERY_USAGE}
+${STATION_USAGE}
 ${BACKUP_USAGE}
 
 Works on the server's database (FIRSTKEY_DATA_DIR, default .firstkey-data).`;
@@ -42,7 +44,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       all: { type: 'boolean' },
     },
   });
-  const commands = ['create-user', 'issue-code', 'list-devices', 'revoke-device', ...RECOVERY_COMMANDS];
+  const commands = ['create-user', 'issue-code', 'list-devices', 'revoke-device', ...RECOVERY_COMMANDS, ...STATION_COMMANDS];
   if (!command || !commands.includes(command)) {
     out(USAGE);
     return command ? 2 : 0;
@@ -55,7 +57,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     out('--id is required (see list-devices)');
     return 2;
   }
-  const missing = missingOption(command, values);
+  const missing = missingOption(command, values) ?? missingStationOption(command, values);
   if (missing) {
     out(missing);
     return 2;
@@ -74,7 +76,9 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       attestation: noMetadata,
     });
     const actor = `cli:${env.USER ?? 'operator'}`;
-    if (RECOVERY_COMMANDS.includes(command)) {
+    if (STATION_COMMANDS.includes(command)) {
+      await runStationCommand(services, command, values, actor, out);
+    } else if (RECOVERY_COMMANDS.includes(command)) {
       await runRecoveryCommand(services, command, values, out);
     } else if (command === 'list-devices') {
       for (const d of await services.devices.list()) {

@@ -47,6 +47,7 @@ export class AuthenticationService {
   async options(username: string, purpose: AuthenticationPurpose, jkt: string): Promise<AuthenticationOptionsResponse> {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
+    await this.devices.refuseStation(jkt);
     const now = clock.now();
     const user = await db
       .selectFrom('users')
@@ -104,9 +105,10 @@ export class AuthenticationService {
   }
 
   /** Verifies the assertion and opens the session the ceremony was for. */
-  async openSession(input: AuthenticateRequest, jkt: string): Promise<{ token: string; session: SessionView }> {
+  async openSession(input: AuthenticateRequest, jkt: string): Promise<{ token: string; session: SessionView; kiosk: false }> {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
+    await this.devices.refuseStation(jkt);
     const now = clock.now().toISOString();
     const ceremony = await db.selectFrom('assertion_ceremonies').selectAll().where('id', '=', input.ceremonyId).executeTakeFirst();
     if (!ceremony || ceremony.jkt !== jkt || ceremony.used_at || ceremony.expires_at <= now) {
@@ -204,6 +206,6 @@ export class AuthenticationService {
         details: { sessionId: row.id, purpose: row.purpose, deviceId: device.id },
       });
     });
-    return { token, session: this.sessions.view(row, user) };
+    return { token, session: this.sessions.view(row, user), kiosk: false };
   }
 }

@@ -290,6 +290,57 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.alterTable('recovery_requests').addColumn('next_try_at', 'text').execute();
       },
     },
+    '0008_kiosk_stations': {
+      async up(db: Kysely<unknown>) {
+        // A station is one registration of a device key as a kiosk, from the station code an admin issued.
+        await db.schema
+          .createTable('stations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('code_handle', 'text', (c) => c.notNull().unique())
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('code_expires_at', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('jkt', 'text', (c) => c.unique())
+          .addColumn('registered_at', 'text')
+          .addColumn('renew_by', 'text')
+          .addColumn('revoked_at', 'text')
+          .addColumn('revoked_by', 'text')
+          .addColumn('last_seen_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('operator_ceremonies')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('station_id', 'text', (c) => c.notNull().references('stations.id'))
+          .addColumn('operator_id', 'text', (c) => c.references('users.id'))
+          .addColumn('challenge', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('used_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('kiosk_confirmations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('station_id', 'text', (c) => c.notNull().references('stations.id'))
+          .addColumn('operator_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('operator_credential_id', 'text', (c) => c.notNull())
+          .addColumn('new_hire_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('checks', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('used_at', 'text')
+          .addColumn('session_id', 'text')
+          .execute();
+        await db.schema
+          .createIndex('kiosk_confirmations_open')
+          .on('kiosk_confirmations')
+          .columns(['station_id', 'new_hire_id', 'used_at'])
+          .execute();
+        // Set on sessions opened from a registered station: the server's mark of a kiosk session.
+        await db.schema.alterTable('sessions').addColumn('station_id', 'text').execute();
+      },
+    },
   };
 }
 

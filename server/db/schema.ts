@@ -53,6 +53,8 @@ export interface SessionsTable {
   /** For sessions opened by an assertion: the factor, and when (fresh-authentication checks). */
   auth_credential_id: string | null;
   authenticated_at: Iso | null;
+  /** Opened from this registered kiosk station: security keys only, and only after an operator's confirmation. */
+  station_id: string | null;
 }
 
 /** A device key the server has seen, by its RFC 7638 thumbprint, with the signals the app sent. */
@@ -217,6 +219,52 @@ export interface ClientLimitsTable {
   hits: number;
 }
 
+/** One registration of a device key as a kiosk station; pending until its station code is redeemed. */
+export interface StationsTable {
+  id: string;
+  name: string;
+  /** Public lookup part of the station code, and SHA-256 of its secret part (as enrolment codes). */
+  code_handle: string;
+  code_hash: string;
+  code_expires_at: Iso;
+  created_at: Iso;
+  created_by: string;
+  /** The station's device key, once registered. Cleared when a newer registration of the same key replaces this one. */
+  jkt: string | null;
+  registered_at: Iso | null;
+  renew_by: Iso | null;
+  revoked_at: Iso | null;
+  revoked_by: string | null;
+  last_seen_at: Iso | null;
+}
+
+/** The operator's assertion challenge at a station. */
+export interface OperatorCeremoniesTable {
+  id: string;
+  station_id: string;
+  /** Null for a username that is not an operator: the ceremony then fails at confirmation. */
+  operator_id: string | null;
+  challenge: string;
+  created_at: Iso;
+  expires_at: Iso;
+  used_at: Iso | null;
+}
+
+/** Which operator confirmed whom at which station, having checked what; spent by the session it lets open. */
+export interface KioskConfirmationsTable {
+  id: string;
+  station_id: string;
+  operator_id: string;
+  operator_credential_id: string;
+  new_hire_id: string;
+  /** JSON array of OperatorCheck. */
+  checks: string;
+  created_at: Iso;
+  expires_at: Iso;
+  used_at: Iso | null;
+  session_id: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
@@ -234,6 +282,9 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   dpop_proofs: DpopProofsTable;
   client_limits: ClientLimitsTable;
+  stations: StationsTable;
+  operator_ceremonies: OperatorCeremoniesTable;
+  kiosk_confirmations: KioskConfirmationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -242,3 +293,4 @@ export type CredentialRow = Selectable<CredentialsTable>;
 export type NewCredential = Insertable<CredentialsTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type RecoveryRequestRow = Selectable<RecoveryRequestsTable>;
+export type StationRow = Selectable<StationsTable>;

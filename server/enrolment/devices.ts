@@ -5,6 +5,7 @@ import { appendAuditIn } from '../audit.js';
 import type { Executor, ServiceDeps } from '../context.js';
 import type { DeviceRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
+import { refuseDeadStation, stationOfKey } from '../kiosk/station-state.js';
 import { newId } from '../secrets.js';
 
 export type BoundDevice = DeviceRow & { bound_at: string };
@@ -33,20 +34,40 @@ export function deviceView(d: BoundDevice, currentDeviceId: string | null): Devi
 export class DeviceRegistry {
   constructor(private readonly deps: Pick<ServiceDeps, 'db' | 'clock'>) {}
 
+  /** Refuses a revoked device key, and the key of a kiosk station that was revoked or has lapsed. */
   async refuseRevoked(jkt: string): Promise<void> {
+    await this.refuseRevokedKey(jkt);
+    refuseDeadStation(await stationOfKey(this.deps.db, jkt), this.deps.clock.now());
+  }
+
+  /** Refuses a revoked device key only: what registering a station (again) needs. */
+  async refuseRevokedKey(jkt: string): Promise<void> {
     const device = await this.deps.db.selectFrom('devices').select('revoked_at').where('jkt', '=', jkt).executeTakeFirst();
     if (device?.revoked_at) throw new ApiFailure('device_revoked', 'this device key has been revoked');
   }
 
-  /** Creates the device record on first sight of a key, and refreshes its signals after. */
-  async record(jkt: string, signals: DeviceSignals): Promise<DeviceRow> {
+  /**
+   * Refuses a call that is not a kiosk's to make (signing in with one's own factor, recovery, help
+   * desk) from a registered station: a station only enrols new hires, under an operator.
+   */
+  async refuseStation(jkt: string): Promise<void> {
+    if (await stationOfKey(this.deps.db, jkt)) {
+      throw new ApiFailure('purpose_not_allowed', 'a kiosk station only enrols new hires confirmed by an operator');
+    }
+  }
+
+  /**
+   * Creates the device record on first sight of a key, and refreshes its signals after. Whether it
+   * is a kiosk is the server's knowledge (a registered station key), never the app's claim.
+   */
+  async record(jkt: string, signals: DeviceSignals, kind: DeviceRow['kind'] = 'personal'): Promise<DeviceRow> {
     const now = this.deps.clock.now().toISOString();
     const fields = {
       name: signals.name,
       platform: signals.platform,
       os_version: signals.osVersion,
       app_version: signals.appVersion,
-      kind: signals.kind,
+      kind,
     };
     const existing = await this.deps.db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
     if (existing) {
@@ -74,7 +95,7 @@ export class DeviceRegistry {
       });
       return true;
     });
-    if (!inserted) return this.record(jkt, signals);
+    if (!inserted) return this.record(jkt, signals, kind);
     return row;
   }
 

@@ -13,18 +13,29 @@ import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/we
 import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
-import type { CredentialRow, UserRow } from '../db/schema.js';
+import type { CredentialRow, SessionRow, StationRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
 import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
 import { notify } from '../notifications/outbox.js';
 import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
 import { sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
+import { liveConfirmation, spendConfirmationIn } from '../kiosk/confirmations.js';
+import { notASecurityKey } from '../kiosk/security-key-only.js';
+import { stationOfKey } from '../kiosk/station-state.js';
+import type { Tier } from '../policy/schema.js';
 import { parseCode } from './codes.js';
 import type { Completion } from './completion.js';
 import type { DeviceRegistry } from './devices.js';
 import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
+
+/** A kiosk session asks for, and verifies, security keys only: a passkey would stay on the shared station. */
+function refuseAtKiosk(session: SessionRow, factor: FactorKind): void {
+  if (session.station_id && factor !== 'security-key') {
+    throw new ApiFailure('kiosk_security_key_only', 'a kiosk session binds security keys only');
+  }
+}
 
 /** Purposes that register factors: all but `manage`. */
 const REGISTERING = ['enrol', 'replace', 'recover'] as const;
@@ -56,8 +67,12 @@ export class EnrolmentService {
     return appendAudit(this.db, this.deps.clock, entry);
   }
 
-  /** Exchanges a one-time code for a session. Exactly one caller can win a code, however many race. */
-  async openSession(input: string, jkt: string, device: DeviceSignals): Promise<{ token: string; session: SessionView }> {
+  /**
+   * Exchanges a one-time code for a session. Exactly one caller can win a code, however many race.
+   * From a registered kiosk station the code works only after an operator confirmed its person at
+   * that station, and the session is a kiosk session: security keys only, and shorter.
+   */
+  async openSession(input: string, jkt: string, device: DeviceSignals): Promise<{ token: string; session: SessionView; kiosk: boolean }> {
     await this.devices.refuseRevoked(jkt);
     const parsed = parseCode(input);
     if (!parsed) throw new ApiFailure('code_invalid', 'code not recognised');
@@ -77,16 +92,21 @@ export class EnrolmentService {
     if (record.expires_at <= now.toISOString()) throw new ApiFailure('code_expired', 'code expired');
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
-    this.tier(user);
-    const deviceRow = await this.devices.record(jkt, device);
+    const { tier } = this.tier(user);
+    // refuseRevoked above refused a lapsed or revoked station: a station found here is registered.
+    const station = await stationOfKey(this.db, jkt);
+    const confirmation = station ? await this.operatorConfirmation(station, user, tier) : undefined;
+    const deviceRow = await this.devices.record(jkt, device, station ? 'kiosk' : 'personal');
+    const { config } = this.deps;
     const { token, row: session } = this.sessions.create({
       user,
       purpose: 'enrol',
       jkt,
       deviceId: deviceRow.id,
-      ttlSeconds: this.deps.config.sessionTtlSeconds,
+      ttlSeconds: station ? Math.min(config.kioskSessionTtlSeconds, config.sessionTtlSeconds) : config.sessionTtlSeconds,
       openedBy: 'enrolment-code',
       codeId: record.id,
+      stationId: station?.id ?? null,
     });
     const won = await transaction(this.db, async (tx) => {
       const claim = await tx
@@ -96,17 +116,47 @@ export class EnrolmentService {
         .where('used_at', 'is', null)
         .executeTakeFirst();
       if (claim.numUpdatedRows !== 1n) return false;
+      // Spent with the code, or neither is: two racing tabs cannot turn one confirmation into two sessions.
+      if (confirmation && !(await spendConfirmationIn(tx, confirmation.id, session.id, now))) {
+        throw new ApiFailure('operator_confirmation_required', 'the operator confirmation was already used');
+      }
       await tx.insertInto('sessions').values(session).execute();
       await appendAuditIn(tx, this.deps.clock, {
         event: 'session.opened',
         actor: user.username,
         userId: user.id,
-        details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id },
+        details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id, stationId: station?.id ?? null },
       });
+      if (confirmation) {
+        await appendAuditIn(tx, this.deps.clock, {
+          event: 'kiosk.confirmation_used',
+          actor: user.username,
+          userId: user.id,
+          details: { confirmationId: confirmation.id, sessionId: session.id, stationId: confirmation.station_id },
+        });
+      }
       return true;
     });
     if (!won) throw new ApiFailure('code_used', 'code already used');
-    return { token, session: this.sessions.view(session, user) };
+    return { token, session: this.sessions.view(session, user), kiosk: station !== undefined };
+  }
+
+  /** At a station: the live confirmation an operator gave this person there, or the refusal. The code stays unused. */
+  private async operatorConfirmation(station: StationRow, user: UserRow, tier: Tier) {
+    if (!allowsFactor(tier, 'security-key')) {
+      throw new ApiFailure('factor_not_allowed', 'this person’s policy allows no security key, the only factor a kiosk station binds');
+    }
+    const confirmation = await liveConfirmation(this.db, station.id, user.id, this.now());
+    if (!confirmation) {
+      await this.audit({
+        event: 'kiosk.refused',
+        actor: station.name,
+        userId: user.id,
+        details: { stationId: station.id, reason: 'no_operator_confirmation' },
+      });
+      throw new ApiFailure('operator_confirmation_required', 'an operator must confirm this person at this station first');
+    }
+    return confirmation;
   }
 
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
@@ -146,6 +196,7 @@ export class EnrolmentService {
 
   async registrationOptions(caller: Caller, factor: FactorKind): Promise<CreationOptionsJSON> {
     const { session, user } = await this.sessions.live(caller, REGISTERING);
+    refuseAtKiosk(session, factor);
     const { tier } = this.tier(user);
     if (!allowsFactor(tier, factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
     // What other sessions left pending can never become active: clear it before it is counted.
@@ -188,6 +239,7 @@ export class EnrolmentService {
 
   async verifyRegistration(caller: Caller, factor: FactorKind, response: RegistrationResponseJSON): Promise<CredentialView> {
     const { session, user } = await this.sessions.live(caller, REGISTERING);
+    refuseAtKiosk(session, factor);
     const challenge = session.challenge;
     if (!challenge || session.challenge_factor !== factor || (session.challenge_expires_at ?? '') <= this.now().toISOString()) {
       throw new ApiFailure('challenge_missing', 'ask for registration options first');
@@ -220,6 +272,16 @@ export class EnrolmentService {
       throw new ApiFailure('verification_failed', outcome.reason);
     }
     const c = outcome.credential;
+    const notAKey = session.station_id ? notASecurityKey(response, c) : null;
+    if (notAKey) {
+      await this.audit({
+        event: 'kiosk.factor_refused',
+        actor: user.username,
+        userId: user.id,
+        details: { factor, reason: notAKey, aaguid: c.aaguid, stationId: session.station_id, deviceId: session.device_id },
+      });
+      throw new ApiFailure('kiosk_security_key_only', `a kiosk session binds security keys only (${notAKey})`);
+    }
     const finding = await this.deps.attestation(c);
     const refusal = judgeRegistration(resolved.tier, c, finding);
     if (refusal) {

@@ -17,6 +17,8 @@ export interface NewSession {
   openedBy: NonNullable<SessionRow['opened_by']>;
   codeId?: string | null;
   authCredentialId?: string | null;
+  /** A registered kiosk station's id: the session is a kiosk session. */
+  stationId?: string | null;
 }
 
 /**
@@ -53,18 +55,22 @@ export class SessionStore {
       opened_by: input.openedBy,
       auth_credential_id: input.authCredentialId ?? null,
       authenticated_at: input.authCredentialId ? now.toISOString() : null,
+      station_id: input.stationId ?? null,
     };
     return { token, row };
   }
 
   view(s: SessionRow, user: UserRow): SessionView {
     const { tier } = tierFor(this.deps.policy.policy, user);
+    // At a kiosk station only a security key may be bound (a passkey would stay on the shared machine).
+    const kiosk = s.station_id !== null;
+    const requirements = requirementsOf(tier);
     return {
       id: s.id,
       purpose: s.purpose,
       user: { username: user.username, displayName: user.display_name },
-      allowedFactors: tier.factors,
-      requirements: requirementsOf(tier),
+      allowedFactors: kiosk ? tier.factors.filter((f) => f === 'security-key') : tier.factors,
+      requirements: kiosk && !requirements.includes('security_key_only') ? ['security_key_only', ...requirements] : requirements,
       expiresAt: this.effectiveExpiry(s),
       serverTime: this.deps.clock.now().toISOString(),
     };

@@ -4,14 +4,12 @@ import type { PolicyStore } from '../policy/store.js';
 import type { Services } from '../services.js';
 import type { Handlers } from './route.js';
 
-const notYet = (): Promise<never> => Promise.reject(new ApiFailure('internal', 'kiosk stations: not implemented yet'));
-
 /**
  * What each operation of api/http.ts does, as one call into the services. Parsing, auth and
  * status are the route wrapper's; every decision is the services'.
  */
 export function createHandlers(services: Services, policy: PolicyStore, readiness: () => Promise<string[]>): Handlers {
-  const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices } = services;
+  const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices, stations, operators } = services;
   const openApi = buildOpenApiDocument();
   return {
     health: () => Promise.resolve({ ok: true as const }),
@@ -22,7 +20,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     },
     openApiDocument: () => Promise.resolve(openApi),
 
-    openSession: async ({ jkt, body }) => ({ ...(await enrolment.openSession(body.code, jkt, body.device)), kiosk: false }),
+    openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device),
     getSession: async ({ caller }) => enrolment.getSession(caller),
     registrationOptions: async ({ caller, body }) => ({ options: await enrolment.registrationOptions(caller, body.factor) }),
     verifyRegistration: async ({ caller, body }) => ({
@@ -32,7 +30,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     endSession: async ({ caller }) => enrolment.end(caller),
 
     authenticationOptions: async ({ jkt, body }) => authentication.options(body.username, body.purpose, jkt),
-    authenticate: async ({ jkt, body }) => ({ ...(await authentication.openSession(body, jkt)), kiosk: false }),
+    authenticate: async ({ jkt, body }) => authentication.openSession(body, jkt),
 
     fileRecoveryRequest: async ({ jkt, body }) => helpdesk.file(body.username, jkt, body.device),
     recoveryRequestStatus: async ({ jkt, params }) => helpdesk.statusFor(params.id, jkt),
@@ -61,13 +59,13 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     approveRecovery: async ({ params, body }) => helpdesk.approve(params.id, body.username, body.agent),
     denyRecovery: async ({ params, body }) => helpdesk.deny(params.id, body.username, body.agent, body.reason),
     resetRecoveryLock: async ({ body }) => recoveryCodes.resetLock(body.username, body.agent),
-    registerStation: () => notYet(),
-    stationStatus: () => notYet(),
-    operatorOptions: () => notYet(),
-    confirmNewHire: () => notYet(),
-    issueStationCode: () => notYet(),
-    listStations: () => notYet(),
-    revokeStation: () => notYet(),
+    registerStation: async ({ jkt, body }) => stations.register(body.code, jkt),
+    stationStatus: async ({ jkt }) => stations.status(jkt),
+    operatorOptions: async ({ jkt, body }) => operators.options(body.operator, jkt),
+    confirmNewHire: async ({ jkt, body }) => operators.confirm(body, jkt),
+    issueStationCode: async ({ actor, body }) => stations.issueStationCode(body.name, actor, body.ttlSeconds),
+    listStations: async () => ({ stations: await stations.list() }),
+    revokeStation: async ({ actor, params }) => stations.revoke(params.stationId, actor),
     reinstateFactor: async ({ params, body }) => manage.reinstateFactor(params.id, body.agent),
   };
 }

@@ -67,6 +67,7 @@ export class Helpdesk {
   async file(username: string, jkt: string, signals: DeviceSignals): Promise<RecoveryRequestView> {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
+    await this.devices.refuseStation(jkt);
     const device = await this.devices.record(jkt, signals);
     const open = await db
       .selectFrom('recovery_requests')

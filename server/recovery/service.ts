@@ -24,9 +24,14 @@ export class RecoveryService {
     private readonly helpdesk: Helpdesk,
   ) {}
 
-  async openSession(input: RecoverInput, jkt: string, signals: DeviceSignals): Promise<{ token: string; session: SessionView }> {
+  async openSession(
+    input: RecoverInput,
+    jkt: string,
+    signals: DeviceSignals,
+  ): Promise<{ token: string; session: SessionView; kiosk: false }> {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
+    await this.devices.refuseStation(jkt);
     const redeemed =
       input.method === 'recovery-code'
         ? { ...(await this.codes.redeem(input.username, input.code, await this.devices.idOf(jkt))), requestId: null }
@@ -59,6 +64,6 @@ export class RecoveryService {
         details: { method: input.method },
       });
     });
-    return { token, session: this.sessions.view(row, user) };
+    return { token, session: this.sessions.view(row, user), kiosk: false };
   }
 }

@@ -1,0 +1,38 @@
+import type { OperatorCheck } from '../../api/kiosk.js';
+import { Api, Device, expectAnswer, securityKey, type Reply } from '../support/api-harness.js';
+import { TEST_ORIGIN } from '../support/service-harness.js';
+import type { SoftAuthenticator } from '../support/soft-authenticator.js';
+
+/** A station as a kiosk setup leaves it: an admin-issued station code redeemed with the station's own device key. */
+export async function registeredStation(api: Api, name = 'Lobby 1'): Promise<{ station: Device; stationId: string }> {
+  const issued = expectAnswer('issueStationCode', await api.admin('issueStationCode', { body: { name } }));
+  // The app reports itself as an ordinary computer: only the registration makes it a kiosk.
+  const station = await api.device({ name: `${name} station`, kind: 'personal' });
+  const status = expectAnswer('registerStation', await station.call('registerStation', { body: { code: issued.code } }));
+  return { station, stationId: status.id };
+}
+
+/** An operator: a person in an operator role (default `admin`) with an active security key of their own. */
+export async function operator(api: Api): Promise<{ username: string; key: SoftAuthenticator }> {
+  const key = securityKey();
+  const { username } = await api.enrolled(await api.device({ name: 'operator laptop' }), key, 'security-key', { role: 'admin' });
+  return { username, key };
+}
+
+/** The operator's step at the station: options for their username, their key's assertion, the confirmation. */
+export async function confirm(
+  station: Device,
+  who: { username: string; key: SoftAuthenticator },
+  newHire: string,
+  checks: OperatorCheck[] = ['photo_id', 'name_matches'],
+): Promise<Reply> {
+  const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: who.username } }));
+  const response = who.key.get(asked.options, { origin: TEST_ORIGIN });
+  return station.call('confirmNewHire', { body: { ceremonyId: asked.ceremonyId, response, newHire, checks } });
+}
+
+/** A new hire with a fresh enrolment code, not enrolled yet. */
+export async function newHire(api: Api): Promise<{ username: string; code: string }> {
+  const username = await api.createUser();
+  return { username, code: await api.enrolmentCode(username) };
+}
