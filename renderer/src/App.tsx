@@ -1,6 +1,7 @@
 import { useEffect, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Header } from './components/Header';
+import { IdleReset } from './components/IdleReset';
 import { LinkPrompt } from './components/LinkPrompt';
 import { NoticeBanner } from './components/NoticeBanner';
 import { Ceremony } from './screens/Ceremony';
@@ -14,6 +15,12 @@ import { RecoverWithCode } from './screens/RecoverWithCode';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { SignInWithKey } from './screens/SignInWithKey';
 import { EnterCode } from './screens/EnterCode';
+import { KioskDone } from './screens/kiosk/KioskDone';
+import { KioskRecoveryCodes } from './screens/kiosk/KioskRecoveryCodes';
+import { KioskStation } from './screens/kiosk/KioskStation';
+import { OperatorPanel } from './screens/kiosk/OperatorPanel';
+import { OperatorStep } from './screens/kiosk/OperatorStep';
+import { WhoseTurn } from './screens/kiosk/WhoseTurn';
 import { useApp } from './store';
 import type { Step } from './store/types';
 
@@ -29,18 +36,39 @@ const SCREENS: Record<Step, () => ReactElement | null> = {
   codes: RecoveryCodes,
   done: Done,
   keyLost: KeyLost,
+  station: KioskStation,
+  operator: OperatorStep,
+  turn: WhoseTurn,
+  operatorPanel: OperatorPanel,
 };
+
+/** On a kiosk the same steps look different: nothing to copy or save, nobody's name left on screen. */
+const KIOSK_SCREENS: Partial<Record<Step, () => ReactElement | null>> = {
+  codes: KioskRecoveryCodes,
+  done: KioskDone,
+};
+
+/** Kiosk steps where something of a person (or an unlocked operator panel) is on screen: these reset when left alone. */
+const IDLE_RESET_STEPS: ReadonlySet<Step> = new Set(['turn', 'confirm', 'choose', 'ceremony', 'codes', 'done', 'operatorPanel']);
 
 export function App() {
   const { i18n } = useTranslation();
   const step = useApp((s) => s.step);
   const checkDeviceKey = useApp((s) => s.checkDeviceKey);
   const watchLinks = useApp((s) => s.watchLinks);
-  const Screen = SCREENS[step];
+  const loadStation = useApp((s) => s.loadStation);
+  const kiosk = useApp((s) => s.kiosk);
+  const known = useApp((s) => s.station !== null);
+  const Screen = (kiosk ? KIOSK_SCREENS[step] : undefined) ?? SCREENS[step];
 
   useEffect(() => {
     void checkDeviceKey();
   }, [checkDeviceKey]);
+
+  // Whether this is a kiosk comes from main (managed configuration), before any screen shows.
+  useEffect(() => {
+    void loadStation();
+  }, [loadStation]);
 
   // One wait for links covers both the link the app was opened with and any that arrive while it runs.
   useEffect(() => watchLinks(), [watchLinks]);
@@ -53,9 +81,10 @@ export function App() {
     <div className="layout">
       <Header />
       <main className="card">
-        <LinkPrompt />
+        {!kiosk && <LinkPrompt />}
         <NoticeBanner />
-        <Screen key={step} />
+        {known && <Screen key={step} />}
+        {kiosk && IDLE_RESET_STEPS.has(step) && <IdleReset key={step} />}
       </main>
     </div>
   );

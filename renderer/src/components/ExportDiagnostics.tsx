@@ -9,6 +9,8 @@ export function ExportDiagnostics() {
   const { t } = useTranslation();
   const exportDiagnostics = useApp((s) => s.exportDiagnostics);
   const [outcome, setOutcome] = useState<Outcome>('idle');
+  // A kiosk has no save dialog (no files on shared hardware); its operator panel shows the station's health instead.
+  const kiosk = useApp((s) => s.kiosk);
 
   const onClick = async () => {
     setOutcome('busy');
@@ -16,6 +18,7 @@ export function ExportDiagnostics() {
     setOutcome(result === 'cancelled' ? 'idle' : result);
   };
 
+  if (kiosk) return null;
   return (
     <div className="diagnostics">
       <button

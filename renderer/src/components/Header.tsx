@@ -17,6 +17,10 @@ const STEP_NUMBER: Record<Step, number | null> = {
   codes: 4,
   done: 4,
   keyLost: null,
+  station: null,
+  operator: null,
+  turn: 1,
+  operatorPanel: null,
 };
 
 export function Header() {

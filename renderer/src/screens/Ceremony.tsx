@@ -10,6 +10,7 @@ export function Ceremony() {
   const runCeremony = useApp((s) => s.runCeremony);
   const cancel = useApp((s) => s.cancel);
   const backToChoice = useApp((s) => s.backToChoice);
+  const kiosk = useApp((s) => s.kiosk);
 
   // The ceremony starts as soon as the screen shows: choosing the factor was the deliberate action.
   useEffect(() => {
@@ -51,7 +52,7 @@ export function Ceremony() {
           </button>
         )}
         <button type="button" className="secondary" onClick={backToChoice} disabled={working && phase !== 'waiting'}>
-          {t('ceremony.other')}
+          {kiosk ? t('kiosk.ceremony.stop') : t('ceremony.other')}
         </button>
       </div>
     </section>

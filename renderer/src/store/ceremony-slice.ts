@@ -24,11 +24,17 @@ export const createCeremonySlice =
       },
 
       chooseFactor: (factor) => {
+        if (get().kiosk && factor !== 'security-key') return;
         set({ factor, step: 'ceremony', phase: 'idle', notice: null });
       },
 
       backToChoice: () => {
         if (get().phase === 'waiting') deps.cancelCeremony();
+        // There is no choice on a kiosk: going back ends this person's turn.
+        if (get().kiosk) {
+          void get().resetStation();
+          return;
+        }
         set({ step: 'choose', phase: 'idle', notice: null });
       },
 

@@ -36,6 +36,12 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'purpose_not_allowed',
   'reauth_required',
   'last_factor',
+  'station_not_registered',
+  'station_revoked',
+  'operator_confirmation_required',
+  'not_an_operator',
+  'kiosk_security_key_only',
+  'operator_unlock_required',
 ]);
 
 /** "Too many tries": how long to wait, in minutes once it is a minute or more. */

@@ -4,6 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAccessSlice } from './access-slice';
 import { createCeremonySlice } from './ceremony-slice';
 import { createDeviceSlice, DEVICE_KEY_LOST_NOTICE } from './device-slice';
+import { createKioskSlice } from './kiosk-slice';
 import { createSecuritySlice } from './security-slice';
 import { createSessionSlice } from './session-slice';
 import type { AppState, StoreDeps } from './types';
@@ -18,6 +19,7 @@ export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
     ...createAccessSlice(deps)(...a),
     ...createSecuritySlice(deps)(...a),
     ...createDeviceSlice(deps)(...a),
+    ...createKioskSlice(deps)(...a),
   }));
   // Any call can be the first to find the device key gone; each slice reports it as a notice, and this one place
   // turns that notice into the key-lost screen, instead of teaching every failure path about it.

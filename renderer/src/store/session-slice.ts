@@ -38,20 +38,35 @@ export const createSessionSlice =
     },
 
     confirmIdentity: () => {
-      set({ step: 'choose', notice: null });
+      // A kiosk is shared hardware: a security key is the only choice, so there is nothing to choose.
+      if (get().kiosk) set({ step: 'ceremony', factor: 'security-key', phase: 'idle', notice: null });
+      else set({ step: 'choose', notice: null });
     },
 
     rejectIdentity: async () => {
+      if (get().kiosk) {
+        await get().resetStation();
+        return;
+      }
       await deps.bridge.endSession();
       set({ step: 'code', session: null, notice: { tone: 'error', key: 'confirm.notYou' } });
     },
 
     sessionLost: (failure) => {
       if (!endsSession(failure)) return;
+      // On a kiosk the person's turn is over: back to the operator, with the reason, and nothing of them kept.
+      if (get().kiosk) {
+        set({ step: 'operator', session: null, confirmation: null, factor: null, phase: 'idle', busy: false, notice: noticeFor(failure) });
+        return;
+      }
       set({ step: 'code', session: null, factor: null, phase: 'idle', busy: false, notice: noticeFor(failure) });
     },
 
     startOver: async () => {
+      if (get().kiosk) {
+        await get().resetStation();
+        return;
+      }
       if (get().session) await deps.bridge.endSession();
       set({ step: 'code', session: null, factor: null, phase: 'idle', result: null, notice: null, completedPurpose: null });
     },

@@ -1,5 +1,6 @@
 import type { CompleteResponse, FactorKind, SessionPurpose, SessionView } from '../../../api/enrolment';
-import type { FirstKeyBridge, IpcFailure } from '../../../api/ipc';
+import type { FirstKeyBridge, IpcFailure, KioskConfirmation, KioskStationState } from '../../../api/ipc';
+import type { OperatorCheck } from '../../../api/kiosk';
 import type { RecoveryRequestView } from '../../../api/recovery';
 import type { AuthenticationPurpose, SecurityOverview } from '../../../api/security';
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
@@ -17,7 +18,15 @@ export type Step =
   | 'codes'
   | 'done'
   /** This computer's device key is gone from the keychain: say so, and offer the ways back. */
-  | 'keyLost';
+  | 'keyLost'
+  /** Kiosk: the station is not registered, revoked, or cannot reach the server: it serves nobody. */
+  | 'station'
+  /** Kiosk: the operator confirms the next new hire with their own security key (the station's start screen). */
+  | 'operator'
+  /** Kiosk: whose turn it is; the new hire enters their code. */
+  | 'turn'
+  /** Kiosk: the operator's PIN, then the station's health, the PIN change and the way out of kiosk mode. */
+  | 'operatorPanel';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {
@@ -117,4 +126,28 @@ export interface DeviceSlice {
   watchLinks: () => () => void;
 }
 
-export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice & DeviceSlice;
+export interface KioskSlice {
+  /** What main says this window is; null until asked. Kiosk mode comes from managed configuration, never from the page. */
+  station: KioskStationState | null;
+  /** True on a kiosk station: security keys only, nothing kept, the operator step first. */
+  kiosk: boolean;
+  confirmation: KioskConfirmation | null;
+  /** Whether the station has an operator PIN (asked when the operator panel opens). */
+  pinSet: boolean | null;
+  /** The operator's PIN was accepted: the panel shows health, PIN change and exit. */
+  operatorUnlocked: boolean;
+  /** Asks main whether this is a kiosk station and how it is; a kiosk starts on its station or operator screen. */
+  loadStation: () => Promise<void>;
+  registerStation: (code: string) => Promise<void>;
+  /** The operator's own security key confirms that they checked this new hire in person. */
+  confirmNewHire: (operator: string, newHire: string, checks: OperatorCheck[]) => Promise<void>;
+  printCodes: () => Promise<'printed' | 'not_printed' | 'failed'>;
+  /** Everything of the person goes: main ends the session, then clears and reloads the window. */
+  resetStation: () => Promise<void>;
+  openOperatorPanel: () => Promise<void>;
+  unlockOperator: (pin: string) => Promise<void>;
+  setOperatorPin: (pin: string) => Promise<boolean>;
+  exitKiosk: () => Promise<void>;
+}
+
+export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice & DeviceSlice & KioskSlice;

@@ -1,0 +1,101 @@
+import { useId, useState, type ReactNode, type SubmitEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ScreenHeading } from '../../components/ScreenHeading';
+import { StationHealth } from '../../components/StationHealth';
+import { useApp } from '../../store';
+
+/** A station that serves nobody yet: not registered, revoked, or unable to reach the server. */
+export function KioskStation() {
+  const { t } = useTranslation();
+  const station = useApp((s) => s.station);
+  const loadStation = useApp((s) => s.loadStation);
+  const openOperatorPanel = useApp((s) => s.openOperatorPanel);
+  if (!station?.kiosk) return null;
+
+  const operatorLink = (
+    <button type="button" className="link" onClick={() => void openOperatorPanel()}>
+      {t('kiosk.operator.settings')}
+    </button>
+  );
+
+  if (station.registration === 'unregistered') return <RegisterStation operatorLink={operatorLink} />;
+  if (station.registration === 'revoked') {
+    return (
+      <section>
+        <ScreenHeading>{t('kiosk.station.revokedTitle')}</ScreenHeading>
+        <p>{t('kiosk.station.revokedBody')}</p>
+        <nav className="ways" aria-label={t('kiosk.operator.label')}>
+          {operatorLink}
+        </nav>
+      </section>
+    );
+  }
+  return (
+    <section>
+      <ScreenHeading>{t('kiosk.station.unknownTitle')}</ScreenHeading>
+      <p>{t('kiosk.station.unknownBody')}</p>
+      <StationHealth />
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => void loadStation()}>
+          {t('kiosk.station.retry')}
+        </button>
+      </div>
+      <nav className="ways" aria-label={t('kiosk.operator.label')}>
+        {operatorLink}
+      </nav>
+    </section>
+  );
+}
+
+function RegisterStation({ operatorLink }: { operatorLink: ReactNode }) {
+  const { t } = useTranslation();
+  const busy = useApp((s) => s.busy);
+  const registerStation = useApp((s) => s.registerStation);
+  const [code, setCode] = useState('');
+  const inputId = useId();
+  const hintId = useId();
+
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void registerStation(code);
+  };
+
+  return (
+    <section>
+      <ScreenHeading>{t('kiosk.station.unregisteredTitle')}</ScreenHeading>
+      <p>{t('kiosk.station.unregisteredBody')}</p>
+      <ol className="instructions">
+        <li>{t('kiosk.station.askIt')}</li>
+        <li>
+          {t('kiosk.station.itRuns')} <code>npm run admin -- issue-station-code --name &quot;Lobby 1&quot;</code>
+        </li>
+        <li>{t('kiosk.station.enterIt')}</li>
+      </ol>
+      <form onSubmit={onSubmit} noValidate>
+        <label htmlFor={inputId}>{t('kiosk.station.codeLabel')}</label>
+        <input
+          id={inputId}
+          value={code}
+          onChange={(e) => {
+            setCode(e.target.value);
+          }}
+          autoComplete="off"
+          autoCapitalize="characters"
+          spellCheck={false}
+          aria-describedby={hintId}
+          disabled={busy}
+          className="code-input"
+        />
+        <p id={hintId} className="hint">
+          {t('kiosk.station.codeHint')}
+        </p>
+        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+          {t('kiosk.station.register')}
+        </button>
+      </form>
+      <nav className="ways" aria-label={t('kiosk.operator.label')}>
+        {operatorLink}
+      </nav>
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+import type { StateCreator } from 'zustand';
+import type { KioskStationState, PinVerdict } from '../../../api/ipc';
+import { CeremonyError } from '../webauthn/ceremony';
+import { noticeFor } from './failures';
+import type { AppState, KioskSlice, Notice, StoreDeps, Step } from './types';
+
+/** Where a kiosk starts: serving new hires only when the server knows the station and it is not revoked. */
+function startStep(station: KioskStationState): Step | null {
+  if (!station.kiosk) return null;
+  return station.registration === 'registered' ? 'operator' : 'station';
+}
+
+/** A refused PIN: how many tries are left, or how long the station waits. */
+function pinNotice(verdict: Exclude<PinVerdict, { ok: true }>, now: number): Notice {
+  if (verdict.lockedUntil) {
+    const minutes = Math.max(1, Math.ceil((Date.parse(verdict.lockedUntil) - now) / 60_000));
+    return { tone: 'error', key: 'kiosk.pin.locked', values: { count: minutes } };
+  }
+  if (verdict.attemptsLeft === 0) return { tone: 'error', key: 'kiosk.pin.lockedForGood' };
+  return { tone: 'error', key: 'kiosk.pin.wrong', values: { count: verdict.attemptsLeft } };
+}
+
+export const createKioskSlice =
+  (deps: StoreDeps): StateCreator<AppState, [], [], KioskSlice> =>
+  (set, get) => ({
+    station: null,
+    kiosk: false,
+    confirmation: null,
+    pinSet: null,
+    operatorUnlocked: false,
+
+    loadStation: async () => {
+      const result = await deps.bridge.stationStatus();
+      // An app that cannot say what it is stays the personal app: kiosk calls are refused in main anyway.
+      const station: KioskStationState = result.ok ? result.value : { kiosk: false };
+      const step = startStep(station);
+      set(step ? { station, kiosk: true, step, notice: null } : { station, kiosk: false });
+    },
+
+    registerStation: async (code) => {
+      if (!code.trim()) {
+        set({ notice: { tone: 'error', key: 'kiosk.station.codeRequired' } });
+        return;
+      }
+      set({ busy: true, notice: null });
+      const result = await deps.bridge.registerStation({ code });
+      if (!result.ok) {
+        set({ busy: false, notice: noticeFor(result) });
+        return;
+      }
+      set({ busy: false, station: result.value, step: startStep(result.value) ?? 'station' });
+    },
+
+    confirmNewHire: async (operator, newHire, checks) => {
+      if (!operator.trim() || !newHire.trim()) {
+        set({ notice: { tone: 'error', key: 'kiosk.operator.namesRequired' } });
+        return;
+      }
+      if (checks.length === 0) {
+        set({ notice: { tone: 'error', key: 'kiosk.operator.checkRequired' } });
+        return;
+      }
+      set({ busy: true, notice: null });
+      const options = await deps.bridge.operatorOptions({ operator });
+      if (!options.ok) {
+        set({ busy: false, notice: noticeFor(options) });
+        return;
+      }
+      let response;
+      try {
+        response = await deps.authenticate(options.value);
+      } catch (error) {
+        const failure = error instanceof CeremonyError ? error.failure : 'unknown';
+        set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+        return;
+      }
+      const confirmed = await deps.bridge.confirmNewHire({ response, newHire, checks });
+      if (!confirmed.ok) {
+        set({ busy: false, notice: noticeFor(confirmed) });
+        return;
+      }
+      set({ busy: false, confirmation: confirmed.value, step: 'turn', notice: null });
+    },
+
+    printCodes: async () => {
+      const result = await deps.bridge.printRecoveryCodes();
+      if (!result.ok) return 'failed';
+      return result.value.printed ? 'printed' : 'not_printed';
+    },
+
+    resetStation: async () => {
+      if (get().phase === 'waiting') deps.cancelCeremony();
+      // Cleared here too, so nothing of the person stays on screen while main wipes and reloads the window.
+      set({
+        step: 'operator',
+        session: null,
+        result: null,
+        recoveryCodes: null,
+        confirmation: null,
+        factor: null,
+        phase: 'idle',
+        busy: false,
+        notice: null,
+        operatorUnlocked: false,
+        completedPurpose: null,
+      });
+      await deps.bridge.resetStation();
+    },
+
+    openOperatorPanel: async () => {
+      const status = await deps.bridge.operatorPinStatus();
+      set({ step: 'operatorPanel', operatorUnlocked: false, pinSet: status.ok ? status.value.set : null, notice: null });
+    },
+
+    unlockOperator: async (pin) => {
+      set({ busy: true, notice: null });
+      const verdict = await deps.bridge.verifyOperatorPin({ pin });
+      if (!verdict.ok) {
+        set({ busy: false, notice: noticeFor(verdict) });
+        return;
+      }
+      if (!verdict.value.ok) {
+        set({ busy: false, notice: pinNotice(verdict.value, deps.now()) });
+        return;
+      }
+      const station = await deps.bridge.stationStatus();
+      set({ busy: false, operatorUnlocked: true, ...(station.ok ? { station: station.value } : {}) });
+    },
+
+    setOperatorPin: async (pin) => {
+      set({ busy: true, notice: null });
+      const result = await deps.bridge.setOperatorPin({ pin });
+      if (!result.ok) {
+        set({ busy: false, notice: result.error.code === 'bad_payload' ? { tone: 'error', key: 'kiosk.pin.format' } : noticeFor(result) });
+        return false;
+      }
+      set({ busy: false, pinSet: true, notice: { tone: 'info', key: 'kiosk.pin.saved' } });
+      return true;
+    },
+
+    exitKiosk: async () => {
+      const result = await deps.bridge.exitKiosk();
+      if (!result.ok) set({ notice: noticeFor(result) });
+    },
+  });
