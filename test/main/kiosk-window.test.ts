@@ -3,11 +3,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_ENROLMENT_ORIGIN } from '../../api/defaults.js';
 import { createKioskHost } from '../../electron/main/kiosk/host.js';
 import { createOperatorAccess, createOperatorPinStore } from '../../electron/main/kiosk/operator-pin.js';
-import type { PrinterChoice } from '../../electron/main/kiosk/print.js';
+import { KIOSK_CATALOGUES, printWords, type PrinterChoice } from '../../electron/main/kiosk/print.js';
 import { BLANK_PAGE } from '../../electron/main/kiosk/wipe.js';
 import { lockDownSession } from '../../electron/main/security.js';
 import { PRINT_PARTITION, RENDERER_PARTITION } from '../../electron/main/web-preferences.js';
-import { createEnrolmentWindow, lockDownKioskWindow, openPrintWindow } from '../../electron/main/window.js';
+import { createEnrolmentWindow, lockDownKioskWindow, openPrintWindow, recoverFromRendererLoss } from '../../electron/main/window.js';
 import { MemorySecretStore } from './support/device.js';
 
 /**
@@ -401,5 +401,42 @@ describe('Leaving kiosk mode needs the operator', () => {
     await kiosk.operatorPin.verify('270419');
     expect(exitRefusal(kiosk)).toBe('quit');
     expect(quits).toEqual(['quit']);
+  });
+});
+
+describe('The printed page speaks the station’s language', () => {
+  it('has every English word in German too, and picks by locale', () => {
+    expect(Object.keys(KIOSK_CATALOGUES.de.print).sort()).toEqual(Object.keys(KIOSK_CATALOGUES.en.print).sort());
+    expect(printWords('de-AT')).toEqual({ lang: 'de', words: KIOSK_CATALOGUES.de.print });
+    expect(printWords('fr-FR')).toEqual({ lang: 'en', words: KIOSK_CATALOGUES.en.print });
+  });
+});
+
+describe('A lost renderer on a station', () => {
+  it('is wiped like a finished turn, not merely reloaded over what it stored', () => {
+    const listeners = new Map<string, Listener>();
+    const steps: string[] = [];
+    const window = {
+      webContents: {
+        on(event: string, listener: Listener) {
+          listeners.set(event, listener);
+        },
+      },
+      isDestroyed: () => false,
+      loadURL: (url: string) => {
+        steps.push(`load ${url}`);
+        return Promise.resolve();
+      },
+    } as unknown as BrowserWindow;
+    recoverFromRendererLoss(window, {
+      startUrl: `${DEMO_ENROLMENT_ORIGIN}/`,
+      abandonSession: () => steps.push('abandon'),
+      reload: async () => {
+        steps.push('wipe');
+      },
+      giveUp: () => steps.push('give up'),
+    });
+    listeners.get('render-process-gone')?.({}, { reason: 'crashed', exitCode: 1 });
+    expect(steps).toEqual(['abandon', 'wipe']);
   });
 });
