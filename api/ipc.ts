@@ -76,7 +76,7 @@ export const ConfirmNewHireRequest = z.strictObject({
     .refine((checks) => new Set(checks).size === checks.length, 'each check once'),
 });
 /** Digits only, so a station's touch keypad is enough; six at least, so guessing runs into the attempt limit. */
-export const OperatorPinRequest = z.strictObject({ pin: z.string().regex(/^[0-9]{6,12}$/, 'six to twelve digits') });
+export const OperatorPinRequest = z.strictObject({ pin: z.string().regex(/^[0-9]{6,32}$/, '6 to 32 digits') });
 
 /**
  * Whether this window is a kiosk station, and the station's health for the operator. The renderer
@@ -186,8 +186,8 @@ export interface IpcResults {
 export const IpcErrorCode = z.union([
   ApiErrorCode,
   z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response', 'keychain_unavailable', 'device_key_lost']),
-  /** A kiosk call on a personal computer, or an operator-only call without the operator's PIN. */
-  z.enum(['not_a_kiosk', 'operator_unlock_required']),
+  /** A kiosk call on a personal computer; an operator-only call without the operator's PIN; a PIN anyone would guess. */
+  z.enum(['not_a_kiosk', 'operator_unlock_required', 'pin_too_simple']),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

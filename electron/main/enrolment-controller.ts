@@ -3,6 +3,7 @@ import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults, KioskStationSt
 import { ApiClientError, type ApiClient } from './api-client.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
+import { OperatorPinError } from './kiosk/operator-pin.js';
 
 /** Refusals after which the token is worth nothing: forget it rather than send it again. */
 const SESSION_OVER: ReadonlySet<string> = new Set([
@@ -102,6 +103,22 @@ export class EnrolmentController {
       }
       if (error.code === 'station_revoked') return { kiosk: true, registration: 'revoked', station: null, serverReachable: true, keychain };
       return { kiosk: true, registration: 'unknown', station: null, serverReachable: !UNREACHABLE.has(error.code), keychain };
+    }
+  }
+
+  /** The host's own refusals (a PIN too simple, an unlock that lapsed) in the contract's words. */
+  private async fromHost<T>(run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof OperatorPinError)) throw error;
+      const code =
+        error.code === 'operator_required'
+          ? 'operator_unlock_required'
+          : error.code === 'pin_too_simple'
+            ? 'pin_too_simple'
+            : 'bad_payload';
+      throw new ApiClientError(code, error.message);
     }
   }
 
@@ -253,7 +270,7 @@ export class EnrolmentController {
       const kiosk = this.requireKiosk();
       // First run sets a PIN freely; changing one needs the current PIN, so a passer-by cannot take the station over.
       if (await kiosk.operatorPin.isSet()) this.requireOperator();
-      await kiosk.operatorPin.set(pin);
+      await this.fromHost(() => kiosk.operatorPin.set(pin));
       return null;
     },
     verifyOperatorPin: async ({ pin }) => {
@@ -261,9 +278,12 @@ export class EnrolmentController {
       this.operatorUnlocked = verdict.ok;
       return verdict;
     },
-    exitKiosk: () => {
-      this.requireOperator().exit();
-      return Promise.resolve(null);
+    exitKiosk: async () => {
+      const kiosk = this.requireOperator();
+      await this.fromHost(() => {
+        kiosk.exit();
+      });
+      return null;
     },
   };
 

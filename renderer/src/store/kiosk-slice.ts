@@ -20,6 +20,9 @@ function pinNotice(verdict: Exclude<PinVerdict, { ok: true }>, now: number): Not
   return { tone: 'error', key: 'kiosk.pin.wrong', values: { count: verdict.attemptsLeft } };
 }
 
+/** A new PIN the gate or the host refused: say what a PIN must be. */
+const PIN_REFUSALS: Partial<Record<string, string>> = { bad_payload: 'kiosk.pin.format', pin_too_simple: 'kiosk.pin.tooSimple' };
+
 export const createKioskSlice =
   (deps: StoreDeps): StateCreator<AppState, [], [], KioskSlice> =>
   (set, get) => ({
@@ -131,7 +134,8 @@ export const createKioskSlice =
       set({ busy: true, notice: null });
       const result = await deps.bridge.setOperatorPin({ pin });
       if (!result.ok) {
-        set({ busy: false, notice: result.error.code === 'bad_payload' ? { tone: 'error', key: 'kiosk.pin.format' } : noticeFor(result) });
+        const pinWords = PIN_REFUSALS[result.error.code];
+        set({ busy: false, notice: pinWords ? { tone: 'error', key: pinWords } : noticeFor(result) });
         return false;
       }
       set({ busy: false, pinSet: true, notice: { tone: 'info', key: 'kiosk.pin.saved' } });
