@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createTranslator } from '../../electron/main/i18n/index.js';
 import MAIN_EN from '../../electron/main/i18n/locales/en.json' with { type: 'json' };
 import MAIN_DE from '../../electron/main/i18n/locales/de.json' with { type: 'json' };
+import { IPC_CHANNELS } from '../../api/ipc-channels.js';
 import { describeStartupFailure } from '../../electron/main/startup-error.js';
 
 /**
@@ -27,6 +28,8 @@ const electron = vi.hoisted(() => {
     sessionEvents: [] as string[],
     windowEvents: [] as string[],
     menus: [] as unknown[],
+    ipc: new Map<string, (event: unknown, payload?: unknown) => unknown>(),
+    contents: [] as unknown[],
   };
   const fakeSession = (partition: string) => {
     state.partitions.push(partition);
@@ -55,6 +58,7 @@ const electron = vi.hoisted(() => {
     };
     constructor(options: Record<string, unknown>) {
       state.windows.push(options);
+      state.contents.push(this.webContents);
     }
     once(): void {}
     on(event: string): void {
@@ -101,7 +105,11 @@ const electron = vi.hoisted(() => {
         },
       },
       clipboard: { clear() {} },
-      ipcMain: { handle() {} },
+      ipcMain: {
+        handle(channel: string, handler: (event: unknown, payload?: unknown) => unknown) {
+          state.ipc.set(channel, handler);
+        },
+      },
       BrowserWindow,
     },
   };
@@ -132,8 +140,10 @@ beforeEach(() => {
     electron.state.sessionEvents,
     electron.state.windowEvents,
     electron.state.menus,
+    electron.state.contents,
   ])
     list.length = 0;
+  electron.state.ipc.clear();
   electron.state.switches.clear();
   delete process.env.FIRSTKEY_SERVER_URL;
   delete process.env.FIRSTKEY_ENROLMENT_ORIGIN;
@@ -275,6 +285,23 @@ describe('Kiosk mode is set by managed configuration only', () => {
     );
     expect(electron.state.sessionEvents).toContain('firstkey:will-download');
     expect(await logged()).toContainEqual(expect.objectContaining({ event: 'app.started', kiosk: true }));
+  });
+
+  it('hands the controller the kiosk host only on a station', async () => {
+    const askPinStatus = async () => {
+      const handler = electron.state.ipc.get(IPC_CHANNELS.operatorPinStatus);
+      const frame = { url: 'https://enrol.firstkey.test/', parent: null };
+      return (await handler?.({ sender: electron.state.contents.at(-1), senderFrame: frame })) as { ok: boolean; error?: { code: string } };
+    };
+    await launch();
+    expect(await askPinStatus()).toMatchObject({ ok: false, error: { code: 'not_a_kiosk' } });
+
+    process.env.FIRSTKEY_KIOSK = '1';
+    electron.state.loaded.length = 0;
+    await launch();
+    // The host answers (from the keychain, or with the keychain's own refusal where none runs): never not_a_kiosk.
+    const answer = await askPinStatus();
+    expect(answer.ok ? 'answered' : answer.error?.code).not.toMatch(/^(not_a_kiosk|forbidden_sender)$/);
   });
 
   it('an ordinary run keeps its menu in development and its window closable', async () => {
