@@ -106,6 +106,26 @@ describe('An operator step', () => {
     );
   });
 
+  it('two codes of one person racing at the station get one session from one confirmation, and the loser’s code stays unused', async () => {
+    const { station } = await registeredStation(api);
+    const username = await api.createUser();
+    const codes = [await api.enrolmentCode(username), await api.enrolmentCode(username)];
+    expect((await confirm(station, await operator(api), username)).status).toBe(201);
+    const replies = await Promise.all(codes.map((code) => station.call('openSession', { body: { code, device: station.signals } })));
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 403]);
+    const lost = replies.find((r) => r.status === 403);
+    if (lost) expectRefusal(lost, 403, 'operator_confirmation_required');
+    const user = await api.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow();
+    const used = await api.db
+      .selectFrom('enrolment_codes')
+      .select('used_at')
+      .where('user_id', '=', user.id)
+      .orderBy('created_at')
+      .execute();
+    expect(used.filter((c) => c.used_at !== null)).toHaveLength(1);
+    expect(used).toHaveLength(2);
+  });
+
   it('refused for a non-operator: a colleague with a security key, or an unknown name, gets options of the same shape and fails at confirm', async () => {
     const { station } = await registeredStation(api);
     const hire = await newHire(api);
