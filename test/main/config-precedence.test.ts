@@ -1,6 +1,7 @@
 // Issue 10, "Managed configuration": which source wins, fed from real sample files
 // (registry exports, managed-preference plists, JSON files) through the real readers.
 // Only reg.exe and plutil are stood in for: each stand-in hands over a fixture file.
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,12 @@ import { decodeRegFile } from '../../electron/main/config/sources/reg-file.js';
 const FIXTURES = fileURLToPath(new URL('../fixtures/managed-config/', import.meta.url));
 const fixture = (name: string) => `${FIXTURES}${name}`;
 const INSPECTION_ROOT = (await readFile(fixture('inspection-root.pem'), 'utf8')).trim();
+
+/** The configuration with its certificates (parsed once, by the schema, and handed to the network code as they are) shown as PEM. */
+function withPem<T extends { extraCaCertificates: readonly X509Certificate[] }>(config: T) {
+  for (const certificate of config.extraCaCertificates) expect(certificate).toBeInstanceOf(X509Certificate);
+  return { ...config, extraCaCertificates: config.extraCaCertificates.map(String) };
+}
 
 /** reg.exe export stand-in: the registry holds exactly these exports. */
 const registryHolding = (exports: Record<string, string>) => async (key: string) => {
@@ -54,7 +61,7 @@ describe('Managed configuration: Windows policy from HKLM\\Software\\Policies\\F
       env: {},
       sources: windows({ [HKLM]: 'windows/hklm-policy.reg' }),
     });
-    expect(config).toEqual({
+    expect(withPem(config)).toEqual({
       serverUrl: 'https://firstkey-api.corp.example',
       enrolmentOrigin: 'https://enrol.corp.example',
       kiosk: true,
@@ -115,7 +122,7 @@ describe('Managed configuration: macOS managed preferences for com.firstkey.enro
       env: {},
       sources: mac({ [DEVICE_PLIST]: 'macos/com.firstkey.enrol.plist' }),
     });
-    expect(config).toEqual({
+    expect(withPem(config)).toEqual({
       serverUrl: 'https://firstkey-api.corp.example',
       enrolmentOrigin: 'https://enrol.corp.example',
       kiosk: true,
@@ -148,7 +155,7 @@ describe('Managed configuration: Linux /etc/firstkey/config.json and ~/.config/F
       env: {},
       sources: linux('linux/etc-config.json', 'linux/user-config.json', { FIRSTKEY_LOG_LEVEL: 'warn' }),
     });
-    expect(config).toEqual({
+    expect(withPem(config)).toEqual({
       serverUrl: 'https://firstkey-api.corp.example',
       enrolmentOrigin: 'https://enrol.corp.example',
       kiosk: false,

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_SERVER_URL } from '../../../api/defaults.js';
 import { LOG_LEVELS } from '../log/logger.js';
@@ -69,12 +70,26 @@ const enrolmentOrigin = z
   })
   .transform((value) => new URL(value).origin);
 
-const extraCaCertificates = z.array(z.string()).transform((pems, ctx) => {
-  const parsed = parsePemBundle(pems);
-  if (parsed.ok) return parsed.certificates;
-  refuse(ctx, 'bad_certificate', parsed.detail);
-  return z.NEVER;
-});
+/**
+ * PEM text in, parsed certificates out. The loader checks each source's value and
+ * then the chosen values as a whole, so certificates parsed by the first check
+ * come through the second as they are.
+ */
+const extraCaCertificates = z
+  .array(
+    z.custom<string | X509Certificate>((entry) => typeof entry === 'string' || entry instanceof X509Certificate, {
+      error: 'must be a string',
+      params: { reason: 'wrong_type' },
+    }),
+  )
+  .transform((entries, ctx): X509Certificate[] => {
+    const parsedAlready = entries.filter((entry) => entry instanceof X509Certificate);
+    if (parsedAlready.length === entries.length) return parsedAlready;
+    const parsed = parsePemBundle(entries.map(String));
+    if (parsed.ok) return parsed.certificates;
+    refuse(ctx, 'bad_certificate', parsed.detail);
+    return z.NEVER;
+  });
 
 const helpDeskContact = z
   .string()

@@ -2,7 +2,7 @@
 // the session, typed here by the few members used, so this runs in plain Node tests.
 import type { X509Certificate } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
-import { chainVerifiesToPinned, parsePinnedCertificates } from './pinned-ca.js';
+import { chainVerifiesToPinned } from './pinned-ca.js';
 
 /** The in-memory partition API calls go through: never the renderer's, whose https scheme serves the bundled app. */
 export const API_PARTITION = 'firstkey-api';
@@ -11,6 +11,14 @@ export const API_PARTITION = 'firstkey-api';
 export const CERTIFICATE_ACCEPT = 0;
 /** Keep Chromium's own verdict, and its error code when it refused. */
 export const CERTIFICATE_USE_CHROMIUM_VERDICT = -3;
+
+/** Chromium's net::OK: the chain is trusted (OS store, revocation, transparency and all). */
+export const NET_OK = 0;
+/**
+ * net::ERR_CERT_AUTHORITY_INVALID: the only refusal a pin may overturn. Revoked,
+ * expired, weak, misnamed or otherwise invalid chains keep Chromium's refusal.
+ */
+export const NET_ERR_CERT_AUTHORITY_INVALID = -202;
 
 /** The part of Electron's Certificate used here. */
 export interface PresentedCertificate {
@@ -25,8 +33,10 @@ export interface PresentedCertificate {
 export interface CertificateVerifyRequest {
   hostname: string;
   certificate: PresentedCertificate;
-  /** 'OK' when Chromium (with the OS trust store) trusts the chain. */
+  /** For the log only: Chromium's net::ErrorToString, e.g. 'net::OK', 'net::ERR_CERT_AUTHORITY_INVALID'. */
   verificationResult: string;
+  /** Chromium's net error: 0 when trusted, else negative (-202 authority invalid, -206 revoked, ...). What decisions use. */
+  errorCode: number;
 }
 
 export type CertificateVerifyProc = (request: CertificateVerifyRequest, callback: (result: number) => void) => void;
@@ -41,8 +51,8 @@ export interface ApiSession {
 export interface ApiNetworkOptions {
   /** The verification API; pinned certificates are honoured for its host only. */
   serverUrl: string;
-  /** Managed configuration's extraCaCertificates: PEM roots or server certificates trusted besides the OS store. */
-  extraCaCertificates?: readonly string[];
+  /** Managed configuration's extraCaCertificates (parsed by its schema): roots or server certificates trusted besides the OS store. */
+  extraCaCertificates?: readonly X509Certificate[];
   logger: Logger;
   now?: () => Date;
 }
@@ -64,8 +74,10 @@ export function presentedChain(certificate: PresentedCertificate): string[] {
 
 /**
  * Chromium's verdict stands whenever it is OK (the OS trust store, revocation
- * and certificate transparency all had their say). Only a chain Chromium
- * refused, for the API host, is looked at again against the pinned set.
+ * and certificate transparency all had their say), and whenever it refused for
+ * any reason but an unknown authority. Only a chain for the API host that
+ * Chromium refused because no trusted root issued it is looked at again,
+ * against the pinned set.
  */
 export function pinnedCertificateVerifier(
   host: string,
@@ -74,7 +86,7 @@ export function pinnedCertificateVerifier(
   now: () => Date = () => new Date(),
 ): CertificateVerifyProc {
   return (request, callback) => {
-    if (request.verificationResult === 'OK' || bare(request.hostname) !== bare(host)) {
+    if (request.errorCode !== NET_ERR_CERT_AUTHORITY_INVALID || bare(request.hostname) !== bare(host)) {
       callback(CERTIFICATE_USE_CHROMIUM_VERDICT);
       return;
     }
@@ -103,7 +115,7 @@ function bare(host: string): string {
  */
 export async function configureApiSession(session: ApiSession, options: ApiNetworkOptions): Promise<typeof fetch> {
   await session.setProxy({ mode: 'system' });
-  const pinned = parsePinnedCertificates(options.extraCaCertificates ?? []);
+  const pinned = options.extraCaCertificates ?? [];
   if (pinned.length > 0) {
     const host = new URL(options.serverUrl).hostname;
     session.setCertificateVerifyProc(pinnedCertificateVerifier(host, pinned, options.logger, options.now));
