@@ -94,19 +94,12 @@ export class StationRegistry {
     if (previous?.revoked_at) throw new ApiFailure('station_revoked', 'this kiosk station was revoked');
 
     const renewBy = addSeconds(now, config.stationRenewDays * 86_400).toISOString();
-    const won = await transaction(db, async (tx) => {
+    await transaction(db, async (tx) => {
       if (previous) {
         await tx
           .updateTable('stations')
           .set({ jkt: null, revoked_at: now.toISOString(), revoked_by: `renewed as ${row.id}` })
           .where('id', '=', previous.id)
-          .execute();
-        await tx
-          .updateTable('sessions')
-          .set({ ended_at: now.toISOString(), challenge: null })
-          .where('station_id', '=', previous.id)
-          .where('ended_at', 'is', null)
-          .where('completed_at', 'is', null)
           .execute();
       }
       const claim = await tx
@@ -116,16 +109,29 @@ export class StationRegistry {
         .where('registered_at', 'is', null)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
-      if (claim.numUpdatedRows !== 1n) return false;
+      // Another request redeemed it first: thrown, so the previous registration stays as it was.
+      if (claim.numUpdatedRows !== 1n) throw new ApiFailure('code_used', 'station code used');
+      // Whatever this key had open began before it was a kiosk (or under the old registration):
+      // none of it may go on binding factors here without the operator and the security-key rule.
+      const open = await tx
+        .selectFrom('sessions')
+        .select('id')
+        .where('jkt', '=', jkt)
+        .where('ended_at', 'is', null)
+        .where('completed_at', 'is', null)
+        .execute();
+      if (open.length > 0) {
+        const ids = open.map((o) => o.id);
+        await tx.updateTable('sessions').set({ ended_at: now.toISOString(), challenge: null }).where('id', 'in', ids).execute();
+        await tx.deleteFrom('credentials').where('session_id', 'in', ids).where('status', '=', 'pending').execute();
+      }
       await appendAuditIn(tx, clock, {
         event: previous ? 'station.renewed' : 'station.registered',
         actor: row.name,
         userId: null,
         details: { stationId: row.id, name: row.name, replaces: previous?.id ?? null, renewBy },
       });
-      return true;
     });
-    if (!won) return refuse('code_used', row.id);
     return this.statusOf({ ...row, jkt, registered_at: now.toISOString(), renew_by: renewBy });
   }
 

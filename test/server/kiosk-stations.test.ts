@@ -77,6 +77,16 @@ describe('Kiosk mode: the station registers once with an admin-issued station co
     expectRefusal(await copycat.call('stationStatus'), 404, 'station_not_registered');
   });
 
+  it('a session the computer had open before it became a station ends at registration: no passkey slips in that way', async () => {
+    const hire = await newHire(api);
+    const station = await api.device();
+    const before = expectAnswer('openSession', await station.call('openSession', { body: { code: hire.code, device: station.signals } }));
+    expect(before.kiosk).toBe(false);
+    const issued = expectAnswer('issueStationCode', await api.admin('issueStationCode', { body: { name: 'Lobby 1' } }));
+    expectAnswer('registerStation', await station.call('registerStation', { body: { code: issued.code } }));
+    expectRefusal(await station.call('registrationOptions', { token: before.token, body: { factor: 'passkey' } }), 401, 'session_invalid');
+  });
+
   it('only the admin token issues, lists and revokes stations', async () => {
     const device = await api.device();
     expectRefusal(await device.call('issueStationCode', { body: { name: 'Mine' } }), 401, 'unauthorized');
