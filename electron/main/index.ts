@@ -101,14 +101,25 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   if (earlyCode) offerCode(earlyCode);
 
   registerIpc(createDispatcher(controller.handlers, config.enrolmentOrigin), window.webContents);
+  let sessionEnded: Promise<unknown> = Promise.resolve();
   recoverFromRendererLoss(window, {
     startUrl,
     abandonSession: (reason, exitCode) => {
       logger.warn('renderer.gone', { reason, exitCode });
-      void controller.handlers.endSession(undefined);
+      sessionEnded = controller.handlers.endSession(undefined);
     },
-    // On a station the next person must not inherit what the lost page stored.
-    ...(kiosk ? { reload: () => kiosk.wipe() } : {}),
+    // On a station a lost page is a finished turn: the server session ends first, then main forgets
+    // the person (their printable codes too) and the partition is wiped, as at any reset.
+    ...(kiosk
+      ? {
+          reload: async () => {
+            await sessionEnded;
+            await controller.handlers.resetStation(undefined).catch((error: unknown) => {
+              logger.error('kiosk.reset_failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+            });
+          },
+        }
+      : {}),
     giveUp: () => {
       if (kiosk) {
         // Quitting would leave the station's desktop open to whoever is at it: start again instead.

@@ -30,6 +30,9 @@ const electron = vi.hoisted(() => {
     menus: [] as unknown[],
     ipc: new Map<string, (event: unknown, payload?: unknown) => unknown>(),
     contents: [] as unknown[],
+    /** The renderer's page and storage, in the order our code touched them. */
+    steps: [] as string[],
+    contentsListeners: new Map<string, (...args: unknown[]) => unknown>(),
   };
   const fakeSession = (partition: string) => {
     state.partitions.push(partition);
@@ -46,13 +49,17 @@ const electron = vi.hoisted(() => {
       setPermissionCheckHandler() {},
       setDevicePermissionHandler() {},
       fetch: async () => new Response('{}'),
+      clearData: async () => {
+        state.steps.push(`clear ${partition}`);
+      },
       protocol: { handle() {} },
     };
   };
   class BrowserWindow {
     readonly webContents = {
-      on(event: string) {
+      on(event: string, listener: (...args: unknown[]) => unknown) {
         state.windowEvents.push(`contents:${event}`);
+        state.contentsListeners.set(event, listener);
       },
       setVisualZoomLevelLimits: () => Promise.resolve(),
     };
@@ -70,6 +77,7 @@ const electron = vi.hoisted(() => {
     }
     loadURL(url: string) {
       state.loaded.push(url);
+      state.steps.push(`load ${url}`);
       return Promise.resolve();
     }
   }
@@ -104,7 +112,11 @@ const electron = vi.hoisted(() => {
           state.menus.push(menu);
         },
       },
-      clipboard: { clear() {} },
+      clipboard: {
+        clear() {
+          state.steps.push('clear clipboard');
+        },
+      },
       ipcMain: {
         handle(channel: string, handler: (event: unknown, payload?: unknown) => unknown) {
           state.ipc.set(channel, handler);
@@ -141,9 +153,11 @@ beforeEach(() => {
     electron.state.windowEvents,
     electron.state.menus,
     electron.state.contents,
+    electron.state.steps,
   ])
     list.length = 0;
   electron.state.ipc.clear();
+  electron.state.contentsListeners.clear();
   electron.state.switches.clear();
   delete process.env.FIRSTKEY_SERVER_URL;
   delete process.env.FIRSTKEY_ENROLMENT_ORIGIN;
@@ -302,6 +316,16 @@ describe('Kiosk mode is set by managed configuration only', () => {
     // The host answers (from the keychain, or with the keychain's own refusal where none runs): never not_a_kiosk.
     const answer = await askPinStatus();
     expect(answer.ok ? 'answered' : answer.error?.code).not.toMatch(/^(not_a_kiosk|forbidden_sender)$/);
+  });
+
+  it('treats a lost renderer on a station as a finished turn: page gone, partition and clipboard cleared, start screen back', async () => {
+    process.env.FIRSTKEY_KIOSK = '1';
+    await launch();
+    electron.state.steps.length = 0;
+    electron.state.contentsListeners.get('render-process-gone')?.({}, { reason: 'crashed', exitCode: 1 });
+    await vi.waitFor(() => {
+      expect(electron.state.steps).toEqual(['load about:blank', 'clear firstkey', 'clear clipboard', 'load https://enrol.firstkey.test/']);
+    });
   });
 
   it('an ordinary run keeps its menu in development and its window closable', async () => {
