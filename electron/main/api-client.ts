@@ -12,6 +12,7 @@ import type { IpcErrorCode } from '../../api/ipc.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 import { CodedError } from '../../api/coded-error.js';
 import { silentLogger, type Logger } from './log/logger.js';
+import { serverEndpoint } from './network/server-url.js';
 
 /** A failed API call, with a code the renderer can turn into guidance. Never carries tokens or codes. */
 export class ApiClientError extends CodedError<IpcErrorCode> {
@@ -78,8 +79,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   async function send(spec: OperationSpec, input: WireInput, outcome: { status: number | null }): Promise<unknown> {
-    // Joined, not resolved: a server URL with a path (https://gw.example/firstkey) keeps it.
-    const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}${operationPath(spec, input.params)}`);
+    const url = serverEndpoint(options.baseUrl, operationPath(spec, input.params));
     const headers: Record<string, string> = { accept: 'application/json' };
     // Every body-carrying call sends one, so an optional body is `{}` rather than absent.
     const body = spec.body ? JSON.stringify(input.body ?? {}) : null;

@@ -4,12 +4,16 @@
 // broken network or keychain, in one file the person can send. It must never
 // carry what would let someone else enrol or sign in: codes, tokens, recovery
 // codes, DPoP proofs, key material. Configuration is passed through a
-// redactor, and log lines are scrubbed again here even though the logger
-// already keeps secrets out: this file leaves the machine.
+// redactor, and log lines are scrubbed again here, with the logger's own
+// scrubber, even though the logger already keeps secrets out: this file
+// leaves the machine, and a line may predate a fix to the scrubber.
+import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import type { DiagnosticsExport } from '../../api/ipc.js';
 import { SecretStoreError, describeSecretStoreError, type SecretStore, type SecretStoreErrorCode } from './device/secret-store.js';
+import { scrubSecrets } from './log/redact.js';
+import { serverEndpoint } from './network/server-url.js';
 
 export interface DiagnosticsVersions {
   app: string;
@@ -59,29 +63,6 @@ const PROBE_SERVICE = 'FirstKey';
 const PROBE_ACCOUNT = 'diagnostics-probe';
 
 const SECRET_NAME = /token|secret|password|passphrase|credential|private|apikey|api_key|cookie|authori[sz]ation|(^|[_-])pin$|code$/i;
-const PEM = /-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g;
-/** Codes as the server writes them: groups of four Crockford characters joined by dashes (enrolment, recovery, help-desk codes). */
-const DASHED_CODE = /\b[0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4})+\b/g;
-/** The same typed with spaces: capitals and digits only, three groups or more, so ordinary four-letter words survive. */
-const SPACED_CODE = /\b[0-9A-Z]{4}(?: [0-9A-Z]{4}){2,}\b/g;
-/** JWTs and JWS, DPoP proofs among them. */
-const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
-/** Long opaque values (session tokens, ids, base64 key material): letters and digits mixed, 20 or more. */
-const OPAQUE = /[A-Za-z0-9_+/=-]{20,}/g;
-
-function scrubOpaque(match: string): string {
-  return /[0-9]/.test(match) && /[A-Za-z]/.test(match) ? '[removed]' : match;
-}
-
-/** Removes anything in a free-text line that could be a code, token, proof or key. */
-export function scrubText(text: string): string {
-  return text
-    .replace(PEM, '[PEM removed]')
-    .replace(JWT, '[removed]')
-    .replace(DASHED_CODE, '[removed]')
-    .replace(SPACED_CODE, (match) => (/[0-9]/.test(match) ? '[removed]' : match))
-    .replace(OPAQUE, scrubOpaque);
-}
 
 /** A URL without credentials, query or fragment: hosts and paths help the help desk; the rest may be secret. */
 function scrubUrl(value: string): string | null {
@@ -100,8 +81,10 @@ function redactValue(name: string, value: unknown, depth: number): unknown {
   if (SECRET_NAME.test(name)) return value === undefined || value === null || value === '' ? value : '[removed]';
   if (typeof value === 'string') {
     if (value.includes('-----BEGIN ')) return '[PEM removed]';
-    return scrubUrl(value) ?? scrubText(value);
+    return scrubUrl(value) ?? scrubSecrets(value);
   }
+  // Pinned CAs, as the configuration holds them: who they are, not their bytes.
+  if (value instanceof X509Certificate) return `${value.subject.replaceAll('\n', ', ')} (SHA-256 ${value.fingerprint256})`;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return value;
   if (depth > 4) return '[nested too deep]';
   if (Array.isArray(value)) return value.map((item) => redactValue(name, item, depth + 1));
@@ -143,7 +126,7 @@ async function checkKeychain(store: SecretStore, timeoutMs: number): Promise<Key
 }
 
 async function checkServer(serverUrl: string, doFetch: typeof fetch, timeoutMs: number): Promise<ServerCheck> {
-  const url = new URL('/healthz', serverUrl).href;
+  const url = serverEndpoint(serverUrl, '/healthz').href;
   const shown = scrubUrl(url) ?? '[unparseable]';
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -160,7 +143,7 @@ async function checkServer(serverUrl: string, doFetch: typeof fetch, timeoutMs: 
 
 async function recentLog(read: () => Promise<string[]>): Promise<string[]> {
   try {
-    return (await read()).slice(-MAX_LOG_LINES).map((line) => scrubText(line.slice(0, MAX_LINE)));
+    return (await read()).slice(-MAX_LOG_LINES).map((line) => scrubSecrets(line.slice(0, MAX_LINE)));
   } catch {
     return ['[the log could not be read]'];
   }

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import {
 } from '../../electron/main/diagnostics.js';
 import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { REDACTED } from '../../electron/main/log/redact.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import type { RunningServer } from '../../server/start.js';
 import { requireKeychain } from '../support/require-keychain.js';
@@ -162,6 +164,59 @@ describe('Export diagnostics', () => {
     expect(text).toContain('kiosk: true');
     expect(text).toContain('info started');
     expect(text).not.toContain('MIIBszCCAVmgAwIBAgIU');
+  });
+
+  it('asks a server behind a gateway path at that path, as the API client does', async () => {
+    // A real gateway: only /firstkey/healthz answers; /healthz at the root is someone else's (here: 404).
+    const asked: string[] = [];
+    const gateway = createServer((request, response) => {
+      asked.push(request.url ?? '');
+      response.statusCode = request.url === '/firstkey/healthz' ? 200 : 404;
+      response.end();
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = gateway.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/firstkey`;
+      for (const serverUrl of [base, `${base}/`]) {
+        const report = await collectDiagnostics(deps({ serverUrl }));
+        expect(report.server).toMatchObject({ reachable: true, status: 200, url: `${base}/healthz` });
+      }
+      expect(asked).toEqual(['/firstkey/healthz', '/firstkey/healthz']);
+    } finally {
+      await new Promise((resolve) => gateway.close(resolve));
+    }
+  });
+
+  it('holds no code as people type it, from the same scrubber the logger uses', async () => {
+    const typed = [
+      'abcd efgh jkmn pqrs',
+      'ABCD-EFGH JKMN-PQRS',
+      'ABCDEFGHJKMNPQRS',
+      'ABCDEFGHJKMNPQRSTVWXYZABCDEF',
+      'abcd efgh jkmn pqrs tvwx yzab cdef',
+    ];
+    const report = await collectDiagnostics(
+      deps({
+        readRecentLogLines: () => Promise.resolve(typed.map((code) => `warn code refused: ${code}, code_invalid`)),
+        config: { helpDeskNote: 'call ABCD-EFGH JKMN-PQRS', kiosk: false },
+      }),
+    );
+    const text = formatDiagnostics(report);
+    for (const code of typed) {
+      for (const group of code.split(/[ -]+/)) expect(text).not.toContain(group);
+    }
+    expect(report.recentLog).toEqual(typed.map(() => `warn code refused: ${REDACTED}, code_invalid`));
+    expect(text).toContain(`helpDeskNote: "call ${REDACTED}"`);
+  });
+
+  it('names pinned certificates by subject and fingerprint, never by their bytes', async () => {
+    const pem = await readFile(new URL('../fixtures/managed-config/inspection-root.pem', import.meta.url), 'utf8');
+    const certificate = new X509Certificate(pem);
+    const text = formatDiagnostics(await collectDiagnostics(deps({ config: { extraCaCertificates: [certificate] } })));
+    expect(text).toContain(certificate.fingerprint256);
+    expect(text).toContain(certificate.subject.split('\n')[0]);
+    expect(text).not.toContain(pem.split('\n')[1]);
   });
 
   it('is saved where the person chooses, readable only by them; cancelling saves nothing', async () => {

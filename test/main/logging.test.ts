@@ -187,9 +187,49 @@ describe('Logs and diagnostics', () => {
         '/v1/sessions/current/factors/{id}',
         '/home/ada/.config/FirstKey/logs',
         'Electron 45.5.0 on linux x64',
+        'verifyRegistration',
+        'registrationOptions',
+        'tls.pinned_certificate_accepted',
+        'net::ERR_CERT_AUTHORITY_INVALID',
+        'the keychain did not answer within 5000 ms',
+        'Service desk Zürich: +41 44 000 00 00',
+        'keep the fast path when the test runs',
       ]) {
         expect(scrub(plain)).toBe(plain);
       }
+    });
+  });
+
+  describe('codes as people type them are never written either', () => {
+    // Crockford base32 (no I, L, O, U): what the server issues, typed in any case, grouped or not.
+    const typed = [
+      'abcd efgh jkmn pqrs',
+      'ABCD-EFGH JKMN-PQRS',
+      'ABCD - EFGH - JKMN - PQRS',
+      'ABCDEFGHJKMNPQRS',
+      'abcdefghjkmnpqrs',
+      'abcdefgh jkmnpqrs',
+      // a 28-character enrolment code of letters only, as shown and as typed
+      'ABCD-EFGH-JKMN-PQRS-TVWX-YZAB-CDEF',
+      'ABCDEFGHJKMNPQRSTVWXYZABCDEF',
+      'abcd efgh jkmn pqrs tvwx yzab cdef',
+      'K7QM 2XRB 9DTF HN4W',
+    ];
+
+    it.each(typed)('%s, alone, inside a sentence, or after a label', (code) => {
+      for (const text of [code, `the person typed ${code} and pressed enter`, `code=${code};`, `"${code}"`]) {
+        const scrubbed = scrub(text);
+        expect(scrubbed).toContain(REDACTED);
+        for (const piece of code.split(/[ -]+/).filter((group) => group.length >= 4)) expect(scrubbed).not.toContain(piece);
+      }
+    });
+
+    it('through the file logger too, in any field it allows', async () => {
+      const { logger, logDir } = loggerIn();
+      for (const code of typed) logger.warn('api.call_failed', { reason: `code ${code} refused`, message: code });
+      const text = await everythingWritten(logDir);
+      for (const code of typed) expect(text).not.toContain(code);
+      expect(records(text).map((line) => line.reason)).toEqual(typed.map(() => `code ${REDACTED} refused`));
     });
   });
 

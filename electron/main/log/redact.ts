@@ -55,26 +55,46 @@ const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 const EVENT_NAME = /^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$/;
 const MAX_VALUE_LENGTH = 500;
 
-const SCRUBBERS: readonly (readonly [RegExp, string])[] = [
+/** Crockford base32 as the server writes codes (no I, L, O, U), in one case: people type a code in capitals or in small letters. */
+const CODE_UPPER = '[0-9A-HJKMNP-TV-Z]';
+const CODE_LOWER = '[0-9a-hjkmnp-tv-z]';
+/** Enrolment, recovery and help-desk codes are 16 characters or more; shorter runs are words and numbers. */
+const CODE_MIN = 16;
+const NOT_ALNUM_BEFORE = '(?<![0-9A-Za-z])';
+const NOT_ALNUM_AFTER = '(?![0-9A-Za-z])';
+/** A code typed in one piece: ABCDEFGHJKMNPQRS. Mixed case (verifyRegistration) is an identifier, not a code. */
+const CODE_IN_ONE_PIECE = new RegExp(
+  `${NOT_ALNUM_BEFORE}(?:${CODE_UPPER}{${CODE_MIN},}|${CODE_LOWER}{${CODE_MIN},})${NOT_ALNUM_AFTER}`,
+  'g',
+);
+/** A code typed in groups, as shown or as people copy it: abcd efgh jkmn pqrs, ABCD-EFGH JKMN-PQRS, ABCD - EFGH. */
+const CODE_GROUP = `(?:${CODE_UPPER}{4,8}|${CODE_LOWER}{4,8})`;
+const CODE_IN_GROUPS = new RegExp(`${NOT_ALNUM_BEFORE}${CODE_GROUP}(?:(?: ?- ?| )${CODE_GROUP})+${NOT_ALNUM_AFTER}`, 'g');
+
+const redacted = () => REDACTED;
+
+const SCRUBBERS: readonly (readonly [RegExp, (match: string, ...groups: string[]) => string])[] = [
   // PEM blocks: private keys, certificates
-  [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g, REDACTED],
+  [/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(?:-----END [A-Z0-9 ]+-----|$)/g, redacted],
   // A JSON web key anywhere in the text: drop everything from its opening brace
-  [/\{[^{}]*"kty"[\s\S]*/g, REDACTED],
+  [/\{[^{}]*"kty"[\s\S]*/g, redacted],
   // Authorization header values
-  [/\b(DPoP|Bearer|Basic)\s+[^\s,;]+/gi, `$1 ${REDACTED}`],
+  [/\b(DPoP|Bearer|Basic)\s+[^\s,;]+/gi, (_value, scheme = '') => `${scheme} ${REDACTED}`],
   // JWS/JWT, DPoP proofs, and any base64url-encoded JSON
-  [/eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g, REDACTED],
+  [/eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g, redacted],
   // Credentials in a URL, and every query string (codes travel in firstkey:// links)
-  [/\/\/[^/\s:@]+:[^/\s@]*@/g, `//${REDACTED}@`],
-  [/\?[^\s#"']*/g, `?${REDACTED}`],
-  // Enrolment, recovery and help-desk codes as shown (groups of four), in any case
-  [/\b[0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4}){2,}\b/g, REDACTED],
-  [/\b[0-9A-Z]{4}(?: [0-9A-Z]{4}){2,}\b/g, REDACTED],
+  [/\/\/[^/\s:@]+:[^/\s@]*@/g, () => `//${REDACTED}@`],
+  [/\?[^\s#"']*/g, () => `?${REDACTED}`],
+  // Codes in dashed groups of four in any alphabet, as a server other than ours might show them
+  [/\b[0-9A-Za-z]{4}(?:-[0-9A-Za-z]{4}){2,}\b/g, redacted],
+  // Codes as people type them: in groups or in one piece, capitals or small letters
+  [CODE_IN_GROUPS, (match) => (match.replace(/[ -]/g, '').length >= CODE_MIN ? REDACTED : match)],
+  [CODE_IN_ONE_PIECE, redacted],
 ];
 
 /**
  * Long runs that look random: letters with digits, or long mixed-case runs.
- * Tokens, ungrouped codes, hashes, key coordinates. Identifiers stay:
+ * Tokens, hashes, key coordinates. Identifiers stay:
  * ERR_MODULE_NOT_FOUND, keychain_unavailable, registrationOptions.
  */
 const RANDOM_LOOKING = /[A-Za-z0-9_+=-]{16,}/g;
@@ -86,11 +106,21 @@ function looksRandom(run: string): boolean {
   return ((lower || upper) && digit) || (lower && upper && run.length >= 24);
 }
 
-/** Removes anything secret-shaped from a string value. */
+/**
+ * Removes anything secret-shaped from free text: codes however typed, JWTs and
+ * DPoP proofs, PEM, JWKs, authorization values, URL credentials and queries,
+ * long random-looking runs. The one scrubber for log values and for the log
+ * lines and settings a diagnostics report carries.
+ */
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SCRUBBERS) out = out.replace(pattern, replacement);
+  return out.replace(RANDOM_LOOKING, (run) => (looksRandom(run) ? REDACTED : run));
+}
+
+/** A log value: cut to a bounded length, then scrubbed. */
 export function scrub(value: string): string {
-  let text = value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH)}…` : value;
-  for (const [pattern, replacement] of SCRUBBERS) text = text.replace(pattern, replacement);
-  return text.replace(RANDOM_LOOKING, (run) => (looksRandom(run) ? REDACTED : run));
+  return scrubSecrets(value.length > MAX_VALUE_LENGTH ? `${value.slice(0, MAX_VALUE_LENGTH)}…` : value);
 }
 
 /** An event name as written: a developer's constant; anything else is not trusted. */
