@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, win32 } from 'node:path';
 import { parse } from 'yaml';
 
 /**
@@ -7,11 +8,14 @@ import { parse } from 'yaml';
  *
  * Off unless managed configuration turns them on with an https feed. Only
  * updates whose signature the updater checks are ever applied:
- * - Windows: electron-updater runs a downloaded installer only if its
- *   Authenticode signature is valid and names a publisher listed in the
- *   build's app-update.yml. With no publisher name there it checks nothing
- *   (NsisUpdater.verifySignature returns "fine"), so such a build refuses to
- *   update at all.
+ * - Windows: a downloaded installer runs only if its Authenticode signature
+ *   is Valid and its signer's subject is exactly one of the distinguished
+ *   names in the build's app-update.yml. electron-updater's own check is
+ *   replaced: it lets an update through when PowerShell cannot run ("Ignoring
+ *   signature validation") and accepts a common name alone. With no publisher
+ *   name in app-update.yml it checks nothing at all (NsisUpdater.verifySignature
+ *   returns "fine"), so such a build, or one naming publishers by common name
+ *   only, refuses to update at all.
  * - macOS: Squirrel.Mac installs an update only if its code signature meets
  *   the running app's designated requirement (same team, same bundle id).
  * - Linux: electron-updater's DebUpdater installs a .deb with dpkg and no
@@ -28,8 +32,13 @@ export interface UpdateSettings {
   readonly feedUrl?: string | null | undefined;
 }
 
+/** electron-updater's contract: null when the file is signed by one of the publishers, else why not. */
+export type VerifyUpdateCodeSignature = (publisherNames: string[], path: string) => Promise<string | null>;
+
 /** The part of electron-updater's AppUpdater this module uses (index.ts passes `autoUpdater`). */
 export interface Updater {
+  /** NsisUpdater's (Windows only): set to a check that fails closed. */
+  verifyUpdateCodeSignature?: VerifyUpdateCodeSignature;
   autoDownload: boolean;
   autoInstallOnAppQuit: boolean;
   allowDowngrade: boolean;
@@ -60,6 +69,8 @@ export interface UpdatesDeps {
   /** process.resourcesPath: where electron-builder puts app-update.yml. */
   readonly resourcesPath: string;
   readonly checkEveryMs?: number;
+  /** Runs PowerShell for the Windows signature check; a stand-in in tests. */
+  readonly runProcess?: ProcessRunner;
   readonly timers?: {
     setInterval(run: () => void, ms: number): { unref?(): unknown };
     clearInterval(handle: unknown): void;
@@ -74,7 +85,8 @@ export type UpdatesOffReason =
   | 'feed_has_credentials'
   | 'not_packaged'
   | 'platform_unverifiable'
-  | 'no_publisher_name';
+  | 'no_publisher_name'
+  | 'publisher_name_not_dn';
 
 export type UpdatesState =
   { readonly running: false; readonly reason: UpdatesOffReason } | { readonly running: true; readonly feedHost: string; stop(): void };
@@ -116,8 +128,11 @@ export async function windowsPublisherNames(resourcesPath: string): Promise<stri
 
 async function platformProblem(deps: UpdatesDeps): Promise<UpdatesOffReason | null> {
   if (deps.platform === 'darwin') return null;
-  if (deps.platform === 'win32') return (await windowsPublisherNames(deps.resourcesPath)).length > 0 ? null : 'no_publisher_name';
-  return 'platform_unverifiable';
+  if (deps.platform !== 'win32') return 'platform_unverifiable';
+  const names = await windowsPublisherNames(deps.resourcesPath);
+  if (names.length === 0) return 'no_publisher_name';
+  // A common name alone is what anyone can buy a certificate for; the check below accepts whole DNs only.
+  return names.some((name) => parseDn(name) !== null) ? null : 'publisher_name_not_dn';
 }
 
 export async function startUpdates(settings: UpdateSettings, deps: UpdatesDeps): Promise<UpdatesState> {
@@ -135,6 +150,9 @@ export async function startUpdates(settings: UpdateSettings, deps: UpdatesDeps):
 
   const { log } = deps;
   const updater = await deps.loadUpdater();
+  if (deps.platform === 'win32') {
+    updater.verifyUpdateCodeSignature = authenticodeVerifier(deps.runProcess ?? runProcess);
+  }
   updater.forceDevUpdateConfig = false;
   updater.allowDowngrade = false;
   updater.allowPrerelease = false;
@@ -172,5 +190,151 @@ export async function startUpdates(settings: UpdateSettings, deps: UpdatesDeps):
     stop: () => {
       timers.clearInterval(handle);
     },
+  };
+}
+
+// ------------------------------------------------------------ Windows: Authenticode
+
+/** What a process run gives back; a run that cannot start at all rejects. */
+export interface ProcessResult {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+export type ProcessRunner = (
+  file: string,
+  args: readonly string[],
+  options: { readonly env: Readonly<Record<string, string | undefined>>; readonly timeoutMs: number },
+) => Promise<ProcessResult>;
+
+/**
+ * Windows PowerShell by a fixed path: never the environment's SystemRoot or PATH,
+ * which whoever starts the app chooses. (Windows installed elsewhere than C: has
+ * no updates: the check then fails, closed.)
+ */
+export const POWERSHELL_EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+const VERIFY_TIMEOUT_MS = 60_000;
+/** The file travels in the environment, so no path, however named, becomes part of the script. */
+const FILE_VARIABLE = 'FIRSTKEY_UPDATE_FILE';
+
+/**
+ * The cmdlet from PowerShell's own module by full path under $PSHOME (where this
+ * powershell.exe lives): a module of the same name earlier on PSModulePath, such as
+ * one in the person's Documents, could answer "Valid" for anything.
+ */
+const AUTHENTICODE_SCRIPT = [
+  "$ErrorActionPreference = 'Stop'",
+  '[Console]::OutputEncoding = [System.Text.Encoding]::UTF8',
+  "Import-Module -Name (Join-Path $PSHOME 'Modules\\Microsoft.PowerShell.Security\\Microsoft.PowerShell.Security.psd1')",
+  `$signature = Microsoft.PowerShell.Security\\Get-AuthenticodeSignature -LiteralPath $env:${FILE_VARIABLE}`,
+  '[pscustomobject]@{ Status = [string]$signature.Status; Subject = [string]$signature.SignerCertificate.Subject; Path = [string]$signature.Path } | ConvertTo-Json -Compress',
+].join('; ');
+
+function runProcess(...[file, args, options]: Parameters<ProcessRunner>): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      [...args],
+      { env: { ...options.env }, timeout: options.timeoutMs, windowsHide: true, encoding: 'utf8', maxBuffer: 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`${file} did not run: ${error.message}`, { cause: error }));
+          return;
+        }
+        resolve({ exitCode: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A distinguished name as an ordered list of TYPE=value pairs, or null when it is not one (a bare common name). */
+export function parseDn(text: string): string[] | null {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charAt(i);
+    if (char === '\\' && i + 1 < text.length) {
+      current += char + text.charAt(i + 1);
+      i += 1;
+    } else if (char === '"') {
+      quoted = !quoted;
+      current += char;
+    } else if ((char === ',' || char === ';' || char === '+') && !quoted) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  parts.push(current);
+  if (quoted) return null;
+  const pairs: string[] = [];
+  for (const part of parts) {
+    const match = /^\s*([A-Za-z][A-Za-z0-9.-]*)\s*=\s*(.*?)\s*$/.exec(part);
+    if (!match?.[1] || match[2] === undefined || match[2] === '') return null;
+    pairs.push(`${match[1].toUpperCase()}=${match[2]}`);
+  }
+  return pairs.length > 0 ? pairs : null;
+}
+
+function sameDn(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((pair, index) => pair === b[index]);
+}
+
+interface AuthenticodeAnswer {
+  Status: string;
+  Subject: string;
+  Path: string;
+}
+
+function isAnswer(value: unknown): value is AuthenticodeAnswer {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.Status === 'string' && typeof record.Subject === 'string' && typeof record.Path === 'string';
+}
+
+/**
+ * electron-updater's verifyUpdateCodeSignature, failing closed: anything but a
+ * Valid signature whose signer's subject is exactly one of the configured
+ * distinguished names (every attribute, in order; a common name alone never
+ * matches) is a refusal, and so is any failure to ask PowerShell.
+ */
+export function authenticodeVerifier(run: ProcessRunner): VerifyUpdateCodeSignature {
+  return async (publisherNames, path) => {
+    const expected = publisherNames.map(parseDn).filter((dn): dn is string[] => dn !== null);
+    if (expected.length === 0) return `no publisher is named by a full distinguished name (${publisherNames.join(' | ')})`;
+    let result: ProcessResult;
+    try {
+      result = await run(
+        POWERSHELL_EXE,
+        ['-NoProfile', '-NonInteractive', '-NoLogo', '-InputFormat', 'None', '-Command', AUTHENTICODE_SCRIPT],
+        {
+          env: { ...process.env, PSModulePath: undefined, [FILE_VARIABLE]: path },
+          timeoutMs: VERIFY_TIMEOUT_MS,
+        },
+      );
+    } catch (error) {
+      return `the signature could not be checked: PowerShell did not run (${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (result.exitCode !== 0 || result.stderr.trim() !== '') {
+      return `the signature could not be checked: PowerShell exited with ${String(result.exitCode)}${result.stderr.trim() === '' ? '' : `: ${result.stderr.trim()}`}`;
+    }
+    let answer: unknown;
+    try {
+      answer = JSON.parse(result.stdout);
+    } catch {
+      return 'the signature could not be checked: PowerShell gave no readable answer';
+    }
+    if (!isAnswer(answer)) return 'the signature could not be checked: PowerShell gave no readable answer';
+    if (win32.normalize(answer.Path).toLowerCase() !== win32.normalize(path).toLowerCase()) {
+      return `the signature checked was of another file (${answer.Path})`;
+    }
+    if (answer.Status !== 'Valid') return `the signature is not valid: ${answer.Status}`;
+    const subject = parseDn(answer.Subject);
+    if (subject === null || !expected.some((dn) => sameDn(dn, subject))) {
+      return `signed by "${answer.Subject}", which is not one of the publishers: ${publisherNames.join(' | ')}`;
+    }
+    return null;
   };
 }

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppUpdater } from 'electron-updater';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { startUpdates, windowsPublisherNames, type Updater, type UpdatesDeps } from '../../electron/main/updates.js';
+import {
+  authenticodeVerifier,
+  POWERSHELL_EXE,
+  startUpdates,
+  windowsPublisherNames,
+  type ProcessRunner,
+  type Updater,
+  type UpdatesDeps,
+  type VerifyUpdateCodeSignature,
+} from '../../electron/main/updates.js';
 
 /**
  * Issue 10, "Signed updates". electron-updater needs Electron's runtime, so the
@@ -15,7 +24,7 @@ type Listener = (...args: never[]) => void;
 
 function recordingUpdater() {
   const listeners = new Map<string, Listener[]>();
-  const originalVerify = async () => null;
+  const originalVerify: VerifyUpdateCodeSignature = async () => null;
   const record = {
     feeds: [] as unknown[],
     checks: 0,
@@ -27,7 +36,7 @@ function recordingUpdater() {
       allowPrerelease: true,
       disableWebInstaller: false,
       forceDevUpdateConfig: true,
-      verifyUpdateCodeSignature: originalVerify,
+      verifyUpdateCodeSignature: originalVerify as VerifyUpdateCodeSignature | undefined,
       setFeedURL(options: unknown) {
         record.feeds.push(options);
       },
@@ -74,7 +83,9 @@ afterEach(() => {
 });
 
 // What electron-builder writes for a Windows build signed with a publisher name (PublishManager, serializeToYaml).
-const SIGNED_WINDOWS_BUILD =
+const PUBLISHER_DN = 'CN=Example Corp Ltd, O=Example Corp Ltd, L=Zürich, S=Zürich, C=CH';
+const SIGNED_WINDOWS_BUILD = `provider: generic\nurl: https://updates.corp.example/firstkey/\npublisherName:\n  - "${PUBLISHER_DN}"\nupdaterCacheDirName: firstkey-updater\n`;
+const CN_ONLY_WINDOWS_BUILD =
   'provider: generic\nurl: https://updates.corp.example/firstkey/\npublisherName:\n  - Example Corp Ltd\nupdaterCacheDirName: firstkey-updater\n';
 const UNSIGNED_WINDOWS_BUILD = 'provider: generic\nurl: https://updates.corp.example/firstkey/\nupdaterCacheDirName: firstkey-updater\n';
 
@@ -158,10 +169,34 @@ describe('Signed updates', () => {
     expect(rec.installs).toBe(0);
   });
 
-  it("leave electron-updater's signature check in place (never replaced or disabled)", async () => {
+  it("replace electron-updater's Windows signature check (which fails open) with one that fails closed", async () => {
     const rec = recordingUpdater();
-    await startUpdates(ON, deps({ updater: rec.updater, log: recordingLog().log }));
+    const ran: string[] = [];
+    const runProcess: ProcessRunner = async (file) => {
+      ran.push(file);
+      throw Object.assign(new Error(`spawn ${file} ENOENT`), { code: 'ENOENT' });
+    };
+    await startUpdates(ON, deps({ updater: rec.updater, log: recordingLog().log, runProcess }));
+    expect(rec.updater.verifyUpdateCodeSignature).not.toBe(rec.originalVerify);
+    const verdict = await rec.updater.verifyUpdateCodeSignature?.([PUBLISHER_DN], 'C:\\Temp\\update.exe');
+    expect(verdict).toMatch(/could not be checked/);
+    expect(ran).toEqual([POWERSHELL_EXE]);
+  });
+
+  it("leave macOS's check (Squirrel.Mac against the running app's signature) as it is", async () => {
+    const rec = recordingUpdater();
+    await startUpdates(ON, deps({ updater: rec.updater, log: recordingLog().log, platform: 'darwin', resourcesPath: resources() }));
     expect(rec.updater.verifyUpdateCodeSignature).toBe(rec.originalVerify);
+  });
+
+  it('refuse to update a Windows build whose app-update.yml names publishers by common name only', async () => {
+    const rec = recordingUpdater();
+    const state = await startUpdates(
+      ON,
+      deps({ updater: rec.updater, log: recordingLog().log, resourcesPath: resources(CN_ONLY_WINDOWS_BUILD) }),
+    );
+    expect(state).toEqual({ running: false, reason: 'publisher_name_not_dn' });
+    expect(rec.feeds).toEqual([]);
   });
 
   it('refuse to update a Windows build whose app-update.yml names no publisher (electron-updater would then check nothing)', async () => {
@@ -174,7 +209,7 @@ describe('Signed updates', () => {
   });
 
   it('read the publisher names electron-builder wrote, as a list or a single name', async () => {
-    expect(await windowsPublisherNames(resources(SIGNED_WINDOWS_BUILD))).toEqual(['Example Corp Ltd']);
+    expect(await windowsPublisherNames(resources(SIGNED_WINDOWS_BUILD))).toEqual([PUBLISHER_DN]);
     expect(await windowsPublisherNames(resources('publisherName: Example Corp Ltd\n'))).toEqual(['Example Corp Ltd']);
     expect(await windowsPublisherNames(resources('publisherName:\n  - ""\n  - 7\n'))).toEqual([]);
   });
@@ -238,5 +273,60 @@ describe('Signed updates', () => {
     if (!state.running) throw new Error('expected updates to run');
     state.stop();
     expect(cleared).toBe(handle);
+  });
+});
+
+describe('Signed updates: the Windows signature check fails closed', () => {
+  const FILE = 'C:\\Users\\ada\\AppData\\Local\\firstkey-updater\\pending\\temp-FirstKey-Setup-0.2.0.exe';
+
+  /** PowerShell stood in: what Get-AuthenticodeSignature would have said, and what it was asked. */
+  function powershell(answer: Partial<{ exitCode: number | null; stdout: string; stderr: string }> | Error) {
+    const calls: { file: string; args: readonly string[]; env: Readonly<Record<string, string | undefined>> }[] = [];
+    const run: ProcessRunner = async (file, args, options) => {
+      calls.push({ file, args, env: options.env });
+      if (answer instanceof Error) throw answer;
+      return { exitCode: 0, stdout: '', stderr: '', ...answer };
+    };
+    return { run, calls };
+  }
+  const signed = (Status: string, Subject: string, Path = FILE) => ({ stdout: `${JSON.stringify({ Status, Subject, Path })}\r\n` });
+
+  it('accepts a Valid signature whose subject is exactly a configured DN, asking the fixed powershell.exe about the file', async () => {
+    const ps = powershell(signed('Valid', PUBLISHER_DN));
+    expect(await authenticodeVerifier(ps.run)(['CN=Someone Else, O=Else, C=DE', PUBLISHER_DN], FILE)).toBeNull();
+    const [call] = ps.calls;
+    expect(call?.file).toBe('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe');
+    // The path is handed over in the environment, never inside the script, and a planted module path is dropped.
+    expect(call?.args.join(' ')).not.toContain(FILE);
+    expect(Object.values(call?.env ?? {})).toContain(FILE);
+    expect(call?.env.PSModulePath).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'PowerShell missing',
+      new Error('spawn C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe ENOENT'),
+      /could not be checked/,
+    ],
+    ['PowerShell failing', { exitCode: 1, stderr: 'Get-AuthenticodeSignature : The term is not recognized' }, /could not be checked/],
+    ['PowerShell writing to stderr', { ...signed('Valid', PUBLISHER_DN), stderr: 'WARNING: something' }, /could not be checked/],
+    ['an unreadable answer', { stdout: 'Status : Valid' }, /could not be checked/],
+    ['no answer at all', { stdout: '' }, /could not be checked/],
+    ['NotSigned', signed('NotSigned', ''), /not valid: NotSigned/],
+    ['HashMismatch', signed('HashMismatch', PUBLISHER_DN), /not valid: HashMismatch/],
+    ['UnknownError (an untrusted root)', signed('UnknownError', PUBLISHER_DN), /not valid: UnknownError/],
+    ['a wrong subject', signed('Valid', 'CN=Mallory Ltd, O=Mallory Ltd, C=CH'), /not one of the publishers/],
+    ['a subject sharing only the CN', signed('Valid', 'CN=Example Corp Ltd, O=Someone Else, C=CH'), /not one of the publishers/],
+    ['a subject with an extra attribute', signed('Valid', `${PUBLISHER_DN}, OU=Anything`), /not one of the publishers/],
+    ['another file checked', signed('Valid', PUBLISHER_DN, 'C:\\Windows\\notepad.exe'), /another file/],
+  ])('refuses on %s', async (_case, answer, reason) => {
+    expect(await authenticodeVerifier(powershell(answer).run)([PUBLISHER_DN], FILE)).toMatch(reason);
+  });
+
+  it('refuses a match on the common name alone, as electron-updater would have accepted', async () => {
+    const ps = powershell(signed('Valid', 'CN=Example Corp Ltd, O=Mallory Ltd, C=CH'));
+    expect(await authenticodeVerifier(ps.run)(['Example Corp Ltd'], FILE)).toMatch(/full distinguished name/);
+    // Not even asked: a common name is no publisher.
+    expect(ps.calls).toEqual([]);
   });
 });
