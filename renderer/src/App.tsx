@@ -84,7 +84,7 @@ export function App() {
         {!kiosk && <LinkPrompt />}
         <NoticeBanner />
         {known && <Screen key={step} />}
-        {kiosk && IDLE_RESET_STEPS.has(step) && <IdleReset key={step} />}
+        {kiosk && IDLE_RESET_STEPS.has(step) && <IdleReset key={`idle-${step}`} />}
       </main>
     </div>
   );

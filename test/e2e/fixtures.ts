@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import type { ServerConfig } from '../../server/config.js';
 import { FirstKeyHarness } from './harness.js';
 
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'screens');
@@ -18,10 +19,16 @@ async function checkScreen(page: Page, testInfo: TestInfo, name: string): Promis
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
-export const test = base.extend<{ fk: FirstKeyHarness; lookAt: (name: string) => Promise<void> }>({
-  fk: async ({ context, page }, use) => {
+export const test = base.extend<{
+  /** Server settings for the spec's server (test.use({ serverSettings: ... })); the defaults otherwise. */
+  serverSettings: Partial<ServerConfig>;
+  fk: FirstKeyHarness;
+  lookAt: (name: string) => Promise<void>;
+}>({
+  serverSettings: [{}, { option: true }],
+  fk: async ({ context, page, serverSettings }, use) => {
     const harness = new FirstKeyHarness();
-    await harness.start();
+    await harness.start(serverSettings);
     await harness.attach(context, page);
     await use(harness);
     await harness.stop();

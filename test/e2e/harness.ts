@@ -15,6 +15,9 @@ import { createProofSigner } from '../../electron/main/device/dpop-proof.js';
 import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
 import { collectDeviceSignals } from '../../electron/main/device/signals.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { createKioskHost, type KioskHost } from '../../electron/main/kiosk/host.js';
+import { createOperatorAccess, createOperatorPinStore, OPERATOR_PIN_SERVICE } from '../../electron/main/kiosk/operator-pin.js';
+import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
 import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
@@ -48,6 +51,15 @@ export interface KeyCredential {
   signCount: number;
 }
 
+/** What a kiosk station's host did, in place of Electron's printer, window and quit. */
+export interface KioskRecord {
+  /** Each set of recovery codes sent to the station's printer. */
+  prints: string[][];
+  /** Each wipe, in order: the window's page blanked, its storage cleared, the clipboard cleared, the start screen loaded. */
+  wipes: string[][];
+  exits: number;
+}
+
 export const RENDERER_DIR = join(process.cwd(), 'dist', 'renderer');
 
 export interface AuthenticatorOptions {
@@ -78,6 +90,8 @@ export class FirstKeyHarness {
   private authenticatorId: string | null = null;
   /** Each device's installation: its keychain account and its user data directory (app.getPath('userData')). */
   private readonly machines = new Map<EnrolmentController, { installationId: string; userData: string; kiosk: boolean }>();
+  /** What each kiosk station's host did. */
+  private readonly kioskRecords = new Map<EnrolmentController, KioskRecord>();
   /** The controller each page's calls reach now; swapped by restart(), as a new run of the app would. */
   private readonly attached = new Map<Page, EnrolmentController>();
   /** Where "Export diagnostics" saves, in place of the save dialog. */
@@ -131,6 +145,131 @@ export class FirstKeyHarness {
     return this.run({ installationId, userData: mkdtempSync(join(tmpdir(), 'firstkey-e2e-userdata-')), kiosk });
   }
 
+  /**
+   * A kiosk station (managed configuration turned kiosk mode on): its own device key, not registered
+   * yet, and the kiosk host with main's real operator PIN (in the real keychain) and real wipe order,
+   * the Electron window stood in by the page it is attached to, the printer by a record.
+   */
+  newStation(): EnrolmentController {
+    return this.newDevice(true);
+  }
+
+  /** What this station's host printed, wiped and whether it quit. */
+  kiosk(controller: EnrolmentController): KioskRecord {
+    return present(this.kioskRecords.get(controller), 'a station made by newStation()');
+  }
+
+  /** IT's side: `npm run admin -- issue-station-code --name ...`, through the server's own service. */
+  async issueStationCode(name = 'Lobby 1'): Promise<string> {
+    return (await this.server.services.stations.issueStationCode(name, 'test-admin')).code;
+  }
+
+  /** A station set up by IT and registered with its code, as the unregistered-station screen does. */
+  async registeredStation(name = 'Lobby 1'): Promise<EnrolmentController> {
+    const station = this.newStation();
+    await station.handlers.registerStation({ code: await this.issueStationCode(name) });
+    return station;
+  }
+
+  /**
+   * Someone (an operator, or a colleague) with their own security key, enrolled on their own laptop
+   * (main's real client, a software key): the key, and its contents to plug into the station with plugKey().
+   */
+  async enrolSecurityKey(username = 'grace.admin'): Promise<{ key: SoftAuthenticator; contents: KeyCredential[] }> {
+    const laptop = this.newDevice();
+    await laptop.handlers.startSession({ code: await this.issueCode(username) });
+    const options = await laptop.handlers.registrationOptions({ factor: 'security-key' });
+    const key = new SoftAuthenticator({ attachment: 'cross-platform', transports: ['usb'] });
+    await laptop.handlers.verifyRegistration({ factor: 'security-key', response: key.create(options, { origin: this.origin }) });
+    await laptop.handlers.completeSession(undefined);
+    const contents = key.credentials.map((credential) => ({
+      credentialId: Buffer.from(credential.id, 'base64url').toString('base64'),
+      isResidentCredential: false,
+      rpId: credential.rpId,
+      privateKey: credential.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      userHandle: Buffer.from(credential.userHandle, 'base64url').toString('base64'),
+      signCount: credential.signCount,
+    }));
+    return { key, contents };
+  }
+
+  /** The page now runs on this machine (the same window, another installation), and starts again. */
+  async moveTo(page: Page, controller: EnrolmentController): Promise<void> {
+    this.attached.set(page, controller);
+    await page.goto(`${this.origin}/`);
+  }
+
+  private pageOf(controller: EnrolmentController): Page {
+    for (const [page, attached] of this.attached) if (attached === controller) return page;
+    throw new Error('no page runs on this station');
+  }
+
+  /** main's kiosk host (index.ts builds the same from Electron's objects): real PIN store and wipe order. */
+  private kioskHost(installationId: string, controller: () => EnrolmentController, record: KioskRecord): KioskHost {
+    let steps: string[] = [];
+    const host = createKioskHost({
+      access: createOperatorAccess(createOperatorPinStore({ store: this.store, account: installationId })),
+      print: {
+        openPrintWindow: () => {
+          throw new Error('printing goes to the record in these tests');
+        },
+        locale: 'en',
+      },
+      renderer: {
+        loadURL: async (url) => {
+          steps.push(`load ${url}`);
+          await this.pageOf(controller()).goto(url);
+        },
+        session: {
+          clearData: async () => {
+            steps.push('clearData');
+            const page = this.pageOf(controller());
+            await page.context().clearCookies();
+            const cdp = await page.context().newCDPSession(page);
+            await cdp.send('Storage.clearDataForOrigin', { origin: this.origin, storageTypes: 'all' });
+            await cdp.detach();
+          },
+          clearStorageData: () => Promise.resolve(),
+          clearCache: () => Promise.resolve(),
+        },
+        clearClipboard: () => {
+          steps.push('clearClipboard');
+          this.clipboardCleared += 1;
+        },
+        restart: () => {
+          steps.push('restart');
+        },
+      },
+      startUrl: `${this.origin}/`,
+      quit: () => {
+        record.exits += 1;
+      },
+    });
+    return {
+      ...host,
+      printRecoveryCodes: (codes) => {
+        record.prints.push([...codes]);
+        return Promise.resolve({ printed: true });
+      },
+      wipe: async () => {
+        steps = [];
+        record.wipes.push(steps);
+        // A security key stays plugged into the station across the wipe; Chromium's virtual one goes
+        // with the page's process when it loads about:blank, so it is plugged back in, unchanged.
+        const carried = this.authenticatorId ? await this.keyContents() : [];
+        await host.wipe();
+        if (carried.length > 0) {
+          await present(this.cdp, 'an attached page').send('WebAuthn.enable');
+          this.authenticatorId = null;
+          await this.plugKey(carried);
+        }
+      },
+    };
+  }
+
+  /** Times main cleared the clipboard (Electron's clipboard.clear); the page's own clipboard is checked by the spec. */
+  clipboardCleared = 0;
+
   /** One run of the app on a machine: main's real loader, signer, client, controller and diagnostics export. */
   private run(machine: { installationId: string; userData: string; kiosk: boolean }): EnrolmentController {
     const loader = deviceKeyLoader(this.store, machine.installationId, machine.userData);
@@ -148,12 +287,15 @@ export class FirstKeyHarness {
         }),
       save: saveToChosenFile((name) => Promise.resolve(join(this.diagnosticsDir, name))),
     });
-    const controller = new EnrolmentController(
+    const record: KioskRecord = { prints: [], wipes: [], exits: 0 };
+    const kiosk = machine.kiosk ? { kiosk: this.kioskHost(machine.installationId, () => controller, record) } : {};
+    const controller: EnrolmentController = new EnrolmentController(
       createApiClient({ baseUrl: this.server.url, signProof, logger: this.logger, fetch: this.recordingFetch }),
       collectDeviceSignals('0.1.0-test', machine.kiosk),
-      { deviceKey: loader, exportDiagnostics },
+      { deviceKey: loader, exportDiagnostics, ...kiosk },
     );
     this.machines.set(controller, machine);
+    if (machine.kiosk) this.kioskRecords.set(controller, record);
     return controller;
   }
 
@@ -215,7 +357,10 @@ export class FirstKeyHarness {
   }
 
   async stop(): Promise<void> {
-    for (const id of this.installations) await this.store.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(id)).catch(() => undefined);
+    for (const id of this.installations) {
+      await this.store.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(id)).catch(() => undefined);
+      for (const entry of ['pin', 'attempts']) await this.store.delete(OPERATOR_PIN_SERVICE, `${id}:${entry}`).catch(() => undefined);
+    }
     await this.running?.close();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
     for (const { userData } of this.machines.values()) rmSync(userData, { recursive: true, force: true });
