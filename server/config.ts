@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../api/defaults.js';
-import { isAddressOrCidr } from './http/client-address.js';
+import { isAddressOrCidr, isNarrowEnough, SHORTEST_PROXY_PREFIX } from './http/client-address.js';
 
 const HOURS = 3600;
 
@@ -82,7 +82,15 @@ export const ServerConfig = z
       .optional(),
     /** Peers (addresses or CIDR blocks) whose forwarding header is believed for the client's address. */
     trustedProxies: z
-      .array(z.string().refine(isAddressOrCidr, { error: (i) => `not an IPv4/IPv6 address or CIDR block: ${String(i.input)}` }))
+      .array(
+        z
+          .string()
+          .refine(isAddressOrCidr, { error: (i) => `not an IPv4/IPv6 address or CIDR block: ${String(i.input)}` })
+          .refine(isNarrowEnough, {
+            error: (i) =>
+              `${String(i.input)} would trust far more than a proxy: prefixes must be at least /${SHORTEST_PROXY_PREFIX.ipv4} (IPv4) or /${SHORTEST_PROXY_PREFIX.ipv6} (IPv6)`,
+          }),
+      )
       .default([]),
     /**
      * Throttling of enrolment, recovery and help-desk codes, per account or code: this many wrong
@@ -98,6 +106,17 @@ export const ServerConfig = z
     clientMaxRequests: z.coerce.number().int().min(1).max(1_000_000).default(600),
     /** Refused answers (wrong codes, bad proofs, unknown requests) per client address per window. */
     clientMaxFailures: z.coerce.number().int().min(1).max(100_000).default(30),
+    /**
+     * Wrong recovery codes one client may try, over all usernames, per recovery window: far below
+     * the per-username lock, so no single client can spend a person's attempts and lock them out.
+     */
+    recoveryClientMaxFailures: z.coerce.number().int().min(1).max(99).default(10),
+    recoveryClientWindowSeconds: z.coerce
+      .number()
+      .int()
+      .min(HOURS)
+      .max(7 * 24 * HOURS)
+      .default(24 * HOURS),
     /** Lifetime of a station code (kiosk registration), at most a day like an enrolment code. */
     stationCodeTtlSeconds: z.coerce
       .number()
@@ -124,6 +143,10 @@ export const ServerConfig = z
   .refine((c) => c.throttleBaseSeconds <= c.throttleMaxSeconds, {
     error: 'must not be longer than FIRSTKEY_THROTTLE_MAX_SECONDS',
     path: ['throttleBaseSeconds'],
+  })
+  .refine((c) => c.recoveryClientMaxFailures < c.recoveryCodeMaxAttempts, {
+    error: 'must be below FIRSTKEY_RECOVERY_CODE_MAX_ATTEMPTS, or one client could lock a person out',
+    path: ['recoveryClientMaxFailures'],
   })
   .refine((c) => c.recoverySessionTtlSeconds < c.sessionTtlSeconds, {
     error: 'must be shorter than the enrolment session lifetime (FIRSTKEY_SESSION_TTL_SECONDS)',
@@ -182,6 +205,8 @@ export const SERVER_ENV_NAMES = {
   clientLimitWindowSeconds: 'FIRSTKEY_CLIENT_LIMIT_WINDOW_SECONDS',
   clientMaxRequests: 'FIRSTKEY_CLIENT_MAX_REQUESTS',
   clientMaxFailures: 'FIRSTKEY_CLIENT_MAX_FAILURES',
+  recoveryClientMaxFailures: 'FIRSTKEY_RECOVERY_CLIENT_MAX_FAILURES',
+  recoveryClientWindowSeconds: 'FIRSTKEY_RECOVERY_CLIENT_WINDOW_SECONDS',
   stationCodeTtlSeconds: 'FIRSTKEY_STATION_CODE_TTL_SECONDS',
   stationRenewDays: 'FIRSTKEY_STATION_RENEW_DAYS',
   kioskOperatorRoles: 'FIRSTKEY_KIOSK_OPERATOR_ROLES',

@@ -341,6 +341,21 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.alterTable('sessions').addColumn('station_id', 'text').execute();
       },
     },
+    '0009_attempt_throttles': {
+      async up(db: Kysely<unknown>) {
+        // Waits and locks keyed by what is tried from where (username and client, enrolment-code
+        // handle), whether or not a matching record exists, so a missing record answers as a real one.
+        await db.schema
+          .createTable('attempt_throttles')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('failures', 'integer', (c) => c.notNull())
+          .addColumn('next_try_at', 'text')
+          .addColumn('locked_until', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('attempt_throttles_updated').on('attempt_throttles').column('updated_at').execute();
+      },
+    },
   };
 }
 

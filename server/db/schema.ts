@@ -219,6 +219,19 @@ export interface ClientLimitsTable {
   hits: number;
 }
 
+/**
+ * Tries of one thing from one place (`recovery:<client>:<username>`, `enrolment-handle:<handle>`):
+ * consecutive failures, the wait they earned, and a lock, kept whether or not the thing exists.
+ */
+export interface AttemptThrottlesTable {
+  key: string;
+  failures: number;
+  /** No try is checked before this; null: at once. */
+  next_try_at: Iso | null;
+  locked_until: Iso | null;
+  updated_at: Iso;
+}
+
 /** One registration of a device key as a kiosk station; pending until its station code is redeemed. */
 export interface StationsTable {
   id: string;
@@ -282,6 +295,7 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   dpop_proofs: DpopProofsTable;
   client_limits: ClientLimitsTable;
+  attempt_throttles: AttemptThrottlesTable;
   stations: StationsTable;
   operator_ceremonies: OperatorCeremoniesTable;
   kiosk_confirmations: KioskConfirmationsTable;

@@ -21,6 +21,20 @@ export function isAddressOrCidr(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * The shortest prefixes a trusted-proxy block may have. Anything wider (`0.0.0.0/0`, `::/0`, a
+ * stray `/1`) would trust most of the internet to name the client, so any client could pick the
+ * address its limits count under: a typo that quietly switches the limits off.
+ */
+export const SHORTEST_PROXY_PREFIX = { ipv4: 8, ipv6: 32 } as const;
+
+/** A block narrow enough to be somebody's proxies; a single address always is. */
+export function isNarrowEnough(entry: string): boolean {
+  const [address = '', prefix] = entry.split('/');
+  if (prefix === undefined) return true;
+  return Number(prefix) >= (isIP(address) === 6 ? SHORTEST_PROXY_PREFIX.ipv6 : SHORTEST_PROXY_PREFIX.ipv4);
+}
+
 /** `::ffff:10.0.0.5` is how a dual-stack socket reports an IPv4 peer: compare it as IPv4. */
 function plain(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
@@ -45,11 +59,23 @@ export function proxyTrust(entries: readonly string[]): ProxyTrust {
   };
 }
 
+/**
+ * An address as proxies write it, without its port: `203.0.113.7:51234` and
+ * `[2001:db8::7]:51234` (some proxies and load balancers append the peer's port) are the client
+ * `203.0.113.7` and `2001:db8::7`. A bare IPv6 address keeps its colons.
+ */
+function withoutPort(raw: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(raw);
+  if (bracketed?.[1]) return bracketed[1];
+  const withPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(raw);
+  return withPort?.[1] ?? raw;
+}
+
 /** X-Forwarded-For: `client, proxy1, proxy2`. */
 function xForwardedFor(value: string): string[] {
   return value
     .split(',')
-    .map((s) => s.trim())
+    .map((s) => withoutPort(s.trim()))
     .filter(Boolean);
 }
 
@@ -64,11 +90,7 @@ function forwardedFor(value: string): string[] {
       .split(';')
       .map((p) => p.trim())
       .find((p) => p.toLowerCase().startsWith('for='));
-    const raw = (pair?.slice(4) ?? '').replace(/^"|"$/g, '');
-    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(raw);
-    if (bracketed?.[1]) return bracketed[1];
-    const withPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(raw);
-    return withPort?.[1] ?? raw;
+    return withoutPort((pair?.slice(4) ?? '').replace(/^"|"$/g, ''));
   });
 }
 

@@ -49,3 +49,13 @@ export function firstSlowed(failures: number, backoff: Backoff): boolean {
 export function backoffOf(config: { throttleFreeFailures: number; throttleBaseSeconds: number; throttleMaxSeconds: number }): Backoff {
   return { freeFailures: config.throttleFreeFailures, baseSeconds: config.throttleBaseSeconds, maxSeconds: config.throttleMaxSeconds };
 }
+
+/**
+ * The wait an account throttle tells a caller, rounded up to a coarse step (10 s under a minute,
+ * then whole minutes): the exact end of a wait is not given away, so a guesser cannot time each
+ * try to the second the wait ends, and the rounding only ever asks for more patience, not less.
+ */
+export function coarseWait(seconds: number): number {
+  const step = seconds < 60 ? 10 : 60;
+  return Math.max(step, Math.ceil(seconds / step) * step);
+}

@@ -1,18 +1,22 @@
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { RateLimited } from '../errors.js';
+import { clientKey } from './client-key.js';
+import { WindowCounter } from './window-counter.js';
 
 /**
  * Per-client limits on the operations anyone with a key can call (api/http.ts `clientLimited`):
- * at most `maxRequests` calls and `maxFailures` refused answers per client address in each fixed
- * window of `windowSeconds`. Successes count only against the first, so an office behind one NAT
- * address enrolling many people at once is not slowed, while guessing (which fails) is.
+ * at most `maxRequests` calls and `maxFailures` refused answers per client in each fixed window of
+ * `windowSeconds`. Successes count only against the first, so an office behind one NAT address
+ * enrolling many people at once is not slowed, while guessing (which fails) is.
  *
- * The counters live in the database: every instance on one PostgreSQL database reads and bumps
- * the same rows, so a client gets no more by spreading its calls over instances. Windows are
- * aligned to the epoch, so all instances agree where one ends. A fixed window lets a client spend
- * two windows' worth around a boundary; the limits are set with that in mind.
+ * A failure is reserved before the call runs and given back when it succeeds: calls sent at once
+ * each take their own place in the count, so no more than `maxFailures` of them are ever checked,
+ * however many race. (So at most `maxFailures` calls of one client run at the same moment.)
+ *
+ * The counters live in the database: every instance on one PostgreSQL database shares them. A
+ * fixed window lets a client spend two windows' worth around a boundary; the limits allow for it.
+ * Clients are keyed by address, IPv6 ones by their /64 (server/limits/client-key.ts).
  */
 export interface ClientLimits {
   windowSeconds: number;
@@ -20,63 +24,53 @@ export interface ClientLimits {
   maxFailures: number;
 }
 
-type Counter = 'requests' | 'failures';
+/** A call let through: say how it ended, so its reserved failure is kept or given back. */
+export interface ClientReservation {
+  /** The call succeeded (or failed through no fault of the client): its reserved failure is given back. */
+  succeeded(): Promise<void>;
+}
 
 export class ClientLimiter {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly limits: ClientLimits,
-  ) {}
+  private readonly counter: WindowCounter;
 
-  private window(): { start: string; endsInSeconds: number } {
-    const nowMs = this.clock.now().getTime();
-    const size = this.limits.windowSeconds * 1000;
-    const startMs = Math.floor(nowMs / size) * size;
-    return { start: new Date(startMs).toISOString(), endsInSeconds: (startMs + size - nowMs) / 1000 };
+  constructor(
+    db: Db,
+    clock: Clock,
+    private readonly limits: ClientLimits,
+  ) {
+    this.counter = new WindowCounter(db, clock);
   }
 
   /**
-   * Counts one call and lets it through, or refuses it with 429: when the client already has its
-   * failures for this window, or this call is one too many.
+   * Takes a call and a failure from the client's counts before the call runs, or refuses it with
+   * 429 when either is over. The failure stays taken unless the reservation says the call succeeded.
    */
-  async admit(client: string): Promise<void> {
-    const { start, endsInSeconds } = this.window();
-    const failures = await this.db
-      .selectFrom('client_limits')
-      .select('hits')
-      .where('key', '=', key('failures', client))
-      .where('window_start', '=', start)
-      .executeTakeFirst();
-    if ((failures?.hits ?? 0) >= this.limits.maxFailures) {
-      throw new RateLimited('too many failed attempts from this address: try again later', endsInSeconds);
+  async reserve(address: string): Promise<ClientReservation> {
+    const client = clientKey(address);
+    const failure = await this.counter.take(`failures:${client}`, this.limits.windowSeconds);
+    if (failure.count > this.limits.maxFailures) {
+      await this.counter.giveBack(failure);
+      throw new RateLimited('too many failed attempts from this address: try again later', failure.endsInSeconds);
     }
-    const requests = await this.bump('requests', client, start);
-    if (requests > this.limits.maxRequests) throw new RateLimited('too many requests from this address: try again later', endsInSeconds);
+    const request = await this.counter.take(`requests:${client}`, this.limits.windowSeconds);
+    if (request.count > this.limits.maxRequests) {
+      await this.counter.giveBack(failure);
+      throw new RateLimited('too many requests from this address: try again later', request.endsInSeconds);
+    }
+    return { succeeded: () => this.counter.giveBack(failure) };
   }
 
-  /** Counts a refused answer against the client. */
-  async failed(client: string): Promise<void> {
-    await this.bump('failures', client, this.window().start);
+  /**
+   * The earlier two-step form (route.ts until it moves to reserve): counts the call, then a failure
+   * afterwards. Calls racing at once all pass before any failure is counted; use reserve.
+   */
+  async admit(address: string): Promise<void> {
+    const reservation = await this.reserve(address);
+    await reservation.succeeded();
   }
 
-  /** One statement on either database: a new window starts the count at 1, the same window adds 1. */
-  private async bump(counter: Counter, client: string, start: string): Promise<number> {
-    const row = await this.db
-      .insertInto('client_limits')
-      .values({ key: key(counter, client), window_start: start, hits: 1 })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          hits: sql<number>`CASE WHEN client_limits.window_start = excluded.window_start THEN client_limits.hits + 1 ELSE 1 END`,
-          window_start: sql<string>`excluded.window_start`,
-        }),
-      )
-      .returning('hits')
-      .executeTakeFirstOrThrow();
-    return row.hits;
+  /** Counts a refused answer against the client (the two-step form). */
+  async failed(address: string): Promise<void> {
+    await this.counter.take(`failures:${clientKey(address)}`, this.limits.windowSeconds);
   }
-}
-
-function key(counter: Counter, client: string): string {
-  return `${counter}:${client}`;
 }

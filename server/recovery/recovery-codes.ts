@@ -3,8 +3,12 @@ import { appendAudit, appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
-import { ApiFailure } from '../errors.js';
-import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
+import { ApiFailure, RateLimited } from '../errors.js';
+import { sql, type SqlBool } from 'kysely';
+import { forgetTriesUnder, lockIfSpent, reserveTry, throttleKey, type ThrottleRules } from '../limits/attempt-throttle.js';
+import { backoffOf, coarseWait, delayAfter, firstSlowed, tooEarly } from '../limits/backoff.js';
+import { clientKey } from '../limits/client-key.js';
+import { WindowCounter } from '../limits/window-counter.js';
 import { notify } from '../notifications/outbox.js';
 import { newId } from '../secrets.js';
 import { generateRecoveryCodes, hashSecret, parseRecoveryCode, verifyNothing, verifySecret } from './codes.js';
@@ -16,8 +20,20 @@ export interface PreparedSet {
   rows: { handle: string; secretHash: string }[];
 }
 
-/** What a try may do: be checked (the how-many-th), wait, or nothing while the username is locked. */
-type Reservation = { kind: 'go'; attempts: number } | { kind: 'wait'; seconds: number } | { kind: 'locked' };
+/**
+ * What a try may do: be checked (the how-many-th for the username, and for the username from
+ * this client), wait (for this username from this client, or for this client at all), or nothing
+ * while the username is locked.
+ */
+type Reservation =
+  | { kind: 'go'; attempts: number; perClient: number }
+  | { kind: 'wait'; seconds: number; reason: 'throttled' | 'client_limit' }
+  | { kind: 'locked' };
+
+/** The prefix of every client's waits for `username`: what a right code or the help desk clears. */
+function waitsOf(username: string): string {
+  return `${throttleKey('recovery', username)}|`;
+}
 
 /**
  * Saved recovery codes: a set of ten per user, each single use, stored as salted scrypt hashes.
@@ -25,7 +41,11 @@ type Reservation = { kind: 'go'; attempts: number } | { kind: 'wait'; seconds: n
  * attacker nothing about which usernames are real.
  */
 export class RecoveryCodes {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly clientBudget: WindowCounter;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.clientBudget = new WindowCounter(deps.db, deps.clock);
+  }
 
   private nowIso(): string {
     return this.deps.clock.now().toISOString();
@@ -84,33 +104,49 @@ export class RecoveryCodes {
   }
 
   /**
-   * Spends one recovery code of `username`. Wrong codes are throttled per username as typed:
-   * after a few, each further try must wait twice as long as the one before (server/limits/
-   * backoff.ts), and only `recoveryCodeMaxAttempts` of them lock recovery codes outright. A try is
-   * reserved (counted, and the wait it would earn set) before the code is checked, so however
-   * many tries race, only one is checked per wait. Every refusal but the wait and the lock is the
-   * same `recovery_code_invalid`: unknown user, wrong code, used code, code of a replaced set.
+   * Spends one recovery code of `username`, tried from `client` (the address limits count, as
+   * request.clientAddress gives it). Three limits, none of which one client can turn against the
+   * owner (NIST SP 800-63B rev 4, 3.2.2):
+   * - waits, doubling after a few wrong codes (server/limits/backoff.ts), per username *and*
+   *   client: a guesser slows only themselves, and the owner, elsewhere, goes at once;
+   * - at most `recoveryClientMaxFailures` wrong codes per client and window, over all usernames:
+   *   far fewer than the lock needs, so one client cannot lock anyone out however patient;
+   * - the hard lock after `recoveryCodeMaxAttempts` wrong codes per username, whoever tried: only
+   *   many clients together reach it, and it stays under the 100 failures NIST allows.
+   * A try is reserved in each before the code is checked, so tries racing at once gain nothing.
+   * Every refusal but the waits and the lock is the same `recovery_code_invalid`, and the waits
+   * and the lock count the username as typed: unknown users answer as known ones.
    */
-  async redeem(username: string, typed: string, deviceId: string | null): Promise<{ user: UserRow; codeId: string }> {
+  async redeem(username: string, typed: string, deviceId: string | null, client: string): Promise<{ user: UserRow; codeId: string }> {
     const { db, clock } = this.deps;
-    const reserved = await this.reserveAttempt(username);
     const user = await db
       .selectFrom('users')
       .selectAll()
       .where('username', '=', username)
       .where('account_kind', '=', 'human')
       .executeTakeFirst();
+    const budget = await this.clientBudget.take(
+      throttleKey('recovery-client', clientKey(client)),
+      this.deps.config.recoveryClientWindowSeconds,
+    );
+    const reserved: Reservation =
+      budget.count > this.deps.config.recoveryClientMaxFailures
+        ? { kind: 'wait', seconds: budget.endsInSeconds, reason: 'client_limit' }
+        : await this.reserveAttempt(username, client);
     if (reserved.kind !== 'go') {
+      // Not checked, so not a failure of this client's.
+      await this.clientBudget.giveBack(budget);
       await appendAudit(db, clock, {
         event: 'recovery.code_refused',
         actor: 'anonymous',
         userId: user?.id ?? null,
-        details: reserved.kind === 'locked' ? { reason: 'locked', deviceId } : { reason: 'throttled', deviceId },
+        details: { reason: reserved.kind === 'locked' ? 'locked' : reserved.reason, deviceId },
       });
       if (reserved.kind === 'locked') throw new ApiFailure('recovery_locked', 'too many wrong recovery codes: ask the help desk');
-      throw tooEarly('recovery codes for this username', reserved.seconds);
+      if (reserved.reason === 'client_limit')
+        throw new RateLimited('too many wrong recovery codes from this address: try again later', reserved.seconds);
+      throw tooEarly('recovery codes for this username', coarseWait(reserved.seconds));
     }
-    const attempts = reserved.attempts;
     const parsed = parseRecoveryCode(typed);
     const row =
       parsed && user
@@ -136,6 +172,7 @@ export class RecoveryCodes {
           .executeTakeFirst();
         if (claim.numUpdatedRows !== 1n) return false;
         await tx.deleteFrom('recovery_throttle').where('username', '=', username).execute();
+        await forgetTriesUnder(tx, waitsOf(username));
         await appendAuditIn(tx, clock, {
           event: 'recovery.code_used',
           actor: user.username,
@@ -144,48 +181,65 @@ export class RecoveryCodes {
         });
         return true;
       });
-      if (!claimed) reason = 'used';
+      if (claimed) await this.clientBudget.giveBack(budget);
+      else reason = 'used';
     }
     if (reason || !row || !user) {
-      await this.recordFailure(username, user, attempts, reason ?? 'wrong', deviceId);
+      await this.recordFailure(username, user, { ...reserved, client }, reason ?? 'wrong', deviceId);
       throw new ApiFailure('recovery_code_invalid', 'recovery code not recognised, or already used');
     }
     return { user, codeId: row.id };
   }
 
   /**
-   * Counts one more try for the username and sets the wait it earns should it fail. Refused
-   * without counting while the username is locked or its wait is not over. A lock that has run out
-   * starts the count again.
+   * Counts one more try: in the waits of this username from this client (refused, uncounted,
+   * while one stands), then in the username's count toward the lock (refused while locked, or
+   * once tries in flight have used the count up). A lock that has run out starts the count again.
    */
-  private async reserveAttempt(username: string): Promise<Reservation> {
-    const now = this.deps.clock.now();
+  private async reserveAttempt(username: string, client: string): Promise<Reservation> {
+    const { db, clock, config } = this.deps;
+    const now = clock.now();
+    const waitKey = throttleKey('recovery', username, clientKey(client));
+    const wait = await reserveTry(db, waitKey, now, this.perClientRules());
+    if (wait.kind === 'wait') return { kind: 'wait', seconds: wait.seconds, reason: 'throttled' };
+    if (wait.kind !== 'go') return { kind: 'locked' };
     const nowIso = now.toISOString();
-    const backoff = backoffOf(this.deps.config);
-    return transaction(this.deps.db, async (tx): Promise<Reservation> => {
-      const row = await tx.selectFrom('recovery_throttle').selectAll().where('username', '=', username).executeTakeFirst();
-      if (row?.locked_until && row.locked_until > nowIso) return { kind: 'locked' };
-      const lockOver = Boolean(row?.locked_until);
-      const failures = (row && !lockOver ? row.failures : 0) + 1;
-      // Tries in flight have used up the count: the lock, whatever the wait says.
-      if (failures > this.deps.config.recoveryCodeMaxAttempts) {
-        await tx
-          .updateTable('recovery_throttle')
-          .set({ locked_until: this.lockEnd(), updated_at: nowIso })
-          .where('username', '=', username)
-          .execute();
-        return { kind: 'locked' };
-      }
-      const wait = lockOver ? 0 : secondsToWait(row?.next_try_at, now);
-      if (wait > 0) return { kind: 'wait', seconds: wait };
-      const values = { failures, locked_until: null, next_try_at: nextTryAt(now, failures, backoff), updated_at: nowIso };
-      await tx
-        .insertInto('recovery_throttle')
-        .values({ username, ...values })
-        .onConflict((oc) => oc.column('username').doUpdateSet(values))
+    const t = (column: string) => sql.ref(`recovery_throttle.${column}`);
+    const count = sql<number>`(CASE WHEN ${t('locked_until')} IS NOT NULL THEN 1 ELSE ${t('failures')} + 1 END)`;
+    const counted = await db
+      .insertInto('recovery_throttle')
+      .values({ username, failures: 1, locked_until: null, next_try_at: null, updated_at: nowIso })
+      .onConflict((oc) =>
+        oc
+          .column('username')
+          .doUpdateSet({ failures: count, locked_until: null, next_try_at: null, updated_at: nowIso })
+          .where(
+            sql<SqlBool>`(${t('locked_until')} IS NULL AND ${t('failures')} < ${config.recoveryCodeMaxAttempts}) OR (${t('locked_until')} IS NOT NULL AND ${t('locked_until')} <= ${nowIso})`,
+          ),
+      )
+      .returning('failures')
+      .executeTakeFirst();
+    if (!counted) {
+      // Tries in flight used up the count: the lock, set by whichever of them fails.
+      await db
+        .updateTable('recovery_throttle')
+        .set({ locked_until: this.lockEnd(), updated_at: nowIso })
+        .where('username', '=', username)
+        .where('locked_until', 'is', null)
         .execute();
-      return { kind: 'go', attempts: failures };
-    });
+      return { kind: 'locked' };
+    }
+    return { kind: 'go', attempts: counted.failures, perClient: wait.failures };
+  }
+
+  /**
+   * One client's tries at one username: the doubling waits, and after `recoveryClientMaxFailures`
+   * wrong codes no more from that client for that username until the owner succeeds or the help
+   * desk resets it. So one client adds at most that many to the username's count toward the lock,
+   * however long it keeps at it: only several clients together can lock a person out.
+   */
+  private perClientRules(): ThrottleRules {
+    return { backoff: backoffOf(this.deps.config), maxFailures: this.deps.config.recoveryClientMaxFailures, lockSeconds: null };
   }
 
   private lockEnd(): string {
@@ -195,28 +249,42 @@ export class RecoveryCodes {
   private async recordFailure(
     username: string,
     user: UserRow | undefined,
-    attempts: number,
+    reserved: { attempts: number; perClient: number; client: string },
     reason: string,
     deviceId: string | null,
   ): Promise<void> {
     const { db, clock, config } = this.deps;
+    const { attempts } = reserved;
     const locked = attempts >= config.recoveryCodeMaxAttempts;
     const backoff = backoffOf(config);
     await transaction(db, async (tx) => {
+      await lockIfSpent(
+        tx,
+        throttleKey('recovery', username, clientKey(reserved.client)),
+        reserved.perClient,
+        clock.now(),
+        this.perClientRules(),
+      );
       if (locked)
-        await tx.updateTable('recovery_throttle').set({ locked_until: this.lockEnd() }).where('username', '=', username).execute();
+        await tx
+          .updateTable('recovery_throttle')
+          .set({ locked_until: this.lockEnd() })
+          .where('username', '=', username)
+          .where('locked_until', 'is', null)
+          .execute();
       await appendAuditIn(tx, clock, {
         event: 'recovery.code_refused',
         actor: 'anonymous',
         userId: user?.id ?? null,
         details: { reason, attempts, deviceId },
       });
-      // The owner hears of it when the waits begin, long before any lock.
-      if (user && !locked && firstSlowed(attempts, backoff)) {
+      // The owner hears of it when the waits begin for a client (once per client and run of
+      // failures; a distributed guesser is heard of from each address), long before any lock.
+      if (user && !locked && firstSlowed(reserved.perClient, backoff)) {
         await notify(tx, clock, {
           user,
           kind: 'codes.guessed',
-          details: { codes: 'recovery', failures: attempts, waitSeconds: delayAfter(attempts, backoff) },
+          details: { codes: 'recovery', failures: attempts, waitSeconds: delayAfter(reserved.perClient, backoff) },
         });
       }
       if (locked) {
@@ -237,11 +305,12 @@ export class RecoveryCodes {
     const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
     await transaction(db, async (tx) => {
       const result = await tx.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
+      const hadWaits = await forgetTriesUnder(tx, waitsOf(username));
       await appendAuditIn(tx, clock, {
         event: 'recovery.lock_reset',
         actor: `agent:${agent}`,
         userId: user?.id ?? null,
-        details: { username, hadFailures: result.numDeletedRows > 0n },
+        details: { username, hadFailures: result.numDeletedRows > 0n || hadWaits },
       });
     });
   }

@@ -3,7 +3,7 @@ import { CompleteResponse, CreateSessionResponse, SessionView } from '../../api/
 import { RecoveryCodesResponse } from '../../api/security.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { RECOVERY_SECRET_BITS, parseRecoveryCode } from '../../server/recovery/codes.js';
-import { Api, expectRefusal, expectStatus, passkey, securityKey } from '../support/api-harness.js';
+import { Api, expectRefusal, expectStatus, passkey, securityKey, type Device, type Reply } from '../support/api-harness.js';
 import { dumpDatabase } from '../support/service-harness.js';
 
 /** Recovery with a saved recovery code, over HTTP with DPoP: the way back for someone whose only device is gone. */
@@ -185,12 +185,28 @@ describe('recovery with a recovery code', () => {
    * The hard lock on its own, with the waits before it switched off (as many free tries as the
    * lock allows): throttling.test.ts covers the waits, and what a lock costs an attacker then.
    */
+  /**
+   * The hard lock alone (no waits before it), behind a proxy on loopback: no single client may
+   * spend a username's attempts any more, so these guesses come from many addresses, one each.
+   */
   async function lockOnly(): Promise<void> {
     await api.close();
-    api = await Api.start({ recoveryCodeMaxAttempts: 10, throttleFreeFailures: 10 });
+    api = await Api.start({
+      recoveryCodeMaxAttempts: 10,
+      throttleFreeFailures: 10,
+      recoveryClientMaxFailures: 5,
+      trustedProxies: ['127.0.0.1'],
+    });
   }
+  let addresses = 0;
+  /** A try at recovery from a client address of its own. */
+  const elsewhere = (device: Device, json: Record<string, unknown>): Promise<Reply> =>
+    device.call('openRecoverySession', {
+      headers: { 'x-forwarded-for': `198.51.100.${++addresses % 250}` },
+      body: { ...json, device: device.signals },
+    });
 
-  it(`guessing: recoveryCodeMaxAttempts wrong codes lock the username, then even the right code is refused until the help desk resets it`, async () => {
+  it(`guessing from many addresses: recoveryCodeMaxAttempts wrong codes lock the username, then even the right code is refused until the help desk resets it`, async () => {
     await lockOnly();
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const max = api.config.recoveryCodeMaxAttempts;
@@ -198,27 +214,27 @@ describe('recovery with a recovery code', () => {
     const attacker = await api.device();
     for (let i = 0; i < max; i++)
       expectRefusal(
-        await attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[0] ?? '') }),
+        await elsewhere(attacker, { method: 'recovery-code', username, code: wrongCode(recoveryCodes[0] ?? '') }),
         400,
         'recovery_code_invalid',
       );
-    expectRefusal(await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 423, 'recovery_locked');
+    expectRefusal(await elsewhere(attacker, { method: 'recovery-code', username, code: recoveryCodes[0] }), 423, 'recovery_locked');
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('recovery.locked');
     expect((await api.auditOf(username)).map((e) => e.event)).toContain('recovery.locked');
 
     expectStatus(await api.admin('resetRecoveryLock', { body: { username, agent: 'grace' } }), 204);
-    expectStatus(await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[0] }), 201);
+    expectStatus(await elsewhere(attacker, { method: 'recovery-code', username, code: recoveryCodes[0] }), 201);
   });
 
   it('the lock ends by itself after recoveryLockSeconds', async () => {
     await lockOnly();
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const attacker = await api.device();
-    for (let i = 0; i < 10; i++) await attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[1] ?? '') });
+    for (let i = 0; i < 10; i++) await elsewhere(attacker, { method: 'recovery-code', username, code: wrongCode(recoveryCodes[1] ?? '') });
     api.clock.advance(api.config.recoveryLockSeconds - 1);
-    expectRefusal(await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[1] }), 423, 'recovery_locked');
+    expectRefusal(await elsewhere(attacker, { method: 'recovery-code', username, code: recoveryCodes[1] }), 423, 'recovery_locked');
     api.clock.advance(1);
-    expectStatus(await attacker.recover({ method: 'recovery-code', username, code: recoveryCodes[1] }), 201);
+    expectStatus(await elsewhere(attacker, { method: 'recovery-code', username, code: recoveryCodes[1] }), 201);
   });
 
   it('an unknown username answers exactly like a known one, lock included', async () => {
@@ -227,12 +243,16 @@ describe('recovery with a recovery code', () => {
     const guess = 'ABCD-EFGH-JKMN-PQRS';
     for (let i = 0; i < 10; i++)
       expectRefusal(
-        await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: guess }),
+        await elsewhere(attacker, { method: 'recovery-code', username: 'nobody.here', code: guess }),
         400,
         'recovery_code_invalid',
       );
-    expectRefusal(await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: guess }), 423, 'recovery_locked');
-    expectRefusal(await attacker.recover({ method: 'recovery-code', username: 'nobody.here', code: 'not a code' }), 423, 'recovery_locked');
+    expectRefusal(await elsewhere(attacker, { method: 'recovery-code', username: 'nobody.here', code: guess }), 423, 'recovery_locked');
+    expectRefusal(
+      await elsewhere(attacker, { method: 'recovery-code', username: 'nobody.here', code: 'not a code' }),
+      423,
+      'recovery_locked',
+    );
   });
 
   it('guesses racing each other are counted before they are checked: never more than the limit get an answer other than locked', async () => {
@@ -240,7 +260,7 @@ describe('recovery with a recovery code', () => {
     const { username, recoveryCodes } = await api.enrolled(await api.device(), passkey(), 'passkey');
     const attacker = await api.device();
     const replies = await Promise.all(
-      Array.from({ length: 16 }, () => attacker.recover({ method: 'recovery-code', username, code: wrongCode(recoveryCodes[2] ?? '') })),
+      Array.from({ length: 16 }, () => elsewhere(attacker, { method: 'recovery-code', username, code: wrongCode(recoveryCodes[2] ?? '') })),
     );
     expect(replies.filter((r) => r.status === 400)).toHaveLength(10);
     expect(replies.filter((r) => r.status === 423)).toHaveLength(6);
