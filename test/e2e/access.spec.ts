@@ -112,6 +112,17 @@ test.describe('trust boundaries the page cannot cross', () => {
         'replaceDeviceKey',
         'exportDiagnostics',
         'verifyRegistration',
+        // Kiosk stations: refused by main (not_a_kiosk) unless managed configuration made this a station.
+        'stationStatus',
+        'registerStation',
+        'operatorOptions',
+        'confirmNewHire',
+        'printRecoveryCodes',
+        'resetStation',
+        'operatorPinStatus',
+        'setOperatorPin',
+        'verifyOperatorPin',
+        'exitKiosk',
       ].sort(),
     );
   });

@@ -199,7 +199,7 @@ test.describe('An operator step', () => {
     await fk.moveTo(page, station);
     await fk.plugKey([...colleague.contents, ...operator.contents]);
     await operatorConfirms(page, 'ada.new', 'carl.contract');
-    await expect(page.getByRole('alert')).toBeVisible();
+    await expect(page.getByRole('alert')).toContainText('Your security key did not confirm');
     await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
     await lookAt('kiosk-operator-refused');
 

@@ -74,7 +74,9 @@ export const createKioskSlice =
         response = await deps.authenticate(options.value);
       } catch (error) {
         const failure = error instanceof CeremonyError ? error.failure : 'unknown';
-        set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+        // The browser says only "cancelled" when no key of this operator answered (a wrong username, or not an operator).
+        const key = failure === 'cancelled' ? 'kiosk.operator.notConfirmed' : `errors.ceremony.${failure}`;
+        set({ busy: false, notice: { tone: 'error', key } });
         return;
       }
       const confirmed = await deps.bridge.confirmNewHire({ response, newHire, checks });
