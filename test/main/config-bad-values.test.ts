@@ -17,7 +17,7 @@ import {
 import { environmentSource } from '../../electron/main/config/sources/environment.js';
 import { jsonFileSource } from '../../electron/main/config/sources/json-file.js';
 import { managedPreferencesSource } from '../../electron/main/config/sources/managed-preferences.js';
-import { decodeRegFile } from '../../electron/main/config/sources/reg-file.js';
+import { decodeRegFile, parseRegFile } from '../../electron/main/config/sources/reg-file.js';
 import type { Logger } from '../../electron/main/log/logger.js';
 import type { LogValue } from '../../electron/main/log/redact.js';
 
@@ -32,9 +32,9 @@ const windows = (exports: Record<string, string>) =>
     env: {},
     homeDir: 'C:\\Users\\ada',
     userName: 'ada',
-    exportRegistryKey: async (key) => {
+    readRegistryKey: async (key) => {
       const file = exports[key];
-      return file === undefined ? null : decodeRegFile(await readFile(fixture(file)));
+      return file === undefined ? null : parseRegFile(decodeRegFile(await readFile(fixture(file))));
     },
   });
 const plist = (file: string, kind: ConfigSource['kind'] = 'policy') => managedPreferencesSource({ path: fixture(file), kind });
@@ -284,8 +284,8 @@ describe('Managed configuration: a bad value is never ignored', () => {
       env: {},
       homeDir: 'C:\\Users\\ada',
       userName: 'ada',
-      exportRegistryKey: async () => {
-        throw new Error('reg export exited with 5');
+      readRegistryKey: async () => {
+        throw new Error('reg query exited with 5');
       },
     });
     expect(await refusal({ sources })).toMatchObject({ setting: HKLM, source: HKLM, reason: { code: 'unreadable' } });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AppConfigError, loadAppConfig, platformConfigSources, type ConfigSource } from '../../electron/main/config.js';
 import { environmentSource } from '../../electron/main/config/sources/environment.js';
 import { jsonFileSource } from '../../electron/main/config/sources/json-file.js';
-import { decodeRegFile } from '../../electron/main/config/sources/reg-file.js';
+import { decodeRegFile, parseRegFile } from '../../electron/main/config/sources/reg-file.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/managed-config/', import.meta.url));
 const fixture = (name: string) => `${FIXTURES}${name}`;
@@ -20,10 +20,10 @@ function withPem<T extends { extraCaCertificates: readonly X509Certificate[] }>(
   return { ...config, extraCaCertificates: config.extraCaCertificates.map(String) };
 }
 
-/** reg.exe export stand-in: the registry holds exactly these exports. */
+/** The registry stand-in: it holds exactly these exports. */
 const registryHolding = (exports: Record<string, string>) => async (key: string) => {
   const file = exports[key];
-  return file === undefined ? null : decodeRegFile(await readFile(fixture(file)));
+  return file === undefined ? null : parseRegFile(decodeRegFile(await readFile(fixture(file))));
 };
 /** plutil stand-in: these paths hold these plists; everything else is absent. */
 const plistsAt = (files: Record<string, string>) => async (path: string) => {
@@ -37,7 +37,7 @@ const windows = (exports: Record<string, string>, env: Record<string, string> = 
     env,
     homeDir: 'C:\\Users\\ada',
     userName: 'ada',
-    exportRegistryKey: registryHolding(exports),
+    readRegistryKey: registryHolding(exports),
   });
 const mac = (files: Record<string, string>, env: Record<string, string> = {}) =>
   platformConfigSources({ platform: 'darwin', env, homeDir: '/Users/ada', userName: 'ada', readPlistXml: plistsAt(files) });

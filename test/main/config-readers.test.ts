@@ -2,17 +2,26 @@
 // interface, the parsing tested for real): the registry-export and plist parsers on
 // real sample files and on the malformed input an administrator can produce, and the
 // reg.exe / plutil plumbing with only the process itself stood in for.
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppConfigError } from '../../electron/main/config.js';
 import { environmentSource } from '../../electron/main/config/sources/environment.js';
 import { managedPreferencesSource, plistFileReader } from '../../electron/main/config/sources/managed-preferences.js';
 import { parsePlistXml, PlistSyntaxError } from '../../electron/main/config/sources/plist-xml.js';
 import { decodeRegFile, parseRegFile, RegFileSyntaxError } from '../../electron/main/config/sources/reg-file.js';
-import { regExportExporter, registrySource } from '../../electron/main/config/sources/windows-registry.js';
+import { parseRegQuery, RegQuerySyntaxError } from '../../electron/main/config/sources/reg-query.js';
+import {
+  CHCP_COM,
+  CMD_EXE,
+  REG_EXE,
+  regQueryReader,
+  registrySource,
+  systemCommandRunner,
+  type CommandRunner,
+} from '../../electron/main/config/sources/windows-registry.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/managed-config/', import.meta.url));
 const PEM_LINES = (await readFile(`${FIXTURES}inspection-root.pem`, 'utf8')).trim().split('\n');
@@ -27,7 +36,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-const readRegistry = (text: string) => registrySource({ key: HKLM, kind: 'policy', exportKey: async () => text }).read();
+const readRegistry = (text: string) => registrySource({ key: HKLM, kind: 'policy', readKey: async () => parseRegFile(text) }).read();
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
     () => null,
@@ -79,25 +88,139 @@ describe('Managed configuration: the registry-export reader', () => {
     expect(() => parseRegFile(text)).toThrow(RegFileSyntaxError);
     expect(await rejection(readRegistry(text))).toMatchObject({ setting: HKLM, reason: { code: 'unreadable' } });
   });
+});
 
-  it('runs `reg export <key> <temp file> /y`, reads the UTF-16 file it writes, and leaves no temporary file behind', async () => {
-    const calls: (readonly string[])[] = [];
-    const exporter = regExportExporter(async (args) => {
-      calls.push(args);
-      await writeFile(args[2] ?? '', await readFile(`${FIXTURES}windows/hkcu-user.reg`));
-      return 0;
-    });
-    const text = await exporter('HKCU\\Software\\FirstKey');
-    expect(parseRegFile(text ?? '')).toEqual([
-      { path: 'HKEY_CURRENT_USER\\Software\\FirstKey', values: [{ name: 'LogLevel', type: 'REG_SZ', data: 'debug' }] },
+describe('Managed configuration: the Windows policy reader cannot be fed a forged HKLM', () => {
+  const QUERY_OUTPUT = `${FIXTURES}windows/hklm-policy.reg-query.txt`;
+  const EXPORT = `${FIXTURES}windows/hklm-policy.reg`;
+
+  /** The process stood in: what cmd.exe was asked, answered with what `reg query` prints for the fixture key. */
+  function commandLineRecorder(answer: { exitCode: number; stdout?: Buffer }) {
+    const calls: { file: string; commandLine: string }[] = [];
+    const run: CommandRunner = async (file, commandLine) => {
+      calls.push({ file, commandLine });
+      return { exitCode: answer.exitCode, stdout: answer.stdout ?? Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    };
+    return { run, calls };
+  }
+  const allPresent = () => true;
+
+  it("reads `reg query <key> /s` from reg.exe's stdout as UTF-8, the same values as the key's export", async () => {
+    const recorder = commandLineRecorder({ exitCode: 0, stdout: await readFile(QUERY_OUTPUT) });
+    const values = await regQueryReader(recorder.run, allPresent)(HKLM);
+    expect(values).toEqual(parseRegFile(decodeRegFile(await readFile(EXPORT))));
+    expect(recorder.calls).toEqual([
+      { file: CMD_EXE, commandLine: `/d /s /c ""${CHCP_COM}" 65001 >nul && "${REG_EXE}" query "${HKLM}" /s"` },
     ]);
-    expect(calls).toEqual([['export', 'HKCU\\Software\\FirstKey', expect.stringMatching(/firstkey-reg-[^/\\]+[/\\]export\.reg$/), '/y']]);
-    await expect(stat(dirname(calls[0]?.[2] ?? ''))).rejects.toMatchObject({ code: 'ENOENT' });
+    const read = await registrySource({ key: HKLM, kind: 'policy', readKey: regQueryReader(recorder.run, allPresent) }).read();
+    expect(read.helpDeskContact).toBe('Service desk Zürich: +41 44 000 00 00, "help.corp.example"');
   });
 
-  it('reads a missing key (reg.exe exit code 1) as no policy, and any other failure as an error', async () => {
-    expect(await regExportExporter(async () => 1)('HKLM\\Software\\Policies\\FirstKey')).toBeNull();
-    await expect(regExportExporter(async () => 5)('HKLM\\Software\\Policies\\FirstKey')).rejects.toThrow('reg export exited with 5');
+  it('runs System32 programs by a fixed path, whatever SystemRoot, windir and PATH say', async () => {
+    const planted = await mkdtemp(join(scratch, 'fake-windows-'));
+    vi.stubEnv('SystemRoot', planted);
+    vi.stubEnv('windir', planted);
+    vi.stubEnv('PATH', join(planted, 'System32'));
+    try {
+      const recorder = commandLineRecorder({ exitCode: 0, stdout: await readFile(QUERY_OUTPUT) });
+      const checked: string[] = [];
+      await regQueryReader(recorder.run, (path) => (checked.push(path), true))(HKLM);
+      expect(CMD_EXE).toBe('C:\\Windows\\System32\\cmd.exe');
+      expect(REG_EXE).toBe('C:\\Windows\\System32\\reg.exe');
+      expect(checked).toEqual([CMD_EXE, CHCP_COM, REG_EXE]);
+      expect(JSON.stringify(recorder.calls)).not.toContain(planted);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('reads no file: a forged export planted in %TEMP% is never read', async () => {
+    const temp = await mkdtemp(join(scratch, 'temp-'));
+    const forged = `${HEADER}"ServerUrl"="https://evil.example"\r\n"Kiosk"=dword:00000000\r\n`;
+    // Where the old reader would have had reg.exe write, and any name an attacker might guess.
+    for (const name of ['export.reg', 'firstkey-reg-AAAAAA/export.reg']) {
+      await mkdir(dirname(join(temp, name)), { recursive: true });
+      await writeFile(join(temp, name), forged);
+    }
+    for (const name of ['TEMP', 'TMP', 'TMPDIR']) vi.stubEnv(name, temp);
+    try {
+      const recorder = commandLineRecorder({ exitCode: 0, stdout: await readFile(QUERY_OUTPUT) });
+      const read = await registrySource({ key: HKLM, kind: 'policy', readKey: regQueryReader(recorder.run, allPresent) }).read();
+      expect(read).toMatchObject({ serverUrl: 'https://firstkey-api.corp.example', kiosk: true });
+      expect(recorder.calls[0]?.commandLine).not.toContain(temp);
+      // Nothing written there either.
+      expect((await readdir(temp)).sort()).toEqual(['export.reg', 'firstkey-reg-AAAAAA']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("hands the System32 programs none of the caller's environment", async () => {
+    // A real process (env on this machine) with the runner's own environment: only the fixed Windows variables.
+    const printed = await systemCommandRunner()('/usr/bin/env', '--null');
+    const names = printed.stdout
+      .toString('utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((pair) => pair.split('=')[0]);
+    expect(names.sort()).toEqual(['SystemDrive', 'SystemRoot', 'windir']);
+  });
+
+  it('a missing System32 program, another exit code, or output it cannot read is an error, not an empty policy', async () => {
+    const missing = regQueryReader(commandLineRecorder({ exitCode: 0 }).run, (path) => path !== REG_EXE);
+    await expect(missing(HKLM)).rejects.toThrow(`${REG_EXE} is missing`);
+    await expect(regQueryReader(commandLineRecorder({ exitCode: 5 }).run, allPresent)(HKLM)).rejects.toThrow('reg query exited with 5');
+    const torn = Buffer.from(
+      '\r\nHKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\FirstKey\r\n    HelpDeskContact    REG_SZ    line one\r\nline two\r\n',
+    );
+    const source = registrySource({
+      key: HKLM,
+      kind: 'policy',
+      readKey: regQueryReader(commandLineRecorder({ exitCode: 0, stdout: torn }).run, allPresent),
+    });
+    expect(await rejection(source.read())).toMatchObject({ setting: HKLM, reason: { code: 'unreadable' } });
+    await expect(regQueryReader(commandLineRecorder({ exitCode: 0 }).run, allPresent)('HKLM\\Software\\x" & calc & "')).rejects.toThrow(
+      'not a registry key the app reads',
+    );
+  });
+
+  it('reads a missing key (reg.exe exit code 1) as no policy', async () => {
+    expect(await regQueryReader(commandLineRecorder({ exitCode: 1 }).run, allPresent)(HKLM)).toBeNull();
+  });
+
+  it("parses reg query's columns: a subkey, an empty string, a dword, a multi-string, binary", () => {
+    const text = [
+      '',
+      'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\FirstKey',
+      '    LogLevel    REG_SZ    ',
+      '    Kiosk    REG_DWORD    0x0',
+      '    ExtraCaCertificates    REG_MULTI_SZ    a\\0b\\0c',
+      '    Blob    REG_BINARY    0A0B',
+      '',
+      'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\FirstKey\\Updates',
+      '    Enabled    REG_DWORD    0x1',
+      '',
+    ].join('\r\n');
+    expect(parseRegQuery(text)).toEqual([
+      {
+        path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\FirstKey',
+        values: [
+          { name: 'LogLevel', type: 'REG_SZ', data: '' },
+          { name: 'Kiosk', type: 'REG_DWORD', data: 0 },
+          { name: 'ExtraCaCertificates', type: 'REG_MULTI_SZ', data: ['a', 'b', 'c'] },
+          { name: 'Blob', type: 'REG_BINARY', data: Uint8Array.from([10, 11]) },
+        ],
+      },
+      { path: 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\FirstKey\\Updates', values: [{ name: 'Enabled', type: 'REG_DWORD', data: 1 }] },
+    ]);
+    expect(() => parseRegQuery('    Kiosk    REG_DWORD    0x1\r\n')).toThrow(RegQuerySyntaxError);
+    expect(() => parseRegQuery('HKEY_LOCAL_MACHINE\\X\r\n    Kiosk    REG_DWORD    1\r\n')).toThrow(RegQuerySyntaxError);
+  });
+
+  it('refuses a value under a subkey, read through reg query as through an export', async () => {
+    const recorder = commandLineRecorder({ exitCode: 0, stdout: await readFile(`${FIXTURES}windows/hklm-subkey.reg-query.txt`) });
+    const source = registrySource({ key: HKLM, kind: 'policy', readKey: regQueryReader(recorder.run, allPresent) });
+    expect(await rejection(source.read())).toMatchObject({ reason: { code: 'unknown_setting' } });
   });
 });
 

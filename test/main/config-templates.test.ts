@@ -10,6 +10,7 @@ import { AppConfig, loadAppConfig, SETTINGS, type ConfigSource } from '../../ele
 import { jsonFileSource } from '../../electron/main/config/sources/json-file.js';
 import { isDict, valuesFromPreferences } from '../../electron/main/config/sources/managed-preferences.js';
 import { parsePlistXml, type PlistValue } from '../../electron/main/config/sources/plist-xml.js';
+import { parseRegFile } from '../../electron/main/config/sources/reg-file.js';
 import { registrySource } from '../../electron/main/config/sources/windows-registry.js';
 import { LOG_LEVELS } from '../../electron/main/log/logger.js';
 
@@ -149,7 +150,7 @@ describe('Managed configuration: the ADMX/ADML template', () => {
     const lines = policies.flatMap(valueNames).map((name) => examples[name]);
     expect(lines.every(Boolean)).toBe(true);
     const exported = ['Windows Registry Editor Version 5.00', '', `[HKEY_LOCAL_MACHINE\\${POLICY_KEY}]`, ...lines, ''].join('\r\n');
-    const source = registrySource({ key: `HKLM\\${POLICY_KEY}`, kind: 'policy', exportKey: async () => exported });
+    const source = registrySource({ key: `HKLM\\${POLICY_KEY}`, kind: 'policy', readKey: async () => parseRegFile(exported) });
     const config = await loadAppConfig({ packaged: true, platform: 'win32', env: {}, sources: [source] });
     expect(config).toMatchObject({ kiosk: true, logLevel: 'debug', updates: { enabled: true } });
     expect(config.extraCaCertificates).toHaveLength(1);

@@ -3,7 +3,7 @@ import type { ConfigSource } from './source.js';
 import { environmentSource } from './sources/environment.js';
 import { jsonFileSource } from './sources/json-file.js';
 import { managedPreferencesSource, plistFileReader, PREFERENCE_DOMAIN, type PlistXmlReader } from './sources/managed-preferences.js';
-import { regExeRunner, regExportExporter, registrySource, type RegistryExporter } from './sources/windows-registry.js';
+import { regQueryReader, registrySource, type RegistryReader } from './sources/windows-registry.js';
 
 export const WINDOWS_POLICY_KEY = 'HKLM\\Software\\Policies\\FirstKey';
 export const WINDOWS_USER_POLICY_KEY = 'HKCU\\Software\\Policies\\FirstKey';
@@ -17,7 +17,7 @@ export interface PlatformSourceOptions {
   readonly homeDir: string;
   readonly userName: string;
   /** Seams for the two platform calls (reg.exe, plutil); the parsing behind them is always the real one. */
-  readonly exportRegistryKey?: RegistryExporter;
+  readonly readRegistryKey?: RegistryReader;
   readonly readPlistXml?: PlistXmlReader;
 }
 
@@ -32,11 +32,12 @@ export function platformConfigSources(options: PlatformSourceOptions): ConfigSou
   const environment = environmentSource(options.env);
   switch (options.platform) {
     case 'win32': {
-      const exportKey = options.exportRegistryKey ?? regExportExporter(regExeRunner(options.env));
+      // Not from options.env: the environment must not choose which reg.exe answers for HKLM.
+      const readKey = options.readRegistryKey ?? regQueryReader();
       return [
-        registrySource({ key: WINDOWS_POLICY_KEY, kind: 'policy', exportKey }),
-        registrySource({ key: WINDOWS_USER_POLICY_KEY, kind: 'policy', exportKey }),
-        registrySource({ key: WINDOWS_USER_KEY, kind: 'user', exportKey }),
+        registrySource({ key: WINDOWS_POLICY_KEY, kind: 'policy', readKey }),
+        registrySource({ key: WINDOWS_USER_POLICY_KEY, kind: 'policy', readKey }),
+        registrySource({ key: WINDOWS_USER_KEY, kind: 'user', readKey }),
         environment,
       ];
     }

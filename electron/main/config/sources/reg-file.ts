@@ -1,9 +1,10 @@
 /**
  * A reader for registry export files (`reg export`, regedit's "Export": the
  * "Windows Registry Editor Version 5.00" format, UTF-16LE with a byte-order
- * mark). The Windows reader asks reg.exe for an export rather than parsing
- * `reg query` output, because an export is Unicode while `reg query` prints
- * through the console code page and would mangle a non-ASCII help-desk text.
+ * mark): what administrators hand over and what the tests' samples are. The
+ * app itself reads the registry with `reg query` on reg.exe's stdout
+ * (reg-query.ts), never through an export file: a file in the person's %TEMP%
+ * is theirs to forge.
  */
 export type RegistryValue =
   | { readonly name: string; readonly type: 'REG_SZ' | 'REG_EXPAND_SZ'; readonly data: string }

@@ -1,46 +1,84 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, win32 } from 'node:path';
+import { existsSync } from 'node:fs';
+import { win32 } from 'node:path';
 import { AppConfigError } from '../app-config-error.js';
 import type { ConfigSource, ConfigSourceKind } from '../source.js';
 import { SETTINGS, settingFor, type Setting } from '../settings.js';
-import { decodeRegFile, parseRegFile, RegFileSyntaxError, type RegistryValue } from './reg-file.js';
+import { parseRegQuery } from './reg-query.js';
+import type { RegistryKeyExport, RegistryValue } from './reg-file.js';
 
-/** A key's export in the .reg format, or null when the key does not exist. */
-export type RegistryExporter = (key: string) => Promise<string | null>;
-/** Runs reg.exe with these arguments and gives its exit code. */
-export type RegExeRunner = (args: readonly string[]) => Promise<number>;
+/** A key and its subkeys' values, or null when the key does not exist. */
+export type RegistryReader = (key: string) => Promise<RegistryKeyExport[] | null>;
 
-/** reg.exe from System32 by full path, so a reg.exe earlier on PATH is never the one run. */
-export function regExeRunner(env: Readonly<Record<string, string | undefined>>): RegExeRunner {
-  const regExe = win32.join(env.SystemRoot ?? 'C:\\Windows', 'System32', 'reg.exe');
-  return (args) =>
+/** What a command printed (bytes: the reader decides the encoding) and how it exited. */
+export interface CommandResult {
+  readonly exitCode: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+/** Runs `file` with a command line passed as written (cmd.exe's quoting is its own, not the C runtime's). */
+export type CommandRunner = (file: string, commandLine: string) => Promise<CommandResult>;
+
+/**
+ * System32 by a constant, never from SystemRoot, windir or PATH: whoever starts
+ * the app chooses its environment, and a reg.exe of their own could answer with
+ * any "policy" it likes. (Windows installed elsewhere than C: then fails to read
+ * policy, visibly, rather than reading it from somewhere else.)
+ */
+export const SYSTEM32 = 'C:\\Windows\\System32';
+export const CMD_EXE = win32.join(SYSTEM32, 'cmd.exe');
+export const CHCP_COM = win32.join(SYSTEM32, 'chcp.com');
+export const REG_EXE = win32.join(SYSTEM32, 'reg.exe');
+/** The children get this environment and nothing of the app's: no PATH, PATHEXT, __COMPAT_LAYER of the caller's choosing. */
+const SYSTEM_ENV = { SystemRoot: 'C:\\Windows', windir: 'C:\\Windows', SystemDrive: 'C:' };
+/** Keys are the app's constants; anything else would need quoting cmd.exe does not have. */
+const SAFE_KEY = /^HK(?:LM|CU)(?:\\[A-Za-z0-9 ]+)+$/;
+
+/** cmd.exe, chcp.com and reg.exe from System32, with nothing of the caller's environment. */
+export function systemCommandRunner(): CommandRunner {
+  return (file, commandLine) =>
     new Promise((resolve, reject) => {
-      execFile(regExe, [...args], { windowsHide: true, timeout: 10_000 }, (error) => {
-        if (!error) resolve(0);
-        else if (typeof error.code === 'number') resolve(error.code);
-        else reject(new Error(`reg.exe could not run: ${error.message}`, { cause: error }));
-      });
+      execFile(
+        file,
+        [commandLine],
+        {
+          env: SYSTEM_ENV,
+          windowsHide: true,
+          windowsVerbatimArguments: true,
+          encoding: 'buffer',
+          timeout: 10_000,
+          maxBuffer: 4 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') {
+            reject(new Error(`${file} could not run: ${error.message}`, { cause: error }));
+            return;
+          }
+          resolve({ exitCode: error ? (error.code as number) : 0, stdout, stderr });
+        },
+      );
     });
 }
 
 /**
- * `reg export <key> <file> /y` into a fresh temporary directory. reg.exe exits 1
- * when the key does not exist, which is the usual case (no policy set).
+ * `reg query <key> /s`, read from reg.exe's own stdout (a pipe only this process
+ * holds), never from a file: a file the app can write, the person (or anything
+ * running as them) can write first or swap. reg.exe prints through the console's
+ * code page, so cmd.exe sets it to UTF-8 (chcp 65001) first, and a help-desk
+ * text in any language arrives whole. `/d` keeps the person's cmd AutoRun out.
+ * reg.exe exits 1 when the key does not exist, the usual case (no policy set).
  */
-export function regExportExporter(run: RegExeRunner): RegistryExporter {
+export function regQueryReader(run: CommandRunner = systemCommandRunner(), exists: (path: string) => boolean = existsSync): RegistryReader {
   return async (key) => {
-    const dir = await mkdtemp(join(tmpdir(), 'firstkey-reg-'));
-    const file = join(dir, 'export.reg');
-    try {
-      const exitCode = await run(['export', key, file, '/y']);
-      if (exitCode === 1) return null;
-      if (exitCode !== 0) throw new Error(`reg export exited with ${exitCode}`);
-      return decodeRegFile(await readFile(file));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    if (!SAFE_KEY.test(key)) throw new Error(`not a registry key the app reads: ${key}`);
+    for (const program of [CMD_EXE, CHCP_COM, REG_EXE]) {
+      if (!exists(program)) throw new Error(`${program} is missing`);
     }
+    // /s: cmd strips exactly the outer quotes; && so a failed chcp never lets reg print in another code page.
+    const result = await run(CMD_EXE, `/d /s /c ""${CHCP_COM}" 65001 >nul && "${REG_EXE}" query "${key}" /s"`);
+    if (result.exitCode === 1) return null;
+    if (result.exitCode !== 0) throw new Error(`reg query exited with ${result.exitCode}`);
+    return parseRegQuery(result.stdout.toString('utf8'));
   };
 }
 
@@ -48,13 +86,13 @@ export interface RegistrySourceOptions {
   /** HKLM\Software\Policies\FirstKey, HKCU\Software\Policies\FirstKey or HKCU\Software\FirstKey. */
   readonly key: string;
   readonly kind: ConfigSourceKind;
-  readonly exportKey: RegistryExporter;
+  readonly readKey: RegistryReader;
 }
 
 const ROOTS: Readonly<Record<string, string>> = { HKLM: 'HKEY_LOCAL_MACHINE', HKCU: 'HKEY_CURRENT_USER' };
 
 /** One registry key's values, named as in the ADMX template (build/managed/firstkey.admx). */
-export function registrySource({ key, kind, exportKey }: RegistrySourceOptions): ConfigSource {
+export function registrySource({ key, kind, readKey }: RegistrySourceOptions): ConfigSource {
   const valuePath = (name: string) => `${key}\\${name}`;
   const byName = new Map(SETTINGS.map((setting) => [setting.managedName.toLowerCase(), setting]));
   return {
@@ -62,20 +100,13 @@ export function registrySource({ key, kind, exportKey }: RegistrySourceOptions):
     kind,
     settingName: (settingKey) => valuePath(settingFor(settingKey).managedName),
     read: async () => {
-      let text: string | null;
+      let exported: RegistryKeyExport[] | null;
       try {
-        text = await exportKey(key);
+        exported = await readKey(key);
       } catch (error) {
         throw new AppConfigError(key, key, { code: 'unreadable', detail: `cannot be read (${(error as Error).message})` });
       }
-      if (text === null) return {};
-      let exported;
-      try {
-        exported = parseRegFile(text);
-      } catch (error) {
-        if (error instanceof RegFileSyntaxError) throw new AppConfigError(key, key, { code: 'unreadable', detail: error.message });
-        throw error;
-      }
+      if (exported === null) return {};
       const values: Record<string, unknown> = {};
       for (const section of exported) {
         if (!sameKey(section.path, key)) {
