@@ -110,7 +110,7 @@ describe('Managed configuration: the Windows policy reader cannot be fed a forge
     const values = await regQueryReader(recorder.run, allPresent)(HKLM);
     expect(values).toEqual(parseRegFile(decodeRegFile(await readFile(EXPORT))));
     expect(recorder.calls).toEqual([
-      { file: CMD_EXE, commandLine: `/d /s /c ""${CHCP_COM}" 65001 >nul && "${REG_EXE}" query "${HKLM}" /s"` },
+      { file: CMD_EXE, commandLine: `/d /s /c "("${CHCP_COM}" 65001 >nul || exit 90) && "${REG_EXE}" query "${HKLM}" /s"` },
     ]);
     const read = await registrySource({ key: HKLM, kind: 'policy', readKey: regQueryReader(recorder.run, allPresent) }).read();
     expect(read.helpDeskContact).toBe('Service desk Zürich: +41 44 000 00 00, "help.corp.example"');
@@ -184,8 +184,9 @@ describe('Managed configuration: the Windows policy reader cannot be fed a forge
     );
   });
 
-  it('reads a missing key (reg.exe exit code 1) as no policy', async () => {
+  it('reads a missing key (reg.exe exit code 1) as no policy, and a console it could not switch to UTF-8 as an error', async () => {
     expect(await regQueryReader(commandLineRecorder({ exitCode: 1 }).run, allPresent)(HKLM)).toBeNull();
+    await expect(regQueryReader(commandLineRecorder({ exitCode: 90 }).run, allPresent)(HKLM)).rejects.toThrow('chcp 65001');
   });
 
   it("parses reg query's columns: a subkey, an empty string, a dword, a multi-string, binary", () => {

@@ -31,6 +31,8 @@ export const CHCP_COM = win32.join(SYSTEM32, 'chcp.com');
 export const REG_EXE = win32.join(SYSTEM32, 'reg.exe');
 /** The children get this environment and nothing of the app's: no PATH, PATHEXT, __COMPAT_LAYER of the caller's choosing. */
 const SYSTEM_ENV = { SystemRoot: 'C:\\Windows', windir: 'C:\\Windows', SystemDrive: 'C:' };
+/** cmd's exit code when chcp fails; reg.exe itself exits 0, 1 or 2. */
+const CHCP_FAILED = 90;
 /** Keys are the app's constants; anything else would need quoting cmd.exe does not have. */
 const SAFE_KEY = /^HK(?:LM|CU)(?:\\[A-Za-z0-9 ]+)+$/;
 
@@ -74,8 +76,10 @@ export function regQueryReader(run: CommandRunner = systemCommandRunner(), exist
     for (const program of [CMD_EXE, CHCP_COM, REG_EXE]) {
       if (!exists(program)) throw new Error(`${program} is missing`);
     }
-    // /s: cmd strips exactly the outer quotes; && so a failed chcp never lets reg print in another code page.
-    const result = await run(CMD_EXE, `/d /s /c ""${CHCP_COM}" 65001 >nul && "${REG_EXE}" query "${key}" /s"`);
+    // /s: cmd strips exactly the outer quotes. A failed chcp ends cmd with its own code before reg runs:
+    // reg's 1 means "no such key", and must never be what a broken code page looks like.
+    const result = await run(CMD_EXE, `/d /s /c "("${CHCP_COM}" 65001 >nul || exit ${CHCP_FAILED}) && "${REG_EXE}" query "${key}" /s"`);
+    if (result.exitCode === CHCP_FAILED) throw new Error('the console could not be switched to UTF-8 (chcp 65001)');
     if (result.exitCode === 1) return null;
     if (result.exitCode !== 0) throw new Error(`reg query exited with ${result.exitCode}`);
     return parseRegQuery(result.stdout.toString('utf8'));
