@@ -86,11 +86,14 @@ export function pinnedCertificateVerifier(
   now: () => Date = () => new Date(),
 ): CertificateVerifyProc {
   return (request, callback) => {
-    if (request.errorCode !== NET_ERR_CERT_AUTHORITY_INVALID || bare(request.hostname) !== bare(host)) {
+    if (request.errorCode === NET_OK || bare(request.hostname) !== bare(host)) {
       callback(CERTIFICATE_USE_CHROMIUM_VERDICT);
       return;
     }
-    if (chainVerifiesToPinned(request.hostname, presentedChain(request.certificate), pinned, now())) {
+    if (
+      request.errorCode === NET_ERR_CERT_AUTHORITY_INVALID &&
+      chainVerifiesToPinned(request.hostname, presentedChain(request.certificate), pinned, now())
+    ) {
       logger.info('tls.pinned_certificate_accepted', { host: request.hostname, reason: request.verificationResult });
       callback(CERTIFICATE_ACCEPT);
       return;
