@@ -89,7 +89,8 @@ export type KioskStationState =
       /** `unknown`: the server could not be asked. */
       registration: 'registered' | 'unregistered' | 'revoked' | 'unknown';
       station: StationStatus | null;
-      serverReachable: boolean;
+      /** null: not asked, because without a usable device key nothing could be signed. */
+      serverReachable: boolean | null;
       keychain: DeviceKeyStatus;
     };
 

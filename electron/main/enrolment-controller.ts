@@ -92,7 +92,7 @@ export class EnrolmentController {
     this.requireKiosk();
     const keychain = this.options.deviceKey ? await this.options.deviceKey.status() : 'ready';
     // Without a usable device key nothing can be signed, so the server cannot be asked who this station is.
-    if (keychain !== 'ready') return { kiosk: true, registration: 'unknown', station: null, serverReachable: false, keychain };
+    if (keychain !== 'ready') return { kiosk: true, registration: 'unknown', station: null, serverReachable: null, keychain };
     try {
       const station = await this.api.call('stationStatus', {});
       return { kiosk: true, registration: 'registered', station, serverReachable: true, keychain };

@@ -324,4 +324,21 @@ test.describe('Station health for the operator', () => {
     await expect(page.getByLabel("New hire's username")).toHaveCount(0);
     await lookAt('kiosk-revoked');
   });
+
+  test('a station whose key was lost from the keychain says so, makes a new key and is registered again', async ({ fk, page, lookAt }) => {
+    const station = await fk.registeredStation();
+    await fk.moveTo(page, station);
+    await fk.deleteDeviceKey(station);
+    // The running app still holds the key in memory; the next start of the station finds it gone.
+    await fk.restart(page);
+    await expect(page.getByRole('heading', { name: 'This station cannot start' })).toBeVisible();
+    await expect(page.getByText("This station's own key is gone from the system keychain")).toBeVisible();
+    await expect(page.getByRole('definition').filter({ hasText: 'Not checked' })).toBeVisible();
+    await lookAt('kiosk-station-key-lost');
+    await page.getByRole('button', { name: 'Make a new station key' }).click();
+    await expect(page.getByRole('heading', { name: 'This station is not registered yet' })).toBeVisible();
+    await page.getByLabel('Station code').fill(await fk.issueStationCode('Lobby 1'));
+    await page.getByRole('button', { name: 'Register this station' }).click();
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+  });
 });

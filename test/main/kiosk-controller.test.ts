@@ -258,6 +258,7 @@ describe('Station health for the operator', () => {
     expect(await windowOf(station).value('stationStatus')).toMatchObject({
       kiosk: true,
       registration: 'unknown',
+      serverReachable: null,
       keychain: 'keychain_unavailable',
     });
   });

@@ -12,7 +12,13 @@ export function StationHealth() {
   return (
     <dl className="health" aria-label={t('kiosk.health.label')}>
       <dt>{t('kiosk.health.server')}</dt>
-      <dd>{station.serverReachable ? t('kiosk.health.reachable') : t('kiosk.health.unreachable')}</dd>
+      <dd>
+        {station.serverReachable === null
+          ? t('kiosk.health.notChecked')
+          : station.serverReachable
+            ? t('kiosk.health.reachable')
+            : t('kiosk.health.unreachable')}
+      </dd>
       <dt>{t('kiosk.health.keychain')}</dt>
       <dd>{station.keychain === 'ready' ? ok(true) : t(`kiosk.health.keychainState.${station.keychain}`)}</dd>
       <dt>{t('kiosk.health.registration')}</dt>

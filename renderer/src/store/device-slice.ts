@@ -28,6 +28,12 @@ export const createDeviceSlice =
 
     deviceKeyLost: () => {
       if (get().phase === 'waiting') deps.cancelCeremony();
+      // A station's lost key is the operator's business (register the station again), not the ways back of a person.
+      if (get().kiosk) {
+        set({ session: null, confirmation: null, factor: null, phase: 'idle', busy: false, notice: null });
+        void get().loadStation();
+        return;
+      }
       set({ step: 'keyLost', session: null, factor: null, phase: 'idle', busy: false, notice: null, pendingLink: null });
     },
 
@@ -52,6 +58,8 @@ export const createDeviceSlice =
     },
 
     receiveLink: (code) => {
+      // A station takes codes only after the operator step, typed by the person in front of it.
+      if (get().kiosk) return;
       const { step, session } = get();
       if (session === null && IDLE_STEPS.has(step)) {
         set({ step: 'code', launchCode: code, result: null, completedPurpose: null, notice: { tone: 'info', key: 'code.fromLink' } });

@@ -54,6 +54,17 @@ export const createKioskSlice =
       set({ busy: false, station: result.value, step: startStep(result.value) ?? 'station' });
     },
 
+    replaceStationKey: async () => {
+      set({ busy: true, notice: null });
+      const replaced = await deps.bridge.replaceDeviceKey();
+      if (!replaced.ok) {
+        set({ busy: false, notice: noticeFor(replaced) });
+        return;
+      }
+      set({ busy: false });
+      await get().loadStation();
+    },
+
     confirmNewHire: async (operator, newHire, checks) => {
       if (!operator.trim() || !newHire.trim()) {
         set({ notice: { tone: 'error', key: 'kiosk.operator.namesRequired' } });

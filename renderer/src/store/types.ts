@@ -139,6 +139,8 @@ export interface KioskSlice {
   /** Asks main whether this is a kiosk station and how it is; a kiosk starts on its station or operator screen. */
   loadStation: () => Promise<void>;
   registerStation: (code: string) => Promise<void>;
+  /** The station's device key was lost from the keychain: main makes a new one, to be registered with a new station code. */
+  replaceStationKey: () => Promise<void>;
   /** The operator's own security key confirms that they checked this new hire in person. */
   confirmNewHire: (operator: string, newHire: string, checks: OperatorCheck[]) => Promise<void>;
   printCodes: () => Promise<'printed' | 'not_printed' | 'failed'>;

@@ -10,6 +10,8 @@ export function KioskStation() {
   const station = useApp((s) => s.station);
   const loadStation = useApp((s) => s.loadStation);
   const openOperatorPanel = useApp((s) => s.openOperatorPanel);
+  const replaceStationKey = useApp((s) => s.replaceStationKey);
+  const busy = useApp((s) => s.busy);
   if (!station?.kiosk) return null;
 
   const operatorLink = (
@@ -30,15 +32,22 @@ export function KioskStation() {
       </section>
     );
   }
+  const keyLost = station.keychain === 'device_key_lost';
   return (
     <section>
       <ScreenHeading>{t('kiosk.station.unknownTitle')}</ScreenHeading>
-      <p>{t('kiosk.station.unknownBody')}</p>
+      <p>{keyLost ? t('kiosk.station.keyLostBody') : t('kiosk.station.unknownBody')}</p>
       <StationHealth />
       <div className="actions">
-        <button type="button" className="primary" onClick={() => void loadStation()}>
-          {t('kiosk.station.retry')}
-        </button>
+        {keyLost ? (
+          <button type="button" className="primary" disabled={busy} onClick={() => void replaceStationKey()}>
+            {t('kiosk.station.newKey')}
+          </button>
+        ) : (
+          <button type="button" className="primary" onClick={() => void loadStation()}>
+            {t('kiosk.station.retry')}
+          </button>
+        )}
       </div>
       <nav className="ways" aria-label={t('kiosk.operator.label')}>
         {operatorLink}
