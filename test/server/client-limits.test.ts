@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
 import { Api, expectRefusal, expectStatus } from '../support/api-harness.js';
 import { sendKeepingHeaders, type ReplyWithHeaders } from '../support/http-client.js';
-import { TEST_DEVICE } from '../support/service-harness.js';
+import { ClientLimiter } from '../../server/limits/client-limiter.js';
+import { newService, TEST_DEVICE } from '../support/service-harness.js';
 
 /**
  * Issue 16: no single client can exhaust the unauthenticated calls. The test process stands for
@@ -45,12 +46,13 @@ describe('No per-client rate limit on any unauthenticated endpoint', () => {
     const code = await a.enrolmentCode(username);
     const guesser = await a.device();
     const from = (address: string) => ({ 'x-forwarded-for': address });
-    const wrong = 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG';
+    // A different unknown handle each time: every handle has waits of its own after a few tries.
+    const wrong = (i: number) => `AAA${i}-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG`;
     for (let i = 0; i < 5; i++) {
       const reply = await sendKeepingHeaders(a.server.url, 'openSession', {
         key: guesser.key,
         headers: from('198.51.100.1'),
-        body: { code: wrong, device: TEST_DEVICE },
+        body: { code: wrong(i), device: TEST_DEVICE },
       });
       expectRefusal(reply, 400, 'code_invalid');
     }
@@ -81,7 +83,7 @@ describe('No per-client rate limit on any unauthenticated endpoint', () => {
     const later = await sendKeepingHeaders(a.server.url, 'openSession', {
       key: guesser.key,
       headers: from('198.51.100.1'),
-      body: { code: wrong, device: TEST_DEVICE },
+      body: { code: wrong(9), device: TEST_DEVICE },
     });
     expectRefusal(later, 400, 'code_invalid');
   });
@@ -109,10 +111,67 @@ describe('No per-client rate limit on any unauthenticated endpoint', () => {
       const reply = await sendKeepingHeaders(api.server.url, 'openSession', {
         key: device.key,
         headers: { 'x-forwarded-for': `192.0.2.${i}` },
-        body: { code: 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG', device: TEST_DEVICE },
+        body: { code: `AAA${i}-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG`, device: TEST_DEVICE },
       });
       replies.push(reply.status);
     }
     expect(replies).toEqual([400, 400, 400, 429, 429, 429]);
   });
 });
+
+describe('The per-client failure limit can be bypassed by concurrency', () => {
+  it('two hundred wrong guesses sent at once from one client: no more than maxFailures are checked, the rest get 429', async () => {
+    const a = await start({ clientMaxFailures: 30, clientMaxRequests: 1000 });
+    const guesser = await a.device();
+    // Each guess at a handle of its own, so only the per-client limit stands in the way.
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        sendKeepingHeaders(a.server.url, 'openSession', {
+          key: guesser.key,
+          headers: { 'x-forwarded-for': '198.51.100.50' },
+          body: { code: `${handleOf(i)}-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG`, device: TEST_DEVICE },
+        }),
+      ),
+    );
+    expect(replies.filter((r) => r.status === 400)).toHaveLength(30);
+    expect(replies.filter((r) => r.status === 429)).toHaveLength(170);
+  });
+
+  it('the limiter on its own, on the real database: of many reservations at once exactly maxFailures go ahead; a success gives its place back', async () => {
+    const h = await newService();
+    try {
+      const limiter = new ClientLimiter(h.db, h.clock, { windowSeconds: 600, maxRequests: 10_000, maxFailures: 30 });
+      const outcomes = await Promise.allSettled(Array.from({ length: 200 }, () => limiter.reserve('198.51.100.60')));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(30);
+      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o.reason as { code?: string }).code);
+      expect(new Set(refused)).toEqual(new Set(['rate_limited']));
+      // Successes are given back: an office behind one address is not slowed by its own successes.
+      for (const o of outcomes) if (o.status === 'fulfilled') await o.value.succeeded();
+      const again = await Promise.allSettled(Array.from({ length: 30 }, () => limiter.reserve('198.51.100.60')));
+      expect(again.every((o) => o.status === 'fulfilled')).toBe(true);
+      await expect(limiter.reserve('198.51.100.60')).rejects.toMatchObject({ code: 'rate_limited' });
+      // Another client, and the same client's IPv6 neighbour in another /64, are unaffected.
+      await expect(limiter.reserve('198.51.100.61')).resolves.toBeDefined();
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('an IPv6 client is counted by its /64: addresses rotated inside it share one count', async () => {
+    const h = await newService();
+    try {
+      const limiter = new ClientLimiter(h.db, h.clock, { windowSeconds: 600, maxRequests: 10_000, maxFailures: 3 });
+      for (const address of ['2001:db8:1:2::1', '2001:db8:1:2:ffff::9', '2001:0db8:0001:0002:0:0:0:abcd']) await limiter.reserve(address);
+      await expect(limiter.reserve('2001:db8:1:2::77')).rejects.toMatchObject({ code: 'rate_limited' });
+      await expect(limiter.reserve('2001:db8:1:3::1')).resolves.toBeDefined();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+/** A distinct 4-character Crockford handle for each number. */
+function handleOf(i: number): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  return `A${alphabet[Math.floor(i / 32) % 32] ?? '0'}${alphabet[i % 32] ?? '0'}Z`;
+}

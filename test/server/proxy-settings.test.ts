@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../server/config.js';
 import { clientAddress, proxyTrust } from '../../server/http/client-address.js';
 import { proofUrlNotice } from '../../server/http/public-url.js';
+import { clientKey } from '../../server/limits/client-key.js';
 import { DEVICE } from '../main/support/device.js';
 import { DpopKey } from '../support/dpop-key.js';
 import { send, urlOf } from '../support/http-client.js';
@@ -61,12 +62,49 @@ describe('A bad proxy setting stops the server and names the variable', () => {
   });
 
   it('accepts IPv4 and IPv6 addresses and blocks', () => {
-    expect(configFromEnv({ FIRSTKEY_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7, ::1, fd00::/8' }).trustedProxies).toEqual([
+    expect(configFromEnv({ FIRSTKEY_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7, ::1, fd00:1234::/48' }).trustedProxies).toEqual([
       '10.0.0.0/8',
       '192.168.1.7',
       '::1',
-      'fd00::/8',
+      'fd00:1234::/48',
     ]);
+  });
+});
+
+describe('Client keys', () => {
+  const trust = proxyTrust(['10.0.0.0/8']);
+  const xff = (header: string) => clientAddress({ peer: '10.0.0.2', header }, trust, 'x-forwarded-for');
+
+  it('strips the port a proxy wrote into X-Forwarded-For, IPv4 and bracketed IPv6 alike, as Forwarded already did', () => {
+    expect(xff('203.0.113.7:51234')).toBe('203.0.113.7');
+    expect(xff('[2001:db8::7]:51234')).toBe('2001:db8::7');
+    expect(xff('[2001:db8::7]')).toBe('2001:db8::7');
+    // A bare IPv6 address keeps its colons; a port cannot make a trusted proxy of a client.
+    expect(xff('2001:db8::7')).toBe('2001:db8::7');
+    expect(xff('203.0.113.7:51234, 10.0.0.3:443')).toBe('203.0.113.7');
+  });
+
+  it('keys an IPv6 client by its /64, whatever spelling the address came in; IPv4 and mapped IPv4 by the address', () => {
+    const sameHost = ['2001:db8:aa:bb::1', '2001:0db8:00aa:00bb:ffff:1:2:3', '2001:DB8:AA:BB:0:0:0:9', '2001:db8:aa:bb::1%eth0'];
+    expect(new Set(sameHost.map(clientKey))).toEqual(new Set(['2001:db8:aa:bb::/64']));
+    expect(clientKey('2001:db8:aa:bc::1')).not.toBe(clientKey('2001:db8:aa:bb::1'));
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('64:ff9b::192.0.2.33')).toBe('64:ff9b:0:0::/64');
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it.each([['0.0.0.0/0'], ['10.0.0.0/7'], ['::/0'], ['2001:db8::/31'], ['127.0.0.1, 0.0.0.0/1']])(
+    'refuses FIRSTKEY_TRUSTED_PROXIES=%s at start, naming the variable: it would trust far more than a proxy',
+    (value) => {
+      expect(() => configFromEnv({ FIRSTKEY_TRUSTED_PROXIES: value })).toThrow(
+        /^Invalid server setting FIRSTKEY_TRUSTED_PROXIES: .* prefixes must be at least \/8 \(IPv4\) or \/32 \(IPv6\)/,
+      );
+    },
+  );
+
+  it('accepts the narrowest allowed blocks and single addresses', () => {
+    expect(configFromEnv({ FIRSTKEY_TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::/32, 192.0.2.1' }).trustedProxies).toHaveLength(3);
   });
 });
 

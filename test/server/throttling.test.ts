@@ -253,6 +253,61 @@ describe('Enrolment codes: throttled, then locked only after many wrong tries', 
   });
 });
 
+describe('Enrolment-code throttle checked after the code instead of reserved before it', () => {
+  it('forty wrong tries at one code sent at once: only the free ones are compared, the rest wait; the code is then slowed and the person told', async () => {
+    const a = (api = await Api.start({ codeMaxAttempts: 20, clientMaxFailures: 100 }));
+    const username = await a.createUser();
+    const code = await a.enrolmentCode(username);
+    const attacker = await a.device();
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, () => attacker.call('openSession', { body: { code: wrongCode(code), device: attacker.signals } })),
+    );
+    const free = a.config.throttleFreeFailures;
+    expect(replies.filter((r) => r.status === 400)).toHaveLength(free);
+    expect(replies.filter((r) => r.status === 429)).toHaveLength(40 - free);
+    expect((await a.notificationsOf(username)).map((n) => n.kind)).toContain('codes.guessed');
+    // The new hire, after the wait, still gets in.
+    const newHire = await a.device();
+    a.clock.advance(retryAfter(await newHire.call('openSession', { body: { code, device: newHire.signals } })));
+    expectStatus(await newHire.call('openSession', { body: { code, device: newHire.signals } }), 201);
+  });
+
+  it('tries racing the last allowed one all end locked: the lock comes, and no try clears it', async () => {
+    const a = (api = await Api.start({ codeMaxAttempts: 4, clientMaxFailures: 100 }));
+    const username = await a.createUser();
+    const code = await a.enrolmentCode(username);
+    const attacker = await a.device();
+    const open = (typed: string) => attacker.call('openSession', { body: { code: typed, device: attacker.signals } });
+    for (let i = 0; i < 3; i++) expectRefusal((await patiently(a, () => open(wrongCode(code)))).reply, 400, 'code_invalid');
+    a.clock.advance(a.config.throttleMaxSeconds);
+    const replies = await Promise.all(Array.from({ length: 20 }, () => open(wrongCode(code))));
+    expect(replies.filter((r) => r.status === 400)).toHaveLength(1);
+    expect(replies.filter((r) => r.status === 423)).toHaveLength(19);
+    a.clock.advance(a.config.throttleMaxSeconds);
+    expectRefusal(await open(code), 423, 'code_locked');
+  });
+});
+
+describe('Live and unknown enrolment-code handles answer differently', () => {
+  it('a handle no code has answers try for try as a live code does: free tries, waits, then locked', async () => {
+    const a = (api = await Api.start({ codeMaxAttempts: 6, clientMaxFailures: 100 }));
+    const username = await a.createUser();
+    const code = await a.enrolmentCode(username);
+    const attacker = await a.device();
+    const open = (typed: string) => attacker.call('openSession', { body: { code: typed, device: attacker.signals } });
+    // The same secret behind the live handle and behind one no code has.
+    const secret = wrongCode(code).replace(/-/g, '').slice(4);
+    const handle = code.slice(0, 4) === 'ZZZZ' ? 'YYYY' : 'ZZZZ';
+    for (let i = 0; i < 14; i++) {
+      const live = await open(wrongCode(code));
+      const unknown = await open(`${handle}${secret}`);
+      expect({ status: unknown.status, body: unknown.body }, `try ${i + 1}`).toEqual({ status: live.status, body: live.body });
+      if (live.status === 429) a.clock.advance(retryAfter(live));
+    }
+    expectRefusal(await open(`${handle}${secret}`), 423, 'code_locked');
+  });
+});
+
 function throttle(a: Api) {
   return {
     freeFailures: a.config.throttleFreeFailures,
