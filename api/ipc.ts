@@ -187,8 +187,11 @@ export interface IpcResults {
 export const IpcErrorCode = z.union([
   ApiErrorCode,
   z.enum(['network', 'no_session', 'bad_payload', 'forbidden_sender', 'bad_response', 'keychain_unavailable', 'device_key_lost']),
-  /** A kiosk call on a personal computer; an operator-only call without the operator's PIN; a PIN anyone would guess. */
-  z.enum(['not_a_kiosk', 'operator_unlock_required', 'pin_too_simple']),
+  /**
+   * A kiosk call on a personal computer; an operator-only call without the operator's PIN; a PIN anyone
+   * would guess; a person's ways back or self-service asked of a station, which serves first enrolments only.
+   */
+  z.enum(['not_a_kiosk', 'operator_unlock_required', 'pin_too_simple', 'kiosk_enrolment_only']),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

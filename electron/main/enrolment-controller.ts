@@ -28,6 +28,24 @@ export interface ControllerOptions {
   now?: () => Date;
 }
 
+/**
+ * A person's ways back and self-service belong on their own computer: a station serves first
+ * enrolments after the operator step, and keeps nothing (no diagnostics file either).
+ */
+const PERSONAL_ONLY = [
+  'recover',
+  'fileRecoveryRequest',
+  'recoveryRequestStatus',
+  'authenticationOptions',
+  'authenticate',
+  'securityOverview',
+  'renameFactor',
+  'removeFactor',
+  'removeDevice',
+  'regenerateRecoveryCodes',
+  'exportDiagnostics',
+] as const satisfies readonly IpcName[];
+
 /** Failures that mean the server was never reached (or answered nothing we could read). */
 const UNREACHABLE: ReadonlySet<string> = new Set(['network', 'bad_response', 'internal']);
 
@@ -62,7 +80,12 @@ export class EnrolmentController {
     private readonly api: ApiClient,
     private readonly device: DeviceSignals,
     private readonly options: ControllerOptions = {},
-  ) {}
+  ) {
+    if (options.kiosk) {
+      const refuse = () => Promise.reject(new ApiClientError('kiosk_enrolment_only', 'a kiosk station serves first enrolments only'));
+      Object.assign(this.handlers, Object.fromEntries(PERSONAL_ONLY.map((name) => [name, refuse])));
+    }
+  }
 
   /**
    * A code that arrived in a `firstkey://` link, waiting for the renderer to pick it up.

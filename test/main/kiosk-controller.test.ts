@@ -240,6 +240,38 @@ describe('Kiosk mode is set by managed configuration only', () => {
   });
 });
 
+describe('A station serves first enrolments only', () => {
+  it("refuses a person's ways back and self-service, so nothing of theirs is managed on shared hardware", async () => {
+    const app = windowOf(newStation());
+    const assertion = {
+      id: 'Y3JlZA',
+      rawId: 'Y3JlZA',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+      clientExtensionResults: {},
+    };
+    const calls: [Parameters<typeof app.call>[0], unknown][] = [
+      ['recover', { method: 'recovery-code', username: 'ada.new', code: 'ABCD-EFGH-JKMN-P' }],
+      ['fileRecoveryRequest', { username: 'ada.new' }],
+      ['recoveryRequestStatus', undefined],
+      ['authenticationOptions', { username: 'ada.new', purpose: 'manage' }],
+      ['authenticate', { response: assertion }],
+      ['securityOverview', undefined],
+      ['renameFactor', { id: 'Y3JlZA', name: 'Work key' }],
+      ['removeFactor', { id: 'Y3JlZA' }],
+      ['removeDevice', { id: 'd1' }],
+      ['regenerateRecoveryCodes', undefined],
+      ['exportDiagnostics', undefined],
+    ];
+    for (const [name, payload] of calls) expectRefused(await app.call(name, payload), 'kiosk_enrolment_only');
+  });
+
+  it('a personal computer keeps them', async () => {
+    const app = windowOf(newStation({ host: null }));
+    expect(await app.call('recoveryRequestStatus')).toEqual({ ok: true, value: null });
+  });
+});
+
 describe('Station health for the operator', () => {
   it('says the server cannot be reached, with the keychain still working', async () => {
     const station = newStation({ baseUrl: 'http://127.0.0.1:9' });

@@ -42,6 +42,7 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'not_an_operator',
   'kiosk_security_key_only',
   'operator_unlock_required',
+  'kiosk_enrolment_only',
 ]);
 
 /** "Too many tries": how long to wait, in minutes once it is a minute or more. */
