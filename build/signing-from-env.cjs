@@ -44,6 +44,13 @@ function updateFeed(env) {
 
 function windowsSigning(env) {
   const publisherName = value(env, 'FIRSTKEY_WIN_PUBLISHER_NAME');
+  // The app matches the whole subject DN before it runs an update: a bare common name would build an app that never updates.
+  if (publisherName !== null && !/^CN=[^,]+(,\s*[A-Za-z.0-9]+=[^,]+)+$/.test(publisherName)) {
+    throw new SigningSettingError(
+      'FIRSTKEY_WIN_PUBLISHER_NAME',
+      `must be the signing certificate's full subject DN as Windows prints it (CN=..., O=..., C=...), not ${JSON.stringify(publisherName)}`,
+    );
+  }
   const azureGiven = AZURE_SETTINGS.filter((name) => value(env, name) !== null);
   if (azureGiven.length === 0) {
     // signtool with CSC_LINK / WIN_CSC_LINK; without a name electron-builder takes the certificate's common name.

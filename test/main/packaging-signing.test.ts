@@ -139,12 +139,15 @@ describe('Signed updates: signing and feed configuration from the environment', 
     ['nothing set (an unsigned local build)', {}],
     [
       'signtool with a publisher name and a feed',
-      { FIRSTKEY_WIN_PUBLISHER_NAME: 'Example Corp Ltd', FIRSTKEY_UPDATE_URL: 'https://updates.corp.example/firstkey/' },
+      {
+        FIRSTKEY_WIN_PUBLISHER_NAME: 'CN=Example Corp Ltd, O=Example Corp Ltd, C=CH',
+        FIRSTKEY_UPDATE_URL: 'https://updates.corp.example/firstkey/',
+      },
     ],
     [
       'Azure Trusted Signing',
       {
-        FIRSTKEY_WIN_PUBLISHER_NAME: 'Example Corp Ltd',
+        FIRSTKEY_WIN_PUBLISHER_NAME: 'CN=Example Corp Ltd, O=Example Corp Ltd, C=CH',
         FIRSTKEY_AZURE_SIGNING_ENDPOINT: 'https://weu.codesigning.azure.net/',
         FIRSTKEY_AZURE_SIGNING_ACCOUNT: 'corp-signing',
         FIRSTKEY_AZURE_CERTIFICATE_PROFILE: 'firstkey-public',
@@ -161,27 +164,36 @@ describe('Signed updates: signing and feed configuration from the environment', 
   });
 
   it('sets the Windows publisher name electron-updater checks, and never turns that check off', () => {
-    const config = configWith({ FIRSTKEY_WIN_PUBLISHER_NAME: 'Example Corp Ltd' });
-    expect(config.win).toMatchObject({ verifyUpdateCodeSignature: true, signtoolOptions: { publisherName: 'Example Corp Ltd' } });
+    const config = configWith({ FIRSTKEY_WIN_PUBLISHER_NAME: 'CN=Example Corp Ltd, O=Example Corp Ltd, C=CH' });
+    expect(config.win).toMatchObject({
+      verifyUpdateCodeSignature: true,
+      signtoolOptions: { publisherName: 'CN=Example Corp Ltd, O=Example Corp Ltd, C=CH' },
+    });
     expect(configWith({}).win?.verifyUpdateCodeSignature).toBe(true);
   });
 
   it('uses Azure Trusted Signing when its settings are given (credentials stay in AZURE_* for Azure tooling)', () => {
     const win = configWith({
-      FIRSTKEY_WIN_PUBLISHER_NAME: 'Example Corp Ltd',
+      FIRSTKEY_WIN_PUBLISHER_NAME: 'CN=Example Corp Ltd, O=Example Corp Ltd, C=CH',
       FIRSTKEY_AZURE_SIGNING_ENDPOINT: 'https://weu.codesigning.azure.net/',
       FIRSTKEY_AZURE_SIGNING_ACCOUNT: 'corp-signing',
       FIRSTKEY_AZURE_CERTIFICATE_PROFILE: 'firstkey-public',
       AZURE_CLIENT_SECRET: 'not-in-the-config',
     }).win;
     expect(win?.azureSignOptions).toEqual({
-      publisherName: 'Example Corp Ltd',
+      publisherName: 'CN=Example Corp Ltd, O=Example Corp Ltd, C=CH',
       endpoint: 'https://weu.codesigning.azure.net/',
       codeSigningAccountName: 'corp-signing',
       certificateProfileName: 'firstkey-public',
     });
     expect(win).not.toHaveProperty('signtoolOptions');
     expect(JSON.stringify(win)).not.toContain('not-in-the-config');
+  });
+
+  it('stops a build whose publisher name is a bare common name: the app would never accept its updates', () => {
+    expect(() => signingFromEnv({ FIRSTKEY_WIN_PUBLISHER_NAME: 'Example Corp Ltd' })).toThrow(
+      /FIRSTKEY_WIN_PUBLISHER_NAME.*full subject DN/,
+    );
   });
 
   it('stops a half-configured Azure build, naming the missing variables', () => {
