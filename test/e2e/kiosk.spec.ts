@@ -177,6 +177,28 @@ test.describe('One person at a time', () => {
   });
 });
 
+test.describe('The done screen', () => {
+  test('says what to do next without the name, and resets by itself', async ({ fk, page }) => {
+    await page.clock.install();
+    const station = await stationWithOperator(fk, page);
+    await operatorConfirms(page, 'ada.new');
+    await newHireEnrols(page, await fk.issueCode('ada.new'));
+    await page.getByRole('checkbox', { name: 'I have my printed recovery codes' }).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Your security key is ready' })).toBeVisible();
+    await expect(page.getByText('Take your security key with you.')).toBeVisible();
+    await expect(page.getByText('Lovelace')).toHaveCount(0);
+    await expect(page.getByText(/close this window/i)).toHaveCount(0);
+
+    await page.clock.fastForward(18_000);
+    await expect(page.getByText('starts over for the next person in 2 seconds')).toBeVisible();
+    expect(fk.kiosk(station).wipes).toEqual([]);
+    await page.clock.fastForward(3_000);
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible({ timeout: 2_000 });
+    expect(fk.kiosk(station).wipes).toHaveLength(1);
+  });
+});
+
 test.describe('An operator step', () => {
   test('required, recorded with who confirmed whom and what was checked, and refused for a non-operator', async ({ fk, page, lookAt }) => {
     const station = await fk.registeredStation();
