@@ -107,8 +107,9 @@ export const ServerConfig = z
     /** Refused answers (wrong codes, bad proofs, unknown requests) per client address per window. */
     clientMaxFailures: z.coerce.number().int().min(1).max(100_000).default(30),
     /**
-     * Wrong recovery codes one client may try, over all usernames, per recovery window: far below
-     * the per-username lock, so no single client can spend a person's attempts and lock them out.
+     * Wrong recovery codes one client may try, over all usernames, per recovery window, and for one
+     * username until its owner succeeds: far below the per-username lock (and never more than
+     * recoveryCodeMaxAttempts - 1, whatever is set), so no single client can lock a person out.
      */
     recoveryClientMaxFailures: z.coerce.number().int().min(1).max(99).default(10),
     recoveryClientWindowSeconds: z.coerce
@@ -143,10 +144,6 @@ export const ServerConfig = z
   .refine((c) => c.throttleBaseSeconds <= c.throttleMaxSeconds, {
     error: 'must not be longer than FIRSTKEY_THROTTLE_MAX_SECONDS',
     path: ['throttleBaseSeconds'],
-  })
-  .refine((c) => c.recoveryClientMaxFailures < c.recoveryCodeMaxAttempts, {
-    error: 'must be below FIRSTKEY_RECOVERY_CODE_MAX_ATTEMPTS, or one client could lock a person out',
-    path: ['recoveryClientMaxFailures'],
   })
   .refine((c) => c.recoverySessionTtlSeconds < c.sessionTtlSeconds, {
     error: 'must be shorter than the enrolment session lifetime (FIRSTKEY_SESSION_TTL_SECONDS)',

@@ -7,12 +7,14 @@ import { backoffOf, secondsToWait, tooEarly } from './backoff.js';
 import { waitEndFor } from './wait-expression.js';
 
 /**
- * Tries at enrolment codes, reserved before the secret is compared. A code's own row counts them:
+ * Wrong tries at enrolment codes, reserved before they are answered. A code's own row counts them:
  * one conditional UPDATE adds the try and sets the wait it would earn, only where the code is not
  * locked, has tries left and no wait stands. Tries sent at once each get their own count, so
- * however many race only the free ones and then one per wait are ever compared, and the lock and
- * the owner's notification come as they would for tries one at a time. Nothing here ever clears
- * a lock: `locked_at` is only ever set, where it is still null.
+ * however many race only the free ones and then one per wait are ever answered `code_invalid`,
+ * and the lock and the owner's notification come as they would for tries one at a time; the rest
+ * get the wait or the lock, exactly what the right code gets at that moment (standingRefusal), so
+ * the answer tells nothing about the secret. Nothing here ever clears a lock: `locked_at` is only
+ * ever set, where it is still null.
  *
  * A handle no code has is throttled the same way, by the handle as typed (the attempt_throttles
  * table): the same free tries, waits and lock, so an unknown handle answers as a live one does.
@@ -50,6 +52,21 @@ export async function reserveCodeTry(ex: Executor, codeId: string, now: Date, ru
   // Tries in flight have used up the count: locked, whatever the wait says.
   if (rules.maxFailures !== null && row.failed_attempts >= rules.maxFailures) return { kind: 'locked' };
   return { kind: 'wait', seconds: Math.max(1, secondsToWait(row.next_try_at, now)) };
+}
+
+/**
+ * The refusal that stands for any try at the code right now, counted or not: the lock, or a wait
+ * not over. A try whose secret is right is let through only past this, and is never counted: tries
+ * racing with the right code then end as one session and `code_used`, never as a lock they caused.
+ */
+export function standingRefusal(
+  row: { locked_at: string | null; failed_attempts: number; next_try_at: string | null },
+  now: Date,
+  rules: ThrottleRules,
+): Exclude<TryVerdict, { kind: 'go' }> | null {
+  if (row.locked_at || (rules.maxFailures !== null && row.failed_attempts >= rules.maxFailures)) return { kind: 'locked' };
+  const wait = secondsToWait(row.next_try_at, now);
+  return wait > 0 ? { kind: 'wait', seconds: wait } : null;
 }
 
 /** After a compared try failed: locks the code when that try used up its count. True when it did. */

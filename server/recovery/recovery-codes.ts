@@ -130,7 +130,7 @@ export class RecoveryCodes {
       this.deps.config.recoveryClientWindowSeconds,
     );
     const reserved: Reservation =
-      budget.count > this.deps.config.recoveryClientMaxFailures
+      budget.count > this.perClientCap()
         ? { kind: 'wait', seconds: budget.endsInSeconds, reason: 'client_limit' }
         : await this.reserveAttempt(username, client);
     if (reserved.kind !== 'go') {
@@ -239,7 +239,13 @@ export class RecoveryCodes {
    * however long it keeps at it: only several clients together can lock a person out.
    */
   private perClientRules(): ThrottleRules {
-    return { backoff: backoffOf(this.deps.config), maxFailures: this.deps.config.recoveryClientMaxFailures, lockSeconds: null };
+    return { backoff: backoffOf(this.deps.config), maxFailures: this.perClientCap(), lockSeconds: null };
+  }
+
+  /** A client's share, always below the username's lock: one client alone can never reach it. */
+  private perClientCap(): number {
+    const { recoveryClientMaxFailures, recoveryCodeMaxAttempts } = this.deps.config;
+    return Math.min(recoveryClientMaxFailures, recoveryCodeMaxAttempts - 1);
   }
 
   private lockEnd(): string {

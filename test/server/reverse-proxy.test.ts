@@ -94,11 +94,13 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
     const attacker = trustingFetch(nginx.certificate, '127.0.0.2');
     const key = await DpopKey.create();
     const url = urlOf(nginx.url, 'openSession');
+    let tries = 0;
+    // A different unknown handle each try: a handle has waits and a lock of its own, and only the per-client limit is looked at here.
     const guess = async (forged: string, from = attacker) =>
       from(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-forwarded-for': forged, dpop: await key.proof('POST', url) },
-        body: JSON.stringify({ code: 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG', device: DEVICE }),
+        body: JSON.stringify({ code: `AAA${String(++tries % 10)}-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG`, device: DEVICE }),
       });
     const statuses: number[] = [];
     // A fresh made-up address on every try: were it believed, each would start a new count.

@@ -156,6 +156,20 @@ describe('One client can still lock a person out of recovery codes', () => {
     expect(statuses).toEqual([...Array<number>(free).fill(400), ...Array<number>(6 - free).fill(429)]);
   });
 
+  it('a lock set lower than the client share still cannot be reached from one address: the share shrinks below it', async () => {
+    const a = (api = await behindProxy({ recoveryCodeMaxAttempts: 5, throttleFreeFailures: 10 }));
+    expect(a.config.recoveryClientMaxFailures).toBeGreaterThanOrEqual(5);
+    const { username, recoveryCodes } = await enrolledPerson(a);
+    const attacker = await a.device();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await recoverFrom('198.51.100.12', attacker, username, wrongCode(recoveryCodes[0] ?? ''))).status);
+    // Four checked, then refused: the client's share is one below the lock, whatever the setting says.
+    expect(statuses.slice(0, 4)).toEqual([400, 400, 400, 400]);
+    expect(statuses.slice(4).every((s) => s === 423 || s === 429)).toBe(true);
+    expectStatus(await recoverFrom('203.0.113.45', await a.device(), username, recoveryCodes[0]), 201);
+  });
+
   it('known and unknown usernames answer alike, waits and refusal for good included', async () => {
     const a = (api = await behindProxy({ recoveryCodeMaxAttempts: 8, recoveryClientMaxFailures: 4 }));
     const { username, recoveryCodes } = await enrolledPerson(a);
