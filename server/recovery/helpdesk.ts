@@ -7,7 +7,9 @@ import type { ServiceDeps } from '../context.js';
 import type { RecoveryRequestRow, UserRow } from '../db/schema.js';
 import type { DeviceRegistry } from '../enrolment/devices.js';
 import { ApiFailure } from '../errors.js';
-import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
+import { sql } from 'kysely';
+import { backoffOf, delayAfter, firstSlowed, secondsToWait, tooEarly } from '../limits/backoff.js';
+import { waitEndFor } from '../limits/wait-expression.js';
 import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
@@ -311,19 +313,34 @@ export class Helpdesk {
       await refused('throttled', r.user_id);
       throw tooEarly('help-desk codes for this request', wait);
     }
-    // The try is counted, and the wait it would earn set, before the code is checked; a try that
-    // raced past the wait check above finds the wait set and is refused here. (The failure below
-    // sets the wait again from the exact count, which tries racing at once may have moved.)
+    // The try is counted, and the wait it would earn set from the count the database holds at that
+    // instant (server/limits/wait-expression.ts), before the code is checked: a try that raced past
+    // the wait check above finds the wait set and is refused here.
+    const count = sql<number>`(${sql.ref('code_attempts')} + 1)`;
     const reserved = await db
       .updateTable('recovery_requests')
-      .set((eb) => ({ code_attempts: eb('code_attempts', '+', 1), next_try_at: nextTryAt(now, r.code_attempts + 1, backoff) }))
+      .set({ code_attempts: count, next_try_at: waitEndFor(count, now, backoff) })
       .where('id', '=', r.id)
       .where('status', '=', 'approved')
+      // Tries in flight that used up the count leave nothing for the rest: no try past the limit is ever checked.
+      .where('code_attempts', '<', config.helpdeskCodeMaxAttempts)
       .where((eb) => eb.or([eb('next_try_at', 'is', null), eb('next_try_at', '<=', now.toISOString())]))
       .returning('code_attempts')
       .executeTakeFirst();
     if (!reserved) {
       const current = await this.find(r.id);
+      if (current?.status === 'locked' || (current?.status === 'approved' && current.code_attempts >= config.helpdeskCodeMaxAttempts)) {
+        // The count is spent: the request is locked, whichever try in flight gets there first.
+        await db
+          .updateTable('recovery_requests')
+          .set({ status: 'locked' })
+          .where('id', '=', r.id)
+          .where('status', '=', 'approved')
+          .where('code_attempts', '>=', config.helpdeskCodeMaxAttempts)
+          .execute();
+        await refused('locked', r.user_id);
+        throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
+      }
       if (current?.status !== 'approved') throw new ApiFailure('request_closed', 'the request was decided meanwhile');
       await refused('throttled', r.user_id);
       throw tooEarly('help-desk codes for this request', Math.max(1, secondsToWait(current.next_try_at, now)));
@@ -339,14 +356,6 @@ export class Helpdesk {
           .set({ status: 'locked' })
           .where('id', '=', r.id)
           .where('status', '=', 'approved')
-          .execute();
-      else
-        await db
-          .updateTable('recovery_requests')
-          .set({ next_try_at: nextTryAt(now, attempts, backoff) })
-          .where('id', '=', r.id)
-          .where('status', '=', 'approved')
-          .where('code_attempts', '=', attempts)
           .execute();
       await refused(attempts >= config.helpdeskCodeMaxAttempts ? 'locked' : 'wrong', r.user_id);
       if (attempts < config.helpdeskCodeMaxAttempts && firstSlowed(attempts, backoff)) {

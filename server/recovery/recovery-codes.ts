@@ -36,6 +36,17 @@ function waitsOf(username: string): string {
 }
 
 /**
+ * Clears everything counted against `username`'s recovery codes (its count toward the lock, the
+ * lock, and every client's waits and share), in the caller's transaction: after a right code, a
+ * completed recovery or a help-desk reset. True when there was anything to clear.
+ */
+export async function forgetRecoveryTries(ex: Executor, username: string): Promise<boolean> {
+  const result = await ex.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
+  const hadWaits = await forgetTriesUnder(ex, waitsOf(username));
+  return result.numDeletedRows > 0n || hadWaits;
+}
+
+/**
  * Saved recovery codes: a set of ten per user, each single use, stored as salted scrypt hashes.
  * Failed tries are counted per username as typed, whether or not it exists, so the lock tells an
  * attacker nothing about which usernames are real.
@@ -171,8 +182,7 @@ export class RecoveryCodes {
           .where('replaced_at', 'is', null)
           .executeTakeFirst();
         if (claim.numUpdatedRows !== 1n) return false;
-        await tx.deleteFrom('recovery_throttle').where('username', '=', username).execute();
-        await forgetTriesUnder(tx, waitsOf(username));
+        await forgetRecoveryTries(tx, username);
         await appendAuditIn(tx, clock, {
           event: 'recovery.code_used',
           actor: user.username,
@@ -310,13 +320,12 @@ export class RecoveryCodes {
     const { db, clock } = this.deps;
     const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
     await transaction(db, async (tx) => {
-      const result = await tx.deleteFrom('recovery_throttle').where('username', '=', username).executeTakeFirst();
-      const hadWaits = await forgetTriesUnder(tx, waitsOf(username));
+      const hadFailures = await forgetRecoveryTries(tx, username);
       await appendAuditIn(tx, clock, {
         event: 'recovery.lock_reset',
         actor: `agent:${agent}`,
         userId: user?.id ?? null,
-        details: { username, hadFailures: result.numDeletedRows > 0n || hadWaits },
+        details: { username, hadFailures },
       });
     });
   }

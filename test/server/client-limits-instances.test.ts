@@ -55,11 +55,13 @@ describe.skipIf(!onPostgres)('Per-client limits shared by two instances on one P
 
   it('guesses spread over both instances count against one limit; another client is unaffected', async () => {
     const key = await DpopKey.create();
+    let tries = 0;
     const guess = (server: ServerProcess, client: string) =>
       sendKeepingHeaders(server.url, 'openSession', {
         key,
         headers: { 'x-forwarded-for': client },
-        body: { code: 'AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG', device: DEVICE },
+        // A different unknown handle each try: a handle has waits of its own; only the client's limit is looked at here.
+        body: { code: `AAA${String(++tries % 10)}-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG`, device: DEVICE },
       });
     const statuses: number[] = [];
     // Alternating: each instance alone sees half the limit.

@@ -145,12 +145,12 @@ describe('the help-desk code', () => {
     expect(reasons.map((e) => e.details.reason)).toEqual([...Array<string>(MAX - 1).fill('wrong'), 'locked']);
   });
 
-  it('a guess that lands after the lock, but was reserved before it, is told the request is locked', async () => {
+  it('a guess that comes while MAX tries are in flight is told the request is locked, is never checked, and locks it', async () => {
     const { id, code } = await approved();
     // Reserve MAX tries' worth of attempts as if they were in flight, then a right code arrives as try MAX + 1.
     await b.db.updateTable('recovery_requests').set({ code_attempts: MAX }).where('id', '=', id).execute();
     await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('recovery_locked'));
-    expect(await attempts(id)).toEqual({ status: 'locked', code_attempts: MAX + 1 });
+    expect(await attempts(id)).toEqual({ status: 'locked', code_attempts: MAX });
   });
 
   it('a code expires helpdeskCodeTtlSeconds after approval, to the millisecond', async () => {
@@ -332,5 +332,29 @@ describe('timing and races an attacker can try', () => {
       { kind: 'recovery.requested', details: { requestId: denied.id } },
       { kind: 'recovery.denied', details: { requestId: denied.id } },
     ]);
+  });
+});
+
+describe('Help-desk code waits reserved before the code is checked', () => {
+  it('guesses racing at once with waits on: only the free tries are checked, the rest wait, however many race', async () => {
+    const waits = await recoveryBench({ helpdeskCodeMaxAttempts: 10, helpdeskCodeTtlSeconds: 600, throttleFreeFailures: 3 });
+    try {
+      await waits.addUser('ada');
+      const { id } = await approvedRequest(waits, VICTIM_DEVICE);
+      const { refused } = await race(
+        Array.from({ length: 12 }, (_, i) => waits.helpdesk.redeem(id, `AAAA-BBBB-CCCC-${String(i).padStart(4, '0')}`, VICTIM_DEVICE)),
+      );
+      expect(refused.filter((r) => r === 'recovery_code_invalid')).toHaveLength(3);
+      expect(refused.filter((r) => r === 'rate_limited')).toHaveLength(9);
+      const row = await waits.db
+        .selectFrom('recovery_requests')
+        .select(['code_attempts', 'next_try_at'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(row.code_attempts).toBe(3);
+      expect(row.next_try_at).toBe(new Date(waits.clock.now().getTime() + waits.config.throttleBaseSeconds * 1000).toISOString());
+    } finally {
+      await waits.close();
+    }
   });
 });
