@@ -10,6 +10,7 @@ import type { PreparedSet, RecoveryCodes } from '../recovery/recovery-codes.js';
 import type { DeviceRegistry } from './devices.js';
 import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
+import { forgetRecoveryTries } from '../recovery/recovery-codes.js';
 
 /** What one completion does, gathered inside its transaction and written with it. */
 interface Effects {
@@ -250,7 +251,8 @@ export class Completion {
       .where('user_id', '=', user.id)
       .where('used_at', 'is', null)
       .execute();
-    await tx.deleteFrom('recovery_throttle').where('username', '=', user.username).execute();
+    // The person is back in: the count toward the lock, the lock and every client's waits go.
+    await forgetRecoveryTries(tx, user.username);
   }
 
   private async retireFactors(

@@ -15,7 +15,16 @@ import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { CredentialRow, SessionRow, StationRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
-import { backoffOf, delayAfter, firstSlowed, nextTryAt, secondsToWait, tooEarly } from '../limits/backoff.js';
+import { backoffOf, delayAfter, firstSlowed } from '../limits/backoff.js';
+import {
+  codeTryRules,
+  lockCodeIfSpent,
+  lockUnknownHandleIfSpent,
+  refusalOf,
+  reserveCodeTry,
+  reserveUnknownHandleTry,
+  standingRefusal,
+} from '../limits/code-tries.js';
 import { notify } from '../notifications/outbox.js';
 import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
 import { sameHash, sha256 } from '../secrets.js';
@@ -77,15 +86,25 @@ export class EnrolmentService {
     const parsed = parseCode(input);
     if (!parsed) throw new ApiFailure('code_invalid', 'code not recognised');
     const record = await this.db.selectFrom('enrolment_codes').selectAll().where('handle', '=', parsed.handle).executeTakeFirst();
-    if (!record) throw new ApiFailure('code_invalid', 'code not recognised');
     const now = this.now();
-    if (record.locked_at) throw new ApiFailure('code_locked', 'too many wrong attempts');
-    // After wrong tries the code waits, right secret or not (server/limits/backoff.ts): guessing
-    // slows to a crawl long before the lock, and the person with the code waits at most minutes.
-    const wait = secondsToWait(record.next_try_at, now);
-    if (wait > 0) throw tooEarly('tries of this code', wait);
-    if (!sameHash(record.secret_hash, sha256(parsed.secret))) {
-      await this.recordFailedAttempt(record.id, record.user_id, record.failed_attempts + 1);
+    const rules = codeTryRules(this.deps.config);
+    // Each wrong try is counted, and the wait it would earn set, in one statement before it is
+    // answered (server/limits/code-tries.ts): however many race, only the free tries and then one
+    // per wait are answered `code_invalid`. A handle no code has earns the same waits and lock.
+    if (!record) {
+      const verdict = await reserveUnknownHandleTry(this.db, parsed.handle, now, rules);
+      if (verdict.kind !== 'go') throw refusalOf(verdict);
+      await lockUnknownHandleIfSpent(this.db, parsed.handle, verdict.failures, now, rules);
+      throw new ApiFailure('code_invalid', 'code not recognised');
+    }
+    if (sameHash(record.secret_hash, sha256(parsed.secret))) {
+      // The right secret is never counted, but waits like any try while a lock or wait stands.
+      const standing = standingRefusal(record, now, rules);
+      if (standing) throw refusalOf(standing);
+    } else {
+      const verdict = await reserveCodeTry(this.db, record.id, now, rules);
+      if (verdict.kind !== 'go') throw refusalOf(verdict);
+      await this.recordFailedAttempt(record.id, record.user_id, verdict.failures);
       throw new ApiFailure('code_invalid', 'code not recognised');
     }
     if (record.used_at) throw new ApiFailure('code_used', 'code already used');
@@ -159,19 +178,11 @@ export class EnrolmentService {
     return confirmation;
   }
 
+  /** The try was counted when it was reserved: here only the lock it may earn, the notice and the audit row. */
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
-    const locked = attempts >= this.deps.config.codeMaxAttempts;
     const backoff = backoffOf(this.deps.config);
     await transaction(this.db, async (tx) => {
-      await tx
-        .updateTable('enrolment_codes')
-        .set((eb) => ({
-          failed_attempts: eb('failed_attempts', '+', 1),
-          locked_at: locked ? this.now().toISOString() : null,
-          next_try_at: nextTryAt(this.now(), attempts, backoff),
-        }))
-        .where('id', '=', codeId)
-        .execute();
+      const locked = await lockCodeIfSpent(tx, codeId, attempts, this.now(), codeTryRules(this.deps.config));
       if (!locked && firstSlowed(attempts, backoff)) {
         const user = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
         await notify(tx, this.deps.clock, {

@@ -34,8 +34,8 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
 
     fileRecoveryRequest: async ({ jkt, body }) => helpdesk.file(body.username, jkt, body.device),
     recoveryRequestStatus: async ({ jkt, params }) => helpdesk.statusFor(params.id, jkt),
-    openRecoverySession: async ({ jkt, body: { device, ...input } }) => ({
-      ...(await recovery.openSession(input, jkt, device)),
+    openRecoverySession: async ({ jkt, client, body: { device, ...input } }) => ({
+      ...(await recovery.openSession(input, jkt, device, client)),
       kiosk: false,
     }),
 

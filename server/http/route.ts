@@ -14,7 +14,7 @@ import { ApiFailure } from '../errors.js';
 /** What the route wrapper has established about the caller, by the operation's auth kind. */
 export type AuthContext<N extends OperationName> =
   OperationAuth<N> extends 'proof'
-    ? { jkt: string }
+    ? { jkt: string; /** The address limits count the request under (server/http/client-address.ts). */ client: string }
     : OperationAuth<N> extends 'session'
       ? { caller: Caller }
       : OperationAuth<N> extends 'admin'
@@ -36,10 +36,13 @@ export interface Authenticators {
   admin(request: FastifyRequest): Promise<string>;
 }
 
-/** Per-client limits (server/limits/client-limiter.ts); each throws RateLimited when the client is over. */
+/**
+ * Per-client limits (server/limits/client-limiter.ts): a call and a failure are reserved before
+ * the call runs (RateLimited when the client is over), and the failure is given back when the
+ * call was not the client's fault.
+ */
 export interface ClientGate {
-  admit(client: string): Promise<void>;
-  failed(client: string): Promise<void>;
+  reserve(client: string): Promise<{ succeeded(): Promise<void> }>;
 }
 
 /** Refusals that count against a client: any 4xx but the limit's own 429 (counting that would extend the wait forever). */
@@ -81,7 +84,7 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers, aut
     const spec: OperationSpec = httpOperations[name];
     const handler = handlers[name] as (input: Record<string, unknown>) => Promise<unknown>;
     const run = async (request: FastifyRequest): Promise<unknown> => {
-      const input: Record<string, unknown> = await authenticate(spec, request, auth);
+      const input: Record<string, unknown> = { ...(await authenticate(spec, request, auth)), client: request.clientAddress };
       if (spec.params) input.params = spec.params.parse(request.params);
       if (spec.query) input.query = spec.query.parse(request.query);
       if (spec.body) input.body = spec.body.parse(request.body ?? (spec.optionalBody ? {} : undefined));
@@ -94,15 +97,16 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers, aut
       handler: async (request, reply) => {
         let result: unknown;
         if (limited) {
-          // Counted before anything is checked (proof, body, code), so no refusal is free.
-          const client = request.clientAddress;
-          await limited.admit(client);
+          // Reserved before anything is checked (proof, body, code), so no refusal is free and calls
+          // sent at once cannot all pass before the first failure is counted.
+          const reservation = await limited.reserve(request.clientAddress);
           try {
             result = await run(request);
           } catch (error) {
-            if (isRefusal(statusOf(error))) await limited.failed(client);
+            if (!isRefusal(statusOf(error))) await reservation.succeeded();
             throw error;
           }
+          await reservation.succeeded();
         } else {
           result = await run(request);
         }

@@ -28,13 +28,15 @@ export class RecoveryService {
     input: RecoverInput,
     jkt: string,
     signals: DeviceSignals,
+    /** The address per-client limits count (request.clientAddress). */
+    client: string,
   ): Promise<{ token: string; session: SessionView; kiosk: false }> {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
     await this.devices.refuseStation(jkt);
     const redeemed =
       input.method === 'recovery-code'
-        ? { ...(await this.codes.redeem(input.username, input.code, await this.devices.idOf(jkt))), requestId: null }
+        ? { ...(await this.codes.redeem(input.username, input.code, await this.devices.idOf(jkt), client)), requestId: null }
         : await this.helpdesk
             .redeem(input.requestId, input.code, jkt)
             .then(({ user, request }) => ({ user, codeId: null, requestId: request.id }));
