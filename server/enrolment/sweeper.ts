@@ -44,6 +44,20 @@ export async function sweepEndedLimits({ db, clock, config }: SweepDeps): Promis
   return Number(result.numDeletedRows);
 }
 
+/** Wrong tries are forgotten after this long without another: the waits they earned ended long ago. */
+export const IDLE_THROTTLE_DAYS = 30;
+
+/** Forgets attempt counters nobody has touched for IDLE_THROTTLE_DAYS, unless they still hold a lock. */
+export async function sweepIdleThrottles({ db, clock }: Pick<SweepDeps, 'db' | 'clock'>): Promise<number> {
+  const now = clock.now();
+  const result = await db
+    .deleteFrom('attempt_throttles')
+    .where('updated_at', '<', addSeconds(now, -IDLE_THROTTLE_DAYS * 86_400).toISOString())
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now.toISOString())]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export interface Sweeper {
   stop(): void;
 }
@@ -54,7 +68,9 @@ export interface Sweeper {
  */
 export function startSweeper(deps: SweepDeps, intervalMs: number, report: (error: unknown) => void): Sweeper {
   const timer = setInterval(() => {
-    void Promise.all([sweepAbandonedFactors(deps), sweepExpiredProofs(deps), sweepEndedLimits(deps)]).catch(report);
+    void Promise.all([sweepAbandonedFactors(deps), sweepExpiredProofs(deps), sweepEndedLimits(deps), sweepIdleThrottles(deps)]).catch(
+      report,
+    );
   }, intervalMs);
   timer.unref();
   return {
