@@ -92,6 +92,12 @@ export type KioskStationState =
       /** null: not asked, because without a usable device key nothing could be signed. */
       serverReachable: boolean | null;
       keychain: DeviceKeyStatus;
+      /**
+       * `choose`: no PIN yet, and the station was registered in this run of the app, so the operator who
+       * typed IT's station code may choose it now. `missing`: no PIN and no such registration: the station
+       * serves nobody until it is registered again with a new station code.
+       */
+      operatorPin: 'set' | 'choose' | 'missing';
     };
 
 /** Whose turn it is: the server recorded that this operator confirmed this new hire on this station. */
@@ -192,6 +198,11 @@ export const IpcErrorCode = z.union([
    * would guess; a person's ways back or self-service asked of a station, which serves first enrolments only.
    */
   z.enum(['not_a_kiosk', 'operator_unlock_required', 'pin_too_simple', 'kiosk_enrolment_only']),
+  /**
+   * A station with no operator PIN serves nobody; its first PIN needs a station code redeemed in this run;
+   * a station ends any session the server did not open as a kiosk session for the confirmed new hire.
+   */
+  z.enum(['operator_pin_missing', 'fresh_registration_required', 'kiosk_session_refused']),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

@@ -49,6 +49,12 @@ const PERSONAL_ONLY = [
 /** Failures that mean the server was never reached (or answered nothing we could read). */
 const UNREACHABLE: ReadonlySet<string> = new Set(['network', 'bad_response', 'internal']);
 
+/** What main keeps of an operator's confirmation: the server's id for it, and whom it covers. */
+interface HeldConfirmation {
+  id: string;
+  newHire: string;
+}
+
 function notWired(what: string): never {
   throw new ApiClientError('internal', `${what} is not available in this build`);
 }
@@ -75,6 +81,13 @@ export class EnrolmentController {
   private printableCodes: string[] | null = null;
   /** The operator's PIN was verified since the last reset: only then may the PIN change or the app leave kiosk mode. */
   private operatorUnlocked = false;
+  /**
+   * The station code from IT was redeemed in this run and no reset came since: the operator who typed it
+   * is the only proof there is that whoever chooses the first PIN may, so the first PIN needs it.
+   */
+  private freshlyRegistered = false;
+  /** The operator's confirmation for the person now at the station: its id opens their session, and only theirs. */
+  private confirmation: HeldConfirmation | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -112,21 +125,46 @@ export class EnrolmentController {
 
   /** The station's registration as the server sees it, and what the operator needs to judge the station's health. */
   private async stationState(): Promise<KioskStationState> {
-    this.requireKiosk();
+    const kiosk = this.requireKiosk();
+    const operatorPin = (await kiosk.operatorPin.isSet()) ? 'set' : this.freshlyRegistered ? 'choose' : 'missing';
     const keychain = this.options.deviceKey ? await this.options.deviceKey.status() : 'ready';
+    const state = { kiosk: true, operatorPin, keychain } as const;
     // Without a usable device key nothing can be signed, so the server cannot be asked who this station is.
-    if (keychain !== 'ready') return { kiosk: true, registration: 'unknown', station: null, serverReachable: null, keychain };
+    if (keychain !== 'ready') return { ...state, registration: 'unknown', station: null, serverReachable: null };
     try {
       const station = await this.api.call('stationStatus', {});
-      return { kiosk: true, registration: 'registered', station, serverReachable: true, keychain };
+      return { ...state, registration: 'registered', station, serverReachable: true };
     } catch (error) {
       if (!(error instanceof ApiClientError)) throw error;
-      if (error.code === 'station_not_registered') {
-        return { kiosk: true, registration: 'unregistered', station: null, serverReachable: true, keychain };
-      }
-      if (error.code === 'station_revoked') return { kiosk: true, registration: 'revoked', station: null, serverReachable: true, keychain };
-      return { kiosk: true, registration: 'unknown', station: null, serverReachable: !UNREACHABLE.has(error.code), keychain };
+      if (error.code === 'station_not_registered') return { ...state, registration: 'unregistered', station: null, serverReachable: true };
+      if (error.code === 'station_revoked') return { ...state, registration: 'revoked', station: null, serverReachable: true };
+      return { ...state, registration: 'unknown', station: null, serverReachable: !UNREACHABLE.has(error.code) };
     }
+  }
+
+  /** A station serves nobody until its operator has a PIN: without one, nobody could let the operator out or in. */
+  private async requireServingStation(): Promise<KioskHost> {
+    const kiosk = this.requireKiosk();
+    if (!(await kiosk.operatorPin.isSet())) throw new ApiClientError('operator_pin_missing', 'this station has no operator PIN yet');
+    return kiosk;
+  }
+
+  /**
+   * On a station a session opens only for the person the operator confirmed, with that confirmation,
+   * and only as a kiosk session: anything else the server hands back is ended at once.
+   */
+  private async openKioskSession(code: string): Promise<SessionView> {
+    await this.requireServingStation();
+    const held = this.confirmation;
+    if (!held) throw new ApiClientError('operator_confirmation_required', 'the operator has not confirmed anyone at this station');
+    const opened = await this.openFresh(() =>
+      this.api.call('openSession', { body: { code, device: this.device, confirmationId: held.id } }),
+    );
+    // The server spent the confirmation on this session: whatever happens next, it opens nothing else.
+    this.confirmation = null;
+    if (opened.kiosk && opened.session.user.username === held.newHire) return this.adopt(opened);
+    await this.api.call('endSession', { token: opened.token }).catch(() => undefined);
+    throw new ApiClientError('kiosk_session_refused', 'the server did not open a kiosk session for the confirmed new hire');
   }
 
   /** The host's own refusals (a PIN too simple, an unlock that lapsed) in the contract's words. */
@@ -164,7 +202,9 @@ export class EnrolmentController {
 
   readonly handlers: Handlers = {
     startSession: async ({ code }) =>
-      this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
+      this.options.kiosk
+        ? this.openKioskSession(code)
+        : this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
     currentSession: async () => (this.token ? this.withSession((token) => this.api.call('getSession', { token })) : null),
     registrationOptions: async ({ factor }) =>
       this.withSession(async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options),
@@ -252,20 +292,23 @@ export class EnrolmentController {
     registerStation: async ({ code }) => {
       this.requireKiosk();
       await this.api.call('registerStation', { body: { code } });
+      this.freshlyRegistered = true;
       return this.stationState();
     },
     operatorOptions: async ({ operator }) => {
-      this.requireKiosk();
+      await this.requireServingStation();
       const { ceremonyId, options } = await this.api.call('operatorOptions', { body: { operator } });
       this.operatorCeremonyId = ceremonyId;
       return options;
     },
     confirmNewHire: async ({ response, newHire, checks }) => {
-      this.requireKiosk();
+      await this.requireServingStation();
       const ceremonyId = this.operatorCeremonyId;
       if (!ceremonyId) throw new ApiClientError('challenge_missing', "ask for the operator's options first");
       this.operatorCeremonyId = null;
       const confirmed = await this.api.call('confirmNewHire', { body: { ceremonyId, response, newHire, checks } });
+      // The server cancelled this station's earlier confirmations: main holds only the newest too.
+      this.confirmation = { id: confirmed.id, newHire: confirmed.newHire.username };
       const now = this.options.now?.() ?? new Date();
       return {
         newHire: confirmed.newHire,
@@ -282,8 +325,10 @@ export class EnrolmentController {
     },
     resetStation: async () => {
       const kiosk = this.requireKiosk();
-      // The order the issue asks for: the server forgets the session first, then the page and its storage go.
+      // The order the issue asks for: the server forgets the session and any confirmation first, then the page and its storage go.
       await this.handlers.endSession(undefined);
+      // Best effort, like endSession: an unreachable server's confirmations still lapse at their expiry.
+      await this.api.call('cancelConfirmations', {}).catch(() => undefined);
       this.forgetPerson();
       await kiosk.wipe();
       return null;
@@ -291,9 +336,15 @@ export class EnrolmentController {
     operatorPinStatus: async () => ({ set: await this.requireKiosk().operatorPin.isSet() }),
     setOperatorPin: async ({ pin }) => {
       const kiosk = this.requireKiosk();
-      // First run sets a PIN freely; changing one needs the current PIN, so a passer-by cannot take the station over.
-      if (await kiosk.operatorPin.isSet()) this.requireOperator();
+      // Changing a PIN needs the current one; the first needs the station code IT just gave the operator,
+      // redeemed in this run, so a passer-by at a station whose PIN was lost cannot take it over.
+      const first = !(await kiosk.operatorPin.isSet());
+      if (first && !this.freshlyRegistered) {
+        throw new ApiClientError('fresh_registration_required', 'register the station again with a new station code to choose its first PIN');
+      }
+      if (!first) this.requireOperator();
       await this.fromHost(() => kiosk.operatorPin.set(pin));
+      this.freshlyRegistered = false;
       return null;
     },
     verifyOperatorPin: async ({ pin }) => {
@@ -318,6 +369,8 @@ export class EnrolmentController {
     this.launchCode = null;
     this.recoveryRequestId = null;
     this.operatorUnlocked = false;
+    this.freshlyRegistered = false;
+    this.confirmation = null;
   }
 
   /** Ends any session this window still holds before another opens: one window, one session. */
