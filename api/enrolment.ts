@@ -35,7 +35,15 @@ export const CreateSessionRequest = z.object({
 });
 
 /** On the wire main adds the device's signals; the renderer never sees or sets them. */
-export const OpenSessionRequest = CreateSessionRequest.extend({ device: DeviceSignals });
+export const OpenSessionRequest = CreateSessionRequest.extend({
+  device: DeviceSignals,
+  /**
+   * At a kiosk station: the confirmation (ConfirmationView.id) the operator just gave for this
+   * person. The server requires it from a station and accepts only that one: unused, given at this
+   * station, for the code's owner, unexpired, and not replaced by a later confirmation there.
+   */
+  confirmationId: z.string().min(1).max(64).optional(),
+});
 export type OpenSessionRequest = z.infer<typeof OpenSessionRequest>;
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 

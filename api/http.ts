@@ -223,6 +223,15 @@ export const httpOperations = {
     status: 201,
     clientLimited: true,
   }),
+  cancelConfirmations: operation({
+    method: 'POST',
+    path: '/v1/stations/current/confirmations/cancel',
+    summary:
+      "Cancel this station's unused operator confirmations (the operator sends the person away, or the station resets); their codes need a new confirmation",
+    auth: 'proof',
+    status: 204,
+    clientLimited: true,
+  }),
   getSession: operation({
     method: 'GET',
     path: '/v1/sessions/current',

@@ -54,6 +54,7 @@ export type AuditEvent =
   | 'kiosk.confirmed'
   | 'kiosk.refused'
   | 'kiosk.confirmation_used'
+  | 'kiosk.confirmations_cancelled'
   | 'kiosk.factor_refused';
 
 export interface AuditEntry {

@@ -356,6 +356,12 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.createIndex('attempt_throttles_updated').on('attempt_throttles').column('updated_at').execute();
       },
     },
+    '0010_kiosk_confirmation_cancel': {
+      async up(db: Kysely<unknown>) {
+        // One person at a time: a later confirmation, or the station's cancel, retires an unused one.
+        await db.schema.alterTable('kiosk_confirmations').addColumn('cancelled_at', 'text').execute();
+      },
+    },
   };
 }
 

@@ -276,6 +276,8 @@ export interface KioskConfirmationsTable {
   expires_at: Iso;
   used_at: Iso | null;
   session_id: string | null;
+  /** Set when a later confirmation at the station, or the station's cancel, retired it unused. */
+  cancelled_at: Iso | null;
 }
 
 export interface Database {

@@ -29,7 +29,7 @@ import { notify } from '../notifications/outbox.js';
 import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
 import { sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
-import { liveConfirmation, spendConfirmationIn } from '../kiosk/confirmations.js';
+import { namedConfirmation, spendConfirmationIn } from '../kiosk/confirmations.js';
 import { notASecurityKey } from '../kiosk/security-key-only.js';
 import { stationOfKey } from '../kiosk/station-state.js';
 import type { Tier } from '../policy/schema.js';
@@ -81,7 +81,12 @@ export class EnrolmentService {
    * From a registered kiosk station the code works only after an operator confirmed its person at
    * that station, and the session is a kiosk session: security keys only, and shorter.
    */
-  async openSession(input: string, jkt: string, device: DeviceSignals): Promise<{ token: string; session: SessionView; kiosk: boolean }> {
+  async openSession(
+    input: string,
+    jkt: string,
+    device: DeviceSignals,
+    confirmationId?: string,
+  ): Promise<{ token: string; session: SessionView; kiosk: boolean }> {
     await this.devices.refuseRevoked(jkt);
     const parsed = parseCode(input);
     if (!parsed) throw new ApiFailure('code_invalid', 'code not recognised');
@@ -114,7 +119,7 @@ export class EnrolmentService {
     const { tier } = this.tier(user);
     // refuseRevoked above refused a lapsed or revoked station: a station found here is registered.
     const station = await stationOfKey(this.db, jkt);
-    const confirmation = station ? await this.operatorConfirmation(station, user, tier) : undefined;
+    const confirmation = station ? await this.operatorConfirmation(station, user, tier, confirmationId) : undefined;
     const deviceRow = await this.devices.record(jkt, device, station ? 'kiosk' : 'personal');
     const { config } = this.deps;
     const { token, row: session } = this.sessions.create({
@@ -160,22 +165,22 @@ export class EnrolmentService {
     return { token, session: this.sessions.view(session, user), kiosk: station !== undefined };
   }
 
-  /** At a station: the live confirmation an operator gave this person there, or the refusal. The code stays unused. */
-  private async operatorConfirmation(station: StationRow, user: UserRow, tier: Tier) {
+  /** At a station: the confirmation the station named, if it is this person's live one there, or the refusal. The code stays unused. */
+  private async operatorConfirmation(station: StationRow, user: UserRow, tier: Tier, confirmationId: string | undefined) {
     if (!allowsFactor(tier, 'security-key')) {
       throw new ApiFailure('factor_not_allowed', 'this person’s policy allows no security key, the only factor a kiosk station binds');
     }
-    const confirmation = await liveConfirmation(this.db, station.id, user.id, this.now());
-    if (!confirmation) {
+    const named = await namedConfirmation(this.db, confirmationId, station.id, user.id, this.now());
+    if (!named.ok) {
       await this.audit({
         event: 'kiosk.refused',
         actor: station.name,
         userId: user.id,
-        details: { stationId: station.id, reason: 'no_operator_confirmation' },
+        details: { stationId: station.id, reason: 'no_operator_confirmation', confirmation: named.reason, confirmationId: confirmationId ?? null },
       });
       throw new ApiFailure('operator_confirmation_required', 'an operator must confirm this person at this station first');
     }
-    return confirmation;
+    return named.confirmation;
   }
 
   /** The try was counted when it was reserved: here only the lock it may earn, the notice and the audit row. */

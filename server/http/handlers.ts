@@ -20,7 +20,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     },
     openApiDocument: () => Promise.resolve(openApi),
 
-    openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device),
+    openSession: async ({ jkt, body }) => enrolment.openSession(body.code, jkt, body.device, body.confirmationId),
     getSession: async ({ caller }) => enrolment.getSession(caller),
     registrationOptions: async ({ caller, body }) => ({ options: await enrolment.registrationOptions(caller, body.factor) }),
     verifyRegistration: async ({ caller, body }) => ({
@@ -61,6 +61,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     resetRecoveryLock: async ({ body }) => recoveryCodes.resetLock(body.username, body.agent),
     registerStation: async ({ jkt, body }) => stations.register(body.code, jkt),
     stationStatus: async ({ jkt }) => stations.status(jkt),
+    cancelConfirmations: async ({ jkt }) => operators.cancelConfirmations(jkt),
     operatorOptions: async ({ jkt, body }) => operators.options(body.operator, jkt),
     confirmNewHire: async ({ jkt, body }) => operators.confirm(body, jkt),
     issueStationCode: async ({ actor, body }) => stations.issueStationCode(body.name, actor, body.ttlSeconds),

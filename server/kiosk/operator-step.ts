@@ -9,6 +9,7 @@ import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
+import { cancelUnusedConfirmationsIn } from './confirmations.js';
 import type { StationRegistry } from './stations.js';
 
 /**
@@ -96,6 +97,23 @@ export class OperatorStep {
     return { ceremonyId, options };
   }
 
+  /** The station sends the person away (or resets): none of its unused confirmations opens a session any more. */
+  async cancelConfirmations(jkt: string): Promise<void> {
+    const { db, clock } = this.deps;
+    const station = await this.stations.require(jkt);
+    const now = clock.now();
+    await transaction(db, async (tx) => {
+      const cancelled = await cancelUnusedConfirmationsIn(tx, station.id, now);
+      await tx.updateTable('stations').set({ last_seen_at: now.toISOString() }).where('id', '=', station.id).execute();
+      await appendAuditIn(tx, clock, {
+        event: 'kiosk.confirmations_cancelled',
+        actor: station.name,
+        userId: null,
+        details: { stationId: station.id, cancelled: cancelled.join(','), count: cancelled.length },
+      });
+    });
+  }
+
   async confirm(input: ConfirmNewHireRequest, jkt: string): Promise<ConfirmationView> {
     const { db, clock, config } = this.deps;
     const station = await this.stations.require(jkt);
@@ -159,6 +177,7 @@ export class OperatorStep {
       expires_at: addSeconds(now, config.kioskConfirmationSeconds).toISOString(),
       used_at: null,
       session_id: null,
+      cancelled_at: null,
     };
     await transaction(db, async (tx) => {
       await tx
@@ -167,6 +186,9 @@ export class OperatorStep {
         .where('id', '=', key.id)
         .execute();
       await tx.updateTable('stations').set({ last_seen_at: now.toISOString() }).where('id', '=', station.id).execute();
+      // One person at a time: whoever the operator confirmed before at this station, and who has not
+      // opened a session yet, has been sent on; their code must not open one on this confirmation.
+      const replaced = await cancelUnusedConfirmationsIn(tx, station.id, now);
       await tx.insertInto('kiosk_confirmations').values(row).execute();
       await appendAuditIn(tx, clock, {
         event: 'kiosk.confirmed',
@@ -180,6 +202,7 @@ export class OperatorStep {
           credentialId: key.id,
           checks: checks.join(','),
           userVerified: outcome.assertion.userVerified,
+          replaced: replaced.join(','),
         },
       });
     });
