@@ -85,6 +85,9 @@ export type OperatorOptionsResponse = z.infer<typeof OperatorOptionsResponse>;
 export const OperatorCheck = z.enum(['photo_id', 'name_matches', 'start_date_confirmed']);
 export type OperatorCheck = z.infer<typeof OperatorCheck>;
 
+/** Without a photo ID matching the name on the code, the person in front of the station is anyone; the start date is extra. */
+export const REQUIRED_OPERATOR_CHECKS: readonly OperatorCheck[] = ['photo_id', 'name_matches'];
+
 export const ConfirmNewHireRequest = z.object({
   ceremonyId: z.string().min(1).max(64),
   /** The operator's assertion, with user verification, by one of their own security keys. */
@@ -92,9 +95,9 @@ export const ConfirmNewHireRequest = z.object({
   newHire: Username,
   checks: z
     .array(OperatorCheck)
-    .min(1, 'at least one check')
     .max(OperatorCheck.options.length)
-    .refine((checks) => new Set(checks).size === checks.length, 'each check once'),
+    .refine((checks) => new Set(checks).size === checks.length, 'each check once')
+    .refine((checks) => REQUIRED_OPERATOR_CHECKS.every((c) => checks.includes(c)), 'check the photo ID and that the name matches'),
 });
 export type ConfirmNewHireRequest = z.infer<typeof ConfirmNewHireRequest>;
 

@@ -176,7 +176,12 @@ export class EnrolmentService {
         event: 'kiosk.refused',
         actor: station.name,
         userId: user.id,
-        details: { stationId: station.id, reason: 'no_operator_confirmation', confirmation: named.reason, confirmationId: confirmationId ?? null },
+        details: {
+          stationId: station.id,
+          reason: 'no_operator_confirmation',
+          confirmation: named.reason,
+          confirmationId: confirmationId ?? null,
+        },
       });
       throw new ApiFailure('operator_confirmation_required', 'an operator must confirm this person at this station first');
     }

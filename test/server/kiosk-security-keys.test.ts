@@ -5,7 +5,7 @@ import { PolicyStore } from '../../server/policy/store.js';
 import { Api, Device, expectAnswer, expectRefusal, securityKey } from '../support/api-harness.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
 import { SoftAuthenticator, type SoftAuthenticatorOptions } from '../support/soft-authenticator.js';
-import { confirm, newHire, operator, registeredStation } from './kiosk-support.js';
+import { confirmed, newHire, openAt, operator, registeredStation } from './kiosk-support.js';
 
 /**
  * Issue 12, "Security keys only": sessions opened from a kiosk get cross-platform options only, and the
@@ -22,8 +22,8 @@ afterEach(() => api.close());
 async function kioskSession(): Promise<{ station: Device; token: string; username: string }> {
   const { station } = await registeredStation(api);
   const hire = await newHire(api);
-  expect((await confirm(station, await operator(api), hire.username)).status).toBe(201);
-  const opened = expectAnswer('openSession', await station.call('openSession', { body: { code: hire.code, device: station.signals } }));
+  const confirmation = await confirmed(station, await operator(api), hire.username);
+  const opened = expectAnswer('openSession', await openAt(station, hire.code, confirmation.id));
   expect(opened.kiosk).toBe(true);
   return { station, token: opened.token, username: hire.username };
 }
@@ -118,8 +118,8 @@ describe('Security keys only', () => {
     );
     const { station } = await registeredStation(api);
     const hire = await newHire(api);
-    expect((await confirm(station, await operator(api), hire.username)).status).toBe(201);
-    expectRefusal(await station.call('openSession', { body: { code: hire.code, device: station.signals } }), 403, 'factor_not_allowed');
+    const confirmation = await confirmed(station, await operator(api), hire.username);
+    expectRefusal(await openAt(station, hire.code, confirmation.id), 403, 'factor_not_allowed');
     const laptop = await api.device();
     expectAnswer('openSession', await laptop.call('openSession', { body: { code: hire.code, device: laptop.signals } }));
   });

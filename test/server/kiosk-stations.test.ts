@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { Api, expectAnswer, expectRefusal, passkey } from '../support/api-harness.js';
-import { confirm, newHire, operator, registeredStation } from './kiosk-support.js';
+import { confirmed, newHire, openAt, operator, registeredStation } from './kiosk-support.js';
 
 /**
  * Issue 12, the station's side of "Kiosk mode is set by managed configuration only": an admin issues
@@ -122,8 +122,8 @@ describe('A revoked station says so and stops', () => {
     const { station, stationId } = await registeredStation(api);
     const boss = await operator(api);
     const first = await newHire(api);
-    expect((await confirm(station, boss, first.username)).status).toBe(201);
-    const opened = expectAnswer('openSession', await station.call('openSession', { body: { code: first.code, device: station.signals } }));
+    const confirmation = await confirmed(station, boss, first.username);
+    const opened = expectAnswer('openSession', await openAt(station, first.code, confirmation.id));
     const second = await newHire(api);
 
     const revoked = expectAnswer('revokeStation', await api.admin('revokeStation', { params: { stationId } }));

@@ -1,4 +1,4 @@
-import type { OperatorCheck } from '../../api/kiosk.js';
+import type { ConfirmationView, OperatorCheck } from '../../api/kiosk.js';
 import { Api, Device, expectAnswer, securityKey, type Reply } from '../support/api-harness.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
 import type { SoftAuthenticator } from '../support/soft-authenticator.js';
@@ -29,6 +29,21 @@ export async function confirm(
   const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: who.username } }));
   const response = who.key.get(asked.options, { origin: TEST_ORIGIN });
   return station.call('confirmNewHire', { body: { ceremonyId: asked.ceremonyId, response, newHire, checks } });
+}
+
+/** The confirmation the operator's step recorded (its id is what the station names when it opens the session). */
+export async function confirmed(
+  station: Device,
+  who: { username: string; key: SoftAuthenticator },
+  newHire: string,
+  checks?: OperatorCheck[],
+): Promise<ConfirmationView> {
+  return expectAnswer('confirmNewHire', await confirm(station, who, newHire, checks));
+}
+
+/** The new hire's code typed in at the station, naming the operator's confirmation as the app does. */
+export function openAt(station: Device, code: string, confirmationId?: string): Promise<Reply> {
+  return station.call('openSession', { body: { code, device: station.signals, ...(confirmationId ? { confirmationId } : {}) } });
 }
 
 /** A new hire with a fresh enrolment code, not enrolled yet. */
