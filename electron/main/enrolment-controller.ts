@@ -340,7 +340,10 @@ export class EnrolmentController {
       // redeemed in this run, so a passer-by at a station whose PIN was lost cannot take it over.
       const first = !(await kiosk.operatorPin.isSet());
       if (first && !this.freshlyRegistered) {
-        throw new ApiClientError('fresh_registration_required', 'register the station again with a new station code to choose its first PIN');
+        throw new ApiClientError(
+          'fresh_registration_required',
+          'register the station again with a new station code to choose its first PIN',
+        );
       }
       if (!first) this.requireOperator();
       await this.fromHost(() => kiosk.operatorPin.set(pin));
