@@ -20,6 +20,7 @@ import { KioskRecoveryCodes } from './screens/kiosk/KioskRecoveryCodes';
 import { KioskStation } from './screens/kiosk/KioskStation';
 import { OperatorPanel } from './screens/kiosk/OperatorPanel';
 import { OperatorStep } from './screens/kiosk/OperatorStep';
+import { StationError } from './screens/kiosk/StationError';
 import { WhoseTurn } from './screens/kiosk/WhoseTurn';
 import { useApp } from './store';
 import type { Step } from './store/types';
@@ -40,6 +41,7 @@ const SCREENS: Record<Step, () => ReactElement | null> = {
   operator: OperatorStep,
   turn: WhoseTurn,
   operatorPanel: OperatorPanel,
+  stationError: StationError,
 };
 
 /** On a kiosk the same steps look different: nothing to copy or save, nobody's name left on screen. */
@@ -58,7 +60,7 @@ export function App() {
   const watchLinks = useApp((s) => s.watchLinks);
   const loadStation = useApp((s) => s.loadStation);
   const kiosk = useApp((s) => s.kiosk);
-  const known = useApp((s) => s.station !== null);
+  const known = useApp((s) => s.station !== null || s.step === 'stationError');
   const Screen = (kiosk ? KIOSK_SCREENS[step] : undefined) ?? SCREENS[step];
 
   useEffect(() => {

@@ -21,6 +21,7 @@ const STEP_NUMBER: Record<Step, number | null> = {
   operator: null,
   turn: 1,
   operatorPanel: null,
+  stationError: null,
 };
 
 export function Header() {

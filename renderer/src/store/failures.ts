@@ -43,6 +43,9 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'kiosk_security_key_only',
   'operator_unlock_required',
   'kiosk_enrolment_only',
+  'operator_pin_missing',
+  'fresh_registration_required',
+  'kiosk_session_refused',
 ]);
 
 /** "Too many tries": how long to wait, in minutes once it is a minute or more. */

@@ -4,10 +4,20 @@ import { CeremonyError } from '../webauthn/ceremony';
 import { noticeFor } from './failures';
 import type { AppState, KioskSlice, Notice, StoreDeps, Step } from './types';
 
-/** Where a kiosk starts: serving new hires only when the server knows the station and it is not revoked. */
+/**
+ * Where a kiosk starts: serving new hires only when the server knows the station and it has an operator
+ * PIN; right after the operator registered it, the first PIN; otherwise the screen that says what is wrong.
+ */
 function startStep(station: KioskStationState): Step | null {
   if (!station.kiosk) return null;
-  return station.registration === 'registered' ? 'operator' : 'station';
+  if (station.registration !== 'registered') return 'station';
+  if (station.operatorPin === 'set') return 'operator';
+  return station.operatorPin === 'choose' ? 'operatorPanel' : 'station';
+}
+
+/** What the operator panel needs to know of the PIN, from the station's state. */
+function pinSetIn(station: KioskStationState): boolean | null {
+  return station.kiosk ? station.operatorPin === 'set' : null;
 }
 
 /** A refused PIN: how many tries are left, or how long the station waits. */
@@ -34,10 +44,14 @@ export const createKioskSlice =
 
     loadStation: async () => {
       const result = await deps.bridge.stationStatus();
-      // An app that cannot say what it is stays the personal app: kiosk calls are refused in main anyway.
-      const station: KioskStationState = result.ok ? result.value : { kiosk: false };
+      // An app that cannot say what it is might be a station: it never falls back to the personal app's screens.
+      if (!result.ok) {
+        set({ station: null, kiosk: true, step: 'stationError', notice: null });
+        return;
+      }
+      const station = result.value;
       const step = startStep(station);
-      set(step ? { station, kiosk: true, step, notice: null } : { station, kiosk: false });
+      set(step ? { station, kiosk: true, step, pinSet: pinSetIn(station), notice: null } : { station, kiosk: false });
     },
 
     registerStation: async (code) => {
@@ -51,7 +65,7 @@ export const createKioskSlice =
         set({ busy: false, notice: noticeFor(result) });
         return;
       }
-      set({ busy: false, station: result.value, step: startStep(result.value) ?? 'station' });
+      set({ busy: false, station: result.value, pinSet: pinSetIn(result.value), step: startStep(result.value) ?? 'station' });
     },
 
     replaceStationKey: async () => {

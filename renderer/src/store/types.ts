@@ -26,7 +26,9 @@ export type Step =
   /** Kiosk: whose turn it is; the new hire enters their code. */
   | 'turn'
   /** Kiosk: the operator's PIN, then the station's health, the PIN change and the way out of kiosk mode. */
-  | 'operatorPanel';
+  | 'operatorPanel'
+  /** main could not say whether this is a station: a station error, never the personal app. */
+  | 'stationError';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {

@@ -21,6 +21,10 @@ export function KioskStation() {
   );
 
   if (station.registration === 'unregistered') return <RegisterStation operatorLink={operatorLink} />;
+  // Registered in an earlier run but no PIN (or the keychain lost it): only a new station code from IT lets the operator choose one.
+  if (station.registration === 'registered' && station.operatorPin === 'missing') {
+    return <RegisterStation title={t('kiosk.station.noPinTitle')} body={t('kiosk.station.noPinBody')} />;
+  }
   if (station.registration === 'revoked') {
     return (
       <section>
@@ -56,7 +60,7 @@ export function KioskStation() {
   );
 }
 
-function RegisterStation({ operatorLink }: { operatorLink: ReactNode }) {
+function RegisterStation({ operatorLink, title, body }: { operatorLink?: ReactNode; title?: string; body?: string }) {
   const { t } = useTranslation();
   const busy = useApp((s) => s.busy);
   const registerStation = useApp((s) => s.registerStation);
@@ -71,8 +75,8 @@ function RegisterStation({ operatorLink }: { operatorLink: ReactNode }) {
 
   return (
     <section>
-      <ScreenHeading>{t('kiosk.station.unregisteredTitle')}</ScreenHeading>
-      <p>{t('kiosk.station.unregisteredBody')}</p>
+      <ScreenHeading>{title ?? t('kiosk.station.unregisteredTitle')}</ScreenHeading>
+      <p>{body ?? t('kiosk.station.unregisteredBody')}</p>
       <ol className="instructions">
         <li>{t('kiosk.station.askIt')}</li>
         <li>
@@ -102,9 +106,11 @@ function RegisterStation({ operatorLink }: { operatorLink: ReactNode }) {
           {t('kiosk.station.register')}
         </button>
       </form>
-      <nav className="ways" aria-label={t('kiosk.operator.label')}>
-        {operatorLink}
-      </nav>
+      {operatorLink && (
+        <nav className="ways" aria-label={t('kiosk.operator.label')}>
+          {operatorLink}
+        </nav>
+      )}
     </section>
   );
 }

@@ -11,12 +11,24 @@ export function OperatorPanel() {
   const unlocked = useApp((s) => s.operatorUnlocked);
   const resetStation = useApp((s) => s.resetStation);
   const exitKiosk = useApp((s) => s.exitKiosk);
+  // The first PIN is offered only right after this run registered the station: the station code is the operator's proof.
+  const mayChooseFirst = useApp((s) => s.station?.kiosk === true && s.station.operatorPin === 'choose');
 
   const back = (
     <button type="button" className="secondary" onClick={() => void resetStation()}>
       {t('kiosk.panel.back')}
     </button>
   );
+
+  if (!unlocked && pinSet === false && !mayChooseFirst) {
+    return (
+      <section>
+        <ScreenHeading>{t('kiosk.panel.noPinTitle')}</ScreenHeading>
+        <p>{t('kiosk.panel.noPinBody')}</p>
+        <div className="actions">{back}</div>
+      </section>
+    );
+  }
 
   if (!unlocked) {
     return (

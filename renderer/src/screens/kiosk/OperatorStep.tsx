@@ -1,6 +1,7 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OperatorCheck } from '../../../../api/kiosk';
+import { IdleReset } from '../../components/IdleReset';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { useApp } from '../../store';
 
@@ -17,6 +18,8 @@ export function OperatorStep() {
   const [checks, setChecks] = useState<OperatorCheck[]>([]);
   const operatorId = useId();
   const newHireId = useId();
+  // A half-filled form holds a new hire's name: it goes like anything else of a person left alone.
+  const started = operator !== '' || newHire !== '' || checks.length > 0;
 
   const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -82,6 +85,7 @@ export function OperatorStep() {
           {t('kiosk.operator.settings')}
         </button>
       </nav>
+      {started && <IdleReset />}
     </section>
   );
 }
