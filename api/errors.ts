@@ -64,6 +64,8 @@ export const ApiErrorCode = z.enum([
   'not_an_operator',
   /** A kiosk session binds security keys only: a platform, hybrid or synced credential is refused. */
   'kiosk_security_key_only',
+  /** Registered as a security key, but the response says platform attachment, an internal or hybrid transport, or the backup flags. */
+  'not_a_security_key',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

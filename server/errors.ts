@@ -40,6 +40,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   operator_confirmation_required: 403,
   not_an_operator: 403,
   kiosk_security_key_only: 403,
+  not_a_security_key: 403,
   internal: 500,
 };
 

@@ -293,15 +293,18 @@ export class EnrolmentService {
       throw new ApiFailure('verification_failed', outcome.reason);
     }
     const c = outcome.credential;
-    const notAKey = session.station_id ? notASecurityKey(response, c) : null;
+    // What is recorded as a security key must be one, wherever it is registered: policy and the
+    // operator step trust that factor as a key in hand, not a passkey that syncs or stays on a computer.
+    const notAKey = factor === 'security-key' ? notASecurityKey(response, c) : null;
     if (notAKey) {
       await this.audit({
-        event: 'kiosk.factor_refused',
+        event: session.station_id ? 'kiosk.factor_refused' : 'factor.refused',
         actor: user.username,
         userId: user.id,
         details: { factor, reason: notAKey, aaguid: c.aaguid, stationId: session.station_id, deviceId: session.device_id },
       });
-      throw new ApiFailure('kiosk_security_key_only', `a kiosk session binds security keys only (${notAKey})`);
+      if (session.station_id) throw new ApiFailure('kiosk_security_key_only', `a kiosk session binds security keys only (${notAKey})`);
+      throw new ApiFailure('not_a_security_key', `registered as a security key, but it is not one (${notAKey})`);
     }
     const finding = await this.deps.attestation(c);
     const refusal = judgeRegistration(resolved.tier, c, finding);

@@ -10,6 +10,7 @@ import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
 import { cancelUnusedConfirmationsIn } from './confirmations.js';
+import { reachedThroughADevice } from './security-key-only.js';
 import type { StationRegistry } from './stations.js';
 
 /**
@@ -28,18 +29,26 @@ export class OperatorStep {
     return user.account_kind === 'human' && this.deps.config.kioskOperatorRoles.includes(user.role);
   }
 
-  /** The operator's active, unexpired security keys; none for anyone who is not an operator. */
+  /**
+   * The operator's active, unexpired security keys; none for anyone who is not an operator. Only
+   * keys in hand count: a credential registered as a security key before that was checked, but
+   * synced (backup eligible) or reached through a computer or phone, would let anyone holding the
+   * operator's cloud account or laptop confirm new hires.
+   */
   private async operatorKeys(user: UserRow | undefined) {
     if (!user || !this.isOperatorRole(user)) return [];
-    return this.deps.db
+    const keys = await this.deps.db
       .selectFrom('credentials')
       .selectAll()
       .where('user_id', '=', user.id)
       .where('status', '=', 'active')
       .where('factor', '=', 'security-key')
+      .where('backup_eligible', '=', 0)
+      .where('backed_up', '=', 0)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.deps.clock.now().toISOString())]))
       .orderBy('created_at')
       .execute();
+    return keys.filter((k) => !reachedThroughADevice(JSON.parse(k.transports) as string[]));
   }
 
   /** A stable stand-in credential for a username that is no operator, so the answer does not say so. */
@@ -159,6 +168,10 @@ export class OperatorStep {
       requireUserVerification: true,
     });
     if (!outcome.ok) return refuse(outcome.reason, 'verification_failed');
+    // The signed flags of this very assertion: a key that now says it syncs is no key in hand.
+    if (outcome.assertion.backupEligible || outcome.assertion.backedUp) {
+      return refuse(outcome.assertion.backupEligible ? 'backup_eligible' : 'backed_up', 'not_an_operator');
+    }
 
     const newHire = await db.selectFrom('users').selectAll().where('username', '=', input.newHire).executeTakeFirst();
     if (!newHire) throw new ApiFailure('not_found', `no user ${input.newHire}`);

@@ -51,6 +51,8 @@ export interface VerifiedAssertion {
   credentialId: string;
   newCounter: number;
   userVerified: boolean;
+  /** BE in this assertion's authenticator data: the credential may be synced to other devices. */
+  backupEligible: boolean;
   backedUp: boolean;
 }
 
@@ -122,6 +124,7 @@ export async function verifyAuthentication(input: VerifyAssertionInput): Promise
         credentialId: info.credentialID,
         newCounter: info.newCounter,
         userVerified: info.userVerified,
+        backupEligible: info.credentialDeviceType === 'multiDevice',
         backedUp: info.credentialBackedUp,
       },
     };

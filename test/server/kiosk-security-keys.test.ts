@@ -124,3 +124,103 @@ describe('Security keys only', () => {
     expectAnswer('openSession', await laptop.call('openSession', { body: { code: hire.code, device: laptop.signals } }));
   });
 });
+
+describe('Operators’ keys must really be security keys', () => {
+  /** An operator whose key was stored before the security-key rule held everywhere, as if it synced or lived in a laptop. */
+  async function operatorWhoseKeyIs(stored: { backup_eligible?: number; transports?: string }) {
+    const boss = await operator(api);
+    await api.db
+      .updateTable('credentials')
+      .set(stored)
+      .where(
+        'id',
+        'in',
+        boss.key.credentials.map((c) => c.id),
+      )
+      .execute();
+    return boss;
+  }
+
+  it.each([
+    ['backup eligible', { backup_eligible: 1 }],
+    ['reached over hybrid', { transports: '["hybrid"]' }],
+    ['inside the computer', { transports: '["internal","usb"]' }],
+  ])('a stored "security key" that is %s does not count: the operator gets the decoy and is refused', async (_name, stored) => {
+    const { station } = await registeredStation(api);
+    const hire = await newHire(api);
+    const boss = await operatorWhoseKeyIs(stored);
+    const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: boss.username } }));
+    expect(asked.options.allowCredentials?.map((c) => c.id)).not.toContain(boss.key.credentials[0]?.id);
+    const response = boss.key.get({ ...asked.options, allowCredentials: [] }, { origin: TEST_ORIGIN });
+    expectRefusal(
+      await station.call('confirmNewHire', {
+        body: { ceremonyId: asked.ceremonyId, response, newHire: hire.username, checks: ['photo_id', 'name_matches'] },
+      }),
+      403,
+      'not_an_operator',
+    );
+    expect(await api.db.selectFrom('kiosk_confirmations').selectAll().execute()).toEqual([]);
+  });
+
+  it('an operator assertion whose authenticator data says backup eligible (or backed up) is refused, and confirms nothing', async () => {
+    const { station } = await registeredStation(api);
+    const hire = await newHire(api);
+    const boss = await operator(api);
+    for (const flags of [{ backupEligible: true }, { backupEligible: true, backedUp: true }]) {
+      const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: boss.username } }));
+      const response = boss.key.get(asked.options, { origin: TEST_ORIGIN, flags });
+      expectRefusal(
+        await station.call('confirmNewHire', {
+          body: { ceremonyId: asked.ceremonyId, response, newHire: hire.username, checks: ['photo_id', 'name_matches'] },
+        }),
+        403,
+        'not_an_operator',
+      );
+    }
+    expect(await api.db.selectFrom('kiosk_confirmations').selectAll().execute()).toEqual([]);
+    const reasons = await api.db.selectFrom('audit_events').select('details').where('event', '=', 'kiosk.refused').execute();
+    expect(reasons.map((r) => (JSON.parse(r.details) as { reason: string }).reason)).toEqual(['backup_eligible', 'backup_eligible']);
+    // The same key without the flags still confirms: it was the flags that were refused.
+    expect((await confirmed(station, boss, hire.username)).newHire.username).toBe(hire.username);
+  });
+});
+
+describe('A "security key" registered anywhere must be one', () => {
+  async function registerOnLaptop(settings: SoftAuthenticatorOptions) {
+    const laptop = await api.device();
+    const hire = await newHire(api);
+    const token = await laptop.openEnrolment(hire.code);
+    const options = await securityKeyOptions(laptop, token);
+    const response = new SoftAuthenticator(settings).create(options, { origin: TEST_ORIGIN });
+    return {
+      reply: await laptop.call('verifyRegistration', { token, body: { factor: 'security-key', response } }),
+      username: hire.username,
+    };
+  }
+
+  it.each([
+    ['a platform credential', { attachment: 'platform', transports: ['internal'] }, 'platform_attachment'],
+    ['a phone over hybrid', { attachment: 'cross-platform', transports: ['hybrid'] }, 'hybrid_transport'],
+    [
+      'a synced passkey posing as a USB key',
+      { attachment: 'cross-platform', transports: ['usb'], backupEligible: true },
+      'backup_eligible',
+    ],
+  ] satisfies [string, SoftAuthenticatorOptions, string][])(
+    'refuses %s on an ordinary computer with not_a_security_key',
+    async (_n, settings, reason) => {
+      const { reply, username } = await registerOnLaptop({ userVerified: true, ...settings });
+      expectRefusal(reply, 403, 'not_a_security_key');
+      expect((await api.auditOf(username)).find((e) => e.event === 'factor.refused')?.details).toMatchObject({
+        factor: 'security-key',
+        reason,
+      });
+      expect(await api.db.selectFrom('credentials').select('id').where('factor', '=', 'security-key').execute()).toEqual([]);
+    },
+  );
+
+  it('a USB security key with no backup flags registers on an ordinary computer', async () => {
+    const { reply } = await registerOnLaptop({ attachment: 'cross-platform', transports: ['usb', 'nfc'], userVerified: true });
+    expect(expectAnswer('verifyRegistration', reply).credential.factor).toBe('security-key');
+  });
+});
