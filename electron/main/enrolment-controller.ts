@@ -126,7 +126,9 @@ export class EnrolmentController {
   /** The station's registration as the server sees it, and what the operator needs to judge the station's health. */
   private async stationState(): Promise<KioskStationState> {
     const kiosk = this.requireKiosk();
-    const operatorPin = (await kiosk.operatorPin.isSet()) ? 'set' : this.freshlyRegistered ? 'choose' : 'missing';
+    // A keychain that cannot say whether a PIN is kept is shown in the health panel; the station just does not serve.
+    const pinKept = await kiosk.operatorPin.isSet().catch(() => false);
+    const operatorPin = pinKept ? 'set' : this.freshlyRegistered ? 'choose' : 'missing';
     const keychain = this.options.deviceKey ? await this.options.deviceKey.status() : 'ready';
     const state = { kiosk: true, operatorPin, keychain } as const;
     // Without a usable device key nothing can be signed, so the server cannot be asked who this station is.

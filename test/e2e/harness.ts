@@ -164,11 +164,23 @@ export class FirstKeyHarness {
     return (await this.server.services.stations.issueStationCode(name, 'test-admin')).code;
   }
 
-  /** A station set up by IT and registered with its code, as the unregistered-station screen does. */
-  async registeredStation(name = 'Lobby 1'): Promise<EnrolmentController> {
+  /**
+   * A station set up by IT and registered with its code, as the unregistered-station screen does, and
+   * the operator's first PIN chosen right after (a station without one serves nobody).
+   */
+  async registeredStation(name = 'Lobby 1', pin = '482915'): Promise<EnrolmentController> {
     const station = this.newStation();
     await station.handlers.registerStation({ code: await this.issueStationCode(name) });
+    await station.handlers.setOperatorPin({ pin });
     return station;
+  }
+
+  /** Calls the page makes that main answers with a failure, as if main could not answer them. */
+  private readonly failingCalls = new Set<IpcName>();
+
+  /** From now on main answers this call with a failure (`internal`), until the test ends. */
+  failCall(name: IpcName): void {
+    this.failingCalls.add(name);
   }
 
   /**
@@ -207,6 +219,9 @@ export class FirstKeyHarness {
   /** main's kiosk host (index.ts builds the same from Electron's objects): real PIN store and wipe order. */
   private kioskHost(installationId: string, controller: () => EnrolmentController, record: KioskRecord): KioskHost {
     let steps: string[] = [];
+    // Electron's clipboard.clear empties the system clipboard at once; the page's (Chromium's) is emptied
+    // once a page of the origin is back, the first moment this browser lets anything write to it.
+    let clipboardToClear = false;
     const host = createKioskHost({
       access: createOperatorAccess(createOperatorPinStore({ store: this.store, account: installationId })),
       print: {
@@ -235,6 +250,7 @@ export class FirstKeyHarness {
         clearClipboard: () => {
           steps.push('clearClipboard');
           this.clipboardCleared += 1;
+          clipboardToClear = true;
         },
         restart: () => {
           steps.push('restart');
@@ -258,6 +274,12 @@ export class FirstKeyHarness {
         // with the page's process when it loads about:blank, so it is plugged back in, unchanged.
         const carried = this.authenticatorId ? await this.keyContents() : [];
         await host.wipe();
+        if (clipboardToClear) {
+          clipboardToClear = false;
+          await this.pageOf(controller())
+            .evaluate(() => navigator.clipboard.writeText(''))
+            .catch(() => undefined);
+        }
         if (carried.length > 0) {
           await present(this.cdp, 'an attached page').send('WebAuthn.enable');
           this.authenticatorId = null;
@@ -391,15 +413,17 @@ export class FirstKeyHarness {
     });
     this.attached.set(page, controller);
     await page.exposeBinding('__firstkeyInvoke', (source, name: IpcName, payload: unknown) =>
-      createDispatcher(
-        this.controllerOf(page).handlers,
-        this.origin,
-      )({
-        senderUrl: source.frame.url(),
-        isMainFrame: source.frame === source.page.mainFrame(),
-        name,
-        payload,
-      }),
+      this.failingCalls.has(name)
+        ? { ok: false, error: { code: 'internal', message: `${name} failed in main` } }
+        : createDispatcher(
+            this.controllerOf(page).handlers,
+            this.origin,
+          )({
+            senderUrl: source.frame.url(),
+            isMainFrame: source.frame === source.page.mainFrame(),
+            name,
+            payload,
+          }),
     );
     await page.addInitScript((names: string[]) => {
       const invoke = (window as unknown as { __firstkeyInvoke: (n: string, p: unknown) => Promise<unknown> }).__firstkeyInvoke;

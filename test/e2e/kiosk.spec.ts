@@ -46,7 +46,12 @@ async function stationWithOperator(fk: FirstKeyHarness, page: Page): Promise<Enr
   return station;
 }
 
-async function operatorConfirms(page: Page, newHire: string, operator = OPERATOR.username, checks = ['Photo ID checked']): Promise<void> {
+async function operatorConfirms(
+  page: Page,
+  newHire: string,
+  operator = OPERATOR.username,
+  checks = ['Photo ID checked', "The name matches the new hire's record"],
+): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
   await page.getByLabel("New hire's username").fill(newHire);
   for (const check of checks) await page.getByRole('checkbox', { name: check }).check();
@@ -86,8 +91,11 @@ test.describe('One person at a time', () => {
       localStorage.setItem('left-behind', 'ada.new');
       sessionStorage.setItem('left-behind', 'Ada Lovelace');
     });
-    await page.evaluate(() => navigator.clipboard.writeText('bystander text'));
-    const adaCodes = await newHireEnrols(page, await fk.issueCode('ada.new'));
+    // What a person might copy at the station: their own code and name.
+    const adaCode = await fk.issueCode('ada.new');
+    const adaCopied = `Ada Lovelace ${adaCode}`;
+    await page.evaluate((text) => navigator.clipboard.writeText(text), adaCopied);
+    const adaCodes = await newHireEnrols(page, adaCode);
     await expect(page.getByRole('radio', { name: /passkey/i })).toHaveCount(0);
     await lookAt('kiosk-recovery-codes');
 
@@ -97,7 +105,7 @@ test.describe('One person at a time', () => {
     await expect(page.locator('a[download]')).toHaveCount(0);
     await page.getByRole('list', { name: 'Recovery codes' }).selectText();
     await page.keyboard.press('Control+C');
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('bystander text');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(adaCopied);
     await page.getByRole('button', { name: 'Print' }).click();
     await expect(page.getByText("Sent to the station's printer. Take the page with you.")).toBeVisible();
     expect(fk.kiosk(station).prints).toEqual([adaCodes]);
@@ -112,8 +120,12 @@ test.describe('One person at a time', () => {
 
     // The station is ready for the next person, and nothing of Ada is left in the window.
     await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible({ timeout: 2_000 });
-    expect(fk.kiosk(station).wipes).toEqual([['load about:blank', 'clearData', 'clearClipboard', `load ${fk.origin}/`]]);
+    // The page shows the start screen as soon as it asks for the reset; main's wipe finishes behind it.
+    await expect.poll(() => fk.kiosk(station).wipes).toEqual([['load about:blank', 'clearData', 'clearClipboard', `load ${fk.origin}/`]]);
     expect(await storageOf(page)).toEqual({ local: 0, session: 0 });
+    expect(fk.clipboardCleared).toBe(1);
+    // What Ada copied (her name and code) is gone from the clipboard.
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('');
     const afterAda = await page.content();
     for (const trace of ['Ada', 'ada.new', 'Hedy', ...adaCodes]) expect(afterAda).not.toContain(trace);
     expect(await page.getByLabel("New hire's username").inputValue()).toBe('');
@@ -213,9 +225,9 @@ test.describe('An operator step', () => {
     await station.handlers.operatorOptions({ operator: 'carl.contract' });
     const options = await station.handlers.operatorOptions({ operator: 'carl.contract' });
     const forged = colleague.key.get({ ...options, allowCredentials: [] }, { origin: fk.origin });
-    expect(await refusal(station.handlers.confirmNewHire({ response: forged, newHire: 'ada.new', checks: ['photo_id'] }))).toBe(
-      'not_an_operator',
-    );
+    expect(
+      await refusal(station.handlers.confirmNewHire({ response: forged, newHire: 'ada.new', checks: ['photo_id', 'name_matches'] })),
+    ).toBe('not_an_operator');
 
     // Through the screen, the colleague's key cannot answer for an operator.
     await fk.moveTo(page, station);
@@ -238,7 +250,7 @@ test.describe('An operator step', () => {
     const [recorded] = confirmations;
     const [hedy, ada] = await Promise.all([OPERATOR.username, 'ada.new'].map((u) => fk.server.services.accounts.findUser(u)));
     expect(recorded).toMatchObject({ operator_id: hedy?.id, new_hire_id: ada?.id, session_id: expect.any(String) });
-    expect(JSON.parse(recorded?.checks ?? '[]')).toEqual(['photo_id']);
+    expect(JSON.parse(recorded?.checks ?? '[]')).toEqual(['photo_id', 'name_matches']);
     const events = await fk.server.db.selectFrom('audit_events').select('event').execute();
     expect(events.map((e) => e.event)).toContain('kiosk.confirmed');
   });
@@ -253,7 +265,7 @@ test.describe('Security keys only', () => {
     await station.handlers.confirmNewHire({
       response: operator.key.get(asked, { origin: fk.origin }),
       newHire: 'ada.new',
-      checks: ['photo_id'],
+      checks: ['photo_id', 'name_matches'],
     });
     const session = await station.handlers.startSession({ code: await fk.issueCode('ada.new') });
     expect(session.allowedFactors).toEqual(['security-key']);
@@ -279,9 +291,11 @@ test.describe('Security keys only', () => {
 
 test.describe('A way out only through the operator', () => {
   test("the operator's PIN lets them see the station's health and leave; wrong too often, it locks", async ({ fk, page, lookAt }) => {
-    const station = await fk.registeredStation();
+    // The operator registers the station with IT's code; that is what lets them choose the first PIN.
+    const station = fk.newStation();
     await fk.moveTo(page, station);
-    await page.getByRole('button', { name: 'Operator settings' }).click();
+    await page.getByLabel('Station code').fill(await fk.issueStationCode('Lobby 1'));
+    await page.getByRole('button', { name: 'Register this station' }).click();
     await expect(page.getByRole('heading', { name: 'Choose the operator PIN' })).toBeVisible();
     await lookAt('kiosk-first-pin');
     await page.getByLabel('New PIN', { exact: true }).fill(PIN);
@@ -337,7 +351,7 @@ test.describe('Station health for the operator', () => {
     await expect(page.getByRole('alert')).toBeVisible();
     await page.getByLabel('Station code').fill(await fk.issueStationCode('Lobby 1'));
     await page.getByRole('button', { name: 'Register this station' }).click();
-    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Choose the operator PIN' })).toBeVisible();
 
     const [registered] = await fk.server.services.stations.list();
     await fk.server.services.stations.revoke(registered?.id ?? '', 'test-admin');
@@ -362,5 +376,78 @@ test.describe('Station health for the operator', () => {
     await page.getByLabel('Station code').fill(await fk.issueStationCode('Lobby 1'));
     await page.getByRole('button', { name: 'Register this station' }).click();
     await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+  });
+});
+
+test.describe('No PIN means not ready, and nobody can set the first PIN on their own', () => {
+  test('a station registered in an earlier run without a PIN serves nobody and asks for a new station code, then the PIN', async ({
+    fk,
+    page,
+    lookAt,
+  }) => {
+    const station = fk.newStation();
+    await station.handlers.registerStation({ code: await fk.issueStationCode('Lobby 1') });
+    await fk.moveTo(page, station);
+    // The next start of the app (or a keychain that lost the PIN): registered, but nobody chose a PIN in this run.
+    const nextRun = await fk.restart(page);
+    await expect(page.getByRole('heading', { name: 'This station has no operator PIN' })).toBeVisible();
+    await expect(page.getByLabel("New hire's username")).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Operator settings' })).toHaveCount(0);
+    await expect(page.getByLabel('New PIN', { exact: true })).toHaveCount(0);
+    expect(await refusal(nextRun.handlers.setOperatorPin({ pin: PIN }))).toBe('fresh_registration_required');
+    expect(await refusal(nextRun.handlers.operatorOptions({ operator: OPERATOR.username }))).toBe('operator_pin_missing');
+    await lookAt('kiosk-no-pin');
+
+    await page.getByLabel('Station code').fill(await fk.issueStationCode('Lobby 1'));
+    await page.getByRole('button', { name: 'Register this station' }).click();
+    await expect(page.getByRole('heading', { name: 'Choose the operator PIN' })).toBeVisible();
+    await page.getByLabel('New PIN', { exact: true }).fill(PIN);
+    await page.getByLabel('New PIN again').fill(PIN);
+    await page.getByRole('button', { name: 'Save PIN' }).click();
+    await expect(page.getByText('The operator PIN is saved.')).toBeVisible();
+    await page.getByRole('button', { name: 'Back to the station' }).click();
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+  });
+
+  test("a walk-up user's Operator settings offer no first PIN on a station that has none", async ({ fk, page }) => {
+    await fk.moveTo(page, fk.newStation());
+    await expect(page.getByRole('heading', { name: 'This station is not registered yet' })).toBeVisible();
+    await page.getByRole('button', { name: 'Operator settings' }).click();
+    await expect(page.getByRole('heading', { name: 'No operator PIN yet' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Choose the operator PIN' })).toHaveCount(0);
+    await expect(page.getByLabel('New PIN', { exact: true })).toHaveCount(0);
+  });
+});
+
+test.describe('The page never falls back to the personal app on a station', () => {
+  test('when main cannot say what the station is, a station error shows, not the personal code screen', async ({ fk, page }) => {
+    const station = await fk.registeredStation();
+    fk.failCall('stationStatus');
+    await fk.moveTo(page, station);
+    await expect(page.getByRole('heading', { name: 'This station cannot check its registration' })).toBeVisible();
+    await expect(page.getByText('This station cannot check its registration: tell IT.')).toBeVisible();
+    await expect(page.getByLabel('Enrolment code')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: /lost my sign-in key/i })).toHaveCount(0);
+  });
+});
+
+test.describe('The idle reset also runs on the operator step', () => {
+  test('a half-filled operator form is cleared after 90 s with the countdown; an untouched one is left alone', async ({ fk, page }) => {
+    await page.clock.install();
+    const station = await stationWithOperator(fk, page);
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+    await page.clock.fastForward(120_000);
+    expect(fk.kiosk(station).wipes).toEqual([]);
+
+    await page.getByLabel("New hire's username").fill('ada.new');
+    await page.getByRole('checkbox', { name: 'Photo ID checked' }).check();
+    const countdown = page.getByRole('alertdialog', { name: 'Are you still there?' });
+    await page.clock.fastForward(76_000);
+    await expect(countdown).toBeVisible();
+    await page.clock.fastForward(15_000);
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+    expect(fk.kiosk(station).wipes).toHaveLength(1);
+    expect(await page.getByLabel("New hire's username").inputValue()).toBe('');
+    await expect(page.getByRole('checkbox', { name: 'Photo ID checked' })).not.toBeChecked();
   });
 });

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { KioskStationState, PinVerdict } from '../../../api/ipc';
+import type { OperatorCheck } from '../../../api/kiosk';
 import { CeremonyError } from '../webauthn/ceremony';
 import { noticeFor } from './failures';
 import type { AppState, KioskSlice, Notice, StoreDeps, Step } from './types';
@@ -29,6 +30,9 @@ function pinNotice(verdict: Exclude<PinVerdict, { ok: true }>, now: number): Not
   if (verdict.attemptsLeft === 0) return { tone: 'error', key: 'kiosk.pin.lockedForGood' };
   return { tone: 'error', key: 'kiosk.pin.wrong', values: { count: verdict.attemptsLeft } };
 }
+
+/** What the operator must have checked before confirming anyone: the photo ID, and that the name matches. */
+const REQUIRED_CHECKS: readonly OperatorCheck[] = ['photo_id', 'name_matches'];
 
 /** A new PIN the gate or the host refused: say what a PIN must be. */
 const PIN_REFUSALS: Partial<Record<string, string>> = { bad_payload: 'kiosk.pin.format', pin_too_simple: 'kiosk.pin.tooSimple' };
@@ -84,7 +88,8 @@ export const createKioskSlice =
         set({ notice: { tone: 'error', key: 'kiosk.operator.namesRequired' } });
         return;
       }
-      if (checks.length === 0) {
+      // The server's rule (REQUIRED_OPERATOR_CHECKS in api/kiosk.ts, not importable here): said before the operator's key is asked.
+      if (!REQUIRED_CHECKS.every((check) => checks.includes(check))) {
         set({ notice: { tone: 'error', key: 'kiosk.operator.checkRequired' } });
         return;
       }
