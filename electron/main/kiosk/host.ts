@@ -12,7 +12,10 @@ export interface KioskHost {
   wipe(): Promise<void>;
   operatorPin: {
     isSet(): Promise<boolean>;
-    /** Only when none is set yet (first run) or after verify() succeeded in this operator unlock. */
+    /**
+     * Only when none is set yet or after verify() succeeded in this operator unlock; the controller asks for
+     * more before a first PIN: a station code redeemed in this run (the host cannot know of registrations).
+     */
     set(pin: string): Promise<void>;
     verify(pin: string): Promise<PinVerdict>;
   };
