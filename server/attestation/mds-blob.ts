@@ -75,6 +75,8 @@ export interface MetadataEntry {
   status: StatusReport | null;
   /** Every status report of the entry, in the BLOB's order. */
   statusReports: StatusReport[];
+  /** The statement's attachmentHint, as given; empty when it says nothing. */
+  attachmentHints?: string[];
 }
 
 export interface MetadataCatalogue {
@@ -142,6 +144,8 @@ const MetadataStatementSchema = z.object({
   description: z.string().min(1),
   icon: z.string().optional(),
   attestationRootCertificates: z.array(Certificate),
+  /** How the model attaches (FIDO Registry §3.4: internal, external, wired, wireless, nfc, ...). */
+  attachmentHint: z.array(z.string()).optional(),
 });
 
 // §3.1.1 Metadata BLOB Payload Entry: aaguid identifies FIDO2 authenticators; UAF (aaid) and
@@ -159,6 +163,15 @@ const PayloadSchema = z.object({
   nextUpdate: IsoDate,
   entries: z.array(EntrySchema),
 });
+
+/** Hints that mean a key reached from outside the computer (FIDO Registry of Predefined Values §3.4). */
+const ROAMING_HINTS = new Set(['external', 'wired', 'wireless', 'nfc', 'bluetooth', 'network']);
+
+/** The model is built into the computer or phone: its metadata says internal and nothing roaming. */
+export function isPlatformModel(entry: Pick<MetadataEntry, 'attachmentHints'> | undefined): boolean {
+  const hints = entry?.attachmentHints ?? [];
+  return hints.includes('internal') && !hints.some((h) => ROAMING_HINTS.has(h));
+}
 
 export function normaliseAaguid(aaguid: string): string {
   const hex = aaguid.replace(/-/g, '').toLowerCase();
@@ -225,6 +238,7 @@ function buildCatalogue(payload: z.infer<typeof PayloadSchema>): MetadataCatalog
       seen.statusReports.push(...reports);
       seen.status = latest(seen.statusReports);
       seen.name ??= entry.metadataStatement?.description ?? null;
+      seen.attachmentHints = [...(seen.attachmentHints ?? []), ...(entry.metadataStatement?.attachmentHint ?? [])];
       continue;
     }
     const icon = safeIcon(entry.metadataStatement?.icon);
@@ -235,6 +249,7 @@ function buildCatalogue(payload: z.infer<typeof PayloadSchema>): MetadataCatalog
       roots: [...(entry.metadataStatement?.attestationRootCertificates ?? [])],
       status: latest(reports),
       statusReports: reports,
+      attachmentHints: [...(entry.metadataStatement?.attachmentHint ?? [])],
     });
   }
   const { no, nextUpdate } = payload;

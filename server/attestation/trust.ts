@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import { convertAAGUIDToString, decodeAttestationObject, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { z } from 'zod';
 import { chainToAnchor, parseCertificates } from './chain.js';
-import { normaliseAaguid, type MetadataCatalogue } from './mds-blob.js';
+import { isPlatformModel, normaliseAaguid, type MetadataCatalogue } from './mds-blob.js';
 
 /**
  * Decides whether a registration's attestation says which authenticator made
@@ -124,6 +124,8 @@ export interface AttestationVerdict {
   compromised: boolean;
   authenticatorName: string | null;
   reason: AttestationTrustReason;
+  /** Present (true) when the metadata of the AAGUID the authenticator data names describes a platform authenticator. */
+  platformAuthenticator?: true;
 }
 
 export interface AttestationJudgeOptions {
@@ -148,14 +150,21 @@ export function createAttestationJudge(
     } catch {
       found = { fmt: 'none', aaguid: normaliseAaguid(registration.aaguid), x5c: [] };
     }
+    const catalogue = options.catalogue();
     const assessment = assessAttestation({
       fmt: found.fmt,
       x5c: found.x5c,
       aaguid: found.aaguid,
-      catalogue: options.catalogue(),
+      catalogue,
       ...(options.extraAnchors ? { extraAnchors: options.extraAnchors } : {}),
       now: options.clock.now(),
     });
-    return Promise.resolve({ ...assessment, compromised: assessment.reason === 'compromised' });
+    // The AAGUID is the authenticator's own word, trusted or not: enough to refuse, never to admit.
+    const platform = isPlatformModel(catalogue?.lookup(found.aaguid));
+    return Promise.resolve({
+      ...assessment,
+      compromised: assessment.reason === 'compromised',
+      ...(platform ? { platformAuthenticator: true as const } : {}),
+    });
   };
 }

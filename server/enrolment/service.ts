@@ -30,7 +30,7 @@ import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type Reso
 import { sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
 import { namedConfirmation, spendConfirmationIn } from '../kiosk/confirmations.js';
-import { notASecurityKey } from '../kiosk/security-key-only.js';
+import { claimsPlatformAttestation, notASecurityKey } from '../kiosk/security-key-only.js';
 import { stationOfKey } from '../kiosk/station-state.js';
 import type { Tier } from '../policy/schema.js';
 import { parseCode } from './codes.js';
@@ -188,6 +188,24 @@ export class EnrolmentService {
     return named.confirmation;
   }
 
+  /** A credential registered as a security key that is not one: kiosk_security_key_only at a station, not_a_security_key elsewhere. */
+  private async refuseNotAKey(
+    session: SessionRow,
+    user: UserRow,
+    factor: FactorKind,
+    reason: string,
+    aaguid: string | null,
+  ): Promise<never> {
+    await this.audit({
+      event: session.station_id ? 'kiosk.factor_refused' : 'factor.refused',
+      actor: user.username,
+      userId: user.id,
+      details: { factor, reason, aaguid, stationId: session.station_id, deviceId: session.device_id },
+    });
+    if (session.station_id) throw new ApiFailure('kiosk_security_key_only', `a kiosk session binds security keys only (${reason})`);
+    throw new ApiFailure('not_a_security_key', `registered as a security key, but it is not one (${reason})`);
+  }
+
   /** The try was counted when it was reserved: here only the lock it may earn, the notice and the audit row. */
   private async recordFailedAttempt(codeId: string, userId: string, attempts: number): Promise<void> {
     const backoff = backoffOf(this.deps.config);
@@ -235,12 +253,15 @@ export class EnrolmentService {
     // A recovery retires every old factor as it completes: only what it registers itself counts.
     const counted = session.purpose === 'recover' ? existing.filter((c) => c.session_id === session.id) : existing;
     if (counted.length >= tier.maxFactors) throw new ApiFailure('factor_limit_reached', `at most ${tier.maxFactors} factors`);
+    const requirements = factorRequirements(tier, factor);
     const options = await buildCreationOptions({
       rpId: this.deps.config.rpId,
       rpName: this.deps.config.rpName,
       user: { id: user.id, username: user.username, displayName: user.display_name },
       factor,
-      requirements: factorRequirements(tier, factor),
+      // At a station the statement is asked for whatever the tier says: a platform authenticator's
+      // own format (tpm, apple, android) then gives it away even where the client hides the rest.
+      requirements: session.station_id ? { ...requirements, attestation: 'direct' } : requirements,
       excludeCredentialIds: existing.map((c) => c.id),
       timeoutMs: this.deps.config.ceremonyTimeoutMs,
     });
@@ -275,6 +296,8 @@ export class EnrolmentService {
     // Another request (here or on another instance) spent it first.
     if (spent.numUpdatedRows !== 1n) throw new ApiFailure('challenge_missing', 'ask for registration options first');
 
+    const claimed = factor === 'security-key' ? claimsPlatformAttestation(response) : null;
+    if (claimed) return this.refuseNotAKey(session, user, factor, claimed, null);
     const resolved = this.tier(user);
     const outcome = await verifyRegistration({
       response,
@@ -296,17 +319,12 @@ export class EnrolmentService {
     // What is recorded as a security key must be one, wherever it is registered: policy and the
     // operator step trust that factor as a key in hand, not a passkey that syncs or stays on a computer.
     const notAKey = factor === 'security-key' ? notASecurityKey(response, c) : null;
-    if (notAKey) {
-      await this.audit({
-        event: session.station_id ? 'kiosk.factor_refused' : 'factor.refused',
-        actor: user.username,
-        userId: user.id,
-        details: { factor, reason: notAKey, aaguid: c.aaguid, stationId: session.station_id, deviceId: session.device_id },
-      });
-      if (session.station_id) throw new ApiFailure('kiosk_security_key_only', `a kiosk session binds security keys only (${notAKey})`);
-      throw new ApiFailure('not_a_security_key', `registered as a security key, but it is not one (${notAKey})`);
-    }
+    if (notAKey) return this.refuseNotAKey(session, user, factor, notAKey, c.aaguid);
     const finding = await this.deps.attestation(c);
+    // Metadata naming the model a platform authenticator refuses it, whatever the response claims.
+    if (factor === 'security-key' && finding.platformAuthenticator) {
+      return this.refuseNotAKey(session, user, factor, 'platform_authenticator_model', c.aaguid);
+    }
     const refusal = judgeRegistration(resolved.tier, c, finding);
     if (refusal) {
       await this.audit({

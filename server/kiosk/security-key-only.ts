@@ -1,8 +1,35 @@
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import type { RegistrationResponseJSON } from '../../api/webauthn.js';
 import type { VerifiedRegistration } from '../webauthn/registration.js';
 
 /** Transports that mean the credential lives in (or is reached through) a computer or phone, not a key in hand. */
 const NOT_A_KEY_IN_HAND = new Set(['internal', 'hybrid']);
+
+/**
+ * Attestation formats that only platform authenticators produce: TPM (Windows Hello), Apple
+ * (iCloud Keychain / Secure Enclave), Android key attestation and SafetyNet. A roaming key sends
+ * packed or fido-u2f; 'none' says nothing either way.
+ */
+const PLATFORM_ONLY_FORMATS = new Set(['tpm', 'apple', 'android-key', 'android-safetynet']);
+
+/** Why this attestation format means a platform authenticator, or null if it does not say so. */
+export function platformAttestation(format: string): string | null {
+  return PLATFORM_ONLY_FORMATS.has(format) ? `${format}_attestation` : null;
+}
+
+/**
+ * Why the attestation a response claims, before anything is verified, means a platform
+ * authenticator; null if it does not, or if the object cannot be read (verification refuses that).
+ * Checked first so that a platform statement is refused as one even when it would not verify here.
+ */
+export function claimsPlatformAttestation(response: RegistrationResponseJSON): string | null {
+  try {
+    const fmt: unknown = decodeAttestationObject(new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url'))).get('fmt');
+    return typeof fmt === 'string' ? platformAttestation(fmt) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The first transport that says the credential is not a key in hand, if any. */
 export function reachedThroughADevice(transports: readonly string[]): string | undefined {
@@ -23,5 +50,5 @@ export function notASecurityKey(response: RegistrationResponseJSON, verified: Ve
   if (inside) return `${inside}_transport`;
   if (verified.backupEligible) return 'backup_eligible';
   if (verified.backedUp) return 'backed_up';
-  return null;
+  return platformAttestation(verified.attestationFormat);
 }

@@ -68,6 +68,8 @@ export interface AttestationFinding {
   trusted: boolean;
   compromised: boolean;
   authenticatorName: string | null;
+  /** Metadata describes the model as built into a computer or phone (attachmentHint internal only). */
+  platformAuthenticator?: boolean;
 }
 
 /** Looks a registration's attestation up in the operator's metadata and trust anchors. */

@@ -12,10 +12,10 @@ export async function registeredStation(api: Api, name = 'Lobby 1'): Promise<{ s
   return { station, stationId: status.id };
 }
 
-/** An operator: a person in an operator role (default `admin`) with an active security key of their own. */
-export async function operator(api: Api): Promise<{ username: string; key: SoftAuthenticator }> {
+/** An operator: a person in an operator role (`admin` unless the test configures others) with an active security key of their own. */
+export async function operator(api: Api, role = 'admin'): Promise<{ username: string; key: SoftAuthenticator }> {
   const key = securityKey();
-  const { username } = await api.enrolled(await api.device({ name: 'operator laptop' }), key, 'security-key', { role: 'admin' });
+  const { username } = await api.enrolled(await api.device({ name: 'operator laptop' }), key, 'security-key', { role });
   return { username, key };
 }
 
