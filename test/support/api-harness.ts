@@ -11,7 +11,7 @@ import { ApiError } from '../../api/errors.js';
 import { AuthenticationOptionsResponse, type AuthenticationPurpose } from '../../api/security.js';
 import type { ServerConfig, ServerConfigInput } from '../../server/config.js';
 import type { AttestationJudge } from '../../server/policy/evaluate.js';
-import type { PolicyStore } from '../../server/policy/store.js';
+import type { StartOptions } from '../../server/start.js';
 import type { RunningServer } from '../../server/start.js';
 import type { OperationName, OperationOutput } from '../../api/http.js';
 import { DpopKey } from './dpop-key.js';
@@ -75,7 +75,7 @@ export class Api {
     readonly config: ServerConfig,
   ) {}
 
-  static async start(overrides: Partial<ServerConfigInput> = {}, opts: { policy?: PolicyStore } = {}): Promise<Api> {
+  static async start(overrides: Partial<ServerConfigInput> = {}, opts: Pick<StartOptions, 'policy' | 'attestation'> = {}): Promise<Api> {
     const clock = new TestClock();
     const config = testConfig({ adminToken: ADMIN_TOKEN, ...overrides });
     const server = await startTestServer({ adminToken: ADMIN_TOKEN, ...overrides }, { clock, attestation: trustEverything, ...opts });

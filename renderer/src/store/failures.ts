@@ -36,6 +36,7 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'purpose_not_allowed',
   'reauth_required',
   'last_factor',
+  'not_a_security_key',
   'station_not_registered',
   'station_revoked',
   'operator_confirmation_required',
