@@ -82,7 +82,7 @@ describe('assertions an attacker sends', () => {
   it('accepts an honest assertion with or without a user handle, and reports what it verified', async () => {
     expect(await assert()).toEqual({
       ok: true,
-      assertion: { credentialId: expect.any(String) as unknown, newCounter: 0, userVerified: true, backedUp: false },
+      assertion: { credentialId: expect.any(String) as unknown, newCounter: 0, userVerified: true, backupEligible: false, backedUp: false },
     });
     expect(await assert({ omitUserHandle: true })).toMatchObject({ ok: true });
     expect(await assert({}, (r) => ({ ...r, response: { ...r.response, userHandle: null } }))).toMatchObject({ ok: true });
