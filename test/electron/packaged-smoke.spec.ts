@@ -45,7 +45,7 @@ const skipReason =
 if (skipReason) console.log(skipReason);
 
 test.describe('The packaged app is checked', () => {
-  test.skip(skipReason !== null, skipReason ?? '');
+  test.skip(skipReason !== null, skipReason ?? ''); // skipped where no packaged build exists (no Electron binary here): run `npm run dist` first
 
   test('its executable carries the production fuses', async () => {
     if ('missing' in packaged) return;

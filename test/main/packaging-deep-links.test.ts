@@ -64,6 +64,7 @@ describe('Deep links: firstkey: is registered for the whole machine at install t
     expect(uninstall).toEqual(['${ifNot} ${isUpdated}', String.raw`DeleteRegKey HKLM "${KEY}"`, '${endIf}']);
   });
 
+  // skipped where NSIS is not installed (.ci/run installs it)
   it.skipIf(makensis === null)('compiles with warnings as errors, and the installer writes and deletes exactly those keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'firstkey-nsis-'));
     try {

@@ -19,6 +19,7 @@ import { startServer, type RunningServer } from '../../server/start.js';
 const ON_POSTGRES = process.env.FIRSTKEY_TEST_DB === 'postgres';
 
 describe.skipIf(ON_POSTGRES)('firstkey-admin backup', () => {
+  // skipped on PostgreSQL: this backs up the SQLite file; PostgreSQL uses pg_dump (README)
   let root: string;
   let dataDir: string;
   let backups: string;

@@ -27,6 +27,7 @@ if (!onPostgres)
   console.info('client-limits-instances.test.ts: skipped on SQLite (single-instance by design); it runs in the postgres project.');
 
 describe.skipIf(!onPostgres)('Per-client limits shared by two instances on one PostgreSQL database', () => {
+  // skipped on SQLite: single-instance by design; runs in the postgres project
   let slot: TestDatabaseSlot;
   let dataDir: string;
   let a: ServerProcess;

@@ -35,6 +35,7 @@ const onPostgres = TEST_DATABASE === 'postgres';
 if (!onPostgres) console.info('multi-instance.test.ts: skipped on SQLite (single-instance by design); it runs in the postgres project.');
 
 describe.skipIf(!onPostgres)('two server instances on one PostgreSQL database', () => {
+  // skipped on SQLite: single-instance by design; runs in the postgres project
   let slot: TestDatabaseSlot;
   let dataDir: string;
   let a: ServerProcess;

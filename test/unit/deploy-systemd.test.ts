@@ -58,6 +58,7 @@ describe(UNIT, () => {
   });
 
   it.skipIf(!systemdAnalyze)('passes systemd-analyze verify', () => {
+    // skipped where systemd-analyze is not installed
     // verify insists that ExecStart's program exists; where Node is not /usr/bin/node (CI takes
     // Node from the npm registry), the check runs on a copy naming this Node instead.
     const dir = mkdtempSync(join(tmpdir(), 'firstkey-unit-'));
