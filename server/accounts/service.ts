@@ -4,14 +4,13 @@ import { appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
-import { generateCode } from '../enrolment/codes.js';
+import { storeWithFreshHandle } from '../enrolment/codes.js';
 import { userView } from '../enrolment/views.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId, sha256 } from '../secrets.js';
 
 /** How many times issuing draws a new code when its public handle clashes with an old one. */
-const HANDLE_DRAWS = 8;
 
 /** Users and the one-time enrolment codes IT issues to them (admin API and CLI). */
 export class AccountService {
@@ -57,11 +56,8 @@ export class AccountService {
     const now = clock.now();
     const expiresAt = addSeconds(now, ttl).toISOString();
     const id = newId();
-    // The public handle is short (20 bits) and unique across every code ever issued, so a new
-    // code's handle sometimes clashes with an old one's (likely within ~1000 codes): draw again.
-    for (let draw = 1; ; draw++) {
-      const code = generateCode();
-      try {
+    return storeWithFreshHandle(
+      async (code) => {
         await transaction(db, async (tx) => {
           await tx
             .insertInto('enrolment_codes')
@@ -80,10 +76,8 @@ export class AccountService {
         });
         const link = `${config.linkBase}?code=${encodeURIComponent(code.display)}`;
         return { code: code.display, link, expiresAt };
-      } catch (error) {
-        const clash = await db.selectFrom('enrolment_codes').select('id').where('handle', '=', code.handle).executeTakeFirst();
-        if (!clash || draw >= HANDLE_DRAWS) throw error;
-      }
-    }
+      },
+      async (handle) => Boolean(await db.selectFrom('enrolment_codes').select('id').where('handle', '=', handle).executeTakeFirst()),
+    );
   }
 }

@@ -22,6 +22,28 @@ export function generateCode(): NewCode {
   return { display: group(handle + secret), handle, secret };
 }
 
+/** Draws before a handle clash is reported instead of retried: eight clashes in a row mean the handle space is nearly full. */
+const HANDLE_DRAWS = 8;
+
+/**
+ * Stores a new code with `store`, drawing again when its public handle clashes with one already
+ * issued (`handleTaken`): handles are short (20 bits) and unique across every code ever issued,
+ * so a clash is likely within about a thousand codes. Any other failure is thrown as it is.
+ */
+export async function storeWithFreshHandle<T>(
+  store: (code: NewCode) => Promise<T>,
+  handleTaken: (handle: string) => Promise<boolean>,
+): Promise<T> {
+  for (let draw = 1; ; draw++) {
+    const code = generateCode();
+    try {
+      return await store(code);
+    } catch (error) {
+      if (draw >= HANDLE_DRAWS || !(await handleTaken(code.handle))) throw error;
+    }
+  }
+}
+
 /** Groups of four, dash-separated: how every code is shown. */
 export function group(chars: string): string {
   return chars.match(/.{1,4}/g)?.join('-') ?? chars;

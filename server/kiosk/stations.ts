@@ -6,13 +6,12 @@ import type { ServiceDeps } from '../context.js';
 import { transaction } from '../db/transaction.js';
 import type { StationRow } from '../db/schema.js';
 import type { DeviceRegistry } from '../enrolment/devices.js';
-import { generateCode, parseCode } from '../enrolment/codes.js';
+import { parseCode, storeWithFreshHandle } from '../enrolment/codes.js';
 import { ApiFailure } from '../errors.js';
 import { newId, sameHash, sha256 } from '../secrets.js';
 import { refuseDeadStation, stationOfKey, stationState } from './station-state.js';
 
 /** As for enrolment codes: the short public handle sometimes clashes with an old one, so draw again. */
-const HANDLE_DRAWS = 8;
 
 /**
  * Kiosk stations: an admin issues a one-time station code naming the station, whoever sets the
@@ -35,9 +34,8 @@ export class StationRegistry {
     const now = this.now();
     const expiresAt = addSeconds(now, ttl).toISOString();
     const id = newId();
-    for (let draw = 1; ; draw++) {
-      const code = generateCode();
-      try {
+    return storeWithFreshHandle(
+      async (code) => {
         await transaction(db, async (tx) => {
           await tx
             .insertInto('stations')
@@ -65,11 +63,9 @@ export class StationRegistry {
           });
         });
         return { code: code.display, stationName: name, expiresAt };
-      } catch (error) {
-        const clash = await db.selectFrom('stations').select('id').where('code_handle', '=', code.handle).executeTakeFirst();
-        if (!clash || draw >= HANDLE_DRAWS) throw error;
-      }
-    }
+      },
+      async (handle) => Boolean(await db.selectFrom('stations').select('id').where('code_handle', '=', handle).executeTakeFirst()),
+    );
   }
 
   /**

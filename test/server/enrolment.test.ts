@@ -12,15 +12,12 @@ import { CredentialExcludedError, fromB64url, SoftAuthenticator, type CreateInpu
 
 /** Handles to hand out before random ones: forces the clash of a new code's handle with an old one. */
 const forced = vi.hoisted(() => ({ handles: [] as string[] }));
-vi.mock('../../server/enrolment/codes.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../server/enrolment/codes.js')>();
+// Randomness is the one thing replaced: the next 4-character draws (a code's handle) come from `forced`.
+vi.mock('../../server/secrets.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../server/secrets.js')>();
   return {
     ...actual,
-    generateCode: () => {
-      const code = actual.generateCode();
-      const handle = forced.handles.shift();
-      return handle ? { handle, secret: code.secret, display: `${handle}-${code.display.slice(5)}` } : code;
-    },
+    randomBase32: (length: number) => (length === 4 && forced.handles.length > 0 ? forced.handles.shift()! : actual.randomBase32(length)),
   };
 });
 
