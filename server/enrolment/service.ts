@@ -46,8 +46,11 @@ function refuseAtKiosk(session: SessionRow, factor: FactorKind): void {
   }
 }
 
-/** Purposes that register factors: all but `manage`. */
-const REGISTERING = ['enrol', 'replace', 'recover'] as const;
+/**
+ * Purposes that register factors. `manage` ("Add a key" in My security) only while its assertion is
+ * fresh, like removing one: a session left open on a desk must not take a stranger's key.
+ */
+const REGISTERING = ['enrol', 'replace', 'recover', 'manage'] as const;
 
 /**
  * The enrolment flow of DESIGN.md (code -> session -> options -> registration -> complete),
@@ -228,13 +231,19 @@ export class EnrolmentService {
     });
   }
 
+  private async liveRegistering(caller: Caller) {
+    const live = await this.sessions.live(caller, REGISTERING);
+    if (live.session.purpose === 'manage') this.sessions.requireFresh(live.session);
+    return live;
+  }
+
   async getSession(caller: Caller): Promise<SessionView> {
     const { session, user } = await this.sessions.live(caller);
     return this.sessions.view(session, user);
   }
 
   async registrationOptions(caller: Caller, factor: FactorKind): Promise<CreationOptionsJSON> {
-    const { session, user } = await this.sessions.live(caller, REGISTERING);
+    const { session, user } = await this.liveRegistering(caller);
     refuseAtKiosk(session, factor);
     const { tier } = this.tier(user);
     if (!allowsFactor(tier, factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);
@@ -280,7 +289,7 @@ export class EnrolmentService {
   }
 
   async verifyRegistration(caller: Caller, factor: FactorKind, response: RegistrationResponseJSON): Promise<CredentialView> {
-    const { session, user } = await this.sessions.live(caller, REGISTERING);
+    const { session, user } = await this.liveRegistering(caller);
     refuseAtKiosk(session, factor);
     const challenge = session.challenge;
     if (!challenge || session.challenge_factor !== factor || (session.challenge_expires_at ?? '') <= this.now().toISOString()) {
@@ -380,7 +389,7 @@ export class EnrolmentService {
    */
   async complete(caller: Caller, request: CompleteRequestInput = {}): Promise<CompleteResponse> {
     const body = CompleteRequest.parse(request);
-    const { session, user } = await this.sessions.live(caller, REGISTERING);
+    const { session, user } = await this.liveRegistering(caller);
     return this.completion.complete(session, user, body);
   }
 

@@ -70,16 +70,42 @@ describe('new device, factor still in hand (replace)', () => {
     expectRefusal(await fresh.authenticate(username, 'manage', oldKey, { credentialId: oldFactor }), 403, 'factor_revoked');
   });
 
-  it('only an authenticated user adds a factor: a manage session cannot register or complete, an enrolment session cannot retire', async () => {
+  it('only an authenticated user adds a factor: an enrolment session cannot retire', async () => {
+    const laptop = await api.device();
+    const { username } = await api.enrolled(laptop, passkey(), 'passkey');
+    const enrol = await laptop.openEnrolment(await api.enrolmentCode(username));
+    await laptop.register(enrol, 'security-key', securityKey());
+    expectRefusal(await laptop.completion(enrol, { retireDevices: ['x'] }), 400, 'invalid_request');
+  });
+});
+
+describe('Add a key in My security (manage)', () => {
+  it('a fresh manage session adds a spare security key, which is active once the session completes', async () => {
+    const laptop = await api.device();
+    const key = passkey();
+    const { username, credentialId: first } = await api.enrolled(laptop, key, 'passkey');
+    const manage = await laptop.sessionWith(username, 'manage', key);
+    const spare = await laptop.register(manage, 'security-key', securityKey());
+    const done = await laptop.complete(manage);
+    expect(done.credentials.map((c) => [c.id, c.status])).toEqual([
+      [first, 'active'],
+      [spare, 'active'],
+    ]);
+    // Completing closed the session: it cannot add another.
+    expectRefusal(await laptop.call('registrationOptions', { token: manage, body: { factor: 'security-key' } }), 409, 'session_completed');
+  });
+
+  it('a manage session whose assertion is no longer fresh cannot add a key: the person signs in again', async () => {
     const laptop = await api.device();
     const key = passkey();
     const { username } = await api.enrolled(laptop, key, 'passkey');
     const manage = await laptop.sessionWith(username, 'manage', key);
-    expectRefusal(await laptop.call('registrationOptions', { token: manage, body: { factor: 'passkey' } }), 403, 'purpose_not_allowed');
-    expectRefusal(await laptop.completion(manage), 403, 'purpose_not_allowed');
-    const enrol = await laptop.openEnrolment(await api.enrolmentCode(username));
-    await laptop.register(enrol, 'security-key', securityKey());
-    expectRefusal(await laptop.completion(enrol, { retireDevices: ['x'] }), 400, 'invalid_request');
+    // Kept alive by activity, but the assertion that opened it has aged past the freshness window.
+    for (let waited = 0; waited <= api.config.freshAuthSeconds; waited += 60) {
+      api.clock.advance(60);
+      await overview(laptop, manage);
+    }
+    expectRefusal(await laptop.call('registrationOptions', { token: manage, body: { factor: 'security-key' } }), 403, 'reauth_required');
   });
 });
 
