@@ -408,7 +408,8 @@ describe('The printed page speaks the station’s language', () => {
   it('has every English word in German too, and picks by locale', () => {
     expect(Object.keys(KIOSK_CATALOGUES.de.print).sort()).toEqual(Object.keys(KIOSK_CATALOGUES.en.print).sort());
     expect(printWords('de-AT')).toEqual({ lang: 'de', words: KIOSK_CATALOGUES.de.print });
-    expect(printWords('fr-FR')).toEqual({ lang: 'en', words: KIOSK_CATALOGUES.en.print });
+    expect(printWords('fr-CA')).toEqual({ lang: 'fr', words: KIOSK_CATALOGUES.fr.print });
+    expect(printWords('ja-JP')).toEqual({ lang: 'en', words: KIOSK_CATALOGUES.en.print });
   });
 });
 

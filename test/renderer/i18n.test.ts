@@ -42,7 +42,8 @@ describe('translations', () => {
   });
 
   it('picks the first supported system language, else English', () => {
-    expect(pickLanguage(['fr-FR', 'de-AT', 'en-US'])).toBe('de');
+    expect(pickLanguage(['es-ES', 'de-AT', 'en-US'])).toBe('de');
+    expect(pickLanguage(['fr-CH', 'en-US'])).toBe('fr');
     expect(pickLanguage(['ja-JP'])).toBe('en');
     expect(pickLanguage([])).toBe('en');
   });

@@ -3,6 +3,7 @@
 // placeholders as renderer/src/i18n/locales.
 import de from './locales/de.json' with { type: 'json' };
 import en from './locales/en.json' with { type: 'json' };
+import fr from './locales/fr.json' with { type: 'json' };
 
 type Leaves<T, Prefix extends string = ''> = {
   [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : Leaves<T[K], `${Prefix}${K}.`>;
@@ -12,13 +13,13 @@ type Leaves<T, Prefix extends string = ''> = {
 export type MainMessageKey = Leaves<typeof en>;
 export type Translate = (key: MainMessageKey, params?: Readonly<Record<string, string>>) => string;
 
-export const MAIN_CATALOGUES = { en, de } as const;
+export const MAIN_CATALOGUES = { en, de, fr } as const;
 export type MainLanguage = keyof typeof MAIN_CATALOGUES;
 
 /** The language for a locale such as app.getLocale()'s 'de-AT'; English when we have none closer. */
 export function mainLanguage(locale: string): MainLanguage {
   const base = locale.toLowerCase().split(/[-_]/)[0];
-  return base === 'de' ? 'de' : 'en';
+  return base === 'de' || base === 'fr' ? base : 'en';
 }
 
 function lookup(catalogue: unknown, key: string): string | undefined {

@@ -4,8 +4,9 @@
 import { mainLanguage } from '../i18n/index.js';
 import de from './locales/de.json' with { type: 'json' };
 import en from './locales/en.json' with { type: 'json' };
+import fr from './locales/fr.json' with { type: 'json' };
 
-export const KIOSK_CATALOGUES = { en, de } as const;
+export const KIOSK_CATALOGUES = { en, de, fr } as const;
 export type PrintWords = (typeof en)['print'];
 
 /** The printed page's words in the station's language (English where we have none closer). */

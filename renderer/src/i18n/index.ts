@@ -2,8 +2,9 @@ import i18next, { type i18n } from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import de from './locales/de.json';
 import en from './locales/en.json';
+import fr from './locales/fr.json';
 
-export const SUPPORTED_LANGUAGES = ['en', 'de'] as const;
+export const SUPPORTED_LANGUAGES = ['en', 'de', 'fr'] as const;
 export type Language = (typeof SUPPORTED_LANGUAGES)[number];
 
 /** The first of the system's preferred languages we have, else English. */
@@ -21,7 +22,7 @@ export async function createI18n(language: Language): Promise<i18n> {
   await instance.use(initReactI18next).init({
     lng: language,
     fallbackLng: 'en',
-    resources: { en: { translation: en }, de: { translation: de } },
+    resources: { en: { translation: en }, de: { translation: de }, fr: { translation: fr } },
     interpolation: { escapeValue: false }, // React escapes
     returnNull: false,
   });
@@ -29,4 +30,4 @@ export async function createI18n(language: Language): Promise<i18n> {
 }
 
 /** Each language named in itself, as language pickers do. */
-export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', de: 'Deutsch' };
+export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', de: 'Deutsch', fr: 'Français' };
