@@ -64,11 +64,27 @@ export const SessionView = z.object({
   /** The server's policy: the app offers nothing else. */
   allowedFactors: z.array(FactorKind).min(1),
   requirements: z.array(PolicyRequirement),
+  /** The earlier of `lifetimeEndsAt` and `idleEndsAt`: when the session ends if nothing more happens. */
   expiresAt: z.iso.datetime(),
+  /** The session's absolute end: no activity moves it. */
+  lifetimeEndsAt: z.iso.datetime(),
+  /** The idle limit as this answer left it: every session call pushes it back. */
+  idleEndsAt: z.iso.datetime(),
   /** Server time at response, so the app can show time left without trusting its own clock. */
   serverTime: z.iso.datetime(),
 });
 export type SessionView = z.infer<typeof SessionView>;
+
+/**
+ * A session's two ends as one answer left them, on the server's clock. Sent with every answer to a
+ * session call in the `SESSION_DEADLINES_HEADER` header (a JSON object), refusals included: a call that
+ * found the session live pushed its idle end back whatever it answered.
+ */
+export const SessionDeadlines = SessionView.pick({ lifetimeEndsAt: true, idleEndsAt: true, serverTime: true });
+export type SessionDeadlines = z.infer<typeof SessionDeadlines>;
+
+/** A header rather than a field in each body: 204 answers and refusals carry it too, and main reads it in one place. */
+export const SESSION_DEADLINES_HEADER = 'firstkey-session-deadlines';
 
 export const CreateSessionResponse = z.object({
   token: z.string().min(32),
@@ -87,9 +103,24 @@ export type RegistrationOptionsRequest = z.infer<typeof RegistrationOptionsReque
 export const RegistrationOptionsResponse = z.object({ options: CreationOptionsJSON });
 export type RegistrationOptionsResponse = z.infer<typeof RegistrationOptionsResponse>;
 
+/**
+ * A person's own name for a factor ("Work laptop", "Blue key"): short enough for a card,
+ * trimmed; no control or bidirectional-override characters, which could make one card
+ * read like another or break a line in a list.
+ */
+export const FactorName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{Cc}\u202A-\u202E\u2066-\u2069]*$/u, 'use letters, digits, spaces and punctuation');
+export type FactorName = z.infer<typeof FactorName>;
+
 export const RegistrationRequest = z.object({
   factor: FactorKind,
   response: RegistrationResponseJSON,
+  /** Named during setup; absent when the person kept the default (then the card shows the model's name or the kind). */
+  name: FactorName.optional(),
 });
 export type RegistrationRequest = z.infer<typeof RegistrationRequest>;
 
@@ -98,8 +129,14 @@ export const CredentialView = z.object({
   factor: FactorKind,
   /** 'pending' until the session that registered it completes; 'suspended' (after a recovery, by policy) is not usable until reviewed. */
   status: z.enum(['pending', 'active', 'suspended', 'revoked']),
-  /** From attestation metadata; null for an unknown authenticator (attestation none, all-zero AAGUID). */
+  /**
+   * The model's name from its AAGUID: the operator's metadata BLOB where it lists the model, else
+   * the bundled AAGUID list; null when neither knows it or the AAGUID is all zeros (attestation none):
+   * the app then names the factor by its kind.
+   */
   authenticatorName: z.string().nullable(),
+  /** The person's own name for it (given during setup or by renaming); null when they gave none. */
+  name: z.string().nullable(),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime().nullable(),
 });

@@ -4,6 +4,8 @@ import { ApiClientError, type ApiClient } from './api-client.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
 import { OperatorPinError } from './kiosk/operator-pin.js';
+import { HelpdeskRequests } from './recovery/helpdesk-requests.js';
+import type { PendingRequestStore } from './recovery/pending-request.js';
 
 /** Refusals after which the token is worth nothing: forget it rather than send it again. */
 const SESSION_OVER: ReadonlySet<string> = new Set([
@@ -26,6 +28,10 @@ export interface ControllerOptions {
   kiosk?: KioskHost;
   /** The station's clock, for when a confirmation arrived. */
   now?: () => Date;
+  /** Keeps a filed help-desk request across restarts, bound to the device key (recovery/pending-request.ts). */
+  pendingRequest?: PendingRequestStore;
+  /** How to reach the help desk (managed configuration `helpDeskContact`), shown with the request's reference. */
+  helpDeskContact?: string | undefined;
 }
 
 /**
@@ -69,7 +75,7 @@ export class EnrolmentController {
   /** The assertion ceremony in progress: its id never reaches the renderer. */
   private ceremonyId: string | null = null;
   /** The help-desk request this device filed; its code works only together with it. */
-  private recoveryRequestId: string | null = null;
+  private readonly helpdesk: HelpdeskRequests;
   /** The renderer's pending waitForLaunchCode call, woken when a link arrives while it runs. */
   private linkWaiter: ((arrived: boolean) => void) | null = null;
   /** The operator's assertion ceremony on a kiosk station; like ceremonyId, never shown to the page. */
@@ -94,6 +100,7 @@ export class EnrolmentController {
     private readonly device: DeviceSignals,
     private readonly options: ControllerOptions = {},
   ) {
+    this.helpdesk = new HelpdeskRequests(api, device, { store: options.pendingRequest, helpDeskContact: options.helpDeskContact });
     if (options.kiosk) {
       const refuse = () => Promise.reject(new ApiClientError('kiosk_enrolment_only', 'a kiosk station serves first enrolments only'));
       Object.assign(this.handlers, Object.fromEntries(PERSONAL_ONLY.map((name) => [name, refuse])));
@@ -210,8 +217,10 @@ export class EnrolmentController {
     currentSession: async () => (this.token ? this.withSession((token) => this.api.call('getSession', { token })) : null),
     registrationOptions: async ({ factor }) =>
       this.withSession(async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options),
-    verifyRegistration: async ({ factor, response }) =>
-      this.withSession(async (token) => (await this.api.call('verifyRegistration', { token, body: { factor, response } })).credential),
+    verifyRegistration: async ({ factor, response, name }) => {
+      const body = { factor, response, ...(name === undefined ? {} : { name }) };
+      return this.withSession(async (token) => (await this.api.call('verifyRegistration', { token, body })).credential);
+    },
     completeSession: async (request) => {
       const result = await this.withSession((token) => this.api.call('complete', { token, body: request ?? {} }));
       this.token = null;
@@ -244,6 +253,8 @@ export class EnrolmentController {
       const replaced = await (this.options.deviceKey ?? notWired('replacing the device key')).replace();
       // The old key's sessions are gone with it: never send their token with the new key.
       if (replaced === 'ready') this.token = null;
+      // Nor its help-desk request: the server would refuse it to the new key.
+      if (replaced === 'ready') this.helpdesk.unload();
       return replaced;
     },
     exportDiagnostics: async () => (this.options.exportDiagnostics ?? notWired('exporting diagnostics'))(),
@@ -252,21 +263,17 @@ export class EnrolmentController {
       if (request.method === 'recovery-code') {
         return this.adopt(await this.openFresh(() => this.api.call('openRecoverySession', { body: { ...request, device } })));
       }
-      const requestId = this.recoveryRequestId;
-      if (!requestId) throw new ApiClientError('no_session', 'no help-desk request was filed from this device');
+      const held = await this.helpdesk.current();
+      if (!held) throw new ApiClientError('no_session', 'no help-desk request was filed from this device');
       const opened = await this.openFresh(() =>
-        this.api.call('openRecoverySession', { body: { method: 'helpdesk', requestId, code: request.code, device } }),
+        this.api.call('openRecoverySession', { body: { method: 'helpdesk', requestId: held.id, code: request.code, device } }),
       );
-      this.recoveryRequestId = null;
+      // Spent: a restart must not offer it again. The session is open whatever the disk says.
+      await this.helpdesk.forget().catch(() => undefined);
       return this.adopt(opened);
     },
-    fileRecoveryRequest: async ({ username }) => {
-      const filed = await this.api.call('fileRecoveryRequest', { body: { username, device: this.device } });
-      this.recoveryRequestId = filed.id;
-      return filed;
-    },
-    recoveryRequestStatus: async () =>
-      this.recoveryRequestId ? this.api.call('recoveryRequestStatus', { params: { id: this.recoveryRequestId } }) : null,
+    fileRecoveryRequest: async ({ username }) => this.helpdesk.file(username),
+    recoveryRequestStatus: async () => this.helpdesk.status(),
     authenticationOptions: async ({ username, purpose }) => {
       const { ceremonyId, options } = await this.api.call('authenticationOptions', { body: { username, purpose } });
       this.ceremonyId = ceremonyId;
@@ -372,7 +379,7 @@ export class EnrolmentController {
     this.operatorCeremonyId = null;
     this.printableCodes = null;
     this.launchCode = null;
-    this.recoveryRequestId = null;
+    this.helpdesk.unload();
     this.operatorUnlocked = false;
     this.freshlyRegistered = false;
     this.confirmation = null;

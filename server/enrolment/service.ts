@@ -10,11 +10,13 @@ import type {
 } from '../../api/enrolment.js';
 import { CompleteRequest } from '../../api/enrolment.js';
 import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
+import { authenticatorNameFor } from '../attestation/names.js';
 import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { CredentialRow, SessionRow, StationRow, UserRow } from '../db/schema.js';
-import { ApiFailure } from '../errors.js';
+import { ApiFailure, WrongCode } from '../errors.js';
+import { triesLeft } from '../limits/tries-left.js';
 import { backoffOf, delayAfter, firstSlowed } from '../limits/backoff.js';
 import {
   codeTryRules,
@@ -34,6 +36,7 @@ import { claimsPlatformAttestation, notASecurityKey } from '../kiosk/security-ke
 import { stationOfKey } from '../kiosk/station-state.js';
 import type { Tier } from '../policy/schema.js';
 import { parseCode } from './codes.js';
+import { reopenableSession } from './code-reopening.js';
 import type { Completion } from './completion.js';
 import type { DeviceRegistry } from './devices.js';
 import type { SessionStore } from './sessions.js';
@@ -103,7 +106,7 @@ export class EnrolmentService {
       const verdict = await reserveUnknownHandleTry(this.db, parsed.handle, now, rules);
       if (verdict.kind !== 'go') throw refusalOf(verdict);
       await lockUnknownHandleIfSpent(this.db, parsed.handle, verdict.failures, now, rules);
-      throw new ApiFailure('code_invalid', 'code not recognised');
+      throw this.wrongCode(verdict.failures);
     }
     if (sameHash(record.secret_hash, sha256(parsed.secret))) {
       // The right secret is never counted, but waits like any try while a lock or wait stands.
@@ -113,9 +116,10 @@ export class EnrolmentService {
       const verdict = await reserveCodeTry(this.db, record.id, now, rules);
       if (verdict.kind !== 'go') throw refusalOf(verdict);
       await this.recordFailedAttempt(record.id, record.user_id, verdict.failures);
-      throw new ApiFailure('code_invalid', 'code not recognised');
+      throw this.wrongCode(verdict.failures);
     }
-    if (record.used_at) throw new ApiFailure('code_used', 'code already used');
+    const reopening = record.used_at ? await reopenableSession(this.db, this.sessions, record, jkt, now) : null;
+    if (record.used_at && !reopening) throw new ApiFailure('code_used', 'code already used');
     if (record.expires_at <= now.toISOString()) throw new ApiFailure('code_expired', 'code expired');
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
@@ -136,11 +140,12 @@ export class EnrolmentService {
       stationId: station?.id ?? null,
     });
     const won = await transaction(this.db, async (tx) => {
+      // A reopening wins only against the claim it found: two racing reopenings still give one session.
       const claim = await tx
         .updateTable('enrolment_codes')
         .set({ used_at: now.toISOString() })
         .where('id', '=', record.id)
-        .where('used_at', 'is', null)
+        .where('used_at', record.used_at ? '=' : 'is', record.used_at)
         .executeTakeFirst();
       if (claim.numUpdatedRows !== 1n) return false;
       // Spent with the code, or neither is: two racing tabs cannot turn one confirmation into two sessions.
@@ -154,6 +159,14 @@ export class EnrolmentService {
         userId: user.id,
         details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id, stationId: station?.id ?? null },
       });
+      if (reopening) {
+        await appendAuditIn(tx, this.deps.clock, {
+          event: 'code.reopened',
+          actor: user.username,
+          userId: user.id,
+          details: { codeId: record.id, endedSessionId: reopening.id, ended: reopening.ended, sessionId: session.id, deviceId: deviceRow.id },
+        });
+      }
       if (confirmation) {
         await appendAuditIn(tx, this.deps.clock, {
           event: 'kiosk.confirmation_used',
@@ -207,6 +220,12 @@ export class EnrolmentService {
     });
     if (session.station_id) throw new ApiFailure('kiosk_security_key_only', `a kiosk session binds security keys only (${reason})`);
     throw new ApiFailure('not_a_security_key', `registered as a security key, but it is not one (${reason})`);
+  }
+
+  /** A wrong code's refusal, with the tries left: the same for a live code and a handle no code has. */
+  private wrongCode(failures: number): WrongCode {
+    const { config } = this.deps;
+    return new WrongCode('code_invalid', 'code not recognised', triesLeft(failures, backoffOf(config).freeFailures, config.codeMaxAttempts));
   }
 
   /** The try was counted when it was reserved: here only the lock it may earn, the notice and the audit row. */
@@ -288,7 +307,8 @@ export class EnrolmentService {
     return options;
   }
 
-  async verifyRegistration(caller: Caller, factor: FactorKind, response: RegistrationResponseJSON): Promise<CredentialView> {
+  /** `name`: the person's own name for the new factor, already trimmed and bounded by the contract; absent when they kept the default. */
+  async verifyRegistration(caller: Caller, factor: FactorKind, response: RegistrationResponseJSON, name?: string): Promise<CredentialView> {
     const { session, user } = await this.liveRegistering(caller);
     refuseAtKiosk(session, factor);
     const challenge = session.challenge;
@@ -360,11 +380,11 @@ export class EnrolmentService {
       user_verified: c.userVerified ? 1 : 0,
       created_at: this.now().toISOString(),
       device_id: session.device_id,
-      authenticator_name: finding.authenticatorName,
+      authenticator_name: authenticatorNameFor(c.aaguid, finding.authenticatorName),
       expires_at:
         resolved.tier.factorLifetimeDays === null ? null : addSeconds(this.now(), resolved.tier.factorLifetimeDays * 86_400).toISOString(),
       policy_tier: resolved.name,
-      name: null,
+      name: name ?? null,
       last_used_at: null,
       status_changed_at: null,
     };

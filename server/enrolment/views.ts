@@ -1,6 +1,7 @@
 import type { UserView } from '../../api/admin.js';
 import type { CredentialView } from '../../api/enrolment.js';
 import type { FactorView } from '../../api/security.js';
+import { listedAuthenticatorName } from '../attestation/names.js';
 import type { CredentialRow, UserRow } from '../db/schema.js';
 
 export function userView(u: UserRow): UserView {
@@ -19,7 +20,9 @@ export function credentialView(c: CredentialRow): CredentialView {
     id: c.id,
     factor: c.factor,
     status: c.status,
-    authenticatorName: c.authenticator_name,
+    // Rows stored before the bundled list named models (null then) are named from it when read.
+    authenticatorName: c.authenticator_name ?? listedAuthenticatorName(c.aaguid),
+    name: c.name,
     createdAt: c.created_at,
     expiresAt: c.expires_at,
   };

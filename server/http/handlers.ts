@@ -9,7 +9,8 @@ import type { Handlers } from './route.js';
  * status are the route wrapper's; every decision is the services'.
  */
 export function createHandlers(services: Services, policy: PolicyStore, readiness: () => Promise<string[]>): Handlers {
-  const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices, stations, operators } = services;
+  const { accounts, enrolment, authentication, helpdesk, recovery, recoveryCodes, manage, devices, stations, operators, deviceApprovals } =
+    services;
   const openApi = buildOpenApiDocument();
   return {
     health: () => Promise.resolve({ ok: true as const }),
@@ -24,7 +25,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     getSession: async ({ caller }) => enrolment.getSession(caller),
     registrationOptions: async ({ caller, body }) => ({ options: await enrolment.registrationOptions(caller, body.factor) }),
     verifyRegistration: async ({ caller, body }) => ({
-      credential: await enrolment.verifyRegistration(caller, body.factor, body.response),
+      credential: await enrolment.verifyRegistration(caller, body.factor, body.response, body.name),
     }),
     complete: async ({ caller, body }) => enrolment.complete(caller, body),
     endSession: async ({ caller }) => enrolment.end(caller),
@@ -38,6 +39,12 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
       ...(await recovery.openSession(input, jkt, device, client)),
       kiosk: false,
     }),
+
+    fileDeviceApproval: async ({ jkt, client, body }) => deviceApprovals.file(body.username, jkt, body.device, client),
+    deviceApprovalStatus: async ({ jkt, params }) => deviceApprovals.statusFor(params.id, jkt),
+    collectDeviceApproval: async ({ jkt, params, body }) => deviceApprovals.collect(params.id, jkt, body.device),
+    findDeviceApproval: async ({ caller, body }) => deviceApprovals.findByCode(caller, body.code),
+    decideDeviceApproval: async ({ caller, params, body }) => deviceApprovals.decide(caller, params.id, body.decision),
 
     securityOverview: async ({ caller }) => manage.overview(caller),
     renameFactor: async ({ caller, params, body }) => manage.renameFactor(caller, params.id, body.name),

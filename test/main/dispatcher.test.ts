@@ -27,7 +27,9 @@ const SESSION: SessionView = {
   user: { username: 'ada.new', displayName: 'Ada Lovelace' },
   allowedFactors: ['passkey', 'security-key'],
   requirements: [],
-  expiresAt: '2030-01-01T00:10:00.000Z',
+  expiresAt: '2030-01-01T00:05:00.000Z',
+  lifetimeEndsAt: '2030-01-01T00:10:00.000Z',
+  idleEndsAt: '2030-01-01T00:05:00.000Z',
   serverTime: '2030-01-01T00:00:00.000Z',
 };
 const CREDENTIAL: CredentialView = {
@@ -35,6 +37,7 @@ const CREDENTIAL: CredentialView = {
   factor: 'passkey',
   status: 'pending',
   authenticatorName: null,
+  name: null,
   createdAt: '2030-01-01T00:00:00.000Z',
   expiresAt: null,
 };
@@ -56,7 +59,14 @@ const RESPONSE = {
 } as const;
 
 const OVERVIEW = { factors: [], devices: [], recoveryCodes: { remaining: 10, createdAt: null }, authenticatedWith: null, freshUntil: null };
-const REQUEST_VIEW = { id: 'r1', status: 'pending', createdAt: '2026-11-23T12:00:00.000Z', expiresAt: '2026-11-24T12:00:00.000Z' } as const;
+const REQUEST_VIEW = {
+  id: 'r1',
+  reference: 'K7MQ-4QX9',
+  status: 'pending',
+  createdAt: '2026-11-23T12:00:00.000Z',
+  expiresAt: '2026-11-24T12:00:00.000Z',
+  helpDeskContact: null,
+} as const;
 
 /** A valid payload for each call, so a refusal can only come from the sender check. */
 const VALID_PAYLOAD: Record<IpcName, unknown> = {
