@@ -5,7 +5,6 @@ import { IdleReset } from './components/IdleReset';
 import { LinkPrompt } from './components/LinkPrompt';
 import { NoticeBanner } from './components/NoticeBanner';
 import { Ceremony } from './screens/Ceremony';
-import { ChooseFactor } from './screens/ChooseFactor';
 import { ConfirmIdentity } from './screens/ConfirmIdentity';
 import { Done } from './screens/Done';
 import { HelpdeskRecovery } from './screens/HelpdeskRecovery';
@@ -32,7 +31,6 @@ const SCREENS: Record<Step, () => ReactElement | null> = {
   signin: SignInWithKey,
   security: MySecurity,
   confirm: ConfirmIdentity,
-  choose: ChooseFactor,
   ceremony: Ceremony,
   codes: RecoveryCodes,
   done: Done,
@@ -51,7 +49,7 @@ const KIOSK_SCREENS: Partial<Record<Step, () => ReactElement | null>> = {
 };
 
 /** Kiosk steps where something of a person (or an unlocked operator panel) is on screen: these reset when left alone. */
-const IDLE_RESET_STEPS: ReadonlySet<Step> = new Set(['turn', 'confirm', 'choose', 'ceremony', 'codes', 'done', 'operatorPanel']);
+const IDLE_RESET_STEPS: ReadonlySet<Step> = new Set(['turn', 'confirm', 'ceremony', 'codes', 'done', 'operatorPanel']);
 
 export function App() {
   const { i18n } = useTranslation();

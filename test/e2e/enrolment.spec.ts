@@ -17,20 +17,16 @@ test.describe('first enrolment', () => {
     await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
     await expect(page.getByText('Ada Lovelace')).toBeVisible();
     await expect(page.getByText(/Time left: (5:00|4:\d\d)/)).toBeVisible();
-    await lookAt('2-confirm-identity');
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-
-    await expect(page.getByRole('heading', { name: 'Choose your sign-in key' })).toBeVisible();
+    // Who it is for and which key to make are one decision: the passkey is preselected where this computer can make one.
     await expect(page.getByRole('radio', { name: /A passkey on this computer/ })).toBeChecked();
-    await lookAt('3-choose-factor');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await lookAt('2-confirm-identity');
+    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
 
     // Recovery codes: shown once, ten of them, each at least 64 bits, kept before going on.
     await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible();
     const shown = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
     expect(new Set(shown).size).toBe(10);
     for (const c of shown) expect(c.replace(/-/g, '').length * 5).toBeGreaterThanOrEqual(64);
-    await expect(page.getByRole('button', { name: 'Continue' })).toBeDisabled();
     await lookAt('4b-recovery-codes');
     await page.getByRole('button', { name: 'Copy codes' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Codes copied' })).toBeVisible();
@@ -40,8 +36,7 @@ test.describe('first enrolment', () => {
     const file = await (await download).path();
     const { readFileSync } = await import('node:fs');
     for (const c of shown) expect(readFileSync(file, 'utf8')).toContain(c);
-    await page.getByRole('checkbox', { name: 'I have saved my recovery codes somewhere safe' }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
 
     await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Passkey on this computer');
@@ -214,9 +209,8 @@ test.describe('session lifetime', () => {
     await fk.addAuthenticator({ transport: 'internal' });
     await fk.open(page);
     await enterCode(page, await fk.issueCode());
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
     fk.clock.advance(10 * 60 + 1);
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     await expect(page.getByRole('alert')).toContainText('Your setup time ran out before you finished');
     await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();
     expect(await fk.credentials()).toHaveLength(0);
@@ -232,8 +226,7 @@ test.describe('device binding', () => {
 
     const [device] = await fk.devices();
     await fk.server.services.devices.revoke(present(device, 'the enrolling device').id, 'test-helpdesk');
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     await expect(page.getByRole('alert')).toContainText("removed from your organisation's trusted devices");
 
     await fk.open(page);

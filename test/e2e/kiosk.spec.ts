@@ -63,7 +63,7 @@ async function operatorConfirms(
 async function newHireEnrols(page: Page, code: string): Promise<string[]> {
   await page.getByLabel('Enrolment code').fill(code);
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Yes, continue' }).click();
+  await page.getByRole('button', { name: 'This is me: set up my security key' }).click();
   await expect(page.getByRole('heading', { name: 'Print your recovery codes' })).toBeVisible();
   return page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
 }

@@ -8,10 +8,10 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await fk.addAuthenticator({ transport: 'usb' });
     await fk.open(page);
     await openWithCode(page, await fk.issueCode('grace.admin'));
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-
-    await expect(page.getByRole('radio')).toHaveCount(1);
-    await expect(page.getByRole('radio', { name: /A security key/ })).toBeChecked();
+    // One kind allowed: named in a sentence, with nothing to choose.
+    await expect(page.getByRole('radio')).toHaveCount(0);
+    await expect(page.getByText('You will set up a security key')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'This is me: set up my security key' })).toBeEnabled();
     const requirements = page.getByRole('region', { name: 'What your organisation requires' });
     await expect(requirements).toContainText('Your role needs a hardware security key');
     await expect(requirements).toContainText('Only security key models your organisation has approved');
@@ -23,8 +23,7 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await fk.addAuthenticator({ transport: 'usb' });
     await fk.open(page);
     await openWithCode(page, await fk.issueCode('grace.admin'));
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     await expect(page.getByRole('alert')).toContainText('Your organisation does not accept this key for your account');
     await lookAt('4-ceremony-key-refused');
     expect(await fk.credentials()).toHaveLength(0);
@@ -40,11 +39,10 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await fk.addAuthenticator({ transport: 'internal' });
     await fk.open(page);
     await openWithCode(page, await fk.issueCode('carl.contract'));
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
     const requirements = page.getByRole('region', { name: 'What your organisation requires' });
     await expect(requirements).toContainText('Passkeys that sync to other devices');
     await expect(requirements).toContainText('will stop working when your access period ends');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     await keepRecoveryCodes(page);
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Valid until');
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Unknown authenticator');
@@ -119,8 +117,7 @@ test.describe("attestation trusted through the operator's metadata", () => {
       await fk.addAuthenticator({ transport: 'usb' });
       await fk.open(page);
       await openWithCode(page, await fk.issueCode('grace.admin'));
-      await page.getByRole('button', { name: 'Yes, continue' }).click();
-      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: /^This is me:/ }).click();
       await then(page, fk);
     } finally {
       await context.close();

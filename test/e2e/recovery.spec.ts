@@ -20,8 +20,7 @@ test.describe('ways back', () => {
     await page.getByLabel('Recovery code').fill(present(codes[0], 'a recovery code'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     const fresh = await keepRecoveryCodes(page);
     expect(fresh.some((c) => codes.includes(c))).toBe(false);
     await expect(page.getByText('Your old sign-in keys no longer work (1 revoked)')).toBeVisible();
@@ -38,7 +37,7 @@ test.describe('ways back', () => {
     // Someone finds the old key: it no longer opens anything.
     await fk.plugKey(lostKey);
     await page.getByRole('button', { name: 'Back to the start' }).click();
-    await page.getByRole('button', { name: 'I already have a sign-in key and a new computer' }).click();
+    await page.getByRole('button', { name: 'I have a new computer and my security key is with me' }).click();
     await page.getByLabel('Username').fill('ada.new');
     await lookAt('8-sign-in-with-key');
     await page.getByRole('button', { name: 'Use my key' }).click();
@@ -85,8 +84,7 @@ test.describe('ways back', () => {
 
     await page.getByLabel('Code from the help desk').fill(present(approval.code, 'the approval code'));
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     await keepRecoveryCodes(page);
     await expect(page.getByText('Your old sign-in keys no longer work (1 revoked)')).toBeVisible();
   });
@@ -105,14 +103,15 @@ test.describe('ways back', () => {
       await fk.addAuthenticator({ transport: 'internal' });
       await fk.plugKey(key, { alongside: true });
       await fk.open(laptop);
-      await laptop.getByRole('button', { name: 'I already have a sign-in key and a new computer' }).click();
+      await laptop.getByRole('button', { name: 'I have a new computer and my security key is with me' }).click();
       await expect(laptop.getByRole('heading', { name: 'Use your sign-in key' })).toBeFocused();
       await laptop.getByLabel('Username').fill('ada.new');
       await laptop.getByRole('button', { name: 'Use my key' }).click();
-      await laptop.getByRole('button', { name: 'Yes, continue' }).click();
+      // The key just used said who this is: nothing to confirm, only what to add.
+      await expect(laptop.getByRole('heading', { name: 'Add a sign-in key' })).toBeVisible();
       await expect(laptop.getByRole('heading', { name: 'Keep using your security key?' })).toBeVisible();
       await expect(laptop.getByRole('radio', { name: /A passkey on this computer/ })).toBeChecked();
-      await laptop.getByRole('button', { name: 'Continue' }).click();
+      await laptop.getByRole('button', { name: 'Create a passkey on this computer' }).click();
       await expect(laptop.getByRole('heading', { name: 'You are all set' })).toBeVisible();
       await expect(laptop.getByRole('list', { name: 'Registered' }).getByRole('listitem')).toHaveCount(2);
 
@@ -141,10 +140,9 @@ test.describe('ways back', () => {
       await fk.attach(context, laptop, fk.newDevice());
       await fk.plugKey(key);
       await fk.open(laptop);
-      await laptop.getByRole('button', { name: 'I already have a sign-in key and a new computer' }).click();
+      await laptop.getByRole('button', { name: 'I have a new computer and my security key is with me' }).click();
       await laptop.getByLabel('Username').fill('ada.new');
       await laptop.getByRole('button', { name: 'Use my key' }).click();
-      await laptop.getByRole('button', { name: 'Yes, continue' }).click();
       await laptop.getByRole('button', { name: 'Move my security key to this computer' }).click();
       await expect(laptop.getByText('Your security key now belongs to this computer.')).toBeVisible();
 
@@ -169,12 +167,11 @@ test.describe('my security', () => {
     // A second key: a passkey on this computer, added after signing in with the security key.
     await fk.addAuthenticator({ transport: 'internal', alongside: true });
     await page.getByRole('button', { name: 'Back to the start' }).click();
-    await page.getByRole('button', { name: 'I already have a sign-in key and a new computer' }).click();
+    await page.getByRole('button', { name: 'I have a new computer and my security key is with me' }).click();
     await page.getByLabel('Username').fill('ada.new');
     await page.getByRole('button', { name: 'Use my key' }).click();
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
     await page.getByRole('radio', { name: /A passkey on this computer/ }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Create a passkey on this computer' }).click();
     await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
 
     await page.getByRole('button', { name: 'Back to the start' }).click();
@@ -204,8 +201,7 @@ test.describe('my security', () => {
     const fresh = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
     expect(fresh).toHaveLength(10);
     expect(fresh.some((c) => first.includes(c))).toBe(false);
-    await page.getByRole('checkbox', { name: 'I have saved my recovery codes somewhere safe' }).check();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'I have saved my recovery codes' }).click();
     await expect(page.getByText('10 unused recovery codes left.')).toBeVisible();
     await page.getByRole('button', { name: 'Done' }).click();
     await expect(page.getByRole('heading', { name: 'Set up your sign-in key' })).toBeVisible();

@@ -34,8 +34,7 @@ test('the packaged-or-dev Electron app enrols a passkey end to end', async () =>
     });
     await page.getByLabel('Enrolment code').fill(await fk.issueCode());
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('button', { name: 'Yes, continue' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: /^This is me:/ }).click();
     await keepRecoveryCodes(page);
     expect(await fk.credentials()).toHaveLength(1);
     await app.close();

@@ -1,31 +1,92 @@
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { FactorKind } from '../../../api/enrolment';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
+import { FactorChoice } from '../components/FactorChoice';
 
+/**
+ * Who the session is for, and which key to make, answered with one button ("This is me: create my
+ * passkey"): confirming the name and choosing the factor are one decision, so they are one action.
+ * A session opened with a key the person already holds (replace, manage) has nobody to confirm.
+ */
 export function ConfirmIdentity() {
   const { t } = useTranslation();
   const session = useApp((s) => s.session);
-  const confirmIdentity = useApp((s) => s.confirmIdentity);
+  const platformAvailable = useApp((s) => s.platformAvailable);
+  const checkPlatform = useApp((s) => s.checkPlatform);
+  const chooseFactor = useApp((s) => s.chooseFactor);
   const rejectIdentity = useApp((s) => s.rejectIdentity);
+  const backToSecurity = useApp((s) => s.backToSecurity);
+  const rebindHere = useApp((s) => s.rebindHere);
+  const previous = useApp((s) => s.factor);
+  const busy = useApp((s) => s.busy);
+
+  // Asked afresh each time: a fingerprint reader or Windows Hello can be set up while the app runs.
+  useEffect(() => {
+    void checkPlatform();
+  }, [checkPlatform]);
+
+  const allowed = session?.allowedFactors ?? [];
+  const usable = (factor: FactorKind) => factor !== 'passkey' || platformAvailable !== false;
+  const [choice, setChoice] = useState<FactorKind | null>(previous && allowed.includes(previous) ? previous : null);
   if (!session) return null;
+  const selected = choice && usable(choice) ? choice : (allowed.find(usable) ?? null);
+  const confirming = session.purpose === 'enrol' || session.purpose === 'recover';
+
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (selected) chooseFactor(selected);
+  };
+
   return (
     <section>
-      <ScreenHeading>{t('confirm.title')}</ScreenHeading>
-      <p>{t('confirm.intro')}</p>
-      <div className="identity">
-        <p className="identity-name">{session.user.displayName}</p>
-        <p className="identity-username">
-          {t('confirm.username')}: <span>{session.user.username}</span>
-        </p>
-      </div>
-      <div className="actions">
-        <button type="button" className="primary" onClick={confirmIdentity}>
-          {t('confirm.yes')}
-        </button>
-        <button type="button" className="secondary" onClick={() => void rejectIdentity()}>
-          {t('confirm.no')}
-        </button>
-      </div>
+      <ScreenHeading>{confirming ? t('confirm.title') : t('confirm.addTitle')}</ScreenHeading>
+      {confirming && (
+        <>
+          <p>{t('confirm.intro')}</p>
+          <div className="identity">
+            <p className="identity-name">{session.user.displayName}</p>
+            <p className="identity-username">
+              {t('confirm.username')}: <span>{session.user.username}</span>
+            </p>
+          </div>
+        </>
+      )}
+      <form onSubmit={onSubmit}>
+        <FactorChoice
+          allowed={allowed}
+          requirements={session.requirements}
+          selected={selected}
+          usable={usable}
+          onChoose={setChoice}
+        />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={!selected || busy}>
+            {selected ? t(`confirm.${confirming ? 'create' : 'add'}.${selected}`) : t('choose.noneUsable')}
+          </button>
+          {confirming ? (
+            <button type="button" className="secondary" onClick={() => void rejectIdentity()}>
+              {t('confirm.no')}
+            </button>
+          ) : (
+            session.purpose === 'manage' && (
+              <button type="button" className="secondary" onClick={backToSecurity}>
+                {t('confirm.backToSecurity')}
+              </button>
+            )
+          )}
+        </div>
+      </form>
+      {session.purpose === 'replace' && (
+        <section className="rebind" aria-labelledby="rebind-title">
+          <h2 id="rebind-title">{t('choose.rebindTitle')}</h2>
+          <p>{t('choose.rebindBody')}</p>
+          <button type="button" className="secondary" onClick={() => void rebindHere()} disabled={busy}>
+            {t('choose.rebind')}
+          </button>
+        </section>
+      )}
     </section>
   );
 }

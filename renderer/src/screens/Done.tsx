@@ -7,6 +7,8 @@ export function Done() {
   const result = useApp((s) => s.result);
   const startOver = useApp((s) => s.startOver);
   const purpose = useApp((s) => s.completedPurpose);
+  const addBackupKey = useApp((s) => s.addBackupKey);
+  const busy = useApp((s) => s.busy);
   if (!result) return null;
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
   const day = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long' });
@@ -33,6 +35,11 @@ export function Done() {
       {result.credentials.length === 1 && <p className="notice notice-info">{t('done.onlyOne')}</p>}
       <p>{t('done.close')}</p>
       <div className="actions">
+        {result.credentials.length === 1 && (
+          <button type="button" className="primary" disabled={busy} onClick={() => void addBackupKey()}>
+            {t('done.addBackup')}
+          </button>
+        )}
         <button type="button" className="secondary" onClick={() => void startOver()}>
           {t('done.again')}
         </button>

@@ -6,6 +6,39 @@ import { useApp } from '../store';
 
 export function EnterCode() {
   const { t } = useTranslation();
+  const keychainProblem = useApp((s) => s.keychainProblem);
+  const checkDeviceKey = useApp((s) => s.checkDeviceKey);
+  const helpId = useId();
+
+  return (
+    <section>
+      <ScreenHeading>{t('code.title')}</ScreenHeading>
+      {keychainProblem ? (
+        <div className="keychain-problem">
+          <p role="alert" className="notice notice-error">
+            {t(`errors.api.${keychainProblem}`)}
+          </p>
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => void checkDeviceKey()}>
+              {t('code.keychainRetry')}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <CodeForm />
+      )}
+      <aside className="help" aria-labelledby={helpId}>
+        <h2 id={helpId}>{t('help.title')}</h2>
+        <p className="hint">{t('help.diagnostics')}</p>
+        <ExportDiagnostics />
+      </aside>
+    </section>
+  );
+}
+
+/** The code, and the other ways in: all of them need this computer's key, so none shows without a keychain. */
+function CodeForm() {
+  const { t } = useTranslation();
   const busy = useApp((s) => s.busy);
   const launchCode = useApp((s) => s.launchCode);
   const submitCode = useApp((s) => s.submitCode);
@@ -13,7 +46,6 @@ export function EnterCode() {
   const goTo = useApp((s) => s.goTo);
   const [code, setCode] = useState(launchCode ?? '');
   const hintId = useId();
-  const helpId = useId();
 
   useEffect(() => {
     if (launchCode) setCode(launchCode);
@@ -25,8 +57,7 @@ export function EnterCode() {
   };
 
   return (
-    <section>
-      <ScreenHeading>{t('code.title')}</ScreenHeading>
+    <>
       <p>{t('code.intro')}</p>
       <form onSubmit={onSubmit} noValidate>
         <label htmlFor="enrolment-code">{t('code.label')}</label>
@@ -81,11 +112,6 @@ export function EnterCode() {
           {t('ways.manage')}
         </button>
       </nav>
-      <aside className="help" aria-labelledby={helpId}>
-        <h2 id={helpId}>{t('help.title')}</h2>
-        <p className="hint">{t('help.diagnostics')}</p>
-        <ExportDiagnostics />
-      </aside>
-    </section>
+    </>
   );
 }

@@ -148,6 +148,7 @@ export function MySecurity() {
   const loadOverview = useApp((s) => s.loadOverview);
   const regenerateCodes = useApp((s) => s.regenerateCodes);
   const finishManaging = useApp((s) => s.finishManaging);
+  const addKey = useApp((s) => s.addKey);
 
   useEffect(() => {
     void loadOverview();
@@ -168,6 +169,11 @@ export function MySecurity() {
           {t('security.lastFactor')}
         </p>
       )}
+      <div className="actions">
+        <button type="button" className="secondary" disabled={busy} onClick={addKey}>
+          {t('security.addKey')}
+        </button>
+      </div>
       <h2 className="section-title">{t('security.devices')}</h2>
       <ul className="factors" aria-label={t('security.devices')}>
         {overview?.devices.map((d) => (

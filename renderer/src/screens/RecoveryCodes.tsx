@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
@@ -8,9 +8,7 @@ export function RecoveryCodes() {
   const { t } = useTranslation();
   const codes = useApp((s) => s.recoveryCodes) ?? [];
   const acknowledgeCodes = useApp((s) => s.acknowledgeCodes);
-  const [saved, setSaved] = useState(false);
   const [copied, setCopied] = useState<'copied' | 'copy_failed' | null>(null);
-  const checkId = useId();
 
   const text = useMemo(() => `${t('codes.fileHeader')}\n\n${codes.join('\n')}\n`, [codes, t]);
   const [fileUrl, setFileUrl] = useState<string | null>(null);
@@ -65,20 +63,10 @@ export function RecoveryCodes() {
         {copied ? t(`codes.${copied}`) : ''}
       </p>
       <p className="no-print">{t('codes.warning')}</p>
-      <div className="confirm-saved no-print">
-        <input
-          id={checkId}
-          type="checkbox"
-          checked={saved}
-          onChange={(e) => {
-            setSaved(e.target.checked);
-          }}
-        />
-        <label htmlFor={checkId}>{t('codes.confirm')}</label>
-      </div>
+      {/* One deliberate statement, not a tick and a Continue: the button says what the person affirms. */}
       <div className="actions no-print">
-        <button type="button" className="primary" disabled={!saved} onClick={acknowledgeCodes}>
-          {t('codes.continue')}
+        <button type="button" className="primary" onClick={acknowledgeCodes}>
+          {t('codes.confirm')}
         </button>
       </div>
     </section>

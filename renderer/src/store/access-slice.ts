@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { SessionView } from '../../../api/enrolment';
 import type { IpcResult } from '../../../api/ipc';
+import type { AuthenticationPurpose } from '../../../api/security';
 import { CeremonyError } from '../webauthn/ceremony';
 import { noticeFor } from './failures';
 import { sessionOpened } from './session-slice';
@@ -16,6 +17,25 @@ export const createAccessSlice =
         return;
       }
       set({ ...sessionOpened(result.value, deps.now()), step: next, helpdeskRequest: null });
+    }
+
+    /** An assertion with a key the person holds; null when it did not happen (the notice says why). */
+    async function signIn(username: string, purpose: AuthenticationPurpose): Promise<IpcResult<SessionView> | null> {
+      set({ busy: true, notice: null });
+      const options = await deps.bridge.authenticationOptions({ username, purpose });
+      if (!options.ok) {
+        set({ busy: false, notice: noticeFor(options) });
+        return null;
+      }
+      let response;
+      try {
+        response = await deps.authenticate(options.value);
+      } catch (error) {
+        const failure = error instanceof CeremonyError ? error.failure : 'unknown';
+        set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
+        return null;
+      }
+      return deps.bridge.authenticate({ response });
     }
 
     return {
@@ -53,22 +73,21 @@ export const createAccessSlice =
       },
 
       signInWithKey: async (username) => {
-        set({ busy: true, notice: null });
         const purpose = get().signinPurpose;
-        const options = await deps.bridge.authenticationOptions({ username, purpose });
-        if (!options.ok) {
-          set({ busy: false, notice: noticeFor(options) });
-          return;
+        const session = await signIn(username, purpose);
+        if (session) opened(session, purpose === 'manage' ? 'security' : 'confirm');
+      },
+
+      addBackupKey: async () => {
+        const username = get().result?.user.username;
+        if (!username) return;
+        const session = await signIn(username, 'replace');
+        if (!session) return;
+        opened(session);
+        // A backup is a key to carry: where the organisation allows one, go straight to it.
+        if (session.ok && session.value.allowedFactors.includes('security-key')) {
+          set({ step: 'ceremony', factor: 'security-key', phase: 'idle', result: null });
         }
-        let response;
-        try {
-          response = await deps.authenticate(options.value);
-        } catch (error) {
-          const failure = error instanceof CeremonyError ? error.failure : 'unknown';
-          set({ busy: false, notice: { tone: 'error', key: `errors.ceremony.${failure}` } });
-          return;
-        }
-        opened(await deps.bridge.authenticate({ response }), purpose === 'manage' ? 'security' : 'confirm');
       },
 
       cancelSignIn: () => {

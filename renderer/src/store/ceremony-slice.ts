@@ -35,7 +35,7 @@ export const createCeremonySlice =
           void get().resetStation();
           return;
         }
-        set({ step: 'choose', phase: 'idle', notice: null });
+        set({ step: 'confirm', phase: 'idle', notice: null });
       },
 
       runCeremony: async () => {

@@ -20,10 +20,17 @@ export const createDeviceSlice =
   (set, get) => ({
     pendingLink: null,
 
+    keychainProblem: null,
+
     checkDeviceKey: async () => {
       const status = await deps.bridge.deviceKeyStatus();
-      // Other states surface, with their own words, on the first call that needs the key.
-      if (status.ok && status.value === 'device_key_lost') get().deviceKeyLost();
+      if (!status.ok) return;
+      if (status.value === 'device_key_lost') {
+        get().deviceKeyLost();
+        return;
+      }
+      // Said at start, before anyone types a code that the missing keychain would then waste.
+      set({ keychainProblem: status.value === 'ready' ? null : status.value });
     },
 
     deviceKeyLost: () => {

@@ -73,6 +73,15 @@ export const createSecuritySlice =
         await reload();
       },
 
+      // The same screen as after an enrolment code, without the "Is this you?": the key just used said so.
+      addKey: () => {
+        set({ step: 'confirm', factor: null, notice: null });
+      },
+
+      backToSecurity: () => {
+        set({ step: 'security', notice: null });
+      },
+
       finishManaging: async () => {
         await deps.bridge.endSession();
         set({ step: 'code', session: null, overview: null, notice: null });

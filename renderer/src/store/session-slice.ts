@@ -37,12 +37,6 @@ export const createSessionSlice =
       set({ ...sessionOpened(result.value, deps.now()), step: 'confirm', launchCode: null });
     },
 
-    confirmIdentity: () => {
-      // A kiosk is shared hardware: a security key is the only choice, so there is nothing to choose.
-      if (get().kiosk) set({ step: 'ceremony', factor: 'security-key', phase: 'idle', notice: null });
-      else set({ step: 'choose', notice: null });
-    },
-
     rejectIdentity: async () => {
       if (get().kiosk) {
         await get().resetStation();

@@ -13,7 +13,6 @@ export type Step =
   | 'signin'
   | 'security'
   | 'confirm'
-  | 'choose'
   | 'ceremony'
   | 'codes'
   | 'done'
@@ -57,7 +56,6 @@ export interface SessionSlice {
   launchCode: string | null;
   loadLaunchCode: () => Promise<void>;
   submitCode: (code: string) => Promise<void>;
-  confirmIdentity: () => void;
   rejectIdentity: () => Promise<void>;
   /** The session is over on the server's side: back to the start, with the reason shown. */
   sessionLost: (failure: IpcFailure) => void;
@@ -97,6 +95,8 @@ export interface AccessSlice {
   /** Proves the person holds an existing factor, opening a `replace` session. */
   signInWithKey: (username: string) => Promise<void>;
   cancelSignIn: () => void;
+  /** From the last screen of an enrolment: the key just made confirms it is them, then a spare security key is registered. */
+  addBackupKey: () => Promise<void>;
   /** Moves the security key used to sign in to this computer; nothing new is registered. */
   rebindHere: () => Promise<void>;
 }
@@ -109,12 +109,17 @@ export interface SecuritySlice {
   removeDevice: (id: string) => Promise<void>;
   regenerateCodes: () => Promise<void>;
   finishManaging: () => Promise<void>;
+  /** "Add a key": the factor choice and the ceremony, inside this manage session (the server wants it fresh). */
+  addKey: () => void;
+  backToSecurity: () => void;
 }
 
 export interface DeviceSlice {
   /** A code from a link that arrived while something was in progress: the person decides whether to drop it. */
   pendingLink: string | null;
-  /** At start: a device key the keychain lost is shown at once, not at the first call. */
+  /** The keychain cannot hold this computer's key (found at start): nothing that needs the key is offered until it can. */
+  keychainProblem: 'keychain_unavailable' | 'device_key_corrupt' | null;
+  /** At start (and on "Try again"): a lost device key or an unusable keychain is shown at once, not at the first call. */
   checkDeviceKey: () => Promise<void>;
   deviceKeyLost: () => void;
   /** The person chose a way back: main makes the new device key, then that way opens. */
