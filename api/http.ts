@@ -1,6 +1,16 @@
 import { z, type ZodType } from 'zod';
 import { CreateUserRequest, IssueCodeRequest, IssueCodeResponse, UserView } from './admin.js';
 import {
+  ApprovalCandidate,
+  ApprovalOutcome,
+  ApprovalRequestView,
+  CollectApprovalRequest,
+  DecideApprovalRequest,
+  FileApprovalRequest,
+  FiledApproval,
+  FindApprovalRequest,
+} from './device-approval.js';
+import {
   CompleteRequest,
   CompleteResponse,
   CreateSessionResponse,
@@ -182,6 +192,38 @@ export const httpOperations = {
     status: 201,
     clientLimited: true,
   }),
+  fileDeviceApproval: operation({
+    method: 'POST',
+    path: '/v1/device-approvals',
+    summary:
+      "A new computer asks to be approved from the person's old one: the request is bound to this device key and answered with a short code, shown once (the same answer whether or not the username exists)",
+    auth: 'proof',
+    body: FileApprovalRequest,
+    response: FiledApproval,
+    status: 201,
+    clientLimited: true,
+  }),
+  deviceApprovalStatus: operation({
+    method: 'GET',
+    path: '/v1/device-approvals/{id}',
+    summary: 'The state of an approval request, for the device that filed it',
+    auth: 'proof',
+    params: RecordId,
+    response: ApprovalRequestView,
+    status: 200,
+    clientLimited: true,
+  }),
+  collectDeviceApproval: operation({
+    method: 'POST',
+    path: '/v1/device-approvals/{id}/session',
+    summary: 'Exchange an approved request for a replace session, once, from the device that filed it',
+    auth: 'proof',
+    params: RecordId,
+    body: CollectApprovalRequest,
+    response: CreateSessionResponse,
+    status: 201,
+    clientLimited: true,
+  }),
   registerStation: operation({
     method: 'POST',
     path: '/v1/stations',
@@ -328,6 +370,26 @@ export const httpOperations = {
     response: RecoveryCodesResponse,
     status: 201,
   }),
+  findDeviceApproval: operation({
+    method: 'POST',
+    path: '/v1/sessions/current/device-approvals/lookup',
+    summary:
+      "Find the user's own pending approval request by the code the new computer shows (fresh manage session; wrong codes are throttled per user)",
+    auth: 'session',
+    body: FindApprovalRequest,
+    response: ApprovalCandidate,
+    status: 200,
+  }),
+  decideDeviceApproval: operation({
+    method: 'POST',
+    path: '/v1/sessions/current/device-approvals/{id}/decision',
+    summary: 'Approve or deny the request this session found by its code (fresh manage session)',
+    auth: 'session',
+    params: RecordId,
+    body: DecideApprovalRequest,
+    response: ApprovalOutcome,
+    status: 200,
+  }),
   createUser: operation({
     method: 'POST',
     path: '/v1/admin/users',
@@ -400,7 +462,7 @@ export const httpOperations = {
     method: 'POST',
     path: '/v1/admin/recovery-requests/{id}/approve',
     summary:
-      'Approve a request, naming its username; the final approval (two different agents for privileged users) returns the one-time help-desk code',
+      'Approve a request (`id`: its id or its reference, any case, dash optional), naming its username; the final approval (two different agents for privileged users) returns the one-time help-desk code',
     auth: 'admin',
     params: RecordId,
     body: RecoveryApprovalRequest,
@@ -410,7 +472,7 @@ export const httpOperations = {
   denyRecovery: operation({
     method: 'POST',
     path: '/v1/admin/recovery-requests/{id}/deny',
-    summary: 'Deny a request, naming its username',
+    summary: 'Deny a request (`id`: its id or its reference, any case, dash optional), naming its username',
     auth: 'admin',
     params: RecordId,
     body: RecoveryDenialRequest,

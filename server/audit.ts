@@ -10,6 +10,8 @@ export type AuditEvent =
   | 'code.issued'
   | 'code.refused'
   | 'code.locked'
+  /** A code whose session timed out or was ended by the app opened a new one from the same device (enrolment/code-reopening.ts). */
+  | 'code.reopened'
   | 'session.opened'
   | 'session.completed'
   | 'session.ended'
@@ -55,7 +57,13 @@ export type AuditEvent =
   | 'kiosk.refused'
   | 'kiosk.confirmation_used'
   | 'kiosk.confirmations_cancelled'
-  | 'kiosk.factor_refused';
+  | 'kiosk.factor_refused'
+  | 'device_approval.requested'
+  | 'device_approval.code_refused'
+  | 'device_approval.approved'
+  | 'device_approval.denied'
+  | 'device_approval.collected'
+  | 'device_approval.collect_refused';
 
 export interface AuditEntry {
   event: AuditEvent;

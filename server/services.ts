@@ -1,6 +1,7 @@
 import { AccountService } from './accounts/service.js';
 import { AuthenticationService } from './authentication/service.js';
 import type { ServiceDeps } from './context.js';
+import { DeviceApprovals } from './device-approval/service.js';
 import { Completion } from './enrolment/completion.js';
 import { DeviceRegistry } from './enrolment/devices.js';
 import { EnrolmentService } from './enrolment/service.js';
@@ -25,6 +26,7 @@ export interface Services {
   manage: ManageService;
   stations: StationRegistry;
   operators: OperatorStep;
+  deviceApprovals: DeviceApprovals;
 }
 
 /**
@@ -50,5 +52,6 @@ export function createServices(deps: ServiceDeps): Services {
     manage: new ManageService(deps, sessions, devices, recoveryCodes),
     stations,
     operators: new OperatorStep(deps, stations),
+    deviceApprovals: new DeviceApprovals(deps, sessions, devices),
   };
 }

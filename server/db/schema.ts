@@ -49,7 +49,7 @@ export interface SessionsTable {
   device_id: string | null;
   last_seen_at: Iso | null;
   /** What opened it: an enrolment code, an assertion, a recovery code or a help-desk code. */
-  opened_by: 'enrolment-code' | 'assertion' | 'recovery-code' | 'helpdesk-code' | null;
+  opened_by: 'enrolment-code' | 'assertion' | 'recovery-code' | 'helpdesk-code' | 'device-approval' | null;
   /** For sessions opened by an assertion: the factor, and when (fresh-authentication checks). */
   auth_credential_id: string | null;
   authenticated_at: Iso | null;
@@ -148,6 +148,11 @@ export interface RecoveryThrottleTable {
 
 export interface RecoveryRequestsTable {
   id: string;
+  /**
+   * What the person reads to the help desk: 8 Crockford base32 characters, stored without the dash,
+   * unique (migration 0012 gave older rows one; every insert sets it).
+   */
+  reference: string;
   /** As typed by the person filing; user_id is null when no such human user exists. */
   username: string;
   user_id: string | null;
@@ -280,6 +285,33 @@ export interface KioskConfirmationsTable {
   cancelled_at: Iso | null;
 }
 
+/**
+ * A new computer's request to be approved from the person's old one (server/device-approval/).
+ * Both devices are kept: the one that asked (`device_id`, its key `jkt`) and the one that decided.
+ */
+export interface DeviceApprovalsTable {
+  id: string;
+  /** As typed; `user_id` is null when no such (human) user exists, and then nothing can approve it. */
+  username: string;
+  user_id: string | null;
+  jkt: string;
+  device_id: string;
+  /** HMAC of the short code under a server secret; null once decided, so a decided code finds nothing. */
+  code_hash: string | null;
+  status: 'pending' | 'approved' | 'denied' | 'collected' | 'withdrawn';
+  created_at: Iso;
+  /** A pending request lapses at this time; an approved one must be collected by it. */
+  expires_at: Iso;
+  /** The manage session that typed the right code: only it may decide. */
+  found_by_session_id: string | null;
+  decided_at: Iso | null;
+  decided_by_session_id: string | null;
+  approver_device_id: string | null;
+  approver_credential_id: string | null;
+  collected_at: Iso | null;
+  session_id: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
@@ -301,6 +333,7 @@ export interface Database {
   stations: StationsTable;
   operator_ceremonies: OperatorCeremoniesTable;
   kiosk_confirmations: KioskConfirmationsTable;
+  device_approvals: DeviceApprovalsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -310,3 +343,4 @@ export type NewCredential = Insertable<CredentialsTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type RecoveryRequestRow = Selectable<RecoveryRequestsTable>;
 export type StationRow = Selectable<StationsTable>;
+export type DeviceApprovalRow = Selectable<DeviceApprovalsTable>;

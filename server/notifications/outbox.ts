@@ -23,7 +23,8 @@ export type NotificationKind =
   | 'factor.revoked'
   | 'factor.suspended'
   | 'device.rebound'
-  | 'device.revoked';
+  | 'device.revoked'
+  | 'device.approved';
 
 type Detail = string | number | boolean | null | string[];
 
@@ -59,6 +60,7 @@ const MESSAGES: Record<NotificationKind, string> = {
   'factor.suspended': 'A sign-in factor of your account was suspended until the help desk reviews it.',
   'device.rebound': 'A security key of yours was moved to another device.',
   'device.revoked': 'A device of yours can no longer be used with your account.',
+  'device.approved': 'A new computer was approved from one of your devices and may now add a sign-in factor to your account.',
 };
 
 export interface NotifyInput {
