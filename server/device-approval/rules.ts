@@ -24,6 +24,8 @@ export const APPROVAL_RULES = {
 } as const;
 
 /** Wrong codes on the old computer wait like every other code (server/limits/backoff.ts), then lock for a while. */
-export function codeTryRules(config: Pick<ServerConfig, 'throttleFreeFailures' | 'throttleBaseSeconds' | 'throttleMaxSeconds'>): ThrottleRules {
+export function codeTryRules(
+  config: Pick<ServerConfig, 'throttleFreeFailures' | 'throttleBaseSeconds' | 'throttleMaxSeconds'>,
+): ThrottleRules {
   return { backoff: backoffOf(config), maxFailures: APPROVAL_RULES.codeMaxFailures, lockSeconds: APPROVAL_RULES.codeLockSeconds };
 }
