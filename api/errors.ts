@@ -70,12 +70,26 @@ export const ApiErrorCode = z.enum([
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 
+/**
+ * With a wrong enrolment, recovery or help-desk code: what the owner needs to pace the next try.
+ * Counted for the code, username or request as typed, so an unknown one answers as a known one.
+ */
+export const TriesLeft = z.object({
+  /** Wrong tries still answered at once; 0: the next one waits. */
+  beforeWait: z.number().int().min(0),
+  /** Only near the hard lock: wrong tries left before the lock. */
+  beforeLock: z.number().int().min(0).optional(),
+});
+export type TriesLeft = z.infer<typeof TriesLeft>;
+
 export const ApiError = z.object({
   error: z.object({
     code: ApiErrorCode,
     message: z.string(),
     /** With `rate_limited` (and `unavailable`): whole seconds to wait before trying again, as in `Retry-After`. */
     retryAfterSeconds: z.number().int().positive().optional(),
+    /** With `code_invalid` and `recovery_code_invalid`: the tries left. */
+    tries: TriesLeft.optional(),
   }),
 });
 export type ApiError = z.infer<typeof ApiError>;

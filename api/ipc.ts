@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Username } from './admin.js';
-import { ApiErrorCode } from './errors.js';
+import { ApiErrorCode, type TriesLeft } from './errors.js';
 import {
   CompleteRequest,
   type CompleteResponse,
@@ -8,10 +8,20 @@ import {
   type CredentialView,
   RegistrationOptionsRequest,
   RegistrationRequest,
+  type SessionDeadlines,
   type SessionView,
 } from './enrolment.js';
+import {
+  type ApprovalCandidate,
+  ApprovalCode,
+  ApprovalDecision,
+  type ApprovalOutcome,
+  type ApprovalRequestView,
+  FileApprovalInput,
+  type FiledApproval,
+} from './device-approval.js';
 import { OperatorCheck, type ConfirmationView, type StationStatus } from './kiosk.js';
-import { FileRecoveryInput, type RecoveryRequestView } from './recovery.js';
+import { FileRecoveryInput, type HelpdeskRequestState } from './recovery.js';
 import {
   AuthenticationOptionsRequest,
   RenameRequest,
@@ -144,6 +154,11 @@ export const ipcRequests = {
   setOperatorPin: OperatorPinRequest,
   verifyOperatorPin: OperatorPinRequest,
   exitKiosk: z.undefined(),
+  fileApprovalRequest: FileApprovalInput,
+  approvalRequestStatus: z.undefined(),
+  collectApproval: z.undefined(),
+  findApprovalRequest: z.strictObject({ code: ApprovalCode }),
+  decideApprovalRequest: z.strictObject({ decision: ApprovalDecision }),
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -166,8 +181,8 @@ export interface IpcResults {
   replaceDeviceKey: DeviceKeyStatus;
   exportDiagnostics: DiagnosticsExport;
   recover: SessionView;
-  fileRecoveryRequest: RecoveryRequestView;
-  recoveryRequestStatus: RecoveryRequestView | null;
+  fileRecoveryRequest: HelpdeskRequestState;
+  recoveryRequestStatus: HelpdeskRequestState | null;
   authenticationOptions: RequestOptionsJSON;
   authenticate: SessionView;
   securityOverview: SecurityOverview;
@@ -187,6 +202,15 @@ export interface IpcResults {
   setOperatorPin: null;
   verifyOperatorPin: PinVerdict;
   exitKiosk: null;
+  /** The new computer: its request, with the code to show (main keeps the request's id for collecting). */
+  fileApprovalRequest: FiledApproval;
+  /** null when this window filed none. */
+  approvalRequestStatus: ApprovalRequestView | null;
+  /** The approved request becomes a `replace` session, held in main like any other. */
+  collectApproval: SessionView;
+  /** The old computer, in a manage session: the computer that asked with this code (main keeps its id for the decision). */
+  findApprovalRequest: ApprovalCandidate;
+  decideApprovalRequest: ApprovalOutcome;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */
@@ -206,9 +230,17 @@ export const IpcErrorCode = z.union([
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 
-/** `retryAfterSeconds`: the server asked this device to wait (429 `rate_limited`) before trying again. */
-export type IpcFailure = { ok: false; error: { code: IpcErrorCode; message: string; retryAfterSeconds?: number } };
-export type IpcResult<T> = { ok: true; value: T } | IpcFailure;
+/**
+ * `retryAfterSeconds`: the server asked this device to wait (429 `rate_limited`) before trying again.
+ * `tries`: a wrong code's tries left. `deadlines` (on every result, as on IpcResult): the held session's.
+ */
+export type IpcFailure = {
+  ok: false;
+  error: { code: IpcErrorCode; message: string; retryAfterSeconds?: number; tries?: TriesLeft };
+  deadlines?: SessionDeadlines;
+};
+/** `deadlines`: present while main holds a session, as this call left it (the timer's refresh). */
+export type IpcResult<T> = { ok: true; value: T; deadlines?: SessionDeadlines } | IpcFailure;
 
 export type IpcRequest<N extends IpcName> = z.input<(typeof ipcRequests)[N]>;
 

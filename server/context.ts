@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { SessionDeadlines } from '../api/enrolment.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { Db } from './db/open.js';
@@ -19,6 +20,8 @@ export interface ServiceDeps {
 export interface Caller {
   token: string;
   jkt: string;
+  /** Set by SessionStore.live once the session is found live: the route sends them back with the answer. */
+  deadlines?: SessionDeadlines;
 }
 
 /** The database or a transaction on it: helpers that take one run inside the caller's transaction. */

@@ -1,4 +1,4 @@
-import type { ApiErrorCode } from '../api/errors.js';
+import type { ApiErrorCode, TriesLeft } from '../api/errors.js';
 import { CodedError } from '../api/coded-error.js';
 
 const STATUS: Record<ApiErrorCode, number> = {
@@ -46,6 +46,9 @@ const STATUS: Record<ApiErrorCode, number> = {
 
 /** A refusal the API reports to its caller as `{ error: { code, message } }`. */
 export class ApiFailure extends CodedError<ApiErrorCode> {
+  /** Only with a wrong code: what its owner needs to pace the next try (in the answer's body). */
+  tries?: TriesLeft;
+
   get status(): number {
     return STATUS[this.code];
   }
@@ -62,4 +65,11 @@ export class RateLimited extends ApiFailure {
     super('rate_limited', message);
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
+}
+
+/** A wrong code's refusal (`code_invalid`, `recovery_code_invalid`), with the tries its owner has left (server/limits/tries-left.ts). */
+export function wrongCode(code: 'code_invalid' | 'recovery_code_invalid', message: string, tries: TriesLeft): ApiFailure {
+  const refusal = new ApiFailure(code, message);
+  refusal.tries = tries;
+  return refusal;
 }

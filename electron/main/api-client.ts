@@ -1,4 +1,5 @@
-import { ApiError } from '../../api/errors.js';
+import { SESSION_DEADLINES_HEADER, SessionDeadlines } from '../../api/enrolment.js';
+import { ApiError, type TriesLeft } from '../../api/errors.js';
 import {
   httpOperations,
   operationPath,
@@ -18,6 +19,16 @@ import { serverEndpoint } from './network/server-url.js';
 export class ApiClientError extends CodedError<IpcErrorCode> {
   /** How long the server asked this device to wait before trying again (429 `rate_limited`). */
   retryAfterSeconds?: number;
+  /** With a wrong code: the tries its owner has left before waiting (and, near it, before the lock). */
+  tries?: TriesLeft;
+}
+
+/** The deadlines an answer to a session call carries, or undefined when it carries none we can read. */
+function deadlinesOf(response: Response): SessionDeadlines | undefined {
+  const header = response.headers.get(SESSION_DEADLINES_HEADER);
+  if (!header) return undefined;
+  const parsed = SessionDeadlines.safeParse(safeJson(header));
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The wait a 429 asks for: the body's `retryAfterSeconds`, else the Retry-After header (seconds). */
@@ -42,8 +53,17 @@ export interface ApiClientOptions {
 /** The operations a device makes: never the operator's. */
 export type DeviceOperation = { [N in OperationName]: OperationAuth<N> extends 'proof' | 'session' ? N : never }[OperationName];
 
+/**
+ * What a session call sends with its input: the token main holds, and who hears the session's deadlines
+ * from the answer (refusals included), so main always knows how far the last call pushed the idle end.
+ */
+export interface SessionAuth {
+  token: string;
+  deadlines?: (deadlines: SessionDeadlines) => void;
+}
+
 /** A call's input; session calls also carry the token main holds. */
-export type CallInput<N extends DeviceOperation> = OperationInput<N> & (OperationAuth<N> extends 'session' ? { token: string } : unknown);
+export type CallInput<N extends DeviceOperation> = OperationInput<N> & (OperationAuth<N> extends 'session' ? SessionAuth : unknown);
 
 export interface ApiClient {
   call<N extends DeviceOperation>(name: N, input: CallInput<N>): Promise<OperationOutput<N>>;
@@ -51,6 +71,7 @@ export interface ApiClient {
 
 interface WireInput {
   token?: string;
+  deadlines?: SessionAuth['deadlines'];
   params?: Record<string, string>;
   body?: unknown;
 }
@@ -102,12 +123,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       throw new ApiClientError('network', 'the verification server could not be reached', { cause });
     }
     const json: unknown = text ? safeJson(text) : null;
+    const deadlines = input.deadlines ? deadlinesOf(response) : undefined;
+    if (deadlines) input.deadlines?.(deadlines);
     if (!response.ok) {
       const refusal = ApiError.safeParse(json);
       if (refusal.success) {
         const refused = new ApiClientError(refusal.data.error.code, refusal.data.error.message);
         const wait = retryAfter(refusal.data.error.retryAfterSeconds, response.headers.get('retry-after'));
         if (wait !== undefined) refused.retryAfterSeconds = wait;
+        if (refusal.data.error.tries) refused.tries = refusal.data.error.tries;
         throw refused;
       }
       throw new ApiClientError('bad_response', `unexpected ${response.status} from the server`);

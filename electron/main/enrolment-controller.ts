@@ -1,9 +1,10 @@
-import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
+import type { DeviceSignals, SessionDeadlines, SessionView } from '../../api/enrolment.js';
 import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults, KioskStationState } from '../../api/ipc.js';
-import { ApiClientError, type ApiClient } from './api-client.js';
+import { ApiClientError, type ApiClient, type SessionAuth } from './api-client.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
 import { OperatorPinError } from './kiosk/operator-pin.js';
+import { APPROVAL_CALLS, deviceApprovalHandlers } from './device-approval-handlers.js';
 import { HelpdeskRequests } from './recovery/helpdesk-requests.js';
 import type { PendingRequestStore } from './recovery/pending-request.js';
 
@@ -50,6 +51,7 @@ const PERSONAL_ONLY = [
   'removeDevice',
   'regenerateRecoveryCodes',
   'exportDiagnostics',
+  ...APPROVAL_CALLS,
 ] as const satisfies readonly IpcName[];
 
 /** Failures that mean the server was never reached (or answered nothing we could read). */
@@ -95,11 +97,16 @@ export class EnrolmentController {
   /** The operator's confirmation for the person now at the station: its id opens their session, and only theirs. */
   private confirmation: HeldConfirmation | null = null;
 
+  /** The held session's deadlines as the latest answer gave them (the session's own, never an older one's). */
+  private deadlines: SessionDeadlines | null = null;
+  private readonly api: ApiClient;
+
   constructor(
-    private readonly api: ApiClient,
+    api: ApiClient,
     private readonly device: DeviceSignals,
     private readonly options: ControllerOptions = {},
   ) {
+    this.api = this.watchingDeadlines(api);
     this.helpdesk = new HelpdeskRequests(api, device, { store: options.pendingRequest, helpDeskContact: options.helpDeskContact });
     if (options.kiosk) {
       const refuse = () => Promise.reject(new ApiClientError('kiosk_enrolment_only', 'a kiosk station serves first enrolments only'));
@@ -210,6 +217,13 @@ export class EnrolmentController {
   }
 
   readonly handlers: Handlers = {
+    // Device-to-device approval, both sides (electron/main/device-approval-handlers.ts): its ids stay in main too.
+    ...deviceApprovalHandlers(() => ({
+      api: this.api,
+      device: this.device,
+      withSession: <T>(call: (token: string) => Promise<T>) => this.withSession(call),
+      openSession: async (open) => this.adopt(await this.openFresh(open)),
+    })),
     startSession: async ({ code }) =>
       this.options.kiosk
         ? this.openKioskSession(code)
@@ -393,6 +407,29 @@ export class EnrolmentController {
 
   private adopt({ token, session }: { token: string; session: SessionView }): SessionView {
     this.token = token;
+    this.deadlines = { lifetimeEndsAt: session.lifetimeEndsAt, idleEndsAt: session.idleEndsAt, serverTime: session.serverTime };
     return session;
+  }
+
+  /** The deadlines of the session this window holds, for the renderer's timer; null when it holds none. */
+  sessionDeadlines(): SessionDeadlines | null {
+    return this.token ? this.deadlines : null;
+  }
+
+  /**
+   * Every answer to a session call (refusals too) says how far it pushed the idle end. Kept only for
+   * the token it was sent with, and only when newer, so a slow answer never moves the end back.
+   */
+  private watchingDeadlines(api: ApiClient): ApiClient {
+    return {
+      call: (name, input) => {
+        const token = (input as Partial<SessionAuth>).token;
+        if (token === undefined) return api.call(name, input);
+        const deadlines = (fresh: SessionDeadlines) => {
+          if (this.token === token && (!this.deadlines || fresh.serverTime >= this.deadlines.serverTime)) this.deadlines = fresh;
+        };
+        return api.call(name, { ...(input as object), deadlines } as typeof input);
+      },
+    };
   }
 }

@@ -15,7 +15,7 @@ import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { CredentialRow, SessionRow, StationRow, UserRow } from '../db/schema.js';
-import { ApiFailure, WrongCode } from '../errors.js';
+import { ApiFailure, wrongCode } from '../errors.js';
 import { triesLeft } from '../limits/tries-left.js';
 import { backoffOf, delayAfter, firstSlowed } from '../limits/backoff.js';
 import {
@@ -106,7 +106,7 @@ export class EnrolmentService {
       const verdict = await reserveUnknownHandleTry(this.db, parsed.handle, now, rules);
       if (verdict.kind !== 'go') throw refusalOf(verdict);
       await lockUnknownHandleIfSpent(this.db, parsed.handle, verdict.failures, now, rules);
-      throw this.wrongCode(verdict.failures);
+      throw this.wrongTry(verdict.failures);
     }
     if (sameHash(record.secret_hash, sha256(parsed.secret))) {
       // The right secret is never counted, but waits like any try while a lock or wait stands.
@@ -116,7 +116,7 @@ export class EnrolmentService {
       const verdict = await reserveCodeTry(this.db, record.id, now, rules);
       if (verdict.kind !== 'go') throw refusalOf(verdict);
       await this.recordFailedAttempt(record.id, record.user_id, verdict.failures);
-      throw this.wrongCode(verdict.failures);
+      throw this.wrongTry(verdict.failures);
     }
     const reopening = record.used_at ? await reopenableSession(this.db, this.sessions, record, jkt, now) : null;
     if (record.used_at && !reopening) throw new ApiFailure('code_used', 'code already used');
@@ -223,9 +223,9 @@ export class EnrolmentService {
   }
 
   /** A wrong code's refusal, with the tries left: the same for a live code and a handle no code has. */
-  private wrongCode(failures: number): WrongCode {
+  private wrongTry(failures: number): ApiFailure {
     const { config } = this.deps;
-    return new WrongCode('code_invalid', 'code not recognised', triesLeft(failures, backoffOf(config).freeFailures, config.codeMaxAttempts));
+    return wrongCode('code_invalid', 'code not recognised', triesLeft(failures, backoffOf(config).freeFailures, config.codeMaxAttempts));
   }
 
   /** The try was counted when it was reserved: here only the lock it may earn, the notice and the audit row. */

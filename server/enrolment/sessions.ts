@@ -1,4 +1,4 @@
-import type { SessionPurpose, SessionView } from '../../api/enrolment.js';
+import type { SessionDeadlines, SessionPurpose, SessionView } from '../../api/enrolment.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, Executor, ServiceDeps } from '../context.js';
 import type { SessionRow, UserRow } from '../db/schema.js';
@@ -72,13 +72,22 @@ export class SessionStore {
       allowedFactors: kiosk ? tier.factors.filter((f) => f === 'security-key') : tier.factors,
       requirements: kiosk && !requirements.includes('security_key_only') ? ['security_key_only', ...requirements] : requirements,
       expiresAt: this.effectiveExpiry(s),
-      serverTime: this.deps.clock.now().toISOString(),
+      ...this.deadlines(s),
     };
+  }
+
+  /** Both ends of the session as they stand now, and the server's time, so the app counts on the server's clock. */
+  deadlines(s: SessionRow): SessionDeadlines {
+    return { lifetimeEndsAt: s.expires_at, idleEndsAt: this.idleEnd(s), serverTime: this.deps.clock.now().toISOString() };
+  }
+
+  private idleEnd(s: SessionRow): string {
+    return addSeconds(new Date(s.last_seen_at ?? s.created_at), this.deps.config.sessionIdleSeconds).toISOString();
   }
 
   /** The earlier of the session's lifetime and its idle limit: when it ends if nothing more happens. */
   effectiveExpiry(s: SessionRow): string {
-    const idleEnd = addSeconds(new Date(s.last_seen_at ?? s.created_at), this.deps.config.sessionIdleSeconds).toISOString();
+    const idleEnd = this.idleEnd(s);
     return idleEnd < s.expires_at ? idleEnd : s.expires_at;
   }
 
@@ -102,6 +111,8 @@ export class SessionStore {
     }
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', found.id).execute();
     const session = { ...found, last_seen_at: now };
+    // Whatever the call answers from here on, the app learns how far this use pushed the idle end.
+    caller.deadlines = this.deadlines(session);
     const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirstOrThrow();
     return { session, user };
   }

@@ -127,7 +127,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
       void reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(429).send({ error: { code: error.code, message: error.message, retryAfterSeconds: error.retryAfterSeconds } });
     }
-    if (error instanceof ApiFailure) return reply.status(error.status).send(errorBody(error.code, error.message));
+    if (error instanceof ApiFailure) {
+      const body = errorBody(error.code, error.message);
+      if (error.tries) body.error.tries = error.tries;
+      return reply.status(error.status).send(body);
+    }
     if (error instanceof ZodError) {
       const issue = error.issues[0];
       return reply.status(400).send(errorBody('invalid_request', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`));

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   httpOperations,
   type OperationAuth,
@@ -8,6 +8,7 @@ import {
   type ParsedInput,
 } from '../../api/http.js';
 import { ZodError } from 'zod';
+import { SESSION_DEADLINES_HEADER } from '../../api/enrolment.js';
 import type { Caller } from '../context.js';
 import { ApiFailure } from '../errors.js';
 
@@ -83,12 +84,18 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers, aut
   for (const name of Object.keys(httpOperations) as OperationName[]) {
     const spec: OperationSpec = httpOperations[name];
     const handler = handlers[name] as (input: Record<string, unknown>) => Promise<unknown>;
-    const run = async (request: FastifyRequest): Promise<unknown> => {
+    const run = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
       const input: Record<string, unknown> = { ...(await authenticate(spec, request, auth)), client: request.clientAddress };
-      if (spec.params) input.params = spec.params.parse(request.params);
-      if (spec.query) input.query = spec.query.parse(request.query);
-      if (spec.body) input.body = spec.body.parse(request.body ?? (spec.optionalBody ? {} : undefined));
-      return handler(input);
+      try {
+        if (spec.params) input.params = spec.params.parse(request.params);
+        if (spec.query) input.query = spec.query.parse(request.query);
+        if (spec.body) input.body = spec.body.parse(request.body ?? (spec.optionalBody ? {} : undefined));
+        return await handler(input);
+      } finally {
+        // Refusals too: a call that found the session live pushed its idle end back, whatever it answered.
+        const deadlines = (input.caller as Caller | undefined)?.deadlines;
+        if (deadlines) void reply.header(SESSION_DEADLINES_HEADER, JSON.stringify(deadlines));
+      }
     };
     const limited = spec.clientLimited && gate;
     app.route({
@@ -101,14 +108,14 @@ export function registerOperations(app: FastifyInstance, handlers: Handlers, aut
           // sent at once cannot all pass before the first failure is counted.
           const reservation = await limited.reserve(request.clientAddress);
           try {
-            result = await run(request);
+            result = await run(request, reply);
           } catch (error) {
             if (!isRefusal(statusOf(error))) await reservation.succeeded();
             throw error;
           }
           await reservation.succeeded();
         } else {
-          result = await run(request);
+          result = await run(request, reply);
         }
         return spec.status === 204 ? reply.status(204).send() : reply.status(spec.status).send(result);
       },

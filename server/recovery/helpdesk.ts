@@ -6,7 +6,8 @@ import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { RecoveryRequestRow, UserRow } from '../db/schema.js';
 import type { DeviceRegistry } from '../enrolment/devices.js';
-import { ApiFailure } from '../errors.js';
+import { ApiFailure, wrongCode } from '../errors.js';
+import { triesLeft } from '../limits/tries-left.js';
 import { sql } from 'kysely';
 import { backoffOf, delayAfter, firstSlowed, secondsToWait, tooEarly } from '../limits/backoff.js';
 import { waitEndFor } from '../limits/wait-expression.js';
@@ -14,6 +15,7 @@ import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { generateHelpdeskCode, hashSecret, parseHelpdeskCode, verifyNothing, verifySecret } from './codes.js';
+import { displayReference, parseReference, storeWithFreshReference } from './reference.js';
 
 /**
  * Help-desk recovery: the user files a request from the app (bound to that device's key); an
@@ -43,6 +45,7 @@ export class Helpdesk {
   private userView(r: RecoveryRequestRow): RecoveryRequestView {
     return {
       id: r.id,
+      reference: displayReference(r.reference),
       status: this.status(r),
       createdAt: r.created_at,
       expiresAt: r.status === 'approved' && r.code_expires_at ? r.code_expires_at : r.expires_at,
@@ -51,6 +54,15 @@ export class Helpdesk {
 
   private async find(requestId: string): Promise<RecoveryRequestRow | undefined> {
     return this.deps.db.selectFrom('recovery_requests').selectAll().where('id', '=', requestId).executeTakeFirst();
+  }
+
+  /** The request an agent names: by its full id, or by the reference the person read out (any case, with or without the dash). */
+  private async findNamed(idOrReference: string): Promise<RecoveryRequestRow | undefined> {
+    const byId = await this.find(idOrReference);
+    if (byId) return byId;
+    const reference = parseReference(idOrReference);
+    if (!reference) return undefined;
+    return this.deps.db.selectFrom('recovery_requests').selectAll().where('reference', '=', reference).executeTakeFirst();
   }
 
   private async humanUser(username: string): Promise<UserRow | undefined> {
@@ -83,7 +95,7 @@ export class Helpdesk {
     const user = await this.humanUser(username);
     const tier = user ? tierFor(this.deps.policy.policy, user).tier : null;
     const now = clock.now();
-    const row: RecoveryRequestRow = {
+    const fields: Omit<RecoveryRequestRow, 'reference'> = {
       id: newId(),
       username,
       user_id: user?.id ?? null,
@@ -102,22 +114,35 @@ export class Helpdesk {
       redeemed_at: null,
       next_try_at: null,
     };
-    await transaction(db, async (tx) => {
-      await tx.insertInto('recovery_requests').values(row).execute();
-      await appendAuditIn(tx, clock, {
-        event: 'recovery.requested',
-        actor: 'app',
-        userId: row.user_id,
-        details: { requestId: row.id, deviceId: device.id, knownUser: user !== undefined, approvalsRequired: row.approvals_required },
-      });
-      if (user)
-        await notify(tx, clock, {
-          user,
-          kind: 'recovery.requested',
-          device: { id: device.id, name: device.name },
-          details: { requestId: row.id },
-        });
-    });
+    const row = await storeWithFreshReference(
+      (reference) =>
+        transaction(db, async (tx) => {
+          const stored: RecoveryRequestRow = { ...fields, reference };
+          await tx.insertInto('recovery_requests').values(stored).execute();
+          await appendAuditIn(tx, clock, {
+            event: 'recovery.requested',
+            actor: 'app',
+            userId: stored.user_id,
+            details: {
+              requestId: stored.id,
+              reference: displayReference(reference),
+              deviceId: device.id,
+              knownUser: user !== undefined,
+              approvalsRequired: stored.approvals_required,
+            },
+          });
+          if (user)
+            await notify(tx, clock, {
+              user,
+              kind: 'recovery.requested',
+              device: { id: device.id, name: device.name },
+              details: { requestId: stored.id },
+            });
+          return stored;
+        }),
+      async (reference) =>
+        (await db.selectFrom('recovery_requests').select('id').where('reference', '=', reference).executeTakeFirst()) !== undefined,
+    );
     return this.userView(row);
   }
 
@@ -147,6 +172,7 @@ export class Helpdesk {
       .execute();
     return {
       id: r.id,
+      reference: displayReference(r.reference),
       username: r.username,
       displayName: user?.display_name ?? null,
       tier: user ? tierFor(this.deps.policy.policy, user).name : null,
@@ -163,13 +189,14 @@ export class Helpdesk {
 
   /** Checks that an agent's decision names the request's own user and that it is still open. */
   private async decidable(
-    requestId: string,
+    idOrReference: string,
     username: string,
     agent: string,
     action: 'approve' | 'deny',
   ): Promise<{ r: RecoveryRequestRow; user: UserRow | undefined }> {
-    const r = await this.find(requestId);
-    if (!r) throw new ApiFailure('not_found', `no recovery request ${requestId}`);
+    const r = await this.findNamed(idOrReference);
+    if (!r) throw new ApiFailure('not_found', `no recovery request with the id or reference ${idOrReference}`);
+    const requestId = r.id;
     const refuse = async (reason: string, message: string): Promise<never> => {
       await appendAudit(this.deps.db, this.deps.clock, {
         event: 'recovery.approval_refused',
@@ -192,9 +219,10 @@ export class Helpdesk {
     return { r, user };
   }
 
-  async approve(requestId: string, username: string, agent: string): Promise<RecoveryApprovalResponse> {
+  /** `idOrReference`: the request's full id, or the reference the person read out. */
+  async approve(idOrReference: string, username: string, agent: string): Promise<RecoveryApprovalResponse> {
     const { db, clock, config } = this.deps;
-    const { r, user } = await this.decidable(requestId, username, agent, 'approve');
+    const { r, user } = await this.decidable(idOrReference, username, agent, 'approve');
     if (!user) throw new ApiFailure('approval_refused', 'no such user');
     // The policy in force now decides (a user made admin since filing needs two agents); a service account gets none.
     const required = Math.max(r.approvals_required, tierFor(this.deps.policy.policy, user).tier.requireTrustedAttestation ? 2 : 1);
@@ -258,9 +286,9 @@ export class Helpdesk {
     return outcome === 'final' ? { request, code: code.display, codeExpiresAt } : { request };
   }
 
-  async deny(requestId: string, username: string, agent: string, reason?: string): Promise<HelpdeskRequestView> {
+  async deny(idOrReference: string, username: string, agent: string, reason?: string): Promise<HelpdeskRequestView> {
     const { db, clock } = this.deps;
-    const { r, user } = await this.decidable(requestId, username, agent, 'deny');
+    const { r, user } = await this.decidable(idOrReference, username, agent, 'deny');
     await transaction(db, async (tx) => {
       const result = await tx
         .updateTable('recovery_requests')
@@ -369,7 +397,11 @@ export class Helpdesk {
       }
       if (attempts > config.helpdeskCodeMaxAttempts)
         throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
-      throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
+      throw wrongCode(
+        'recovery_code_invalid',
+        'help-desk code not recognised',
+        triesLeft(attempts, backoff.freeFailures, config.helpdeskCodeMaxAttempts),
+      );
     }
     const userId = r.user_id;
     const user = await transaction(db, async (tx) => {

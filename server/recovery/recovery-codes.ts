@@ -3,7 +3,8 @@ import { appendAudit, appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
-import { ApiFailure, RateLimited } from '../errors.js';
+import { ApiFailure, RateLimited, wrongCode } from '../errors.js';
+import { triesLeft } from '../limits/tries-left.js';
 import { sql, type SqlBool } from 'kysely';
 import { forgetTriesUnder, lockIfSpent, reserveTry, throttleKey, type ThrottleRules } from '../limits/attempt-throttle.js';
 import { backoffOf, coarseWait, delayAfter, firstSlowed, tooEarly } from '../limits/backoff.js';
@@ -196,9 +197,23 @@ export class RecoveryCodes {
     }
     if (reason || !row || !user) {
       await this.recordFailure(username, user, { ...reserved, client }, reason ?? 'wrong', deviceId);
-      throw new ApiFailure('recovery_code_invalid', 'recovery code not recognised, or already used');
+      throw this.wrongTry(reserved);
     }
     return { user, codeId: row.id };
+  }
+
+  /**
+   * Wrong, used or unknown alike, with the tries left: this client's before its waits, and near a lock
+   * (this client's share, or the username's) before it. Counted by the username as typed.
+   */
+  private wrongTry(reserved: { attempts: number; perClient: number }): ApiFailure {
+    const { config } = this.deps;
+    const ownShare = triesLeft(reserved.perClient, backoffOf(config).freeFailures, this.perClientCap());
+    const everyone = triesLeft(reserved.attempts, Number.POSITIVE_INFINITY, config.recoveryCodeMaxAttempts);
+    const beforeWait = Math.min(ownShare.beforeWait, everyone.beforeLock ?? ownShare.beforeWait);
+    const locks = [ownShare.beforeLock, everyone.beforeLock].filter((n) => n !== undefined);
+    const tries = locks.length > 0 ? { beforeWait, beforeLock: Math.min(...locks) } : { beforeWait };
+    return wrongCode('recovery_code_invalid', 'recovery code not recognised, or already used', tries);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { SessionDeadlines } from '../../../api/enrolment.js';
 import { IpcErrorCode, ipcRequests, type IpcFailure, type IpcName, type IpcResult, type IpcResults } from '../../../api/ipc.js';
 import { ApiClientError } from '../api-client.js';
 import { DeviceKeyLostError } from '../device/device-key.js';
@@ -26,7 +27,11 @@ function causedByLostKey(error: unknown): boolean {
 function failureOf(error: unknown): IpcFailure {
   // The signer fails as keychain_unavailable; a lost key needs its own guidance (a way back, not "unlock your keychain").
   if (causedByLostKey(error)) return failure('device_key_lost', "this computer's device key was lost");
-  if (error instanceof ApiClientError) return failure(error.code, error.message, error.retryAfterSeconds);
+  if (error instanceof ApiClientError) {
+    const failed = failure(error.code, error.message, error.retryAfterSeconds);
+    if (error.tries) failed.error.tries = error.tries;
+    return failed;
+  }
   return failure('internal', 'unexpected error in the app');
 }
 
@@ -42,9 +47,14 @@ function originOf(url: string): string | null {
  * The single gate every IPC call passes: the sender must be our own origin in the
  * top frame, and the payload must parse with the contract's schema. Handlers then
  * run with typed input; any error becomes a typed failure (never a thrown Error,
- * which Electron would flatten to a string).
+ * which Electron would flatten to a string). With `sessionDeadlines` (the controller's), every answer
+ * after the gate carries the held session's deadlines as the call left them, for the renderer's timer.
  */
-export function createDispatcher(handlers: Handlers, allowedOrigin: string) {
+export function createDispatcher(
+  handlers: Handlers,
+  allowedOrigin: string,
+  sessionDeadlines: () => SessionDeadlines | null = () => null,
+) {
   return async function dispatch(call: DispatchCall): Promise<IpcResult<IpcResults[IpcName]>> {
     if (!call.isMainFrame || originOf(call.senderUrl) !== allowedOrigin) {
       return failure('forbidden_sender', 'call refused: not from the enrolment window');
@@ -56,11 +66,15 @@ export function createDispatcher(handlers: Handlers, allowedOrigin: string) {
       const issue = parsed.error.issues[0];
       return failure('bad_payload', `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}`);
     }
+    const withDeadlines = <R extends IpcResult<IpcResults[IpcName]>>(result: R): R => {
+      const deadlines = sessionDeadlines();
+      return deadlines ? { ...result, deadlines } : result;
+    };
     try {
       const handler = handlers[call.name] as (request: unknown) => Promise<IpcResults[IpcName]>;
-      return { ok: true, value: await handler(parsed.data) };
+      return withDeadlines({ ok: true, value: await handler(parsed.data) });
     } catch (error) {
-      return failureOf(error);
+      return withDeadlines(failureOf(error));
     }
   };
 }
