@@ -47,15 +47,29 @@ export type FileRecoveryRequest = z.infer<typeof FileRecoveryRequest>;
 export const RecoveryRequestStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'redeemed', 'locked']);
 export type RecoveryRequestStatus = z.infer<typeof RecoveryRequestStatus>;
 
+/**
+ * What the person reads to the help desk: two groups of four Crockford base32 characters. The
+ * help desk's tools accept it in any case, with or without the dash, as well as the full id.
+ */
+export const RequestReference = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/, 'a reference such as K7MQ-4QX9');
+
 /** The filing device's view: says nothing about whether the username exists. */
 export const RecoveryRequestView = z.object({
   id: z.string(),
+  reference: RequestReference,
   status: RecoveryRequestStatus,
   createdAt: z.iso.datetime(),
   /** When a pending request lapses, or when an approved request's code does. */
   expiresAt: z.iso.datetime(),
 });
 export type RecoveryRequestView = z.infer<typeof RecoveryRequestView>;
+
+/**
+ * The request as the app's help-desk screen shows it: the server's view, and how to reach the
+ * help desk as managed configuration says (`helpDeskContact`; null when IT set none).
+ */
+export const HelpdeskRequestState = RecoveryRequestView.extend({ helpDeskContact: z.string().nullable() });
+export type HelpdeskRequestState = z.infer<typeof HelpdeskRequestState>;
 
 /** A help-desk agent's name as the audit trail records it. */
 export const AgentName = z
@@ -81,6 +95,8 @@ export type ResetRecoveryLockRequest = z.infer<typeof ResetRecoveryLockRequest>;
 /** The help desk's view of a request. */
 export const HelpdeskRequestView = z.object({
   id: z.string(),
+  /** What the person reads out; the agent may name the request by it. */
+  reference: RequestReference,
   username: z.string(),
   /** Null when no such (human) user exists: deny it. */
   displayName: z.string().nullable(),

@@ -4,8 +4,8 @@ import type { Services } from '../services.js';
 
 /** The help desk's commands: recovery requests, recovery-code locks, suspended factors. */
 export const RECOVERY_USAGE = `  npm run admin -- list-recovery-requests [--all]
-  npm run admin -- approve-recovery --request <id> --username <username> --agent <your name>
-  npm run admin -- deny-recovery --request <id> --username <username> --agent <your name> [--reason "..."]
+  npm run admin -- approve-recovery --request <reference or id> --username <username> --agent <your name>
+  npm run admin -- deny-recovery --request <reference or id> --username <username> --agent <your name> [--reason "..."]
   npm run admin -- reset-recovery-lock --username <username> --agent <your name>
   npm run admin -- reinstate-factor --id <credential id> --agent <your name>`;
 
@@ -37,7 +37,7 @@ export function missingOption(command: string, v: RecoveryArgs): string | null {
 function describe(r: HelpdeskRequestView): string {
   const who = r.displayName ? `${r.username} (${r.displayName}, ${r.tier})` : `${r.username} (NO SUCH USER: deny)`;
   const approvals = r.approvals.map((a) => a.agent).join(', ') || 'none';
-  return `${r.id}  ${r.status}  ${who}  filed ${r.createdAt} from "${r.device.name}" (${r.device.platform} ${r.device.osVersion})  approvals ${r.approvals.length}/${r.approvalsRequired}: ${approvals}  until ${r.expiresAt}`;
+  return `${r.reference}  ${r.id}  ${r.status}  ${who}  filed ${r.createdAt} from "${r.device.name}" (${r.device.platform} ${r.device.osVersion})  approvals ${r.approvals.length}/${r.approvalsRequired}: ${approvals}  until ${r.expiresAt}`;
 }
 
 export async function runRecoveryCommand(service: Services, command: string, v: RecoveryArgs, out: (line: string) => void): Promise<void> {
@@ -59,8 +59,8 @@ export async function runRecoveryCommand(service: Services, command: string, v: 
       );
     }
   } else if (command === 'deny-recovery') {
-    await service.helpdesk.deny(v.request ?? '', v.username ?? '', agent, v.reason);
-    out(`Denied request ${v.request}.`);
+    const denied = await service.helpdesk.deny(v.request ?? '', v.username ?? '', agent, v.reason);
+    out(`Denied request ${denied.reference} (${denied.id}).`);
   } else if (command === 'reset-recovery-lock') {
     await service.recoveryCodes.resetLock(v.username ?? '', agent);
     out(`Recovery codes of ${v.username} can be tried again.`);

@@ -46,6 +46,7 @@ describe('what the filer, the agent and the user are told', () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
     expect(request).toEqual({
       id: request.id,
+      reference: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) as unknown,
       status: 'pending',
       createdAt: filedAt.toISOString(),
       expiresAt: new Date(filedAt.getTime() + 3_600_000).toISOString(),
@@ -73,6 +74,7 @@ describe('what the filer, the agent and the user are told', () => {
     const pending = (await b.helpdesk.list()).find((r) => r.id === request.id);
     expect(pending).toEqual({
       id: request.id,
+      reference: request.reference,
       username: 'root.admin',
       displayName: 'root.admin',
       tier: 'privileged',
@@ -113,7 +115,7 @@ describe('what the filer, the agent and the user are told', () => {
     await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
     const trail = await auditTrail(b.db);
     expect(trail.filter((e) => e.event === 'recovery.requested').map((e) => e.details)).toEqual([
-      { requestId: request.id, deviceId, knownUser: true, approvalsRequired: 1 },
+      { requestId: request.id, reference: request.reference, deviceId, knownUser: true, approvalsRequired: 1 },
       expect.objectContaining({ knownUser: false, approvalsRequired: 1 }),
     ]);
     expect(trail.filter((e) => e.event === 'recovery.requested').map((e) => e.actor)).toEqual(['app', 'app']);
@@ -191,7 +193,7 @@ describe('what a refusal tells the caller', () => {
     ]);
     expect(await refusal(b.helpdesk.approve('no-such-request', 'ada', 'grace'))).toEqual([
       'not_found',
-      'no recovery request no-such-request',
+      'no recovery request with the id or reference no-such-request',
     ]);
     expect(await refusal(b.helpdesk.approve(pending.id, 'ada', 'grace'))).toEqual([
       'approval_refused',
