@@ -34,6 +34,11 @@ export const IPC_CHANNELS = {
   setOperatorPin: 'firstkey:kiosk:pin-set',
   verifyOperatorPin: 'firstkey:kiosk:pin-verify',
   exitKiosk: 'firstkey:kiosk:exit',
+  fileApprovalRequest: 'firstkey:approval:file',
+  approvalRequestStatus: 'firstkey:approval:status',
+  collectApproval: 'firstkey:approval:collect',
+  findApprovalRequest: 'firstkey:approval:find',
+  decideApprovalRequest: 'firstkey:approval:decide',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

@@ -68,6 +68,14 @@ const REQUEST_VIEW = {
   helpDeskContact: null,
 } as const;
 
+const APPROVAL_VIEW = {
+  id: 'a1',
+  status: 'pending',
+  createdAt: '2026-11-23T12:00:00.000Z',
+  expiresAt: '2026-11-23T12:05:00.000Z',
+  serverTime: '2026-11-23T12:00:00.000Z',
+} as const;
+
 /** A valid payload for each call, so a refusal can only come from the sender check. */
 const VALID_PAYLOAD: Record<IpcName, unknown> = {
   startSession: { code: GOOD_CODE },
@@ -110,6 +118,11 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   setOperatorPin: { pin: '246810' },
   verifyOperatorPin: { pin: '246810' },
   exitKiosk: undefined,
+  fileApprovalRequest: { username: 'ada.new' },
+  approvalRequestStatus: undefined,
+  collectApproval: undefined,
+  findApprovalRequest: { code: '123 456' },
+  decideApprovalRequest: { decision: 'approve' },
   authenticate: {
     response: {
       id: 'Y3JlZA',
@@ -175,6 +188,19 @@ function recordingHandlers(fail?: () => never) {
     setOperatorPin: async (request) => (record('setOperatorPin', request), null),
     verifyOperatorPin: async (request) => (record('verifyOperatorPin', request), { ok: true }),
     exitKiosk: async (request) => (record('exitKiosk', request), null),
+    fileApprovalRequest: async (request) => (record('fileApprovalRequest', request), { ...APPROVAL_VIEW, code: '123 456' }),
+    approvalRequestStatus: async (request) => (record('approvalRequestStatus', request), APPROVAL_VIEW),
+    collectApproval: async (request) => (record('collectApproval', request), SESSION),
+    findApprovalRequest: async (request) => (
+      record('findApprovalRequest', request),
+      {
+        id: 'a1',
+        device: { name: 'new laptop', platform: 'linux', osVersion: 'Debian 13' },
+        createdAt: APPROVAL_VIEW.createdAt,
+        expiresAt: APPROVAL_VIEW.expiresAt,
+      }
+    ),
+    decideApprovalRequest: async (request) => (record('decideApprovalRequest', request), { id: 'a1', status: 'approved' }),
   };
   return { handlers, calls };
 }
