@@ -19,9 +19,9 @@ export interface ApprovalHost {
   readonly api: ApiClient;
   readonly device: DeviceSignals;
   /** A call with the session this window holds (the old computer's manage session). */
-  withSession<T>(call: (token: string) => Promise<T>): Promise<T>;
+  readonly withSession: <T>(call: (token: string) => Promise<T>) => Promise<T>;
   /** Ends any session the window holds, opens the new one and keeps its token in main. */
-  openSession(open: () => Promise<CreateSessionResponse>): Promise<SessionView>;
+  readonly openSession: (open: () => Promise<CreateSessionResponse>) => Promise<SessionView>;
 }
 
 /**
