@@ -12,9 +12,10 @@ import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from '.
 import { deviceKeyLoader } from '../../electron/main/device/device-identity.js';
 import { readRecordedThumbprint } from '../../electron/main/device/thumbprint-record.js';
 import { createProofSigner } from '../../electron/main/device/dpop-proof.js';
-import { KeytarSecretStore } from '../../electron/main/device/secret-store.js';
+import { KeytarSecretStore, lazyKeytar, loadNapiKeyring } from '../../electron/main/device/secret-store.js';
 import { collectDeviceSignals } from '../../electron/main/device/signals.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { pendingRequestStore } from '../../electron/main/recovery/pending-request.js';
 import { createKioskHost, type KioskHost } from '../../electron/main/kiosk/host.js';
 import { createOperatorAccess, createOperatorPinStore, OPERATOR_PIN_SERVICE } from '../../electron/main/kiosk/operator-pin.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
@@ -84,7 +85,18 @@ export class FirstKeyHarness {
   controller!: EnrolmentController;
   private running: RunningServer | null = null;
   private dataDir = '';
-  private readonly store = new KeytarSecretStore();
+  /**
+   * True: the keychain binding cannot load, as on a machine whose native module is missing. Read by
+   * main's own lazy loader on each try, so "Try again" after a repair finds the keychain.
+   */
+  keychainMissing = false;
+  private readonly store = new KeytarSecretStore(
+    lazyKeytar(() =>
+      this.keychainMissing
+        ? Promise.reject(Object.assign(new Error("Cannot find module '@napi-rs/keyring-linux-x64-gnu'"), { code: 'MODULE_NOT_FOUND' }))
+        : loadNapiKeyring(),
+    ),
+  );
   private readonly installations: string[] = [];
   private cdp: CDPSession | null = null;
   private authenticatorId: string | null = null;
@@ -289,6 +301,9 @@ export class FirstKeyHarness {
     };
   }
 
+  /** Managed configuration's `helpDeskContact` for the app runs started from now on (newDevice, restart). */
+  helpDeskContact: string | undefined = undefined;
+
   /** Times main cleared the clipboard (Electron's clipboard.clear); the page's own clipboard is checked by the spec. */
   clipboardCleared = 0;
 
@@ -314,7 +329,14 @@ export class FirstKeyHarness {
     const controller: EnrolmentController = new EnrolmentController(
       createApiClient({ baseUrl: this.server.url, signProof, logger: this.logger, fetch: this.recordingFetch }),
       collectDeviceSignals('0.1.0-test', machine.kiosk),
-      { deviceKey: loader, exportDiagnostics, ...kiosk },
+      {
+        deviceKey: loader,
+        exportDiagnostics,
+        ...kiosk,
+        // As index.ts wires it: the filed help-desk request in this machine's user data, bound to its device key.
+        pendingRequest: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
+        helpDeskContact: this.helpDeskContact,
+      },
     );
     this.machines.set(controller, machine);
     if (machine.kiosk) this.kioskRecords.set(controller, record);
@@ -415,10 +437,7 @@ export class FirstKeyHarness {
     await page.exposeBinding('__firstkeyInvoke', (source, name: IpcName, payload: unknown) =>
       this.failingCalls.has(name)
         ? { ok: false, error: { code: 'internal', message: `${name} failed in main` } }
-        : createDispatcher(
-            this.controllerOf(page).handlers,
-            this.origin,
-          )({
+        : createDispatcher(this.controllerOf(page).handlers, this.origin, () => this.controllerOf(page).sessionDeadlines())({
             senderUrl: source.frame.url(),
             isMainFrame: source.frame === source.page.mainFrame(),
             name,
