@@ -10,6 +10,7 @@ import { Done } from './screens/Done';
 import { HelpdeskRecovery } from './screens/HelpdeskRecovery';
 import { KeyLost } from './screens/KeyLost';
 import { MySecurity } from './screens/MySecurity';
+import { NewComputer } from './screens/NewComputer';
 import { RecoverWithCode } from './screens/RecoverWithCode';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { SignInWithKey } from './screens/SignInWithKey';
@@ -40,6 +41,7 @@ const SCREENS: Record<Step, () => ReactElement | null> = {
   turn: WhoseTurn,
   operatorPanel: OperatorPanel,
   stationError: StationError,
+  newComputer: NewComputer,
 };
 
 /** On a kiosk the same steps look different: nothing to copy or save, nobody's name left on screen. */

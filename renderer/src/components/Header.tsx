@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { LANGUAGE_NAMES, PSEUDO_LANGUAGE, SUPPORTED_LANGUAGES } from '../i18n';
+import { LANGUAGE_NAMES, PSEUDO_LANGUAGE, SUPPORTED_LANGUAGES, type AppLanguage } from '../i18n';
 import { useApp } from '../store';
 import type { Step } from '../store/types';
 import { SessionTimer } from './SessionTimer';
@@ -22,6 +22,7 @@ const STEP_NUMBER: Record<Step, number | null> = {
   turn: 1,
   operatorPanel: null,
   stationError: null,
+  newComputer: null,
 };
 
 export function Header() {
@@ -30,7 +31,8 @@ export function Header() {
   const enrolling = useApp((s) => (s.session?.purpose ?? 'enrol') === 'enrol');
   const stepNumber = enrolling ? STEP_NUMBER[step] : null;
   // The pseudo-locale is offered only while it is in use (a system set to it), so the picker can show it and leave it.
-  const languages = i18n.language === PSEUDO_LANGUAGE ? [...SUPPORTED_LANGUAGES, PSEUDO_LANGUAGE] : SUPPORTED_LANGUAGES;
+  const languages: readonly AppLanguage[] =
+    i18n.language === PSEUDO_LANGUAGE ? [...SUPPORTED_LANGUAGES, PSEUDO_LANGUAGE] : SUPPORTED_LANGUAGES;
   return (
     <header className="header">
       <div className="brand">

@@ -44,6 +44,7 @@ function CodeForm() {
   const submitCode = useApp((s) => s.submitCode);
   const notice = useApp((s) => s.notice);
   const goTo = useApp((s) => s.goTo);
+  const openNewComputer = useApp((s) => s.openNewComputer);
   const [code, setCode] = useState(launchCode ?? '');
   const hintId = useId();
 
@@ -92,6 +93,9 @@ function CodeForm() {
           }}
         >
           {t('ways.haveKey')}
+        </button>
+        <button type="button" className="link" onClick={openNewComputer}>
+          {t('ways.newComputer')}
         </button>
         <button
           type="button"

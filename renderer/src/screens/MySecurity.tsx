@@ -1,18 +1,20 @@
 import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DeviceView, FactorView } from '../../../api/security';
+import { ApproveNewComputer } from '../components/ApproveNewComputer';
+import { FactorCard, factorTitle } from '../components/FactorCard';
 import { ScreenHeading } from '../components/ScreenHeading';
+import { useFormats } from '../i18n/use-formats';
 import { useApp } from '../store';
 
 function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const busy = useApp((s) => s.busy);
   const renameFactor = useApp((s) => s.renameFactor);
   const removeFactor = useApp((s) => s.removeFactor);
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
   const [name, setName] = useState(factor.name ?? '');
-  const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium' });
-  const label = factor.name ?? t(`done.factor.${factor.factor}`);
+  const label = factorTitle(factor, t);
   const inputId = `rename-${factor.id}`;
 
   const save = async (event: SubmitEvent<HTMLFormElement>) => {
@@ -21,16 +23,7 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
   };
 
   return (
-    <li>
-      <span className="factor-name">{label}</span>
-      <span className="factor-detail">
-        {t('done.authenticator')}: {factor.authenticatorName ?? t('done.unknownAuthenticator')}
-      </span>
-      <span className="factor-detail">
-        {t('done.registered')} {date.format(new Date(factor.createdAt))}
-        {factor.lastUsedAt ? ` · ${t('security.lastUsed', { date: date.format(new Date(factor.lastUsedAt)) })}` : ''}
-      </span>
-      {factor.status === 'suspended' && <span className="factor-detail">{t('security.suspended')}</span>}
+    <FactorCard factor={factor} lastUsedAt={factor.lastUsedAt}>
       {mode === 'rename' && (
         <form onSubmit={(e) => void save(e)} className="inline-form">
           <label htmlFor={inputId}>{t('security.newName')}</label>
@@ -105,15 +98,15 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
           </button>
         </div>
       )}
-    </li>
+    </FactorCard>
   );
 }
 
 function DeviceItem({ device }: { device: DeviceView }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const busy = useApp((s) => s.busy);
   const removeDevice = useApp((s) => s.removeDevice);
-  const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium' });
+  const format = useFormats();
   return (
     <li>
       <span className="factor-name">
@@ -121,7 +114,9 @@ function DeviceItem({ device }: { device: DeviceView }) {
         {device.current ? ` (${t('security.thisComputer')})` : ''}
       </span>
       <span className="factor-detail">
-        {device.platform} {device.osVersion} · {t('security.lastSeen', { date: date.format(new Date(device.lastSeenAt)) })}
+        {/* The name carries the OS ("ada-laptop · Debian GNU/Linux 12 (bookworm)"); a renamed computer keeps what it reported. */}
+        {device.name !== device.reportedName ? `${device.reportedName} · ` : ''}
+        {t('security.lastSeen', { date: format.day(device.lastSeenAt) })}
       </span>
       {!device.current && (
         <div className="actions">
@@ -180,6 +175,7 @@ export function MySecurity() {
           <DeviceItem key={d.id} device={d} />
         ))}
       </ul>
+      <ApproveNewComputer />
       <h2 className="section-title">{t('security.codesTitle')}</h2>
       <p>{t('security.codesLeft', { count: overview?.recoveryCodes.remaining ?? 0 })}</p>
       <div className="actions">

@@ -2,17 +2,26 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAccessSlice } from './access-slice';
+import { createApprovalSlice } from './approval-slice';
 import { createCeremonySlice } from './ceremony-slice';
 import { createDeviceSlice, DEVICE_KEY_LOST_NOTICE } from './device-slice';
 import { createKioskSlice } from './kiosk-slice';
 import { createSecuritySlice } from './security-slice';
+import { watchDeadlines } from './deadline-watch';
 import { createSessionSlice } from './session-slice';
 import type { AppState, StoreDeps } from './types';
 
 export type { AppState, StoreDeps } from './types';
 
 /** One store of typed slices; a vanilla store so tests and non-React code can build their own. */
-export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
+export function createAppStore(given: StoreDeps): StoreApi<AppState> {
+  // Every call's answer refreshes the session's deadlines; the store exists by the time any call returns.
+  const deps: StoreDeps = {
+    ...given,
+    bridge: watchDeadlines(given.bridge, (deadlines) => {
+      store.getState().deadlinesHeard(deadlines);
+    }),
+  };
   const store = createStore<AppState>()((...a) => ({
     ...createSessionSlice(deps)(...a),
     ...createCeremonySlice(deps)(...a),
@@ -20,6 +29,7 @@ export function createAppStore(deps: StoreDeps): StoreApi<AppState> {
     ...createSecuritySlice(deps)(...a),
     ...createDeviceSlice(deps)(...a),
     ...createKioskSlice(deps)(...a),
+    ...createApprovalSlice(deps)(...a),
   }));
   // Any call can be the first to find the device key gone; each slice reports it as a notice, and this one place
   // turns that notice into the key-lost screen, instead of teaching every failure path about it.

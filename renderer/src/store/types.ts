@@ -1,7 +1,8 @@
-import type { CompleteResponse, FactorKind, SessionPurpose, SessionView } from '../../../api/enrolment';
+import type { CompleteResponse, FactorKind, SessionDeadlines, SessionPurpose, SessionView } from '../../../api/enrolment';
 import type { FirstKeyBridge, IpcFailure, KioskConfirmation, KioskStationState } from '../../../api/ipc';
+import type { ApprovalCandidate, ApprovalDecision, ApprovalOutcome, FiledApproval } from '../../../api/device-approval';
 import type { OperatorCheck } from '../../../api/kiosk';
-import type { RecoveryRequestView } from '../../../api/recovery';
+import type { HelpdeskRequestState } from '../../../api/recovery';
 import type { AuthenticationPurpose, SecurityOverview } from '../../../api/security';
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 
@@ -27,7 +28,9 @@ export type Step =
   /** Kiosk: the operator's PIN, then the station's health, the PIN change and the way out of kiosk mode. */
   | 'operatorPanel'
   /** main could not say whether this is a station: a station error, never the personal app. */
-  | 'stationError';
+  | 'stationError'
+  /** A new computer asks to be approved from the person's old one, which still has their passkey. */
+  | 'newComputer';
 
 /** An i18n key and whether it is bad news (alert) or information (status). */
 export interface Notice {
@@ -51,6 +54,12 @@ export interface SessionSlice {
   session: SessionView | null;
   /** Server clock minus ours, so time left is the server's and not this machine's. */
   clockOffsetMs: number;
+  /** The session's two ends as the latest answer gave them: what the timer counts to (the earlier one). */
+  deadlines: SessionDeadlines | null;
+  /** A call's answer carried fresh deadlines (store/deadline-watch.ts). */
+  deadlinesHeard: (deadlines: SessionDeadlines) => void;
+  /** The timer reached zero: the app ends the session on the server and returns to the start, saying what still works. */
+  timedOut: () => Promise<void>;
   notice: Notice | null;
   busy: boolean;
   launchCode: string | null;
@@ -74,6 +83,9 @@ export interface CeremonySlice {
   backToChoice: () => void;
   runCeremony: () => Promise<void>;
   cancel: () => void;
+  /** The person's own name for the key about to be made, for the session it was typed in; null: keep the default. */
+  keyName: { sessionId: string; value: string } | null;
+  setKeyName: (value: string | null) => void;
   /** Recovery codes to show once (after a first enrolment, a recovery or a regeneration), and where to go after. */
   recoveryCodes: string[] | null;
   afterCodes: 'done' | 'security';
@@ -84,7 +96,7 @@ export interface CeremonySlice {
 export interface AccessSlice {
   /** What the session that just completed was for, so the last screen can say what happened. */
   completedPurpose: SessionPurpose | null;
-  helpdeskRequest: RecoveryRequestView | null;
+  helpdeskRequest: HelpdeskRequestState | null;
   /** What signing in with an existing key is for: adding a factor here, or managing factors. */
   signinPurpose: AuthenticationPurpose;
   goTo: (step: 'code' | 'recover' | 'helpdesk' | 'signin', purpose?: AuthenticationPurpose) => void;
@@ -92,6 +104,8 @@ export interface AccessSlice {
   fileHelpdeskRequest: (username: string) => Promise<void>;
   refreshHelpdeskRequest: () => Promise<void>;
   recoverWithHelpdeskCode: (code: string) => Promise<void>;
+  /** The request shown is over (denied, lapsed, used, locked): back to the form to file a new one. */
+  fileAnotherHelpdeskRequest: () => void;
   /** Proves the person holds an existing factor, opening a `replace` session. */
   signInWithKey: (username: string) => Promise<void>;
   cancelSignIn: () => void;
@@ -159,4 +173,24 @@ export interface KioskSlice {
   exitKiosk: () => Promise<void>;
 }
 
-export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice & DeviceSlice & KioskSlice;
+/** Device-to-device approval: the new computer asks and shows a code; the old one, in My security, approves it. */
+export interface ApprovalSlice {
+  /** The new computer's request and the code to read out; null until asked. */
+  approvalRequest: FiledApproval | null;
+  /** A check of the request is under way (the screen says so). */
+  approvalChecking: boolean;
+  /** When the request was last checked (this computer's clock), for "checked at". */
+  approvalCheckedAt: number | null;
+  openNewComputer: () => void;
+  askForApproval: (username: string) => Promise<void>;
+  /** Asks the server how the request stands; once approved, opens the session and goes on to the factor. */
+  checkApproval: () => Promise<void>;
+  /** The old computer: the computer that asked with the code typed here, awaiting "Is this your new computer?". */
+  approvalCandidate: ApprovalCandidate | null;
+  approvalDecided: ApprovalOutcome['status'] | null;
+  findApproval: (code: string) => Promise<void>;
+  decideApproval: (decision: ApprovalDecision) => Promise<void>;
+  resetApproval: () => void;
+}
+
+export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice & DeviceSlice & KioskSlice & ApprovalSlice;
