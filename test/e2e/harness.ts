@@ -22,6 +22,7 @@ import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
 import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
+import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { ServerConfig } from '../../server/config.js';
 import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
@@ -334,7 +335,7 @@ export class FirstKeyHarness {
         exportDiagnostics,
         ...kiosk,
         // As index.ts wires it: the filed help-desk request in this machine's user data, bound to its device key.
-        pendingRequest: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
+        pendingRequestOff: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
         helpDeskContact: this.helpDeskContact,
       },
     );
@@ -411,6 +412,13 @@ export class FirstKeyHarness {
     rmSync(this.diagnosticsDir, { recursive: true, force: true });
     this.logger.close();
     rmSync(this.logDir, { recursive: true, force: true });
+  }
+
+  /** The help desk at the command line (`npm run admin -- ...`) against this server's database: its exit code and what it printed. */
+  async admin(...argv: string[]): Promise<{ code: number; out: string }> {
+    const lines: string[] = [];
+    const code = await runAdmin(argv, { FIRSTKEY_DATA_DIR: this.dataDir, USER: 'e2e' }, (line) => lines.push(line));
+    return { code, out: lines.join('\n') };
   }
 
   async issueCode(username = 'ada.new', ttlSeconds?: number): Promise<string> {

@@ -50,11 +50,7 @@ function originOf(url: string): string | null {
  * which Electron would flatten to a string). With `sessionDeadlines` (the controller's), every answer
  * after the gate carries the held session's deadlines as the call left them, for the renderer's timer.
  */
-export function createDispatcher(
-  handlers: Handlers,
-  allowedOrigin: string,
-  sessionDeadlines: () => SessionDeadlines | null = () => null,
-) {
+export function createDispatcher(handlers: Handlers, allowedOrigin: string, sessionDeadlines: () => SessionDeadlines | null = () => null) {
   return async function dispatch(call: DispatchCall): Promise<IpcResult<IpcResults[IpcName]>> {
     if (!call.isMainFrame || originOf(call.senderUrl) !== allowedOrigin) {
       return failure('forbidden_sender', 'call refused: not from the enrolment window');

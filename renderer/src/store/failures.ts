@@ -1,3 +1,4 @@
+import type { TriesLeft } from '../../../api/errors';
 import type { IpcFailure } from '../../../api/ipc';
 import type { Notice } from './types';
 
@@ -56,9 +57,25 @@ function waitNotice(seconds: number | undefined): Notice {
   return { tone: 'error', key: 'errors.api.rate_limited_minutes', values: { count: Math.ceil(seconds / 60) } };
 }
 
+/**
+ * A wrong code with the tries its owner has left: the lock when it is the nearer, else the wait.
+ * The lock itself (nothing left) keeps the code's own locked text.
+ */
+function triesNotice(code: 'code_invalid' | 'recovery_code_invalid', tries: TriesLeft): Notice {
+  const { beforeWait, beforeLock } = tries;
+  if (beforeLock === 0) return { tone: 'error', key: code === 'code_invalid' ? 'errors.api.code_locked' : 'errors.api.recovery_locked' };
+  if (beforeLock !== undefined && beforeLock <= beforeWait)
+    return { tone: 'error', key: 'errors.tries.beforeLock', values: { count: beforeLock } };
+  if (beforeWait > 0) return { tone: 'error', key: 'errors.tries.beforeWait', values: { count: beforeWait } };
+  return { tone: 'error', key: 'errors.tries.waitNext' };
+}
+
 /** The guidance for a failure; codes without their own text share a generic one. */
 export function noticeFor(failure: IpcFailure): Notice {
   if (failure.error.code === 'rate_limited') return waitNotice(failure.error.retryAfterSeconds);
+  const { tries } = failure.error;
+  const refused = failure.error.code;
+  if (tries && (refused === 'code_invalid' || refused === 'recovery_code_invalid')) return triesNotice(refused, tries);
   const code = failure.error.code === 'no_session' ? 'session_invalid' : failure.error.code;
   return { tone: 'error', key: SHOWN_CODES.has(code) ? `errors.api.${code}` : 'errors.api.generic' };
 }

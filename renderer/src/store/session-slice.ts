@@ -1,11 +1,25 @@
 import type { StateCreator } from 'zustand';
-import type { SessionView } from '../../../api/enrolment';
+import type { SessionDeadlines, SessionView } from '../../../api/enrolment';
 import { endsSession, noticeFor } from './failures';
-import type { AppState, SessionSlice, StoreDeps } from './types';
+import type { AppState, Notice, SessionSlice, StoreDeps } from './types';
 
 /** The state every way of opening a session leads to; time left is measured on the server's clock. */
 export function sessionOpened(session: SessionView, now: number) {
-  return { busy: false, notice: null, session, clockOffsetMs: Date.parse(session.serverTime) - now };
+  const { lifetimeEndsAt, idleEndsAt, serverTime } = session;
+  return { busy: false, notice: null, session, ...deadlinesState({ lifetimeEndsAt, idleEndsAt, serverTime }, now) };
+}
+
+function deadlinesState(deadlines: SessionDeadlines, now: number) {
+  return { deadlines, clockOffsetMs: Date.parse(deadlines.serverTime) - now };
+}
+
+/**
+ * What the person is told when their time ran out: an enrolment code opens a new session from this
+ * computer after a timeout (server/enrolment/code-reopening.ts), so they type it again; elsewhere
+ * (recovery, sign-in) they start that way again.
+ */
+export function timeoutNotice(session: SessionView | null): Notice {
+  return { tone: 'error', key: session?.purpose === 'enrol' ? 'errors.timeout.enrol' : 'errors.timeout.other' };
 }
 
 export const createSessionSlice =
@@ -14,6 +28,7 @@ export const createSessionSlice =
     step: 'code',
     session: null,
     clockOffsetMs: 0,
+    deadlines: null,
     notice: null,
     busy: false,
     launchCode: null,
@@ -46,8 +61,33 @@ export const createSessionSlice =
       set({ step: 'code', session: null, notice: { tone: 'error', key: 'confirm.notYou' } });
     },
 
+    deadlinesHeard: (deadlines) => {
+      const known = get().deadlines;
+      // A slower answer from before must not move the ends back.
+      if (known && deadlines.serverTime < known.serverTime) return;
+      set(deadlinesState(deadlines, deps.now()));
+    },
+
+    timedOut: async () => {
+      const session = get().session;
+      if (!session) return;
+      // The server would end it too, but only when next asked: ending it now leaves nothing half-open behind.
+      const failure = { ok: false, error: { code: 'session_expired', message: 'the time ran out' } } as const;
+      if (get().kiosk) {
+        await deps.bridge.endSession();
+        get().sessionLost(failure);
+        return;
+      }
+      await deps.bridge.endSession();
+      set({ step: 'code', session: null, deadlines: null, factor: null, phase: 'idle', busy: false, notice: timeoutNotice(session) });
+    },
+
     sessionLost: (failure) => {
       if (!endsSession(failure)) return;
+      if (failure.error.code === 'session_expired' && !get().kiosk) {
+        set({ step: 'code', session: null, factor: null, phase: 'idle', busy: false, notice: timeoutNotice(get().session) });
+        return;
+      }
       // On a kiosk the person's turn is over: back to the operator, with the reason, and nothing of them kept.
       if (get().kiosk) {
         set({ step: 'operator', session: null, confirmation: null, factor: null, phase: 'idle', busy: false, notice: noticeFor(failure) });
