@@ -335,7 +335,7 @@ export class FirstKeyHarness {
         exportDiagnostics,
         ...kiosk,
         // As index.ts wires it: the filed help-desk request in this machine's user data, bound to its device key.
-        pendingRequestOff: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
+        pendingRequest: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
         helpDeskContact: this.helpDeskContact,
       },
     );

@@ -1,6 +1,8 @@
+import type { Page } from '@playwright/test';
+import type { HelpdeskRequestView } from '../../api/recovery.js';
 import { expect, test } from './fixtures.js';
 import { keepRecoveryCodes, startEnrolment } from './journey.js';
-import { present } from './harness.js';
+import { present, type FirstKeyHarness } from './harness.js';
 
 test.describe('ways back', () => {
   test('a lost security key: recovery code, new passkey, the old key and the used code refused after', async ({ page, fk, lookAt }) => {
@@ -244,5 +246,123 @@ test.describe('help desk for a privileged user', () => {
     // Recovery sessions are shorter than enrolment sessions (5 minutes here, against 10).
     const session = present(sessions[0], 'the recovery session');
     expect(Date.parse(session.expires_at) - Date.parse(session.created_at)).toBeLessThanOrEqual(5 * 60_000);
+  });
+});
+
+/** From the start screen to the help-desk screen, as the person finds it again after reopening the app. */
+async function toHelpdesk(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
+  await page.getByRole('button', { name: 'I do not have my recovery codes' }).click();
+}
+
+async function fileRequest(page: Page, fk: FirstKeyHarness, username = 'ada.new'): Promise<HelpdeskRequestView> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('button', { name: 'Send request' }).click();
+  await expect(page.getByRole('heading', { name: 'Request sent' })).toBeVisible();
+  const requests = await fk.server.services.helpdesk.list();
+  return present(requests.at(-1), 'the filed help-desk request');
+}
+
+test.describe('help-desk continuity (issue 14)', () => {
+  test('a help-desk request survives an app restart: the same reference with the configured contact, and the code the agent got by that reference works', async ({
+    page,
+    fk,
+    lookAt,
+  }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    await fk.open(page);
+    await toHelpdesk(page);
+    const filed = await fileRequest(page, fk);
+    // The app shows exactly the reference the help desk's tools know the request by.
+    await expect(page.getByText(`Reference: ${filed.reference}`)).toBeVisible();
+    // No contact configured: a sentence that still tells the person what to do.
+    await expect(page.getByText('Give this reference to your IT help desk')).toBeVisible();
+
+    // The person closes FirstKey to phone the help desk; IT's policy names the help desk's number.
+    fk.helpDeskContact = 'IT Service Desk, +44 20 7946 0000';
+    await fk.restart(page);
+    await toHelpdesk(page);
+    await expect(page.getByRole('heading', { name: 'Request sent' })).toBeFocused();
+    await expect(page.getByText(`Reference: ${filed.reference}`)).toBeVisible();
+    await expect(page.getByText('Give this reference to your help desk: IT Service Desk, +44 20 7946 0000')).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Waiting for your help desk' })).toBeVisible();
+    await lookAt('7-helpdesk-request-after-restart');
+
+    // The agent types the reference as they heard it: lower case, no dash.
+    const approved = await fk.admin(
+      'approve-recovery',
+      '--request',
+      filed.reference.toLowerCase().replace('-', ''),
+      '--username',
+      'ada.new',
+      '--agent',
+      'agent.smith',
+    );
+    expect(approved.code, approved.out).toBe(0);
+    const code = present(/code for \S+: (\S+)/.exec(approved.out)?.[1], 'the code the CLI printed');
+
+    await page.getByLabel('Code from the help desk').fill(code);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
+    await expect(page.getByText('Ada Lovelace')).toBeVisible();
+    // Used: a later run of the app no longer offers it.
+    await fk.restart(page);
+    await toHelpdesk(page);
+    await expect(page.getByRole('button', { name: 'Send request' })).toBeVisible();
+  });
+
+  test('denied or lapsed while the app was closed: the person is told why, once, and can send a new request', async ({
+    page,
+    fk,
+    lookAt,
+  }) => {
+    await fk.open(page);
+    await toHelpdesk(page);
+    const first = await fileRequest(page, fk);
+    const denied = await fk.admin('deny-recovery', '--request', first.reference, '--username', 'ada.new', '--agent', 'agent.smith');
+    expect(denied.code, denied.out).toBe(0);
+
+    await fk.restart(page);
+    await toHelpdesk(page);
+    await expect(page.getByText(`Reference: ${first.reference}`)).toBeVisible();
+    await expect(page.getByRole('status').filter({ hasText: 'Your help desk turned this request down' })).toBeVisible();
+    await expect(page.getByLabel('Code from the help desk')).toHaveCount(0);
+    await lookAt('7-helpdesk-request-denied');
+    await page.getByRole('button', { name: 'Send a new request' }).click();
+    const second = await fileRequest(page, fk);
+    expect(second.reference).not.toBe(first.reference);
+    await expect(page.getByText(`Reference: ${second.reference}`)).toBeVisible();
+
+    // Nobody answers for a day; the person opens FirstKey again.
+    fk.clock.advance(24 * 60 * 60 + 1);
+    await fk.restart(page);
+    await toHelpdesk(page);
+    await expect(page.getByRole('status').filter({ hasText: 'This request has lapsed' })).toBeVisible();
+    // Told once: the next run starts clean.
+    await fk.restart(page);
+    await toHelpdesk(page);
+    await expect(page.getByRole('button', { name: 'Send request' })).toBeVisible();
+  });
+
+  test("a request filed under this computer's earlier device key is never picked up after the key was replaced", async ({ page, fk }) => {
+    await fk.open(page);
+    await toHelpdesk(page);
+    const filed = await fileRequest(page, fk);
+    expect((await fk.admin('approve-recovery', '--request', filed.reference, '--username', 'ada.new', '--agent', 'agent.smith')).code).toBe(
+      0,
+    );
+
+    await fk.deleteDeviceKey();
+    await fk.restart(page);
+    await expect(page.getByRole('heading', { name: "This computer's key was lost" })).toBeVisible();
+    await page.getByRole('button', { name: 'I no longer have my sign-in key' }).click();
+    await page.getByRole('button', { name: 'I do not have my recovery codes' }).click();
+    await expect(page.getByRole('heading', { name: 'Ask your help desk' })).toBeFocused();
+    await expect(page.getByLabel('Username')).toBeVisible();
+    await expect(page.getByText(filed.reference)).toHaveCount(0);
+
+    const fresh = await fileRequest(page, fk);
+    expect(fresh.id).not.toBe(filed.id);
+    await expect(page.getByText(`Reference: ${fresh.reference}`)).toBeVisible();
   });
 });

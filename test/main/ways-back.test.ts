@@ -179,7 +179,7 @@ describe('recover through the help desk', () => {
 
     const filed = await app.value('fileRecoveryRequest', { username });
     expect(filed).toMatchObject({ status: 'pending' });
-    expect(Object.keys(filed).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'status']);
+    expect(Object.keys(filed).sort()).toEqual(['createdAt', 'expiresAt', 'helpDeskContact', 'id', 'reference', 'status']);
     expect(await app.value('recoveryRequestStatus')).toEqual(filed);
 
     // Before any approval the server says so, and main keeps the request for the next try.

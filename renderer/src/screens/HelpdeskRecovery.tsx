@@ -1,25 +1,40 @@
 import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useFormats } from '../i18n/use-formats';
 import { BackToStart } from '../components/BackToStart';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 
 const POLL_MS = 10_000;
 
+/** A request in one of these states can never yield a code: main has forgotten it, the person may file anew. */
+const OVER = new Set(['denied', 'expired', 'redeemed', 'locked']);
+
 /**
  * No factor and no recovery code: file a request, let the help desk verify the
  * person out of band, then enter the one-time code they give. The request is
- * tied to this computer; main keeps its id.
+ * tied to this computer; main keeps its id, across restarts, until it is used, denied or lapses.
  */
 export function HelpdeskRecovery() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const format = useFormats();
   const busy = useApp((s) => s.busy);
   const request = useApp((s) => s.helpdeskRequest);
   const fileHelpdeskRequest = useApp((s) => s.fileHelpdeskRequest);
   const refresh = useApp((s) => s.refreshHelpdeskRequest);
   const recoverWithHelpdeskCode = useApp((s) => s.recoverWithHelpdeskCode);
+  const fileAnotherHelpdeskRequest = useApp((s) => s.fileAnotherHelpdeskRequest);
   const [username, setUsername] = useState('');
   const [code, setCode] = useState('');
+  // A request filed before the app was last closed is main's to remember: ask before offering to file a new one.
+  const [checked, setChecked] = useState(request !== null);
+
+  useEffect(() => {
+    if (checked) return;
+    void refresh().finally(() => {
+      setChecked(true);
+    });
+  }, [checked, refresh]);
 
   useEffect(() => {
     if (request?.status !== 'pending') return;
@@ -37,6 +52,15 @@ export function HelpdeskRecovery() {
     event.preventDefault();
     void recoverWithHelpdeskCode(code);
   };
+
+  if (!checked) {
+    return (
+      <section aria-busy="true">
+        <ScreenHeading>{t('helpdesk.title')}</ScreenHeading>
+        <BackToStart />
+      </section>
+    );
+  }
 
   if (!request) {
     return (
@@ -67,34 +91,43 @@ export function HelpdeskRecovery() {
     );
   }
 
-  const expires = new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short', dateStyle: 'medium' }).format(new Date(request.expiresAt));
+  const expires = format.moment(request.expiresAt);
   return (
     <section>
       <ScreenHeading>{t('helpdesk.filedTitle')}</ScreenHeading>
-      <p>{t('helpdesk.filed')}</p>
       <p className="identity">
-        {t('helpdesk.reference')}: <code className="reference">{request.id.slice(0, 8).toUpperCase()}</code>
+        {t('helpdesk.reference')}: <code className="reference">{request.reference}</code>
       </p>
+      <p>{request.helpDeskContact ? t('helpdesk.contact', { contact: request.helpDeskContact }) : t('helpdesk.contactUnknown')}</p>
+      <p>{t('helpdesk.filed')}</p>
       <p role="status">{t(`helpdesk.status.${request.status}`, { time: expires })}</p>
-      <form onSubmit={redeem}>
-        <label htmlFor="helpdesk-code">{t('helpdesk.code')}</label>
-        <input
-          id="helpdesk-code"
-          className="code-input"
-          value={code}
-          onChange={(e) => {
-            setCode(e.target.value);
-          }}
-          autoComplete="one-time-code"
-          spellCheck={false}
-          disabled={busy}
-        />
+      {OVER.has(request.status) ? (
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy || !code.trim()}>
-            {t('helpdesk.submit')}
+          <button type="button" className="primary" onClick={fileAnotherHelpdeskRequest}>
+            {t('helpdesk.fileAgain')}
           </button>
         </div>
-      </form>
+      ) : (
+        <form onSubmit={redeem}>
+          <label htmlFor="helpdesk-code">{t('helpdesk.code')}</label>
+          <input
+            id="helpdesk-code"
+            className="code-input"
+            value={code}
+            onChange={(e) => {
+              setCode(e.target.value);
+            }}
+            autoComplete="one-time-code"
+            spellCheck={false}
+            disabled={busy}
+          />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy || !code.trim()}>
+              {t('helpdesk.submit')}
+            </button>
+          </div>
+        </form>
+      )}
       <BackToStart />
     </section>
   );

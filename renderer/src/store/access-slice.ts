@@ -69,7 +69,14 @@ export const createAccessSlice =
 
       recoverWithHelpdeskCode: async (code) => {
         set({ busy: true, notice: null });
-        opened(await deps.bridge.recover({ method: 'helpdesk', code }));
+        const result = await deps.bridge.recover({ method: 'helpdesk', code });
+        opened(result);
+        // A refusal may mean the request is over (locked, lapsed, decided): the status line then says which.
+        if (!result.ok) await get().refreshHelpdeskRequest();
+      },
+
+      fileAnotherHelpdeskRequest: () => {
+        set({ helpdeskRequest: null, notice: null });
       },
 
       signInWithKey: async (username) => {

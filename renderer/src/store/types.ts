@@ -181,6 +181,11 @@ export interface ApprovalSlice {
   approvalChecking: boolean;
   /** When the request was last checked (this computer's clock), for "checked at". */
   approvalCheckedAt: number | null;
+  /**
+   * The session an approval opened here: a replace session that no key opened, so there is no key
+   * to move to this computer (ConfirmIdentity leaves out "Keep using your security key?" for it).
+   */
+  approvalSessionId: string | null;
   openNewComputer: () => void;
   askForApproval: (username: string) => Promise<void>;
   /** Asks the server how the request stands; once approved, opens the session and goes on to the factor. */
