@@ -45,7 +45,8 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await page.getByRole('button', { name: /^This is me:/ }).click();
     await keepRecoveryCodes(page);
     await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Valid until');
-    await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Unknown authenticator');
+    // Issue 14: no card says "Unknown authenticator"; a model nobody names is shown by its kind.
+    await expect(page.getByRole('list', { name: 'Registered' })).not.toContainText('Unknown authenticator');
     await lookAt('5-done-contractor');
     const [credential] = await fk.credentials();
     expect(credential?.expires_at).not.toBeNull();
@@ -129,7 +130,7 @@ test.describe("attestation trusted through the operator's metadata", () => {
   test('a privileged user enrols an approved security key, shown by its name', async ({ browser }) => {
     await privilegedEnrolment(browser, [VIRTUAL_KEY_AAGUID], async (page, fk) => {
       await keepRecoveryCodes(page);
-      await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Authenticator: Chromium virtual security key');
+      await expect(page.getByRole('list', { name: 'Registered' })).toContainText('Chromium virtual security key');
       const [credential] = await fk.credentials();
       expect(credential).toMatchObject({
         factor: 'security-key',

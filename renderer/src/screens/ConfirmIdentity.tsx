@@ -4,6 +4,7 @@ import type { FactorKind } from '../../../api/enrolment';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 import { FactorChoice } from '../components/FactorChoice';
+import { KeyName } from '../components/KeyName';
 
 /**
  * Who the session is for, and which key to make, answered with one button ("This is me: create my
@@ -61,6 +62,7 @@ export function ConfirmIdentity() {
           usable={usable}
           onChoose={setChoice}
         />
+        {selected && <KeyName factor={selected} />}
         <div className="actions">
           <button type="submit" className="primary" disabled={!selected || busy}>
             {selected ? t(`confirm.${confirming ? 'create' : 'add'}.${selected}`) : t('choose.noneUsable')}

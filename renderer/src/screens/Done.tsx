@@ -1,17 +1,16 @@
 import { useTranslation } from 'react-i18next';
+import { FactorCard } from '../components/FactorCard';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 
 export function Done() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const result = useApp((s) => s.result);
   const startOver = useApp((s) => s.startOver);
   const purpose = useApp((s) => s.completedPurpose);
   const addBackupKey = useApp((s) => s.addBackupKey);
   const busy = useApp((s) => s.busy);
   if (!result) return null;
-  const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
-  const day = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long' });
   return (
     <section>
       <ScreenHeading>{t('done.title')}</ScreenHeading>
@@ -20,16 +19,7 @@ export function Done() {
       {purpose === 'replace' && (result.retired?.devices.length ?? 0) > 0 && <p className="notice notice-info">{t('done.moved')}</p>}
       <ul className="factors" aria-label={t('done.registered')}>
         {result.credentials.map((c) => (
-          <li key={c.id}>
-            <span className="factor-name">{t(`done.factor.${c.factor}`)}</span>
-            <span className="factor-detail">
-              {t('done.authenticator')}: {c.authenticatorName ?? t('done.unknownAuthenticator')}
-            </span>
-            <span className="factor-detail">
-              {t('done.registered')} {date.format(new Date(c.createdAt))}
-            </span>
-            {c.expiresAt && <span className="factor-detail">{t('done.validUntil', { date: day.format(new Date(c.expiresAt)) })}</span>}
-          </li>
+          <FactorCard key={c.id} factor={c} />
         ))}
       </ul>
       {result.credentials.length === 1 && <p className="notice notice-info">{t('done.onlyOne')}</p>}

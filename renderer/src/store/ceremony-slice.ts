@@ -12,9 +12,23 @@ export const createCeremonySlice =
       else set({ phase: 'failed', notice: noticeFor(failure) });
     }
 
+    /** The name typed for this session's key, trimmed; nothing when the person kept the default. */
+    function namedInThisSession(): { name?: string } {
+      const typed = get().keyName;
+      const name = typed && typed.sessionId === get().session?.id ? typed.value.trim() : '';
+      return name ? { name } : {};
+    }
+
     return {
       factor: null,
       phase: 'idle',
+      keyName: null,
+
+      setKeyName: (value) => {
+        const sessionId = get().session?.id;
+        set({ keyName: value === null || !sessionId ? null : { sessionId, value } });
+      },
+
       platformAvailable: null,
       result: null,
 
@@ -61,7 +75,7 @@ export const createCeremonySlice =
         }
 
         set({ phase: 'verifying' });
-        const verified = await deps.bridge.verifyRegistration({ factor, response });
+        const verified = await deps.bridge.verifyRegistration({ factor, response, ...namedInThisSession() });
         if (!verified.ok) {
           fail(verified);
           return;
@@ -83,6 +97,7 @@ export const createCeremonySlice =
           session: null,
           notice: null,
           completedPurpose: purpose,
+          keyName: null,
         });
       },
 
