@@ -4,13 +4,14 @@ import { createRoot } from 'react-dom/client';
 import { I18nextProvider } from 'react-i18next';
 import { App } from './App';
 import { getBridge } from './bridge';
-import { createI18n, pickLanguage } from './i18n';
+import { createI18n, followSystemLanguage, pickLanguage } from './i18n';
 import { createAppStore, StoreContext } from './store';
 import './styles.css';
 import { authenticate, cancelCeremony, register } from './webauthn/ceremony';
 
 async function boot(): Promise<void> {
   const i18n = await createI18n(pickLanguage(navigator.languages));
+  followSystemLanguage(i18n, window);
   const store = createAppStore({
     bridge: getBridge(),
     register,

@@ -30,8 +30,10 @@ test.describe('reaching the app', () => {
       const code = await fk.issueCode();
       await fk.open(page);
 
-      await expect(page.getByRole('heading', { name: 'Anmeldeschlüssel einrichten' })).toBeFocused();
-      // Focus sits on the screen's title, so the next stop is the code field.
+      await expect(page.getByRole('heading', { name: 'Anmeldeschlüssel einrichten' })).toBeVisible();
+      // The window opens with focus at the start of the page: the language picker first, then the code field.
+      await page.keyboard.press('Tab');
+      await expect(page.getByLabel('Sprache')).toBeFocused();
       await page.keyboard.press('Tab');
       await expect(page.getByLabel('Einrichtungscode')).toBeFocused();
       await page.keyboard.type(code);

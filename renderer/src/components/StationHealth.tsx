@@ -1,12 +1,13 @@
 import { useTranslation } from 'react-i18next';
+import { useFormats } from '../i18n/use-formats';
 import { useApp } from '../store';
 
 /** What the operator needs to judge the station: server, keychain, registration and its renewal, policy version. */
 export function StationHealth() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const format = useFormats();
   const station = useApp((s) => s.station);
   if (!station?.kiosk) return null;
-  const day = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long' });
   const view = station.station;
   const ok = (good: boolean) => (good ? t('kiosk.health.ok') : t('kiosk.health.problem'));
   return (
@@ -29,7 +30,7 @@ export function StationHealth() {
       {view && (
         <>
           <dt>{t('kiosk.health.renewBy')}</dt>
-          <dd>{day.format(new Date(view.renewBy))}</dd>
+          <dd>{format.day(view.renewBy)}</dd>
           <dt>{t('kiosk.health.policyVersion')}</dt>
           <dd>
             <code>{view.policyVersion}</code>

@@ -1,11 +1,13 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useFormats } from '../../i18n/use-formats';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { useApp } from '../../store';
 
 /** Whose turn it is and what the operator checked; the new hire types their code. */
 export function WhoseTurn() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const format = useFormats();
   const confirmation = useApp((s) => s.confirmation);
   const busy = useApp((s) => s.busy);
   const submitCode = useApp((s) => s.submitCode);
@@ -14,10 +16,8 @@ export function WhoseTurn() {
   const hintId = useId();
   if (!confirmation) return null;
 
-  const time = new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short' }).format(new Date(confirmation.confirmedAt));
-  const checked = new Intl.ListFormat(i18n.language, { type: 'conjunction' }).format(
-    confirmation.checks.map((check) => t(`kiosk.checked.${check}`)),
-  );
+  const time = format.time(confirmation.confirmedAt);
+  const checked = format.list(confirmation.checks.map((check) => t(`kiosk.checked.${check}`)));
 
   const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
