@@ -31,6 +31,7 @@ export const createApprovalSlice =
     approvalRequest: null,
     approvalChecking: false,
     approvalCheckedAt: null,
+    approvalSessionId: null,
     approvalCandidate: null,
     approvalDecided: null,
 
@@ -75,7 +76,13 @@ export const createApprovalSlice =
         });
         return;
       }
-      set({ ...sessionOpened(opened.value, deps.now()), step: 'confirm', approvalChecking: false, approvalRequest: null });
+      set({
+        ...sessionOpened(opened.value, deps.now()),
+        step: 'confirm',
+        approvalChecking: false,
+        approvalRequest: null,
+        approvalSessionId: opened.value.id,
+      });
     },
 
     findApproval: async (code) => {

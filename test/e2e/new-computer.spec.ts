@@ -1,0 +1,156 @@
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { expect, test } from './fixtures.js';
+import { present, type FirstKeyHarness } from './harness.js';
+import { keepRecoveryCodes, startEnrolment } from './journey.js';
+
+/**
+ * Issue 14, "A passkey-only person with a new computer has no good path": two computers, two
+ * installations with their own device keys and their own platform authenticators. The old one
+ * holds the person's passkey; the new one (the fixture's page, so its screens are checked and
+ * photographed) asks to be approved from it.
+ */
+
+/** The old computer: its own window, device key and passkey, with Ada enrolled on it as on her first day. */
+async function oldComputerWithPasskey(browser: Browser, fk: FirstKeyHarness): Promise<{ context: BrowserContext; old: Page }> {
+  const context = await browser.newContext({ viewport: { width: 760, height: 800 } });
+  const old = await context.newPage();
+  await fk.attach(context, old, fk.newDevice());
+  await fk.addAuthenticator({ transport: 'internal' });
+  await fk.open(old);
+  await startEnrolment(old, await fk.issueCode());
+  await keepRecoveryCodes(old);
+  return { context, old };
+}
+
+/** On the new computer: the way in from the start screen, the username, and the code it shows. */
+async function askForApproval(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'I have a new computer and my old one is with me' }).click();
+  await expect(page.getByRole('heading', { name: 'Approve this computer from your old one' })).toBeFocused();
+  await page.getByLabel('Username').fill('ada.new');
+  await page.getByRole('button', { name: 'Show me a code' }).click();
+  await expect(page.getByRole('heading', { name: 'Type this code on your old computer' })).toBeVisible();
+  return present(await page.getByText(/^[0-9]{3} [0-9]{3}$/).textContent(), 'the code shown');
+}
+
+/** On the old computer: My security, opened with the passkey that lives there. */
+async function openMySecurity(old: Page): Promise<void> {
+  await old.getByRole('button', { name: 'Back to the start' }).click();
+  await old.getByRole('button', { name: 'Manage my sign-in keys' }).click();
+  await old.getByLabel('Username').fill('ada.new');
+  await old.getByRole('button', { name: 'Use my key' }).click();
+  await expect(old.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
+}
+
+async function findComputer(old: Page, code: string): Promise<void> {
+  await old.getByLabel('Code shown on the new computer').fill(code);
+  await old.getByRole('button', { name: 'Find the computer' }).click();
+}
+
+test.describe('a new computer, approved from the old one', () => {
+  test('the old computer signs in with its passkey and approves the code; the new one carries on to its own passkey', async ({
+    browser,
+    page,
+    fk,
+    lookAt,
+  }) => {
+    // The new computer's own platform authenticator, before the old computer's window takes the harness's attention.
+    await fk.addAuthenticator({ transport: 'internal' });
+    const { context, old } = await oldComputerWithPasskey(browser, fk);
+    try {
+      await fk.open(page);
+      await page.getByRole('button', { name: 'I have a new computer and my old one is with me' }).click();
+      await lookAt('new-computer-1-ask');
+      await page.getByRole('button', { name: 'Back to the start' }).click();
+      const code = await askForApproval(page);
+      await expect(page.getByRole('status').filter({ hasText: 'Waiting for your old computer.' })).toBeVisible();
+      // Read aloud digit by digit, the way a person reads it to themselves.
+      await expect(page.getByText(code.replace(' ', '').split('').join(' '))).toBeAttached();
+      await lookAt('new-computer-2-code');
+
+      await openMySecurity(old);
+      await findComputer(old, code);
+      const question = old.getByRole('group', { name: 'Is this your new computer?' });
+      await expect(question).toBeVisible();
+      const oldId = await oldDeviceId(fk);
+      const asking = present(
+        (await fk.devices()).find((d) => d.id !== oldId),
+        'the new computer',
+      );
+      await expect(question).toContainText(asking.name);
+      const axe = await new AxeBuilder({ page: old }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+      await old.getByRole('button', { name: 'Yes, this is my new computer' }).click();
+      await expect(old.getByRole('status').filter({ hasText: 'Approved. Go back to your new computer' })).toBeVisible();
+
+      // The new computer notices by itself: no button to press.
+      await expect(page.getByRole('heading', { name: 'Add a sign-in key' })).toBeVisible({ timeout: 10_000 });
+      await page.getByRole('button', { name: 'Create a passkey on this computer' }).click();
+      await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+
+      const passkeys = (await fk.credentials()).filter((c) => c.status === 'active');
+      expect(passkeys.map((c) => c.factor)).toEqual(['passkey', 'passkey']);
+      expect(new Set(passkeys.map((c) => c.device_id)).size).toBe(2);
+      const [approval] = await fk.server.db.selectFrom('device_approvals').selectAll().execute();
+      expect(approval).toMatchObject({ status: 'collected', device_id: asking.id, approver_device_id: oldId });
+      expect(await fk.auditIntact()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a wrong code says so on the old computer, and a denial tells the new computer, which may ask again', async ({
+    browser,
+    page,
+    fk,
+    lookAt,
+  }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    const { context, old } = await oldComputerWithPasskey(browser, fk);
+    try {
+      await fk.open(page);
+      const code = await askForApproval(page);
+      await openMySecurity(old);
+      await findComputer(old, code === '000 000' ? '000 001' : '000 000');
+      await expect(old.getByRole('alert')).toContainText('No computer of yours is waiting with that code.');
+      await findComputer(old, code);
+      await old.getByRole('button', { name: 'No, this is not my computer' }).click();
+      await expect(old.getByRole('status').filter({ hasText: 'Not approved.' })).toBeVisible();
+
+      await expect(page.getByRole('heading', { name: 'Your old computer said no' })).toBeVisible({ timeout: 10_000 });
+      await expect(page.getByRole('alert')).toContainText('This computer was not approved.');
+      await lookAt('new-computer-3-denied');
+      await page.getByRole('button', { name: 'Ask for a new code' }).click();
+      await expect(page.getByLabel('Username')).toBeVisible();
+      expect((await fk.server.db.selectFrom('sessions').select('purpose').where('purpose', '=', 'replace').execute()).length).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a code nobody approves in time runs out on both computers, and Check again says so at once', async ({ browser, page, fk }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    const { context, old } = await oldComputerWithPasskey(browser, fk);
+    try {
+      await fk.open(page);
+      const code = await askForApproval(page);
+      await page.getByRole('button', { name: 'Check again' }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Last checked at' })).toBeVisible();
+      fk.clock.advance(5 * 60);
+      await page.getByRole('button', { name: 'Check again' }).click();
+      await expect(page.getByRole('heading', { name: 'The code ran out' })).toBeVisible();
+
+      await openMySecurity(old);
+      await findComputer(old, code);
+      await expect(old.getByRole('alert')).toContainText('That code has run out.');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** The old computer is the first device the server saw: it enrolled first. */
+async function oldDeviceId(fk: FirstKeyHarness): Promise<string> {
+  const devices = await fk.devices();
+  return present(devices[0], 'the old computer').id;
+}
