@@ -40,7 +40,8 @@ async function sized(page: Page, width: number): Promise<void> {
   await page.setViewportSize({ width, height });
 }
 
-async function checkScreen(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+/** lookAt for a page other than the fixture's (a second computer's window). */
+export async function checkScreen(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   const blocking = results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

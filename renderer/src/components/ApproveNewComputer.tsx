@@ -42,8 +42,8 @@ export function ApproveNewComputer() {
           <p className="identity">{candidate.device.name}</p>
           <p>
             {t('approval.old.details', {
-              // The OS's own name ("Windows 11") where the app sent one, else the platform's.
-              system: candidate.device.osVersion || t(`approval.platform.${candidate.device.platform}`),
+              // The name already says the system as the OS names it ("Debian GNU/Linux 12"); the platform confirms it.
+              system: t(`approval.platform.${candidate.device.platform}`),
               time: time.format(new Date(candidate.createdAt)),
             })}
           </p>
