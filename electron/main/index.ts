@@ -11,6 +11,7 @@ import { collectDeviceSignals } from './device/signals.js';
 import { readRecordedThumbprint } from './device/thumbprint-record.js';
 import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from './diagnostics.js';
 import { EnrolmentController, type ControllerOptions } from './enrolment-controller.js';
+import { pendingRequestStore } from './recovery/pending-request.js';
 import { createTranslator, type Translate } from './i18n/index.js';
 import { createDispatcher } from './ipc/dispatcher.js';
 import { registerIpc } from './ipc/register.js';
@@ -88,7 +89,13 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   // A station offers no diagnostics export: saving it opens a file dialog on a shared machine.
   const options: ControllerOptions = kiosk
     ? { deviceKey: loadDeviceKey, kiosk }
-    : { deviceKey: loadDeviceKey, exportDiagnostics: diagnosticsExport(config, { apiFetch, secretStore, userData, installationId }, t) };
+    : {
+        deviceKey: loadDeviceKey,
+        exportDiagnostics: diagnosticsExport(config, { apiFetch, secretStore, userData, installationId }, t),
+        // A help-desk request outlives the app's run, bound to this computer's key.
+        pendingRequest: pendingRequestStore({ dir: userData, thumbprint: async () => (await loadDeviceKey()).thumbprint }),
+        helpDeskContact: config.helpDeskContact,
+      };
   const controller = new EnrolmentController(
     createApiClient({ baseUrl: config.serverUrl, signProof: createProofSigner(loadDeviceKey), fetch: apiFetch, logger }),
     // kind 'kiosk' is for display and the audit trail only: the server knows a station by its registered key.
