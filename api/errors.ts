@@ -19,7 +19,10 @@ export const ApiErrorCode = z.enum([
   'challenge_missing',
   'verification_failed',
   'credential_exists',
+  /** The person's tier does not accept this key's model: not on its list, denied, attestation not trusted, or reported compromised. */
   'authenticator_not_allowed',
+  /** The person's tier accepts only keys bound to one device, and this passkey can sync to others (backup eligible). */
+  'synced_passkey_not_allowed',
   'factor_limit_reached',
   'nothing_registered',
   'not_found',

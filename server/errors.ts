@@ -17,6 +17,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   verification_failed: 400,
   credential_exists: 409,
   authenticator_not_allowed: 403,
+  synced_passkey_not_allowed: 403,
   factor_limit_reached: 409,
   nothing_registered: 409,
   not_found: 404,

@@ -28,7 +28,7 @@ import {
   standingRefusal,
 } from '../limits/code-tries.js';
 import { notify } from '../notifications/outbox.js';
-import { allowsFactor, factorRequirements, judgeRegistration, tierFor, type ResolvedTier } from '../policy/evaluate.js';
+import { allowsFactor, factorRequirements, judgeRegistration, refusalCode, tierFor, type ResolvedTier } from '../policy/evaluate.js';
 import { sameHash, sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
 import { namedConfirmation, spendConfirmationIn } from '../kiosk/confirmations.js';
@@ -362,7 +362,7 @@ export class EnrolmentService {
         userId: user.id,
         details: { factor, reason: refusal, aaguid: c.aaguid, tier: resolved.name, deviceId: session.device_id },
       });
-      throw new ApiFailure('authenticator_not_allowed', refusal);
+      throw new ApiFailure(refusalCode(refusal), refusal);
     }
     const row: CredentialRow = {
       id: c.credentialId,

@@ -81,6 +81,14 @@ export const noMetadata: AttestationJudge = () => Promise.resolve({ trusted: fal
 export type PolicyRefusal =
   'synced_passkey' | 'aaguid_not_allowed' | 'aaguid_denied' | 'attestation_untrusted' | 'authenticator_compromised';
 
+/**
+ * The refusal the person is told: a passkey that syncs is a different problem, with a different
+ * remedy, from a key model the organisation has not approved, so each has its own code.
+ */
+export function refusalCode(refusal: PolicyRefusal): 'authenticator_not_allowed' | 'synced_passkey_not_allowed' {
+  return refusal === 'synced_passkey' ? 'synced_passkey_not_allowed' : 'authenticator_not_allowed';
+}
+
 /** The policy's verdict on a verified registration: null to accept, or why not. */
 export function judgeRegistration(
   tier: Tier,

@@ -70,6 +70,8 @@ export interface AuthenticatorOptions {
   touched?: boolean;
   /** Keep the authenticator already there (a security key plugged into a computer with a platform authenticator). */
   alongside?: boolean;
+  /** A passkey that syncs to other devices (backup eligible and backed up), as a password manager's would. */
+  synced?: boolean;
 }
 
 /**
@@ -492,6 +494,7 @@ export class FirstKeyHarness {
         hasUserVerification: true,
         isUserVerified: true,
         automaticPresenceSimulation: options.touched ?? true,
+        ...(options.synced ? { defaultBackupEligibility: true, defaultBackupState: true } : {}),
       },
     });
     this.authenticatorId = authenticatorId;

@@ -24,7 +24,7 @@ test.describe('the organisation decides which keys each person may bind', () => 
     await fk.open(page);
     await openWithCode(page, await fk.issueCode('grace.admin'));
     await page.getByRole('button', { name: /^This is me:/ }).click();
-    await expect(page.getByRole('alert')).toContainText('Your organisation does not accept this key for your account');
+    await expect(page.getByRole('alert')).toContainText('Your organisation does not accept this key model for your account');
     await lookAt('4-ceremony-key-refused');
     expect(await fk.credentials()).toHaveLength(0);
     const refusal = await fk.server.db

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ExportDiagnostics } from '../components/ExportDiagnostics';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
+import { blamesTheCode } from '../store/failures';
 
 export function EnterCode() {
   const { t } = useTranslation();
@@ -73,7 +74,7 @@ function CodeForm() {
           autoCapitalize="characters"
           spellCheck={false}
           aria-describedby={hintId}
-          aria-invalid={notice?.tone === 'error' ? true : undefined}
+          aria-invalid={blamesTheCode(notice) ? true : undefined}
           disabled={busy}
           className="code-input"
         />

@@ -22,6 +22,7 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'verification_failed',
   'credential_exists',
   'authenticator_not_allowed',
+  'synced_passkey_not_allowed',
   'factor_limit_reached',
   'network',
   'device_revoked',
@@ -65,9 +66,30 @@ function triesNotice(code: 'code_invalid' | 'recovery_code_invalid', tries: Trie
   const { beforeWait, beforeLock } = tries;
   if (beforeLock === 0) return { tone: 'error', key: code === 'code_invalid' ? 'errors.api.code_locked' : 'errors.api.recovery_locked' };
   if (beforeLock !== undefined && beforeLock <= beforeWait)
-    return { tone: 'error', key: 'errors.tries.beforeLock', values: { count: beforeLock } };
-  if (beforeWait > 0) return { tone: 'error', key: 'errors.tries.beforeWait', values: { count: beforeWait } };
-  return { tone: 'error', key: 'errors.tries.waitNext' };
+    return { tone: 'error', key: `errors.tries.${code}.beforeLock`, values: { count: beforeLock } };
+  if (beforeWait > 0) return { tone: 'error', key: `errors.tries.${code}.beforeWait`, values: { count: beforeWait } };
+  return { tone: 'error', key: `errors.tries.${code}.waitNext` };
+}
+
+/**
+ * Notices that blame what was typed in the code field (wrong, used, expired, locked, too many
+ * tries, empty): only these mark the field invalid. A refused account, a revoked computer, a missing
+ * keychain or a session that ran out are not the code's fault, and retyping it would not help.
+ */
+const ABOUT_THE_CODE: ReadonlySet<string> = new Set([
+  'errors.api.code_invalid',
+  'errors.api.code_expired',
+  'errors.api.code_used',
+  'errors.api.code_locked',
+  'errors.api.rate_limited',
+  'errors.api.rate_limited_seconds',
+  'errors.api.rate_limited_minutes',
+  'errors.validation.codeRequired',
+]);
+
+export function blamesTheCode(notice: Notice | null): boolean {
+  // Every "tries left" notice is about a wrong code.
+  return notice !== null && notice.tone === 'error' && (ABOUT_THE_CODE.has(notice.key) || notice.key.startsWith('errors.tries.'));
 }
 
 /** The guidance for a failure; codes without their own text share a generic one. */

@@ -58,7 +58,8 @@ export const createSessionSlice =
         return;
       }
       await deps.bridge.endSession();
-      set({ step: 'code', session: null, notice: { tone: 'error', key: 'confirm.notYou' } });
+      // Saying it is not you is not a failure: the app stopped as asked, so no 'That did not work' over it.
+      set({ step: 'code', session: null, notice: { tone: 'info', key: 'confirm.notYou' } });
     },
 
     deadlinesHeard: (deadlines) => {
