@@ -85,6 +85,33 @@ test.describe("Names people don't recognise", () => {
     await expect(computers).not.toContainText(/\blinux\b/);
   });
 
+  test('the backup key is named on the last screen, before "Add a backup key now", and the name is not reused for the next key', async ({
+    page,
+    fk,
+    lookAt,
+  }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    await fk.open(page);
+    await enterCode(page, await fk.issueCode());
+    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
+    await keepRecoveryCodes(page);
+
+    const backupName = page.getByLabel('Name for your backup key');
+    await expect(backupName).toHaveValue('Security key');
+    await backupName.fill('Spare key in the desk drawer');
+    await lookAt('names-3-done-backup-key-name');
+    await fk.addAuthenticator({ transport: 'usb', alongside: true });
+    await page.getByRole('button', { name: 'Add a backup key now' }).click();
+    const cards = page.getByRole('list', { name: 'Registered' }).getByRole('listitem').locator('.factor-name');
+    await expect(cards).toHaveText(['Passkey on this computer', 'Spare key in the desk drawer'], { useInnerText: true });
+    await expect(page.getByLabel('Name for your backup key')).toHaveCount(0);
+
+    // My security's "Add a key" starts from the default again: the spare's name was used once.
+    await manageKeys(page);
+    await page.getByRole('button', { name: 'Add a key' }).click();
+    await expect(page.getByLabel('Name for this key')).toHaveValue(/^(Passkey on this computer|Security key)$/);
+  });
+
   test('a security key whose AAGUID the browser sends as zeros (attestation none) is named by its kind', async ({ page, fk }) => {
     await fk.addAuthenticator({ transport: 'usb' });
     await fk.open(page);

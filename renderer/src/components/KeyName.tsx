@@ -9,21 +9,22 @@ const REFUSED = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
 const KEY_NAME_MAX = 64;
 
 /**
- * The person's own name for the key about to be made, asked before the gesture because the session
- * completes right after it. Optional and prefilled, so doing nothing costs no action: left as it is,
+ * The person's own name for the key about to be made (or, on the last screen, for the backup key),
+ * asked before the gesture because the session completes right after it. Optional and prefilled, so doing nothing costs no action: left as it is,
  * no name is sent, and the key is shown by its model's name (from its AAGUID) or else by its kind.
  */
-export function KeyName({ factor }: { factor: FactorKind }) {
+export function KeyName({ factor, backup = false }: { factor: FactorKind; backup?: boolean }) {
   const { t } = useTranslation();
   const id = useId();
-  const sessionId = useApp((s) => s.session?.id ?? null);
-  const typed = useApp((s) => (s.keyName && s.keyName.sessionId === sessionId ? s.keyName.value : null));
+  // On the last screen the session is over; the result still says whose keys these are.
+  const username = useApp((s) => s.session?.user.username ?? s.result?.user.username ?? null);
+  const typed = useApp((s) => (s.keyName && s.keyName.username === username ? s.keyName.value : null));
   const setKeyName = useApp((s) => s.setKeyName);
   const fallback = t(`done.factor.${factor}`);
 
   return (
     <div className="key-name">
-      <label htmlFor={id}>{t('keyName.label')}</label>
+      <label htmlFor={id}>{backup ? t('keyName.backupLabel') : t('keyName.label')}</label>
       <input
         id={id}
         className="text-input"

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { FactorCard } from '../components/FactorCard';
+import { KeyName } from '../components/KeyName';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 
@@ -23,6 +24,7 @@ export function Done() {
         ))}
       </ul>
       {result.credentials.length === 1 && <p className="notice notice-info">{t('done.onlyOne')}</p>}
+      {result.credentials.length === 1 && <KeyName factor="security-key" backup />}
       <p>{t('done.close')}</p>
       <div className="actions">
         {result.credentials.length === 1 && (

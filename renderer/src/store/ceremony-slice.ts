@@ -12,10 +12,13 @@ export const createCeremonySlice =
       else set({ phase: 'failed', notice: noticeFor(failure) });
     }
 
-    /** The name typed for this session's key, trimmed; nothing when the person kept the default. */
+    /**
+     * The name typed for this person's next key, trimmed; nothing when they kept the default. Bound to
+     * the person, not the session: the backup key is named on the last screen, before its session opens.
+     */
     function namedInThisSession(): { name?: string } {
       const typed = get().keyName;
-      const name = typed && typed.sessionId === get().session?.id ? typed.value.trim() : '';
+      const name = typed && typed.username === get().session?.user.username ? typed.value.trim() : '';
       return name ? { name } : {};
     }
 
@@ -25,8 +28,8 @@ export const createCeremonySlice =
       keyName: null,
 
       setKeyName: (value) => {
-        const sessionId = get().session?.id;
-        set({ keyName: value === null || !sessionId ? null : { sessionId, value } });
+        const username = get().session?.user.username ?? get().result?.user.username;
+        set({ keyName: value === null || !username ? null : { username, value } });
       },
 
       platformAvailable: null,

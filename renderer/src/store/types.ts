@@ -83,8 +83,8 @@ export interface CeremonySlice {
   backToChoice: () => void;
   runCeremony: () => Promise<void>;
   cancel: () => void;
-  /** The person's own name for the key about to be made, for the session it was typed in; null: keep the default. */
-  keyName: { sessionId: string; value: string } | null;
+  /** The person's own name for the next key they make, kept with whose it is; null: keep the default. */
+  keyName: { username: string; value: string } | null;
   setKeyName: (value: string | null) => void;
   /** Recovery codes to show once (after a first enrolment, a recovery or a regeneration), and where to go after. */
   recoveryCodes: string[] | null;
