@@ -122,10 +122,33 @@ test.describe('Wrong-code messages should say how many tries are left', () => {
     const last = code.at(-1) === 'A' ? 'B' : 'A';
     const wrong = code.slice(0, -1) + last;
     await enterCode(page, wrong);
-    await expect(page.getByRole('alert')).toContainText('That code did not work. 2 more tries before you have to wait.');
+    await expect(page.getByRole('alert')).toContainText(
+      'We did not recognise that code. Check it and try again: 2 more tries before you have to wait.',
+    );
     await enterCode(page, wrong);
-    await expect(page.getByRole('alert')).toContainText('That code did not work. 1 more try before you have to wait.');
+    await expect(page.getByRole('alert')).toContainText(
+      'We did not recognise that code. Check it and try again: 1 more try before you have to wait.',
+    );
     await enterCode(page, wrong);
-    await expect(page.getByRole('alert')).toContainText('That code did not work. Before the next try you will have to wait a little.');
+    await expect(page.getByRole('alert')).toContainText('Check it: before the next try you will have to wait a little.');
+  });
+
+  test('a wrong recovery code says the tries left, and an unknown username hears exactly the same', async ({ page, fk }) => {
+    await fk.open(page);
+    await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
+    const said: string[] = [];
+    for (const username of ['ada.new', 'nobody.here']) {
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Recovery code').fill('ABCD-EFGH-JKMN-PQRS');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      const alert = page.getByRole('alert');
+      await expect(alert).toContainText(
+        'That username and recovery code do not match. Check both and try again: 2 more tries before you have to wait.',
+      );
+      said.push(await alert.innerText());
+      await page.reload();
+      await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
+    }
+    expect(said[1]).toBe(said[0]);
   });
 });
