@@ -267,7 +267,7 @@ export class DeviceApprovals {
 
   /**
    * The new computer exchanges its approved request for a `replace` session, with the key that
-   * filed it and only once; the approving factor must still be active.
+   * filed it and only once; the approving factor and computer must still be trusted.
    */
   async collect(id: string, jkt: string, signals: DeviceSignals): Promise<{ token: string; session: SessionView; kiosk: false }> {
     const { db, clock, config } = this.deps;
@@ -292,6 +292,10 @@ export class DeviceApprovals {
       ? await db.selectFrom('credentials').select('status').where('id', '=', r.approver_credential_id).executeTakeFirst()
       : undefined;
     if (approving?.status !== 'active') throw new ApiFailure('request_closed', 'the factor that approved this request no longer counts');
+    // A computer revoked since it approved (lost, stolen) approves nothing any more.
+    const approver = await this.devices.byId(db, r.approver_device_id);
+    if (!approver || approver.revoked_at)
+      throw new ApiFailure('request_closed', 'the computer that approved this request is no longer trusted');
     const device = await this.devices.record(jkt, signals);
     const { token, row } = this.sessions.create({
       user,

@@ -278,6 +278,26 @@ describe('device-to-device approval: refusals', () => {
     expectRefusal(await collect(fresh, filed.id), 403, 'device_revoked');
   });
 
+  it('an approval from a computer revoked since, or with a factor revoked since, opens nothing', async () => {
+    const { username, old, key } = await passkeyPerson();
+    const fresh = await api.device();
+    const filed = await file(fresh, username);
+    const manage = await old.sessionWith(username, 'manage', key);
+    expectStatus(await find(old, manage, filed.code), 200);
+    expectStatus(await decide(old, manage, filed.id, 'approve'), 200);
+    expectStatus(await api.admin('revokeDevice', { params: { id: await api.deviceId(old) } }), 204);
+    expectRefusal(await collect(fresh, filed.id), 410, 'request_closed');
+
+    const other = await passkeyPerson();
+    const laptop = await api.device();
+    const second = await file(laptop, other.username);
+    const approving = await other.old.sessionWith(other.username, 'manage', other.key);
+    expectStatus(await find(other.old, approving, second.code), 200);
+    expectStatus(await decide(other.old, approving, second.id, 'approve'), 200);
+    await api.db.updateTable('credentials').set({ status: 'revoked' }).where('id', '=', other.credentialId).execute();
+    expectRefusal(await collect(laptop, second.id), 410, 'request_closed');
+  });
+
   it('a security-key person can use it too, and the approval session cannot rebind a key it never touched', async () => {
     const old = await api.device();
     const key = securityKey();
