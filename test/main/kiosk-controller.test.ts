@@ -305,6 +305,12 @@ describe('A station serves first enrolments only', () => {
       ['removeDevice', { id: 'd1' }],
       ['regenerateRecoveryCodes', undefined],
       ['exportDiagnostics', undefined],
+      // Device approval, either side: a station is nobody's new computer and nobody's old one.
+      ['fileApprovalRequest', { username: 'ada.new' }],
+      ['approvalRequestStatus', undefined],
+      ['collectApproval', undefined],
+      ['findApprovalRequest', { code: '123 456' }],
+      ['decideApprovalRequest', { decision: 'approve' }],
     ];
     for (const [name, payload] of calls) expectRefused(await app.call(name, payload), 'kiosk_enrolment_only');
   });
