@@ -59,12 +59,12 @@ function waitNotice(seconds: number | undefined): Notice {
 }
 
 /**
- * A wrong code with the tries its owner has left: the lock when it is the nearer, else the wait.
- * The lock itself (nothing left) keeps the code's own locked text.
+ * A wrong code with the tries its owner has left: the lock when it is the nearer, else the wait;
+ * when this try used the last one, that it was wrong and what to do now.
  */
 function triesNotice(code: 'code_invalid' | 'recovery_code_invalid', tries: TriesLeft): Notice {
   const { beforeWait, beforeLock } = tries;
-  if (beforeLock === 0) return { tone: 'error', key: code === 'code_invalid' ? 'errors.api.code_locked' : 'errors.api.recovery_locked' };
+  if (beforeLock === 0) return { tone: 'error', key: `errors.tries.${code}.locked` };
   if (beforeLock !== undefined && beforeLock <= beforeWait)
     return { tone: 'error', key: `errors.tries.${code}.beforeLock`, values: { count: beforeLock } };
   if (beforeWait > 0) return { tone: 'error', key: `errors.tries.${code}.beforeWait`, values: { count: beforeWait } };
