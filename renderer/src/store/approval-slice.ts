@@ -12,6 +12,7 @@ const APPROVAL_NOTICES: Readonly<Record<string, string>> = {
   approval_refused: 'approval.errors.same_computer',
   request_closed: 'approval.errors.closed',
   not_found: 'approval.errors.not_found',
+  reauth_required: 'approval.errors.reauth',
 };
 
 function approvalNotice(failure: IpcFailure): Notice {
