@@ -421,7 +421,7 @@ test.describe('No PIN means not ready, and nobody can set the first PIN on their
 });
 
 test.describe('The page never falls back to the personal app on a station', () => {
-  test('when main cannot say what the station is, a station error shows, not the personal code screen', async ({ fk, page }) => {
+  test('when main cannot say what the station is, a station error shows, not the personal code screen', async ({ fk, page, lookAt }) => {
     const station = await fk.registeredStation();
     fk.failCall('stationStatus');
     await fk.moveTo(page, station);
@@ -429,6 +429,7 @@ test.describe('The page never falls back to the personal app on a station', () =
     await expect(page.getByText('This station cannot check its registration: tell IT.')).toBeVisible();
     await expect(page.getByLabel('Enrolment code')).toHaveCount(0);
     await expect(page.getByRole('button', { name: /lost my sign-in key/i })).toHaveCount(0);
+    await lookAt('kiosk-station-error');
   });
 });
 

@@ -27,7 +27,7 @@ test.describe('Languages', () => {
     await page.getByRole('button', { name: /^C.est moi/ }).click();
     await expect(page.getByRole('heading', { name: 'Enregistrez vos codes de récupération' })).toBeVisible();
     await expect(page.getByRole('list', { name: 'Codes de récupération' }).getByRole('listitem')).toHaveCount(10);
-    await page.getByRole('button', { name: 'J’ai enregistré mes codes de récupération en lieu sûr' }).click();
+    await page.getByRole('button', { name: 'J’ai enregistré mes codes de récupération' }).click();
     await expect(page.getByRole('heading', { name: 'Tout est prêt' })).toBeVisible();
     const [credential] = await fk.credentials();
     await expect(page.getByRole('list', { name: 'Enregistrée le' })).toContainText(dayIn('fr', credential?.created_at ?? ''));
@@ -151,7 +151,7 @@ test.describe('Layout and words', () => {
     await lookAt('5-done-contractor-de');
   });
 
-  test('no "Step 1 of 4" on the ways back: recovery code, help desk, a key in hand', async ({ page, fk }) => {
+  test('no "Step 1 of 4" on the ways back: recovery code, help desk, a key in hand', async ({ page, fk, lookAt }) => {
     await fk.open(page);
     await expect(page.getByText('Step 1 of 4')).toBeVisible();
     await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
@@ -159,6 +159,11 @@ test.describe('Layout and words', () => {
     await expect(page.getByText(/Step \d of \d/)).toHaveCount(0);
     await page.getByRole('button', { name: 'I do not have my recovery codes' }).click();
     await expect(page.getByRole('heading', { name: 'Ask your help desk' })).toBeVisible();
+    await expect(page.getByText(/Step \d of \d/)).toHaveCount(0);
+    await lookAt('7-helpdesk-ask');
+    await fk.open(page);
+    await page.getByRole('button', { name: 'I have a new computer and my security key is with me' }).click();
+    await expect(page.getByRole('heading', { name: 'Use your sign-in key' })).toBeVisible();
     await expect(page.getByText(/Step \d of \d/)).toHaveCount(0);
   });
 

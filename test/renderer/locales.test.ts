@@ -67,3 +67,14 @@ describe('Languages: every language has every message', () => {
     }
   }
 });
+
+describe('Languages: French reads as French', () => {
+  const french = leaves(catalogues(PLACES['the screens']).get('fr') ?? {});
+
+  it('typographic apostrophes, and no line break before : ; ? ! (a no-break space holds them to their word)', () => {
+    for (const [key, text] of french) {
+      expect(text, key).not.toMatch(/\p{L}'\p{L}/u);
+      expect(text, key).not.toMatch(/ [:;?!]/);
+    }
+  });
+});
