@@ -1,0 +1,217 @@
+/**
+ * One security key over CTAPHID: the CTAP2 commands a ceremony needs, with the PIN turned into a
+ * pinUvAuthToken by the key's own protocol and never kept. Tokens handed out are zeroed on close().
+ */
+import {
+  CLIENT_PIN,
+  COMMAND,
+  PERMISSION,
+  clientPinCommand,
+  command,
+  getAssertionCommand,
+  makeCredentialCommand,
+  parseEncryptedToken,
+  parseGetAssertion,
+  parseInfo,
+  parseKeyAgreement,
+  parseMakeCredential,
+  parseRetries,
+  responseMap,
+  type PinUvAuthParam,
+} from './commands.js';
+import { CtapHidConnection, type CtapHidTimings } from './ctaphid.js';
+import { Ctap2Error, CtapResponseError, KeyNotSupportedError, STATUS } from './errors.js';
+import { paddedPin, pinBytes, pinHash, pinProtocol, type Encapsulation, type PinUvAuthProtocolCrypto } from './pin-protocol.js';
+import type { HidBus, HidDeviceInfo } from './transport.js';
+import type {
+  AuthenticatorInfo,
+  Control,
+  GetAssertionRequest,
+  GetAssertionResult,
+  MakeCredentialRequest,
+  MakeCredentialResult,
+  PinProtocol,
+  PinUvAuthToken,
+} from './types.js';
+
+export interface SecurityKeyOptions {
+  timings?: Partial<CtapHidTimings>;
+}
+
+/** The answers that prove a touch to the empty-pinUvAuthParam probe (CTAP 2.1 §6.1.2 step 1.1). */
+const TOUCHED = new Set<number>([STATUS.PIN_NOT_SET, STATUS.PIN_INVALID, STATUS.PIN_AUTH_INVALID]);
+
+export class SecurityKey {
+  private info: AuthenticatorInfo | null = null;
+  private readonly issuedTokens: Uint8Array[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly device: HidDeviceInfo,
+    private readonly connection: CtapHidConnection,
+  ) {}
+
+  /** Opens the device and allocates our channel (CTAPHID_INIT with a random nonce). */
+  static async open(bus: HidBus, device: HidDeviceInfo, options: SecurityKeyOptions = {}): Promise<SecurityKey> {
+    const pipe = await bus.open(device.path);
+    try {
+      const connection = await CtapHidConnection.open(pipe, options.timings);
+      if (!connection.supportsCbor) throw new KeyNotSupportedError('no_ctap2');
+      return new SecurityKey(device, connection);
+    } catch (error) {
+      await pipe.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async getInfo(): Promise<AuthenticatorInfo> {
+    this.info ??= parseInfo(responseMap(await this.connection.cbor(command(COMMAND.GET_INFO))));
+    return this.info;
+  }
+
+  async makeCredential(request: MakeCredentialRequest, control?: Control): Promise<MakeCredentialResult> {
+    const answer = await this.connection.cbor(
+      makeCredentialCommand(request, authParam(request.pinUvAuth, request.clientDataHash)),
+      control,
+    );
+    return parseMakeCredential(responseMap(answer));
+  }
+
+  async getAssertion(request: GetAssertionRequest, control?: Control): Promise<GetAssertionResult> {
+    const answer = await this.connection.cbor(getAssertionCommand(request, authParam(request.pinUvAuth, request.clientDataHash)), control);
+    return parseGetAssertion(responseMap(answer), request.allowList);
+  }
+
+  async pinRetries(): Promise<{ retries: number; powerCycleRequired: boolean }> {
+    const protocol = await this.protocol();
+    return parseRetries(responseMap(await this.connection.cbor(clientPinCommand(protocol.version, CLIENT_PIN.GET_RETRIES))));
+  }
+
+  /**
+   * getPinUvAuthTokenUsingPinWithPermissions (0x09) where the key supports it (permissions mc=0x01,
+   * ga=0x02, rpId given), else getPinToken (0x05). Protocol: 2 if supported, else 1.
+   */
+  async pinToken(pin: string, permissions: { makeCredential?: boolean; getAssertion?: boolean }, rpId: string): Promise<PinUvAuthToken> {
+    const info = await this.getInfo();
+    if (info.options['clientPin'] === undefined) throw new KeyNotSupportedError('no_pin');
+    if (!info.options['clientPin']) throw new Ctap2Error(STATUS.PIN_NOT_SET, 'the key has no PIN yet');
+    const bytes = pinBytes(pin);
+    const hash = pinHash(bytes);
+    bytes.fill(0);
+    const protocol = await this.protocol();
+    const exchange = await this.keyAgreement(protocol);
+    try {
+      const pinHashEnc = protocol.encrypt(exchange.sharedSecret, hash);
+      const withPermissions = info.options['pinUvAuthToken'] === true;
+      const request = withPermissions
+        ? clientPinCommand(protocol.version, CLIENT_PIN.GET_TOKEN_USING_PIN_WITH_PERMISSIONS, [
+            [0x03, exchange.keyAgreement],
+            [0x06, pinHashEnc],
+            [
+              0x09,
+              (permissions.makeCredential === true ? PERMISSION.MAKE_CREDENTIAL : 0) |
+                (permissions.getAssertion === true ? PERMISSION.GET_ASSERTION : 0),
+            ],
+            [0x0a, rpId],
+          ])
+        : clientPinCommand(protocol.version, CLIENT_PIN.GET_PIN_TOKEN, [
+            [0x03, exchange.keyAgreement],
+            [0x06, pinHashEnc],
+          ]);
+      const encrypted = parseEncryptedToken(responseMap(await this.connection.cbor(request)));
+      const token = protocol.decrypt(exchange.sharedSecret, encrypted);
+      // Protocol 2 tokens are 32 bytes; protocol 1 allows 16 or 32 (CTAP 2.1 §6.5.2).
+      if (!(token.length === 32 || (protocol.version === 1 && token.length === 16))) {
+        token.fill(0);
+        throw new CtapResponseError(`the key returned a ${token.length}-byte pinUvAuthToken`);
+      }
+      this.issuedTokens.push(token);
+      return { protocol: protocol.version, token };
+    } finally {
+      hash.fill(0);
+      exchange.sharedSecret.fill(0);
+    }
+  }
+
+  /** setPIN (0x03) for a key that has none; the PIN must meet the key's minimum length. */
+  async setPin(pin: string): Promise<void> {
+    const info = await this.getInfo();
+    if (info.options['clientPin'] === undefined) throw new KeyNotSupportedError('no_pin');
+    const bytes = pinBytes(pin, info.minPinLength);
+    const padded = paddedPin(bytes);
+    bytes.fill(0);
+    const protocol = await this.protocol();
+    const exchange = await this.keyAgreement(protocol);
+    try {
+      const newPinEnc = protocol.encrypt(exchange.sharedSecret, padded);
+      const pinUvAuthParam = protocol.authenticate(exchange.sharedSecret, newPinEnc);
+      responseMap(
+        await this.connection.cbor(
+          clientPinCommand(protocol.version, CLIENT_PIN.SET_PIN, [
+            [0x03, exchange.keyAgreement],
+            [0x04, pinUvAuthParam],
+            [0x05, newPinEnc],
+          ]),
+        ),
+      );
+      // clientPin is now true; read it again rather than guess the rest.
+      this.info = null;
+    } finally {
+      padded.fill(0);
+      exchange.sharedSecret.fill(0);
+    }
+  }
+
+  /**
+   * Waits for a touch so a person with several keys picks one: authenticatorSelection (0x0B) on
+   * CTAP 2.1 keys; on older ones a makeCredential probe the way platforms do (an empty
+   * pinUvAuthParam, which a key with PIN support answers only after a touch and without making a
+   * credential; a plain throwaway credential for a dummy RP where the key has no PIN support).
+   */
+  async waitForTouch(control?: Control): Promise<void> {
+    const info = await this.getInfo();
+    if (info.versions.includes('FIDO_2_1')) {
+      responseMap(await this.connection.cbor(command(COMMAND.SELECTION), control));
+      return;
+    }
+    const probe: MakeCredentialRequest = {
+      clientDataHash: new Uint8Array(32),
+      rp: { id: '.dummy', name: '.dummy' },
+      user: { id: Uint8Array.of(1), name: 'dummy', displayName: 'dummy' },
+      pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+      excludeList: [],
+      options: {},
+    };
+    const emptyAuth: PinUvAuthParam | null = info.options['clientPin'] === undefined ? null : { protocol: 1, param: new Uint8Array(0) };
+    const answer = await this.connection.cbor(makeCredentialCommand(probe, emptyAuth), control);
+    const status = answer[0];
+    if (status === 0 || (status !== undefined && TOUCHED.has(status))) return;
+    responseMap(answer);
+  }
+
+  /** Zeroes every token this key handed out and releases the device. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const token of this.issuedTokens) token.fill(0);
+    this.issuedTokens.length = 0;
+    await this.connection.close();
+  }
+
+  private async protocol(): Promise<PinUvAuthProtocolCrypto> {
+    const info = await this.getInfo();
+    const version: PinProtocol = info.pinUvAuthProtocols.includes(2) ? 2 : 1;
+    return pinProtocol(version);
+  }
+
+  /** getKeyAgreement (0x02), fresh for every PIN operation as §6.5.5.4 asks after a failure. */
+  private async keyAgreement(protocol: PinUvAuthProtocolCrypto): Promise<Encapsulation> {
+    const map = responseMap(await this.connection.cbor(clientPinCommand(protocol.version, CLIENT_PIN.GET_KEY_AGREEMENT)));
+    return protocol.encapsulate(parseKeyAgreement(map));
+  }
+}
+
+function authParam(auth: PinUvAuthToken | undefined, clientDataHash: Uint8Array): PinUvAuthParam | null {
+  if (auth === undefined) return null;
+  return { protocol: auth.protocol, param: pinProtocol(auth.protocol).authenticate(auth.token, clientDataHash) };
+}
