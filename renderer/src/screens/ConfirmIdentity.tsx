@@ -5,6 +5,7 @@ import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 import { FactorChoice } from '../components/FactorChoice';
 import { KeyName } from '../components/KeyName';
+import { ComputerNote } from './native-key/ComputerNote';
 
 /**
  * Who the session is for, and which key to make, answered with one button ("This is me: create my
@@ -55,13 +56,8 @@ export function ConfirmIdentity() {
         </>
       )}
       <form onSubmit={onSubmit}>
-        <FactorChoice
-          allowed={allowed}
-          requirements={session.requirements}
-          selected={selected}
-          usable={usable}
-          onChoose={setChoice}
-        />
+        <FactorChoice allowed={allowed} requirements={session.requirements} selected={selected} usable={usable} onChoose={setChoice} />
+        <ComputerNote allowed={allowed} />
         {selected && <KeyName factor={selected} />}
         <div className="actions">
           <button type="submit" className="primary" disabled={!selected || busy}>
