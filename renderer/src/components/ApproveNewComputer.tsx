@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useFormats } from '../i18n/use-formats';
 import { useApp } from '../store';
 
 /**
@@ -8,7 +9,8 @@ import { useApp } from '../store';
  * the same person); this only asks.
  */
 export function ApproveNewComputer() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const { time } = useFormats();
   const busy = useApp((s) => s.busy);
   const candidate = useApp((s) => s.approvalCandidate);
   const decided = useApp((s) => s.approvalDecided);
@@ -27,8 +29,6 @@ export function ApproveNewComputer() {
     void findApproval(code);
   };
 
-  const time = new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short' });
-
   return (
     <section aria-labelledby={titleId}>
       <h2 id={titleId} className="section-title">
@@ -44,7 +44,7 @@ export function ApproveNewComputer() {
             {t('approval.old.details', {
               // The name already says the system as the OS names it ("Debian GNU/Linux 12"); the platform confirms it.
               system: t(`approval.platform.${candidate.device.platform}`),
-              time: time.format(new Date(candidate.createdAt)),
+              time: time(candidate.createdAt),
             })}
           </p>
           <p className="hint">{t('approval.old.warning')}</p>

@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { FiledApproval } from '../../../api/device-approval';
 import { BackToStart } from '../components/BackToStart';
 import { ScreenHeading } from '../components/ScreenHeading';
+import { formatLocale } from '../i18n/format';
+import { useFormats } from '../i18n/use-formats';
 import { useApp } from '../store';
 
 /** Often enough that approving on the old computer feels like it carries straight on here. */
@@ -76,8 +78,9 @@ function Waiting({ request }: { request: FiledApproval }) {
     };
   }, [pending, checkApproval]);
 
-  const time = new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short' });
-  const clock = new Intl.DateTimeFormat(i18n.language, { timeStyle: 'medium' });
+  const { time } = useFormats();
+  // To the second: a check every few seconds shows it is still looking.
+  const clock = new Intl.DateTimeFormat(formatLocale(i18n.language, navigator.languages), { timeStyle: 'medium' });
 
   if (!pending) {
     const over = request.status === 'denied' ? 'denied' : 'expired';
@@ -109,7 +112,7 @@ function Waiting({ request }: { request: FiledApproval }) {
         <li>{t('approval.new.step3')}</li>
       </ol>
       <p role="status" aria-live="polite" className="approval-progress">
-        {checking ? t('approval.new.checking') : t('approval.new.waiting', { time: time.format(new Date(request.expiresAt)) })}
+        {checking ? t('approval.new.checking') : t('approval.new.waiting', { time: time(request.expiresAt) })}
         {checkedAt !== null && !checking && (
           <span className="hint"> {t('approval.new.checkedAt', { time: clock.format(new Date(checkedAt)) })}</span>
         )}
