@@ -53,6 +53,7 @@ import {
   DeviceView,
   FactorView,
   RecoveryCodesResponse,
+  RenameFactorBody,
   RenameRequest,
   SecurityOverview,
 } from './security.js';
@@ -332,7 +333,7 @@ export const httpOperations = {
     summary: 'Rename a factor (manage session)',
     auth: 'session',
     params: FactorId,
-    body: RenameRequest,
+    body: RenameFactorBody,
     response: FactorView,
     status: 200,
   }),

@@ -24,13 +24,20 @@ import { OperatorCheck, type ConfirmationView, type StationStatus } from './kios
 import { FileRecoveryInput, type HelpdeskRequestState } from './recovery.js';
 import {
   AuthenticationOptionsRequest,
-  RenameRequest,
+  RenameFactorBody,
   type FactorView,
   type RecoveryCodesResponse,
   type SecurityOverview,
 } from './security.js';
 import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptionsJSON } from './webauthn.js';
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
+import {
+  type ComputerCapabilities,
+  NativeKeyPinRequest,
+  type NativeKeyStatus,
+  NativeKeyStatusRequest,
+  NativeRegisterRequest,
+} from './native-key.js';
 
 /**
  * The one contract between the sandboxed renderer and the main process: each
@@ -54,7 +61,7 @@ export const AuthenticateRequest = z.object({ response: AuthenticationResponseJS
 
 /** Factors and devices are named by their ids; a factor id is a credential id (base64url). */
 const ItemId = z.object({ id: z.string().min(1).max(1024) });
-export const RenameFactorRequest = ItemId.extend(RenameRequest.shape);
+export const RenameFactorRequest = ItemId.extend(RenameFactorBody.shape);
 
 /**
  * Whether this computer's device key can be used. `device_key_lost`: the app
@@ -159,6 +166,13 @@ export const ipcRequests = {
   collectApproval: z.undefined(),
   findApprovalRequest: z.strictObject({ code: ApprovalCode }),
   decideApprovalRequest: z.strictObject({ decision: ApprovalDecision }),
+  computerCapabilities: z.undefined(),
+  ceremonyPath: z.undefined(),
+  nativeRegister: NativeRegisterRequest,
+  nativeKeyStatus: NativeKeyStatusRequest,
+  nativeKeySubmitPin: NativeKeyPinRequest,
+  nativeKeySetPin: NativeKeyPinRequest,
+  nativeKeyCancel: z.undefined(),
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -211,6 +225,18 @@ export interface IpcResults {
   /** The old computer, in a manage session: the computer that asked with this code (main keeps its id for the decision). */
   findApprovalRequest: ApprovalCandidate;
   decideApprovalRequest: ApprovalOutcome;
+  /** Asked once at start: which factors this computer can make, and who asks for a security key's PIN; null: main cannot tell (the page asks the browser alone). */
+  computerCapabilities: ComputerCapabilities | null;
+  /** For the registration options main last fetched: the page's navigator.credentials ('os') or main's CTAP2 client ('native'). */
+  ceremonyPath: 'os' | 'native';
+  /** The native ceremony for those options, then the server's verification: resolves as verifyRegistration does. */
+  nativeRegister: CredentialView;
+  /** A pending call, like waitForLaunchCode: resolves with the first state newer than `after`. */
+  nativeKeyStatus: NativeKeyStatus;
+  nativeKeySubmitPin: null;
+  nativeKeySetPin: null;
+  /** Stops the native ceremony (CTAPHID_CANCEL to a key that is waiting for a touch). */
+  nativeKeyCancel: null;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */
@@ -227,6 +253,20 @@ export const IpcErrorCode = z.union([
    * a station ends any session the server did not open as a kiosk session for the confirmed new hire.
    */
   z.enum(['operator_pin_missing', 'fresh_registration_required', 'kiosk_session_refused']),
+  /** FirstKey's own security-key ceremony ended without a credential (api/native-key.ts NativeKeyFailure, and the PIN's two blocks). */
+  z.enum([
+    'key_cancelled',
+    'key_removed',
+    'key_already_registered',
+    'key_no_user_verification',
+    'key_not_supported',
+    'key_timeout',
+    'key_wrong_origin',
+    'key_not_registered',
+    'key_error',
+    'key_pin_blocked',
+    'key_pin_auth_blocked',
+  ]),
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
 

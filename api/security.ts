@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Username } from './admin.js';
-import { CredentialView, DeviceSignals } from './enrolment.js';
+import { CredentialView, DeviceSignals, FactorName } from './enrolment.js';
 import { AuthenticationResponseJSON, RequestOptionsJSON } from './webauthn.js';
 
 /**
@@ -78,6 +78,9 @@ export type SecurityOverview = z.infer<typeof SecurityOverview>;
 
 export const RenameRequest = z.object({ name: z.string().trim().min(1).max(100) });
 export type RenameRequest = z.infer<typeof RenameRequest>;
+/** A key's name follows the rule of the name given during setup: one rule, wherever it is typed. */
+export const RenameFactorBody = z.object({ name: FactorName });
+export type RenameFactorBody = z.infer<typeof RenameFactorBody>;
 
 export const RecoveryCodesResponse = z.object({
   /** Shown once: only salted hashes are stored. The previous set stops working. */

@@ -184,6 +184,10 @@ describe('"My security": a manage session', () => {
     );
     expect(device).toMatchObject({ name: 'My ThinkPad', reportedName: 'work laptop', current: true });
     expectRefusal(await laptop.call('renameFactor', { params: { id: 'not-mine' }, token, body: { name: 'x' } }), 404, 'not_found');
+    // A key's name follows the setup rule: at most 64 characters, no control or bidi-override characters.
+    for (const name of ['k'.repeat(65), 'Blue\u202Eyek', 'Blue\nkey']) {
+      expectRefusal(await laptop.call('renameFactor', { params: { id: second }, token, body: { name } }), 400, 'invalid_request');
+    }
   });
 
   it('removing a factor needs a fresh authentication and never removes the last active factor', async () => {

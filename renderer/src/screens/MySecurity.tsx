@@ -34,7 +34,7 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
             onChange={(e) => {
               setName(e.target.value);
             }}
-            maxLength={100}
+            maxLength={64}
             required
           />
           <div className="actions">
