@@ -40,18 +40,20 @@ export function SessionTimer() {
   const deadlines = useApp((s) => s.deadlines);
   const offset = useApp((s) => s.clockOffsetMs);
   const timedOut = useApp((s) => s.timedOut);
+  // A call on its way may be the activity that keeps the session: its answer brings the new ends, so wait for it.
+  const calling = useApp((s) => s.busy || s.phase === 'preparing' || s.phase === 'verifying');
   const now = useNow();
   const end = session && deadlines ? closestEnd(deadlines, now + offset) : null;
   const left = end?.left ?? null;
   const givingUp = useRef(false);
 
   useEffect(() => {
-    if (left === null || left > 0 || givingUp.current) return;
+    if (left === null || left > 0 || calling || givingUp.current) return;
     givingUp.current = true;
     void timedOut().finally(() => {
       givingUp.current = false;
     });
-  }, [left, timedOut]);
+  }, [left, calling, timedOut]);
 
   if (!end || left === null || left <= 0) return null;
   const total = Math.ceil(left / 1000);
