@@ -39,6 +39,13 @@ export const IPC_CHANNELS = {
   collectApproval: 'firstkey:approval:collect',
   findApprovalRequest: 'firstkey:approval:find',
   decideApprovalRequest: 'firstkey:approval:decide',
+  computerCapabilities: 'firstkey:native:capabilities',
+  ceremonyPath: 'firstkey:native:path',
+  nativeRegister: 'firstkey:native:register',
+  nativeKeyStatus: 'firstkey:native:status',
+  nativeKeySubmitPin: 'firstkey:native:pin',
+  nativeKeySetPin: 'firstkey:native:set-pin',
+  nativeKeyCancel: 'firstkey:native:cancel',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

@@ -1,10 +1,12 @@
-import type { DeviceSignals, SessionDeadlines, SessionView } from '../../api/enrolment.js';
+import type { DeviceSignals, FactorKind, SessionDeadlines, SessionView } from '../../api/enrolment.js';
 import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults, KioskStationState } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient, type SessionAuth } from './api-client.js';
+import type { CreationOptionsJSON } from '../../api/webauthn.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
 import { OperatorPinError } from './kiosk/operator-pin.js';
 import { APPROVAL_CALLS, deviceApprovalHandlers } from './device-approval-handlers.js';
+import { nativeKeyHandlers, type NativeKeySupport } from './native-webauthn/handlers.js';
 import { HelpdeskRequests } from './recovery/helpdesk-requests.js';
 import type { PendingRequestStore } from './recovery/pending-request.js';
 
@@ -33,6 +35,8 @@ export interface ControllerOptions {
   pendingRequest?: PendingRequestStore;
   /** How to reach the help desk (managed configuration `helpDeskContact`), shown with the request's reference. */
   helpDeskContact?: string | undefined;
+  /** FirstKey's own security-key ceremony (native-webauthn/): absent, every ceremony is the page's. */
+  nativeKeys?: NativeKeySupport;
 }
 
 /**
@@ -99,6 +103,8 @@ export class EnrolmentController {
 
   /** The held session's deadlines as the latest answer gave them (the session's own, never an older one's). */
   private deadlines: SessionDeadlines | null = null;
+  /** The creation options last handed to the page, for main's own ceremony: one ceremony per challenge. */
+  private registration: { factor: FactorKind; options: CreationOptionsJSON } | null = null;
   private readonly api: ApiClient;
 
   constructor(
@@ -224,13 +230,30 @@ export class EnrolmentController {
       withSession: <T>(call: (token: string) => Promise<T>) => this.withSession(call),
       openSession: async (open) => this.adopt(await this.openFresh(open)),
     })),
+    // FirstKey's own security-key ceremony (electron/main/native-webauthn/handlers.ts): the options and the PIN stay in main.
+    ...nativeKeyHandlers(() => ({
+      support: this.options.nativeKeys,
+      api: this.api,
+      withSession: <T>(call: (token: string) => Promise<T>) => this.withSession(call),
+      takeRegistration: (peek) => {
+        const held = this.registration;
+        if (!peek) this.registration = null;
+        return held;
+      },
+    })),
     startSession: async ({ code }) =>
       this.options.kiosk
         ? this.openKioskSession(code)
         : this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
     currentSession: async () => (this.token ? this.withSession((token) => this.api.call('getSession', { token })) : null),
-    registrationOptions: async ({ factor }) =>
-      this.withSession(async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options),
+    registrationOptions: async ({ factor }) => {
+      this.registration = null;
+      const options = await this.withSession(
+        async (token) => (await this.api.call('registrationOptions', { token, body: { factor } })).options,
+      );
+      this.registration = { factor, options };
+      return options;
+    },
     verifyRegistration: async ({ factor, response, name }) => {
       const body = { factor, response, ...(name === undefined ? {} : { name }) };
       return this.withSession(async (token) => (await this.api.call('verifyRegistration', { token, body })).credential);
@@ -244,6 +267,8 @@ export class EnrolmentController {
     endSession: async () => {
       const token = this.token;
       this.token = null;
+      this.registration = null;
+      this.options.nativeKeys?.ceremonies?.cancel();
       // Best effort: if the server cannot be told, the session still dies at its expiry and its factor never activates.
       if (token) await this.api.call('endSession', { token }).catch(() => undefined);
       return null;

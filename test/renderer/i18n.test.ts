@@ -32,7 +32,8 @@ describe('translations', () => {
       [...readFileSync(file, 'utf8').matchAll(/\bt\('([a-zA-Z0-9_.-]+)'/g)].map((m) => m[1] ?? ''),
     );
     expect(used.length).toBeGreaterThan(20);
-    expect(used.filter((key) => !english.has(key))).toEqual([]);
+    // A key asked with a count is found by i18next in its plural forms (key_one, key_other, ...).
+    expect(used.filter((key) => !english.has(key) && !english.has(`${key}_other`))).toEqual([]);
   });
 
   it('every server refusal the store can show has words in both languages', () => {

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
+import { NativeKeyPanel } from './native-key/NativeKeyPanel';
 
 export function Ceremony() {
   const { t } = useTranslation();
@@ -11,6 +12,7 @@ export function Ceremony() {
   const cancel = useApp((s) => s.cancel);
   const backToChoice = useApp((s) => s.backToChoice);
   const kiosk = useApp((s) => s.kiosk);
+  const nativeKey = useApp((s) => s.nativeKey !== null);
 
   // The ceremony starts as soon as the screen shows: choosing the factor was the deliberate action.
   useEffect(() => {
@@ -18,6 +20,15 @@ export function Ceremony() {
   }, [runCeremony]);
 
   if (!factor) return null;
+  // FirstKey talks to the security key itself (no PIN prompt from the OS here): its own steps instead.
+  if (nativeKey) {
+    return (
+      <section>
+        <ScreenHeading>{t(`ceremony.title.${factor}`)}</ScreenHeading>
+        <NativeKeyPanel />
+      </section>
+    );
+  }
   const working = phase === 'preparing' || phase === 'waiting' || phase === 'verifying';
   const status =
     phase === 'preparing'

@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { IpcFailure } from '../../../api/ipc';
 import { CeremonyError } from '../webauthn/ceremony';
 import { endsSession, noticeFor } from './failures';
+import { nativeKeyNotice } from './native-key-slice';
 import type { AppState, CeremonySlice, StoreDeps } from './types';
 
 export const createCeremonySlice =
@@ -10,6 +11,29 @@ export const createCeremonySlice =
     function fail(failure: IpcFailure): void {
       if (endsSession(failure)) get().sessionLost(failure);
       else set({ phase: 'failed', notice: noticeFor(failure) });
+    }
+
+    /** The key is registered (by the page or by main): the session completes, then the codes or the last screen. */
+    async function complete(): Promise<void> {
+      const purpose = get().session?.purpose ?? null;
+      const completed = await deps.bridge.completeSession();
+      if (!completed.ok) {
+        fail(completed);
+        return;
+      }
+      const codes = completed.value.recoveryCodes?.length ? completed.value.recoveryCodes : null;
+      set({
+        phase: 'idle',
+        step: codes ? 'codes' : 'done',
+        // Kept apart from the result so they can be forgotten the moment the person has saved them.
+        result: { ...completed.value, recoveryCodes: undefined },
+        recoveryCodes: codes,
+        afterCodes: 'done',
+        session: null,
+        notice: null,
+        completedPurpose: purpose,
+        keyName: null,
+      });
     }
 
     /**
@@ -37,7 +61,9 @@ export const createCeremonySlice =
 
       checkPlatform: async () => {
         const available = await deps.platformAuthenticatorAvailable().catch(() => false);
-        set({ platformAvailable: available });
+        // main knows what the page cannot (no Touch ID configured, a station): a passkey it rules out is not offered.
+        if (get().computer === null) await get().loadComputer();
+        set({ platformAvailable: available && (get().computer?.passkey.offered ?? true) });
       },
 
       chooseFactor: (factor) => {
@@ -46,7 +72,10 @@ export const createCeremonySlice =
       },
 
       backToChoice: () => {
-        if (get().phase === 'waiting') deps.cancelCeremony();
+        if (get().phase === 'waiting') {
+          deps.cancelCeremony();
+          get().cancelNativeKey();
+        }
         // There is no choice on a kiosk: going back ends this person's turn.
         if (get().kiosk) {
           void get().resetStation();
@@ -66,6 +95,20 @@ export const createCeremonySlice =
         }
 
         set({ phase: 'waiting' });
+        // Where Electron cannot ask for a security key's PIN, main runs the ceremony and verifies it.
+        const path = await deps.bridge.ceremonyPath();
+        if (path.ok && path.value === 'native') {
+          const registered = await get().registerWithNativeKey(namedInThisSession());
+          if (get().step !== 'ceremony') return;
+          if (!registered.ok) {
+            const notice = nativeKeyNotice(registered);
+            if (notice) set({ phase: 'failed', notice });
+            else fail(registered);
+            return;
+          }
+          await complete();
+          return;
+        }
         let response;
         try {
           response = await deps.register(options.value);
@@ -83,29 +126,13 @@ export const createCeremonySlice =
           fail(verified);
           return;
         }
-        const purpose = get().session?.purpose ?? null;
-        const completed = await deps.bridge.completeSession();
-        if (!completed.ok) {
-          fail(completed);
-          return;
-        }
-        const codes = completed.value.recoveryCodes?.length ? completed.value.recoveryCodes : null;
-        set({
-          phase: 'idle',
-          step: codes ? 'codes' : 'done',
-          // Kept apart from the result so they can be forgotten the moment the person has saved them.
-          result: { ...completed.value, recoveryCodes: undefined },
-          recoveryCodes: codes,
-          afterCodes: 'done',
-          session: null,
-          notice: null,
-          completedPurpose: purpose,
-          keyName: null,
-        });
+        await complete();
       },
 
       cancel: () => {
-        if (get().phase === 'waiting') deps.cancelCeremony();
+        if (get().phase !== 'waiting') return;
+        deps.cancelCeremony();
+        get().cancelNativeKey();
       },
 
       recoveryCodes: null,

@@ -6,6 +6,7 @@ import { createApprovalSlice } from './approval-slice';
 import { createCeremonySlice } from './ceremony-slice';
 import { createDeviceSlice, DEVICE_KEY_LOST_NOTICE } from './device-slice';
 import { createKioskSlice } from './kiosk-slice';
+import { createNativeKeySlice } from './native-key-slice';
 import { createSecuritySlice } from './security-slice';
 import { watchDeadlines } from './deadline-watch';
 import { createSessionSlice } from './session-slice';
@@ -30,6 +31,7 @@ export function createAppStore(given: StoreDeps): StoreApi<AppState> {
     ...createDeviceSlice(deps)(...a),
     ...createKioskSlice(deps)(...a),
     ...createApprovalSlice(deps)(...a),
+    ...createNativeKeySlice(deps)(...a),
   }));
   // Any call can be the first to find the device key gone; each slice reports it as a notice, and this one place
   // turns that notice into the key-lost screen, instead of teaching every failure path about it.

@@ -1,5 +1,6 @@
-import type { CompleteResponse, FactorKind, SessionDeadlines, SessionPurpose, SessionView } from '../../../api/enrolment';
-import type { FirstKeyBridge, IpcFailure, KioskConfirmation, KioskStationState } from '../../../api/ipc';
+import type { CompleteResponse, CredentialView, FactorKind, SessionDeadlines, SessionPurpose, SessionView } from '../../../api/enrolment';
+import type { FirstKeyBridge, IpcFailure, IpcResult, KioskConfirmation, KioskStationState } from '../../../api/ipc';
+import type { ComputerCapabilities, NativeKeyStatus } from '../../../api/native-key';
 import type { ApprovalCandidate, ApprovalDecision, ApprovalOutcome, FiledApproval } from '../../../api/device-approval';
 import type { OperatorCheck } from '../../../api/kiosk';
 import type { HelpdeskRequestState } from '../../../api/recovery';
@@ -198,4 +199,27 @@ export interface ApprovalSlice {
   resetApproval: () => void;
 }
 
-export type AppState = SessionSlice & CeremonySlice & AccessSlice & SecuritySlice & DeviceSlice & KioskSlice & ApprovalSlice;
+/** FirstKey's own security-key ceremony (main's CTAP2 path where the OS cannot ask for a PIN). */
+export interface NativeKeySlice {
+  /** What main says this computer can do; null until asked, or when main cannot tell. */
+  computer: ComputerCapabilities | null;
+  /** main's ceremony as the page follows it; null when none runs (the OS path, or between ceremonies). */
+  nativeKey: NativeKeyStatus | null;
+  /** A PIN was sent and main has not moved on yet. */
+  nativeKeyBusy: boolean;
+  loadComputer: () => Promise<void>;
+  /** main's ceremony for the options it holds, then the server's verification (as verifyRegistration answers). */
+  registerWithNativeKey: (named: { name?: string }) => Promise<IpcResult<CredentialView>>;
+  submitKeyPin: (pin: string) => Promise<void>;
+  setKeyPin: (pin: string) => Promise<void>;
+  cancelNativeKey: () => void;
+}
+
+export type AppState = SessionSlice &
+  CeremonySlice &
+  AccessSlice &
+  SecuritySlice &
+  DeviceSlice &
+  KioskSlice &
+  ApprovalSlice &
+  NativeKeySlice;

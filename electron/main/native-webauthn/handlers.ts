@@ -1,0 +1,101 @@
+import type { FactorKind } from '../../../api/enrolment.js';
+import type { ComputerCapabilities } from '../../../api/native-key.js';
+import type { IpcErrorCode, IpcRequest, IpcResults } from '../../../api/ipc.js';
+import type { CreationOptionsJSON } from '../../../api/webauthn.js';
+import { ApiClientError, type ApiClient } from '../api-client.js';
+import { NativeCeremonyError, type NativeCeremonies } from './ceremony.js';
+import { chooseCeremonyPath } from './path.js';
+
+/** The window's calls for FirstKey's own security-key ceremony (api/native-key.ts). */
+export const NATIVE_KEY_CALLS = [
+  'computerCapabilities',
+  'ceremonyPath',
+  'nativeRegister',
+  'nativeKeyStatus',
+  'nativeKeySubmitPin',
+  'nativeKeySetPin',
+  'nativeKeyCancel',
+] as const;
+type NativeKeyCall = (typeof NATIVE_KEY_CALLS)[number];
+
+export type NativeKeyHandlers = { [N in NativeKeyCall]: (request: IpcRequest<N>) => Promise<IpcResults[N]> };
+
+/** What the composition root knows about this computer (index.ts; the e2e harness gives a software bus). */
+export interface NativeKeySupport {
+  platform: NodeJS.Platform;
+  capabilities: ComputerCapabilities;
+  /** null: the HID binding could not load, so every security key goes through the OS. */
+  ceremonies: NativeCeremonies | null;
+}
+
+/** What the handlers borrow from the controller that composes them. */
+export interface NativeKeyHost {
+  readonly support: NativeKeySupport | undefined;
+  readonly api: ApiClient;
+  readonly withSession: <T>(call: (token: string) => Promise<T>) => Promise<T>;
+  /** The options the window's last registrationOptions call returned, taken once: their challenge serves one ceremony. */
+  readonly takeRegistration: (peek: boolean) => { factor: FactorKind; options: CreationOptionsJSON } | null;
+}
+
+function refused(error: unknown): never {
+  if (error instanceof NativeCeremonyError) {
+    const { outcome } = error;
+    throw new ApiClientError((outcome.startsWith('key_') ? outcome : `key_${outcome}`) as IpcErrorCode, error.message);
+  }
+  throw error;
+}
+
+/**
+ * The native path from the page's side: the page learns the path, starts the ceremony and follows
+ * its states; the options and the session token stay in main, and the PIN goes from here to the key.
+ */
+export function nativeKeyHandlers(host: () => NativeKeyHost): NativeKeyHandlers {
+  const ceremoniesOf = (): NativeCeremonies | null => host().support?.ceremonies ?? null;
+  const requireCeremonies = (): NativeCeremonies => {
+    const ceremonies = ceremoniesOf();
+    if (!ceremonies) throw new ApiClientError('key_not_supported', 'this computer cannot reach security keys directly');
+    return ceremonies;
+  };
+  return {
+    computerCapabilities: () => Promise.resolve(host().support?.capabilities ?? null),
+    ceremonyPath: () => {
+      const { support, takeRegistration } = host();
+      const held = takeRegistration(true);
+      if (!support?.ceremonies || !held) return Promise.resolve('os');
+      const { factor, options } = held;
+      return Promise.resolve(
+        chooseCeremonyPath({ platform: support.platform, factor, userVerification: options.authenticatorSelection?.userVerification }),
+      );
+    },
+    nativeRegister: async ({ factor, name }) => {
+      const native = requireCeremonies();
+      const { api, withSession, takeRegistration } = host();
+      const held = takeRegistration(false);
+      if (held?.factor !== factor) throw new ApiClientError('challenge_missing', 'ask for registration options first');
+      const response = await native.register(held.options).catch(refused);
+      const body = { factor, response, ...(name === undefined ? {} : { name }) };
+      return native.verified(async () => (await withSession((token) => api.call('verifyRegistration', { token, body }))).credential);
+    },
+    nativeKeyStatus: ({ after }) => ceremoniesOf()?.status(after) ?? Promise.resolve({ seq: 0, state: 'idle' as const }),
+    nativeKeySubmitPin: ({ pin }) => {
+      try {
+        requireCeremonies().submitPin(pin);
+      } catch (error) {
+        refused(error);
+      }
+      return Promise.resolve(null);
+    },
+    nativeKeySetPin: ({ pin }) => {
+      try {
+        requireCeremonies().setPin(pin);
+      } catch (error) {
+        refused(error);
+      }
+      return Promise.resolve(null);
+    },
+    nativeKeyCancel: () => {
+      ceremoniesOf()?.cancel();
+      return Promise.resolve(null);
+    },
+  };
+}
