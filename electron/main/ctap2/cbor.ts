@@ -231,6 +231,16 @@ export function decodeCbor(bytes: Uint8Array): CborValue {
   return value;
 }
 
+/**
+ * The data item at the start of `bytes` and how many bytes it took: for the credential public key
+ * inside authenticator data, which extensions may follow.
+ */
+export function decodeCborPrefix(bytes: Uint8Array): { value: CborValue; length: number } {
+  const reader = new Reader(bytes);
+  const value = decodeItem(reader, 0);
+  return { value, length: reader.at };
+}
+
 // ---- Reading decoded values with their field named in the error --------------------------------
 
 export function asMap(value: CborValue | undefined, field: string): CborMap {
