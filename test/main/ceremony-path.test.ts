@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computerCapabilities } from '../../electron/main/native-webauthn/capabilities.js';
 import { chooseCeremonyPath } from '../../electron/main/native-webauthn/path.js';
+import { configurePlatformAuthenticators } from '../../electron/main/platform-authenticators.js';
 
 /**
  * Issue 11, "A native CTAP2 path for security keys ... used where Electron's WebAuthn cannot do what
@@ -67,5 +68,68 @@ describe('what this computer can do, told to the page at start (issue 11: offers
       offered: false,
       reason: 'kiosk',
     });
+  });
+});
+
+describe('platform passkeys on a Mac (issue 11: configure Touch ID with the current Electron API)', () => {
+  /** Records what our code asks of Electron's app and session (Electron is not ours and has no binary here). */
+  function electronStandIn(withApi = true) {
+    const configured: unknown[] = [];
+    const listeners = new Map<string, (...args: never[]) => void>();
+    const app = withApi ? { configureWebAuthn: (options: unknown) => void configured.push(options) } : {};
+    const session = {
+      on: (event: string, listener: (...args: never[]) => void) => {
+        listeners.set(event, listener);
+      },
+    };
+    return { app, session, configured, listeners };
+  }
+
+  it('turns on Touch ID (device-bound) and leaves synced platform passkeys off; the account chooser picks the only account', () => {
+    const { app, session, configured, listeners } = electronStandIn();
+    const outcome = configurePlatformAuthenticators({
+      platform: 'darwin',
+      app,
+      session,
+      keychainAccessGroup: 'TEAMID1234.com.firstkey.enrol.webauthn',
+      kiosk: false,
+    });
+    expect(outcome).toBe('configured');
+    expect(configured).toEqual([{ touchID: { keychainAccessGroup: 'TEAMID1234.com.firstkey.enrol.webauthn' }, platformPasskeys: false }]);
+    const choose = listeners.get('select-webauthn-account') as (
+      event: unknown,
+      details: unknown,
+      callback: (id?: string | null) => void,
+    ) => void;
+    const chosen: (string | null | undefined)[] = [];
+    choose({}, { relyingPartyId: 'enrol.firstkey.test', accounts: [{ credentialId: 'abc' }] }, (id) => chosen.push(id));
+    choose({}, { relyingPartyId: 'enrol.firstkey.test', accounts: [{ credentialId: 'a' }, { credentialId: 'b' }] }, (id) =>
+      chosen.push(id),
+    );
+    expect(chosen).toEqual(['abc', null]);
+  });
+
+  it('says why not: another OS, an Electron without the API, a build without its keychain group, a station', () => {
+    const base = { keychainAccessGroup: 'TEAMID1234.com.firstkey.enrol.webauthn', kiosk: false };
+    const linux = electronStandIn();
+    expect(configurePlatformAuthenticators({ ...base, platform: 'linux', app: linux.app, session: linux.session })).toBeNull();
+    expect(linux.configured).toEqual([]);
+    const old = electronStandIn(false);
+    expect(configurePlatformAuthenticators({ ...base, platform: 'darwin', app: old.app, session: old.session })).toBe('unconfigured');
+    const unsigned = electronStandIn();
+    expect(
+      configurePlatformAuthenticators({
+        ...base,
+        keychainAccessGroup: null,
+        platform: 'darwin',
+        app: unsigned.app,
+        session: unsigned.session,
+      }),
+    ).toBe('unconfigured');
+    const station = electronStandIn();
+    expect(configurePlatformAuthenticators({ ...base, kiosk: true, platform: 'darwin', app: station.app, session: station.session })).toBe(
+      'unconfigured',
+    );
+    expect([...unsigned.configured, ...station.configured]).toEqual([]);
   });
 });

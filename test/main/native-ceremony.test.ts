@@ -1,0 +1,405 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_ENROLMENT_ORIGIN } from '../../api/defaults.js';
+import type { NativeKeyStatus } from '../../api/native-key.js';
+import type { IpcResult, IpcResults } from '../../api/ipc.js';
+import { createApiClient } from '../../electron/main/api-client.js';
+import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
+import { computerCapabilities } from '../../electron/main/native-webauthn/capabilities.js';
+import { NativeCeremonies } from '../../electron/main/native-webauthn/ceremony.js';
+import { ctap2Driver } from '../../electron/main/native-webauthn/ctap2-driver.js';
+import type { RunningServer } from '../../server/start.js';
+import { SOFT_KEY_AAGUID, SoftHidBus, SoftSecurityKey, type SoftSecurityKeyOptions } from '../support/ctap2/index.js';
+import { TestClock } from '../support/test-clock.js';
+import { DEVICE, deviceProofSigner } from './support/device.js';
+import { startDemoServer } from './support/server.js';
+import { windowOf, type AppWindow } from './support/window.js';
+
+/**
+ * Issue 11, "the whole native path end to end through main's handlers into the real server": the
+ * window's calls through main's IPC gate and real controller, main's ceremony and CTAP2 client
+ * (electron/main/ctap2), C2's software security key speaking CTAPHID on a software USB bus, and the
+ * real verification server checking what main made. Nothing of ours is stood in for.
+ */
+const clock = new TestClock('running');
+const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
+let server: RunningServer;
+let anchors: string;
+const logDir = mkdtempSync(join(tmpdir(), 'firstkey-native-log-'));
+const logger = createLogger({ dir: logDir, level: 'debug' });
+
+beforeAll(async () => {
+  anchors = mkdtempSync(join(tmpdir(), 'firstkey-native-anchor-'));
+  const root = join(anchors, 'soft-key-root.pem');
+  writeFileSync(root, new SoftSecurityKey().attestationRoot());
+  server = await startDemoServer({ attestationAnchorFiles: [root] }, clock);
+});
+afterAll(async () => {
+  await server.close();
+  logger.close();
+  rmSync(anchors, { recursive: true, force: true });
+  rmSync(logDir, { recursive: true, force: true });
+});
+
+let people = 0;
+async function newPerson(kind: 'contractor' | 'admin' | 'engineer' = 'contractor'): Promise<{ username: string; code: string }> {
+  people += 1;
+  const username = `native.${kind}.${people}`;
+  await server.services.accounts.createUser(
+    {
+      username,
+      displayName: `Native ${people}`,
+      role: kind === 'admin' ? 'admin' : 'engineer',
+      ...(kind === 'contractor' ? { employmentType: 'contractor' as const } : {}),
+    },
+    'test',
+  );
+  return { username, code: (await server.services.accounts.issueCode(username, 'test-helpdesk')).code };
+}
+
+/** The app on one computer, as index.ts composes it: the controller with main's native ceremony on this bus. */
+function computer(bus: SoftHidBus, platform: NodeJS.Platform = 'linux') {
+  const api = createApiClient({ baseUrl: server.url, signProof: deviceProofSigner(undefined, clock), logger });
+  const ceremonies = new NativeCeremonies({ driver: ctap2Driver(bus), origin: DEMO_ENROLMENT_ORIGIN, logger, pollMs: 20 });
+  const capabilities = computerCapabilities({ platform, touchId: null, nativeKeys: true, kiosk: false });
+  const controller = new EnrolmentController(api, DEVICE, { nativeKeys: { platform, capabilities, ceremonies } });
+  return windowOf({ controller, api, tokens: [], ceremonies: [], store: undefined as never });
+}
+
+/**
+ * Runs nativeRegister as the page does: follows main's states (a pending call each) and answers
+ * each with `act`, until the registration settles. Returns every state seen and the answer.
+ */
+async function enrolWithKey(
+  app: AppWindow,
+  act: (status: NativeKeyStatus) => Promise<void> | void = () => undefined,
+): Promise<{ result: IpcResult<IpcResults['nativeRegister']>; states: NativeKeyStatus[] }> {
+  let seq = (await app.value('nativeKeyStatus', { after: -1 })).seq;
+  const states: NativeKeyStatus[] = [];
+  const registered = app.call('nativeRegister', { factor: 'security-key' });
+  const settled = registered.then(() => null);
+  for (;;) {
+    const next = await Promise.race([app.value('nativeKeyStatus', { after: seq }), settled]);
+    if (!next) break;
+    seq = next.seq;
+    states.push(next);
+    await act(next);
+  }
+  const last = await app.value('nativeKeyStatus', { after: -1 });
+  if (last.seq !== seq) states.push(last);
+  return { result: await registered, states };
+}
+
+async function startEnrolment(app: AppWindow, kind: 'contractor' | 'admin' | 'engineer' = 'contractor') {
+  const person = await newPerson(kind);
+  await app.value('startSession', { code: person.code });
+  const options = await app.value('registrationOptions', { factor: 'security-key' });
+  return { ...person, options };
+}
+
+async function credentialsOf(username: string) {
+  const user = await server.services.accounts.findUser(username);
+  return server.db.selectFrom('credentials').selectAll().where('user_id', '=', user.id).execute();
+}
+
+function plugged(bus: SoftHidBus, options: SoftSecurityKeyOptions): SoftSecurityKey {
+  const key = new SoftSecurityKey(options);
+  bus.plug(key);
+  return key;
+}
+
+const names = (states: NativeKeyStatus[]) => states.map((s) => s.state);
+
+describe('issue 11: a contractor with a PIN-protected key enrols on macOS and Linux through FirstKey', () => {
+  it.each(['linux', 'darwin'] as const)(
+    '%s: main takes the ceremony, asks for the PIN, and the server verifies the key',
+    async (platform) => {
+      const bus = new SoftHidBus();
+      const key = plugged(bus, { pin: '4826' });
+      const app = computer(bus, platform);
+      expect(await app.value('computerCapabilities')).toMatchObject({ securityKeyPin: 'firstkey' });
+      const { username, options } = await startEnrolment(app);
+      expect(options.authenticatorSelection?.userVerification).toBe('required');
+      expect(await app.value('ceremonyPath')).toBe('native');
+
+      const { result, states } = await enrolWithKey(app, async (status) => {
+        if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+      });
+      expect(result.ok).toBe(true);
+      expect(names(states)).toEqual(expect.arrayContaining(['pin', 'touch', 'done']));
+      expect(states.find((s) => s.state === 'pin')).toMatchObject({ retries: 8, attemptsBeforeReplug: 3, wrong: false });
+      const [credential] = await credentialsOf(username);
+      // The key holds it, user verified, and the tier's 'none' conveyance reached the server as a browser's does.
+      expect(key.credentials().map((c) => Buffer.from(c.id).toString('base64url'))).toEqual([credential?.id]);
+      expect(credential).toMatchObject({ factor: 'security-key', aaguid: ZERO_AAGUID });
+      const done = await app.value('completeSession');
+      expect(done.credentials).toEqual([expect.objectContaining({ factor: 'security-key', status: 'active' })]);
+    },
+  );
+
+  it('Windows keeps the OS path (webauthn.dll asks for the PIN itself)', async () => {
+    const app = computer(new SoftHidBus(), 'win32');
+    await startEnrolment(app);
+    expect(await app.value('ceremonyPath')).toBe('os');
+    expect(await app.value('computerCapabilities')).toMatchObject({ securityKeyPin: 'os', passkey: { offered: true } });
+  });
+});
+
+describe('issue 11: a PIN field with retries left and what happens at zero', () => {
+  it('wrong PIN twice, then right: each try shows the tries left and the tries before unplugging', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const typed = ['1111', '2222', '4826'];
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: typed.shift() ?? '' });
+    });
+    expect(result.ok).toBe(true);
+    expect(states.filter((s) => s.state === 'pin')).toEqual([
+      expect.objectContaining({ retries: 8, attemptsBeforeReplug: 3, wrong: false }),
+      expect.objectContaining({ retries: 7, attemptsBeforeReplug: 2, wrong: true }),
+      expect.objectContaining({ retries: 6, attemptsBeforeReplug: 1, wrong: true }),
+    ]);
+    // A right PIN gives the key its tries back.
+    expect(key.pinRetriesLeft()).toBe(8);
+    expect(await credentialsOf(username)).toHaveLength(1);
+  });
+
+  it('three wrong in a row: the key wants unplugging (pin_auth_blocked), and nothing is registered', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '0000' });
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'key_pin_auth_blocked' } });
+    expect(states.at(-1)?.state).toBe('pin_auth_blocked');
+    expect(await credentialsOf(username)).toEqual([]);
+  });
+
+  it('the last try wrong: the PIN is blocked for good, and a blocked key is told at once', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826', retries: 1 });
+    const app = computer(bus);
+    await startEnrolment(app);
+    const first = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') {
+        expect(status).toMatchObject({ retries: 1, attemptsBeforeReplug: 1 });
+        await app.value('nativeKeySubmitPin', { pin: '0000' });
+      }
+    });
+    expect(first.result).toMatchObject({ ok: false, error: { code: 'key_pin_blocked' } });
+    expect(key.pinRetriesLeft()).toBe(0);
+
+    await app.value('registrationOptions', { factor: 'security-key' });
+    const again = await enrolWithKey(app);
+    expect(again.result).toMatchObject({ ok: false, error: { code: 'key_pin_blocked' } });
+    expect(names(again.states)).not.toContain('pin');
+    expect(again.states.at(-1)?.state).toBe('pin_blocked');
+  });
+});
+
+describe('issue 11: Set a PIN for this key, with the key minimum length', () => {
+  it('a key without a PIN gets one when the tier requires verification; a PIN shorter than the key allows is refused first', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { minPinLength: 6 });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const typed = ['12345', 'hütte7'];
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'set_pin') await app.value('nativeKeySetPin', { pin: typed.shift() ?? '' });
+    });
+    expect(result.ok).toBe(true);
+    expect(states.filter((s) => s.state === 'set_pin')).toEqual([
+      expect.objectContaining({ minLength: 6, problem: null }),
+      expect.objectContaining({ minLength: 6, problem: 'too_short' }),
+    ]);
+    expect(key.hasPin()).toBe(true);
+    expect(await credentialsOf(username)).toHaveLength(1);
+  });
+
+  it('a key that can neither hold a PIN nor check the person itself is refused for the tier (no_user_verification)', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { uv: 'none' });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const { result } = await enrolWithKey(app);
+    expect(result).toMatchObject({ ok: false, error: { code: 'key_no_user_verification' } });
+    expect(await credentialsOf(username)).toEqual([]);
+  });
+});
+
+describe('issue 11: Insert your key, choose among several by a touch, Touch your key', () => {
+  it('no key yet: "insert", then the key that arrives is used', async () => {
+    const bus = new SoftHidBus();
+    const app = computer(bus);
+    await startEnrolment(app);
+    const key = new SoftSecurityKey({ pin: '4826' });
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'insert_key') bus.plug(key);
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    });
+    expect(result.ok).toBe(true);
+    expect(names(states)[0]).toBe('insert_key');
+    expect(key.credentials()).toHaveLength(1);
+  });
+
+  it('two keys: the one touched is used, the other holds nothing', async () => {
+    const bus = new SoftHidBus();
+    const left = plugged(bus, { pin: '4826', touch: 'manual' });
+    const right = plugged(bus, { pin: '4826', touch: 'manual' });
+    const app = computer(bus);
+    await startEnrolment(app);
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'choose_key') {
+        await right.untilTouchNeeded();
+        right.touch();
+      }
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+      if (status.state === 'touch') {
+        await right.untilTouchNeeded();
+        right.touch();
+      }
+    });
+    expect(result.ok).toBe(true);
+    expect(states.find((s) => s.state === 'choose_key')).toMatchObject({ count: 2 });
+    expect(right.credentials()).toHaveLength(1);
+    expect(left.credentials()).toEqual([]);
+  });
+
+  it('a key already registered says so after its touch (excludeList from the server)', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const pin = async (status: NativeKeyStatus) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    };
+    expect((await enrolWithKey(app, pin)).result.ok).toBe(true);
+    await app.value('completeSession');
+    await app.value('startSession', { code: (await server.services.accounts.issueCode(username, 'test-helpdesk')).code });
+    const options = await app.value('registrationOptions', { factor: 'security-key' });
+    expect(options.excludeCredentials).toHaveLength(1);
+    const again = await enrolWithKey(app, pin);
+    expect(again.result).toMatchObject({ ok: false, error: { code: 'key_already_registered' } });
+    expect(await credentialsOf(username)).toHaveLength(1);
+  });
+});
+
+describe('issue 11: cancel that really cancels, and a key pulled mid-ceremony', () => {
+  it('Cancel while the key waits for a touch: CTAPHID_CANCEL reaches the key and nothing is registered', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826', touch: 'manual' });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+      if (status.state === 'touch') {
+        await key.untilTouchNeeded();
+        await app.value('nativeKeyCancel');
+      }
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'key_cancelled' } });
+    expect(states.at(-1)).toMatchObject({ state: 'failed', reason: 'cancelled' });
+    const CTAPHID_CANCEL = 0x80 | 0x11;
+    expect(key.frames().some((frame) => frame.from === 'host' && frame.report[4] === CTAPHID_CANCEL)).toBe(true);
+    expect(key.waitingForTouch()).toBe(false);
+    expect(key.credentials()).toEqual([]);
+    expect(await credentialsOf(username)).toEqual([]);
+  });
+
+  it('the key pulled while it waits for a touch: key_removed, and the next try with the key back in works', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826', touch: 'manual' });
+    const app = computer(bus);
+    await startEnrolment(app);
+    const pulled = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+      if (status.state === 'touch') {
+        await key.untilTouchNeeded();
+        bus.unplug(key);
+      }
+    });
+    expect(pulled.result).toMatchObject({ ok: false, error: { code: 'key_removed' } });
+    expect(pulled.states.at(-1)).toMatchObject({ state: 'failed', reason: 'key_removed' });
+
+    bus.plug(key);
+    await app.value('registrationOptions', { factor: 'security-key' });
+    const again = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+      if (status.state === 'touch') {
+        await key.untilTouchNeeded();
+        key.touch();
+      }
+    });
+    expect(again.result.ok).toBe(true);
+  });
+
+  it('a native ceremony needs the options main fetched, once: a second start without new options is refused', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    await startEnrolment(app);
+    const first = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    });
+    expect(first.result.ok).toBe(true);
+    expect(await app.call('nativeRegister', { factor: 'security-key' })).toMatchObject({ ok: false, error: { code: 'challenge_missing' } });
+  });
+});
+
+describe("issue 11: where policy requires attestation, the key's real attestation goes through unchanged", () => {
+  it('privileged tier (direct, trusted): packed attestation from the key test CA, verified and trusted by the server', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    const { username, options } = await startEnrolment(app, 'admin');
+    expect(options.attestation).toBe('direct');
+    const { result } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    });
+    expect(result.ok).toBe(true);
+    expect(await credentialsOf(username)).toEqual([expect.objectContaining({ aaguid: SOFT_KEY_AAGUID })]);
+  });
+});
+
+describe('issue 11: the PIN never leaves main except as the protocol requires, never logged', () => {
+  it('no log line, and no answer to the page, holds the PIN typed or chosen', async () => {
+    const chosen = 'Zq8#vR2!kLm5';
+    const typedWrong = 'Wx7$uP3@nBc4';
+    const bus = new SoftHidBus();
+    plugged(bus, {});
+    const app = computer(bus);
+    await startEnrolment(app);
+    const { result } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'set_pin') await app.value('nativeKeySetPin', { pin: chosen });
+    });
+    expect(result.ok).toBe(true);
+    await app.value('completeSession');
+
+    const second = new SoftHidBus();
+    plugged(second, { pin: chosen });
+    const other = computer(second);
+    await startEnrolment(other);
+    const typed = [typedWrong, chosen];
+    expect(
+      (
+        await enrolWithKey(other, async (status) => {
+          if (status.state === 'pin') await other.value('nativeKeySubmitPin', { pin: typed.shift() ?? '' });
+        })
+      ).result.ok,
+    ).toBe(true);
+
+    const lines = await readRecentLogLines(logDir, 100_000);
+    expect(lines.some((line) => line.includes('native_key.state'))).toBe(true);
+    for (const secret of [chosen, typedWrong]) {
+      expect(lines.filter((line) => line.includes(secret))).toEqual([]);
+      expect(JSON.stringify([...app.answers, ...other.answers])).not.toContain(secret);
+    }
+  });
+});
