@@ -137,16 +137,50 @@ describe('makeCredential', () => {
 
   it('sends a long exclude list over many continuation packets, in sequence, and the key reads it whole', async () => {
     const { soft, key } = await plugged({ uv: 'none' });
-    const excludeList = Array.from({ length: 12 }, (_, i) => ({ type: 'public-key' as const, id: new Uint8Array(64).fill(i + 1) }));
+    // As long as the key says one request may be: 8 ids of 64 bytes.
+    const excludeList = Array.from({ length: 8 }, (_, i) => ({ type: 'public-key' as const, id: new Uint8Array(64).fill(i + 1) }));
     await key.makeCredential(registration({ excludeList }));
     const frames = soft.frames().filter((f) => f.from === 'host');
     const start = frames.findIndex((f) => f.report[4] === (0x80 | CTAPHID.CBOR) && f.report[7] === 0x01);
     const length = new DataView(frames[start]!.report.buffer, frames[start]!.report.byteOffset).getUint16(5);
     const continuations = frames.slice(start + 1, start + 1 + Math.ceil((length - 57) / 59));
-    expect(length).toBeGreaterThan(12 * 64);
-    expect(continuations.length).toBeGreaterThanOrEqual(13);
+    expect(length).toBeGreaterThan(8 * 64);
+    expect(continuations.length).toBeGreaterThanOrEqual(9);
     expect(continuations.map((f) => f.report[4])).toEqual(continuations.map((_, seq) => seq));
+    const sent = asMap(
+      decodeCbor(
+        hostMessages(soft)
+          .find((m) => m.payload[0] === 0x01)!
+          .payload.subarray(1),
+      ),
+      'makeCredential',
+    );
+    expect(sent.get(0x05)).toHaveLength(8);
     expect(soft.credentials()).toHaveLength(1);
+  });
+
+  it('probes an exclude list longer than the key takes in silent batches, and still refuses a key already registered', async () => {
+    const { soft, key } = await plugged({ uv: 'none' });
+    const registered = attestedCredential((await key.makeCredential(registration())).authData).id;
+    const others = Array.from({ length: 20 }, (_, i) => ({ type: 'public-key' as const, id: new Uint8Array(64).fill(0x40 + i) }));
+    const tooLongToBeThisKeys = { type: 'public-key' as const, id: new Uint8Array(200).fill(1) };
+    const excludeList = [tooLongToBeThisKeys, ...others.slice(0, 13), { type: 'public-key' as const, id: registered }, ...others.slice(13)];
+    expect(await ctapCode(key.makeCredential(registration({ excludeList })))).toBe('CTAP2_ERR_CREDENTIAL_EXCLUDED');
+
+    const requests = hostMessages(soft)
+      .filter((m) => m.cmd === CTAPHID.CBOR && (m.payload[0] === 0x01 || m.payload[0] === 0x02))
+      .map((m) => ({ command: m.payload[0], parameters: asMap(decodeCbor(m.payload.subarray(1)), 'request') }));
+    const probes = requests.filter((r) => r.command === 0x02);
+    // 21 usable ids in batches of 8: the registered one is the 14th, so the second batch finds it and probing stops.
+    expect(probes.map((p) => (p.parameters.get(0x03) as unknown[]).length)).toEqual([8, 8]);
+    expect(probes.every((p) => asMap(p.parameters.get(0x05), 'options').get('up') === false)).toBe(true);
+    expect(requests.at(-1)?.parameters.get(0x05)).toHaveLength(1);
+    expect(soft.credentials()).toHaveLength(1);
+
+    await expect(key.makeCredential(registration({ excludeList: [tooLongToBeThisKeys, ...others] }))).resolves.toMatchObject({
+      fmt: 'packed',
+    });
+    expect(soft.credentials()).toHaveLength(2);
   });
 
   it('refuses a key already registered: CTAP2_ERR_CREDENTIAL_EXCLUDED, and nothing new on the key', async () => {

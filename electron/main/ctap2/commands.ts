@@ -110,6 +110,21 @@ export function parseInfo(map: CborMap): AuthenticatorInfo {
   });
 }
 
+/** What the key can take in one request (getInfo 0x05, 0x07, 0x08); CTAP 2.1 §6.4 defaults maxMsgSize to 1024. */
+export interface RequestLimits {
+  maxMsgSize: number;
+  maxCredentialCountInList: number | null;
+  maxCredentialIdLength: number | null;
+}
+
+export function parseLimits(map: CborMap): RequestLimits {
+  return field(() => ({
+    maxMsgSize: map.has(0x05) ? asInteger(map.get(0x05), 'maxMsgSize') : 1024,
+    maxCredentialCountInList: map.has(0x07) ? asInteger(map.get(0x07), 'maxCredentialCountInList') : null,
+    maxCredentialIdLength: map.has(0x08) ? asInteger(map.get(0x08), 'maxCredentialIdLength') : null,
+  }));
+}
+
 // ---- authenticatorMakeCredential (0x01) ---------------------------------------------------------
 
 function descriptor(credential: CredentialDescriptor): CborMap {

@@ -14,10 +14,12 @@ import {
   parseGetAssertion,
   parseInfo,
   parseKeyAgreement,
+  parseLimits,
   parseMakeCredential,
   parseRetries,
   responseMap,
   type PinUvAuthParam,
+  type RequestLimits,
 } from './commands.js';
 import { CtapHidConnection, type CtapHidTimings } from './ctaphid.js';
 import { Ctap2Error, CtapResponseError, KeyNotSupportedError, STATUS } from './errors.js';
@@ -26,6 +28,7 @@ import type { HidBus, HidDeviceInfo } from './transport.js';
 import type {
   AuthenticatorInfo,
   Control,
+  CredentialDescriptor,
   GetAssertionRequest,
   GetAssertionResult,
   MakeCredentialRequest,
@@ -42,7 +45,7 @@ export interface SecurityKeyOptions {
 const TOUCHED = new Set<number>([STATUS.PIN_NOT_SET, STATUS.PIN_INVALID, STATUS.PIN_AUTH_INVALID]);
 
 export class SecurityKey {
-  private info: AuthenticatorInfo | null = null;
+  private details: { info: AuthenticatorInfo; limits: RequestLimits } | null = null;
   private readonly issuedTokens: Uint8Array[] = [];
   private closed = false;
 
@@ -65,15 +68,13 @@ export class SecurityKey {
   }
 
   async getInfo(): Promise<AuthenticatorInfo> {
-    this.info ??= parseInfo(responseMap(await this.connection.cbor(command(COMMAND.GET_INFO))));
-    return this.info;
+    return (await this.infoAndLimits()).info;
   }
 
   async makeCredential(request: MakeCredentialRequest, control?: Control): Promise<MakeCredentialResult> {
-    const answer = await this.connection.cbor(
-      makeCredentialCommand(request, authParam(request.pinUvAuth, request.clientDataHash)),
-      control,
-    );
+    const auth = authParam(request.pinUvAuth, request.clientDataHash);
+    const excludeList = await this.fitExcludeList(request, auth, control);
+    const answer = await this.connection.cbor(makeCredentialCommand({ ...request, excludeList }, auth), control);
     return parseMakeCredential(responseMap(answer));
   }
 
@@ -155,7 +156,7 @@ export class SecurityKey {
         ),
       );
       // clientPin is now true; read it again rather than guess the rest.
-      this.info = null;
+      this.details = null;
     } finally {
       padded.fill(0);
       exchange.sharedSecret.fill(0);
@@ -198,6 +199,48 @@ export class SecurityKey {
     await this.connection.close();
   }
 
+  private async infoAndLimits(): Promise<{ info: AuthenticatorInfo; limits: RequestLimits }> {
+    if (this.details === null) {
+      const map = responseMap(await this.connection.cbor(command(COMMAND.GET_INFO)));
+      this.details = { info: parseInfo(map), limits: parseLimits(map) };
+    }
+    return this.details;
+  }
+
+  /**
+   * An exclude list the key can take in one request. A longer one (more entries or bytes than the key
+   * says it takes) is probed in batches with a silent getAssertion (up false), as platforms do; the
+   * one credential found, if any, goes into the real request so the key still asks for a touch before
+   * it says CREDENTIAL_EXCLUDED. Ids longer than the key's own can never be its own and are left out.
+   */
+  private async fitExcludeList(
+    request: MakeCredentialRequest,
+    auth: PinUvAuthParam | null,
+    control?: Control,
+  ): Promise<CredentialDescriptor[]> {
+    const { limits } = await this.infoAndLimits();
+    const candidates = request.excludeList.filter(
+      (c) => limits.maxCredentialIdLength === null || c.id.length <= limits.maxCredentialIdLength,
+    );
+    const countFits = limits.maxCredentialCountInList === null || candidates.length <= limits.maxCredentialCountInList;
+    if (countFits && makeCredentialCommand({ ...request, excludeList: candidates }, auth).length <= limits.maxMsgSize) return candidates;
+    const batchSize = Math.max(1, limits.maxCredentialCountInList ?? 1);
+    for (let at = 0; at < candidates.length; at += batchSize) {
+      const batch = candidates.slice(at, at + batchSize);
+      try {
+        const found = await this.getAssertion(
+          { rpId: request.rp.id, clientDataHash: request.clientDataHash, allowList: batch, options: { up: false } },
+          control,
+        );
+        return [batch.find((c) => sameBytes(c.id, found.credentialId)) ?? { type: 'public-key', id: found.credentialId }];
+      } catch (error) {
+        if (error instanceof Ctap2Error && error.status === STATUS.NO_CREDENTIALS) continue;
+        throw error;
+      }
+    }
+    return [];
+  }
+
   private async protocol(): Promise<PinUvAuthProtocolCrypto> {
     const info = await this.getInfo();
     const version: PinProtocol = info.pinUvAuthProtocols.includes(2) ? 2 : 1;
@@ -209,6 +252,10 @@ export class SecurityKey {
     const map = responseMap(await this.connection.cbor(clientPinCommand(protocol.version, CLIENT_PIN.GET_KEY_AGREEMENT)));
     return protocol.encapsulate(parseKeyAgreement(map));
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function authParam(auth: PinUvAuthToken | undefined, clientDataHash: Uint8Array): PinUvAuthParam | null {
