@@ -4,7 +4,7 @@ import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { ApiFailure, RateLimited, wrongCode } from '../errors.js';
-import { triesLeft } from '../limits/tries-left.js';
+import { NEAR_LOCK, triesLeft } from '../limits/tries-left.js';
 import { sql, type SqlBool } from 'kysely';
 import { forgetTriesUnder, lockIfSpent, reserveTry, throttleKey, type ThrottleRules } from '../limits/attempt-throttle.js';
 import { backoffOf, coarseWait, delayAfter, firstSlowed, tooEarly } from '../limits/backoff.js';
@@ -209,9 +209,9 @@ export class RecoveryCodes {
   private wrongTry(reserved: { attempts: number; perClient: number }): ApiFailure {
     const { config } = this.deps;
     const ownShare = triesLeft(reserved.perClient, backoffOf(config).freeFailures, this.perClientCap());
-    const everyone = triesLeft(reserved.attempts, Number.POSITIVE_INFINITY, config.recoveryCodeMaxAttempts);
-    const beforeWait = Math.min(ownShare.beforeWait, everyone.beforeLock ?? ownShare.beforeWait);
-    const locks = [ownShare.beforeLock, everyone.beforeLock].filter((n) => n !== undefined);
+    const toUsernameLock = Math.max(0, config.recoveryCodeMaxAttempts - reserved.attempts);
+    const beforeWait = Math.min(ownShare.beforeWait, toUsernameLock);
+    const locks = [ownShare.beforeLock, toUsernameLock <= NEAR_LOCK ? toUsernameLock : undefined].filter((n) => n !== undefined);
     const tries = locks.length > 0 ? { beforeWait, beforeLock: Math.min(...locks) } : { beforeWait };
     return wrongCode('recovery_code_invalid', 'recovery code not recognised, or already used', tries);
   }

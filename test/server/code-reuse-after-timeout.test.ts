@@ -169,6 +169,14 @@ describe('Wrong-code messages should say how many tries are left', () => {
     expect(tries.at(-1)).toEqual({ beforeWait: 0, beforeLock: 0 });
   });
 
+  it('where the lock comes before any wait, it is the lock the tries are counted to, from the first wrong try', async () => {
+    await h.close();
+    h = await newService({ codeMaxAttempts: 5, throttleFreeFailures: 10 });
+    await h.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
+    const { code } = await issue();
+    await expect(redeem(wrongSecret(code))).rejects.toMatchObject({ tries: { beforeWait: 4, beforeLock: 4 } });
+  });
+
   it('a handle no code has answers exactly as a live code with the same count', async () => {
     const { code } = await issue();
     const live = wrongSecret(code);

@@ -59,14 +59,14 @@ function waitNotice(seconds: number | undefined): Notice {
 }
 
 /**
- * A wrong code with the tries its owner has left: the lock when it is the nearer, else the wait;
+ * A wrong code with the tries its owner has left: the lock once it is near, else the wait;
  * when this try used the last one, that it was wrong and what to do now.
  */
 function triesNotice(code: 'code_invalid' | 'recovery_code_invalid', tries: TriesLeft): Notice {
   const { beforeWait, beforeLock } = tries;
   if (beforeLock === 0) return { tone: 'error', key: `errors.tries.${code}.locked` };
-  if (beforeLock !== undefined && beforeLock <= beforeWait)
-    return { tone: 'error', key: `errors.tries.${code}.beforeLock`, values: { count: beforeLock } };
+  // The server says how far the lock is only once it is near: then that matters more than any wait.
+  if (beforeLock !== undefined) return { tone: 'error', key: `errors.tries.${code}.beforeLock`, values: { count: beforeLock } };
   if (beforeWait > 0) return { tone: 'error', key: `errors.tries.${code}.beforeWait`, values: { count: beforeWait } };
   return { tone: 'error', key: `errors.tries.${code}.waitNext` };
 }
