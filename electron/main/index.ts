@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, clipboard, dialog, session as electronSession, type Session } from 'electron';
@@ -13,12 +14,15 @@ import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from '.
 import { EnrolmentController, type ControllerOptions } from './enrolment-controller.js';
 import { pendingRequestStore } from './recovery/pending-request.js';
 import { createTranslator, type Translate } from './i18n/index.js';
+import { nodeHidBus } from './ctap2/index.js';
 import { createDispatcher } from './ipc/dispatcher.js';
 import { registerIpc } from './ipc/register.js';
 import { createKioskHost, type KioskHost } from './kiosk/host.js';
 import { createOperatorAccess, createOperatorPinStore } from './kiosk/operator-pin.js';
 import { createLogger, readRecentLogLines, type FileLogger, type Logger } from './log/logger.js';
 import { API_PARTITION, configureApiSession } from './network/api-session.js';
+import { keychainAccessGroupOf, nativeKeySupport } from './native-webauthn/support.js';
+import { configurePlatformAuthenticators } from './platform-authenticators.js';
 import { createRendererAssetHandler } from './renderer-assets.js';
 import { findDebuggingSwitch, lockDownSession, lockDownWebContents, removeDeveloperMenu } from './security.js';
 import { DebuggingSwitchError, failStartup } from './startup-error.js';
@@ -85,12 +89,29 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   const window = createEnrolmentWindow(config, session, preloadPath);
   enrolmentWindow = window;
   const kiosk = config.kiosk ? kioskHost({ window, session, startUrl, secretStore, installationId, logger }) : undefined;
+  // Security keys where Electron cannot ask for their PIN (macOS, Linux), Touch ID passkeys on a Mac (README "WebAuthn inside Electron").
+  const nativeKeys = nativeKeySupport({
+    platform: process.platform,
+    origin: config.enrolmentOrigin,
+    kiosk: config.kiosk,
+    touchId: configurePlatformAuthenticators({
+      platform: process.platform,
+      app,
+      session,
+      keychainAccessGroup: keychainAccessGroupOf(readPackageJson()),
+      kiosk: config.kiosk,
+      logger,
+    }),
+    bus: nodeHidBus(),
+    logger,
+  });
 
   // A station offers no diagnostics export: saving it opens a file dialog on a shared machine.
   const options: ControllerOptions = kiosk
-    ? { deviceKey: loadDeviceKey, kiosk }
+    ? { deviceKey: loadDeviceKey, kiosk, nativeKeys }
     : {
         deviceKey: loadDeviceKey,
+        nativeKeys,
         exportDiagnostics: diagnosticsExport(config, { apiFetch, secretStore, userData, installationId }, t),
         // A help-desk request outlives the app's run, bound to this computer's key.
         pendingRequest: pendingRequestStore({ dir: userData, thumbprint: async () => (await loadDeviceKey()).thumbprint }),
@@ -149,6 +170,15 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
     platform: process.platform,
     resourcesPath: process.resourcesPath,
   });
+}
+
+/** The packaged package.json (in the ASAR), where a signed build records what only it knows; {} when unreadable. */
+function readPackageJson(): unknown {
+  try {
+    return JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8'));
+  } catch {
+    return {};
+  }
 }
 
 /** The station's side of kiosk mode: the locked window, the operator's PIN, printing and the wipe. */
