@@ -11,6 +11,7 @@ import {
   Status,
   type SoftSecurityKeyOptions,
 } from '../support/ctap2/index.js';
+import type { CborValue } from '../support/ctap2/cbor.js';
 import { BROADCAST_CID, CAPABILITY } from '../support/ctap2/constants.js';
 import { continuationPacket, initPacket, packets, parsePacket, RawHost } from '../support/ctap2/raw-host.js';
 
@@ -37,8 +38,8 @@ async function plugged(
 }
 
 /** A makeCredential request as a platform sends it (no PIN), for commands that wait for a touch. */
-function makeCredentialParams(rpId = 'firstkey.test', exclude: Uint8Array[] = []): Map<number, unknown> {
-  const params = new Map<number, unknown>([
+function makeCredentialParams(rpId = 'firstkey.test', exclude: Uint8Array[] = []): Map<number, CborValue> {
+  const params = new Map<number, CborValue>([
     [1, new Uint8Array(32).fill(1)],
     [
       2,
@@ -49,7 +50,7 @@ function makeCredentialParams(rpId = 'firstkey.test', exclude: Uint8Array[] = []
     ],
     [
       3,
-      new Map<string, unknown>([
+      new Map<string, CborValue>([
         ['id', new Uint8Array([1, 2, 3])],
         ['name', 'ada'],
         ['displayName', 'Ada'],
@@ -58,7 +59,7 @@ function makeCredentialParams(rpId = 'firstkey.test', exclude: Uint8Array[] = []
     [
       4,
       [
-        new Map<string, unknown>([
+        new Map<string, CborValue>([
           ['alg', -7],
           ['type', 'public-key'],
         ]),
@@ -70,7 +71,7 @@ function makeCredentialParams(rpId = 'firstkey.test', exclude: Uint8Array[] = []
       5,
       exclude.map(
         (id) =>
-          new Map<string, unknown>([
+          new Map<string, CborValue>([
             ['id', id],
             ['type', 'public-key'],
           ]),
