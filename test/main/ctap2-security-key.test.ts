@@ -216,6 +216,28 @@ describe('getAssertion', () => {
     expect(verify('sha256', Buffer.concat([result.authData, clientDataHash]), publicKey, result.signature)).toBe(true);
   });
 
+  it('finds its credential in an allow list longer than the key takes, and never turns a long list into a discoverable request', async () => {
+    const { key, soft } = await plugged({ uv: 'none' });
+    const created = attestedCredential((await key.makeCredential(registration())).authData).id;
+    const others = Array.from({ length: 20 }, (_, i) => ({ type: 'public-key' as const, id: new Uint8Array(64).fill(0x40 + i) }));
+    const clientDataHash = new Uint8Array(32).fill(5);
+    const result = await key.getAssertion({
+      rpId: RP_ID,
+      clientDataHash,
+      allowList: [...others, { type: 'public-key', id: created }],
+      options: {},
+    });
+    expect(result.credentialId).toEqual(created);
+
+    expect(await ctapCode(key.getAssertion({ rpId: RP_ID, clientDataHash, allowList: others, options: {} }))).toBe(
+      'CTAP2_ERR_NO_CREDENTIALS',
+    );
+    const assertions = hostMessages(soft)
+      .filter((m) => m.cmd === CTAPHID.CBOR && m.payload[0] === 0x02)
+      .map((m) => asMap(decodeCbor(m.payload.subarray(1)), 'getAssertion'));
+    expect(assertions.every((a) => a.has(0x03))).toBe(true);
+  });
+
   it('says CTAP2_ERR_NO_CREDENTIALS for a credential the key does not hold', async () => {
     const { key } = await plugged({ uv: 'none' });
     const code = await ctapCode(

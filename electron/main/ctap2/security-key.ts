@@ -73,14 +73,30 @@ export class SecurityKey {
 
   async makeCredential(request: MakeCredentialRequest, control?: Control): Promise<MakeCredentialResult> {
     const auth = authParam(request.pinUvAuth, request.clientDataHash);
-    const excludeList = await this.fitExcludeList(request, auth, control);
+    const excludeList =
+      (await this.fitList(
+        request.excludeList,
+        (list) => makeCredentialCommand({ ...request, excludeList: list }, auth),
+        request.rp.id,
+        request.clientDataHash,
+        control,
+      )) ?? [];
     const answer = await this.connection.cbor(makeCredentialCommand({ ...request, excludeList }, auth), control);
     return parseMakeCredential(responseMap(answer));
   }
 
   async getAssertion(request: GetAssertionRequest, control?: Control): Promise<GetAssertionResult> {
-    const answer = await this.connection.cbor(getAssertionCommand(request, authParam(request.pinUvAuth, request.clientDataHash)), control);
-    return parseGetAssertion(responseMap(answer), request.allowList);
+    const auth = authParam(request.pinUvAuth, request.clientDataHash);
+    const allowList = await this.fitList(
+      request.allowList,
+      (list) => getAssertionCommand({ ...request, allowList: list }, auth),
+      request.rpId,
+      request.clientDataHash,
+      control,
+    );
+    // An allow list none of which is on this key must not become an empty one (a discoverable request).
+    if (allowList === null) throw new Ctap2Error(STATUS.NO_CREDENTIALS, 'none of the allowed credentials is on this key');
+    return this.assert({ ...request, allowList }, auth, control);
   }
 
   async pinRetries(): Promise<{ retries: number; powerCycleRequired: boolean }> {
@@ -208,37 +224,40 @@ export class SecurityKey {
   }
 
   /**
-   * An exclude list the key can take in one request. A longer one (more entries or bytes than the key
-   * says it takes) is probed in batches with a silent getAssertion (up false), as platforms do; the
-   * one credential found, if any, goes into the real request so the key still asks for a touch before
-   * it says CREDENTIAL_EXCLUDED. Ids longer than the key's own can never be its own and are left out.
+   * A credential list the key can take in one request. A longer one (more entries or bytes than the
+   * key says it takes) is probed in batches with a silent getAssertion (up false), as platforms do,
+   * and only the credential found goes into the real request: for makeCredential the key then still
+   * asks for a touch before it says CREDENTIAL_EXCLUDED. Ids longer than the key's own can never be
+   * its own and are left out. Null: the list had entries and none is on this key.
    */
-  private async fitExcludeList(
-    request: MakeCredentialRequest,
-    auth: PinUvAuthParam | null,
+  private async fitList(
+    list: CredentialDescriptor[],
+    build: (list: CredentialDescriptor[]) => Uint8Array,
+    rpId: string,
+    clientDataHash: Uint8Array,
     control?: Control,
-  ): Promise<CredentialDescriptor[]> {
+  ): Promise<CredentialDescriptor[] | null> {
     const { limits } = await this.infoAndLimits();
-    const candidates = request.excludeList.filter(
-      (c) => limits.maxCredentialIdLength === null || c.id.length <= limits.maxCredentialIdLength,
-    );
+    const candidates = list.filter((c) => limits.maxCredentialIdLength === null || c.id.length <= limits.maxCredentialIdLength);
     const countFits = limits.maxCredentialCountInList === null || candidates.length <= limits.maxCredentialCountInList;
-    if (countFits && makeCredentialCommand({ ...request, excludeList: candidates }, auth).length <= limits.maxMsgSize) return candidates;
+    if (countFits && build(candidates).length <= limits.maxMsgSize) return candidates.length === 0 && list.length > 0 ? null : candidates;
     const batchSize = Math.max(1, limits.maxCredentialCountInList ?? 1);
     for (let at = 0; at < candidates.length; at += batchSize) {
       const batch = candidates.slice(at, at + batchSize);
       try {
-        const found = await this.getAssertion(
-          { rpId: request.rp.id, clientDataHash: request.clientDataHash, allowList: batch, options: { up: false } },
-          control,
-        );
+        const found = await this.assert({ rpId, clientDataHash, allowList: batch, options: { up: false } }, null, control);
         return [batch.find((c) => sameBytes(c.id, found.credentialId)) ?? { type: 'public-key', id: found.credentialId }];
       } catch (error) {
         if (error instanceof Ctap2Error && error.status === STATUS.NO_CREDENTIALS) continue;
         throw error;
       }
     }
-    return [];
+    return null;
+  }
+
+  private async assert(request: GetAssertionRequest, auth: PinUvAuthParam | null, control?: Control): Promise<GetAssertionResult> {
+    const answer = await this.connection.cbor(getAssertionCommand(request, auth), control);
+    return parseGetAssertion(responseMap(answer), request.allowList);
   }
 
   private async protocol(): Promise<PinUvAuthProtocolCrypto> {
