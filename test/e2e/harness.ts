@@ -20,6 +20,8 @@ import { createKioskHost, type KioskHost } from '../../electron/main/kiosk/host.
 import { createOperatorAccess, createOperatorPinStore, OPERATOR_PIN_SERVICE } from '../../electron/main/kiosk/operator-pin.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
+import type { HidBus } from '../../electron/main/ctap2/transport.js';
+import { nativeKeySupport } from '../../electron/main/native-webauthn/support.js';
 import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
 import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
 import { runAdmin } from '../../server/admin/cli.js';
@@ -307,6 +309,22 @@ export class FirstKeyHarness {
   /** Managed configuration's `helpDeskContact` for the app runs started from now on (newDevice, restart). */
   helpDeskContact: string | undefined = undefined;
 
+  /** main's own security-key path (index.ts wires node-hid): a software USB bus and the OS it stands for, once useNativeKeys() is called. */
+  private nativeKeyBus: { bus: HidBus; platform: NodeJS.Platform } | null = null;
+
+  /**
+   * From now on this page's app (and every app run started later) has main's native ceremony on this
+   * bus, as index.ts gives it node-hid on a Mac or a Linux laptop. Call before the page opens the app.
+   */
+  useNativeKeys(page: Page, bus: HidBus, platform: NodeJS.Platform = 'linux'): EnrolmentController {
+    this.nativeKeyBus = { bus, platform };
+    const before = this.controllerOf(page);
+    const controller = this.run(this.machineOf(before));
+    if (before === this.controller) this.controller = controller;
+    this.attached.set(page, controller);
+    return controller;
+  }
+
   /** Times main cleared the clipboard (Electron's clipboard.clear); the page's own clipboard is checked by the spec. */
   clipboardCleared = 0;
 
@@ -339,6 +357,17 @@ export class FirstKeyHarness {
         // As index.ts wires it: the filed help-desk request in this machine's user data, bound to its device key.
         pendingRequest: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
         helpDeskContact: this.helpDeskContact,
+        ...(this.nativeKeyBus
+          ? {
+              nativeKeys: nativeKeySupport({
+                ...this.nativeKeyBus,
+                origin: this.origin,
+                kiosk: machine.kiosk,
+                touchId: null,
+                logger: this.logger,
+              }),
+            }
+          : {}),
       },
     );
     this.machines.set(controller, machine);

@@ -1,0 +1,157 @@
+import type { Page } from '@playwright/test';
+import { SoftHidBus, SoftSecurityKey, type SoftSecurityKeyOptions } from '../support/ctap2/index.js';
+import { expect, test } from './fixtures.js';
+import type { FirstKeyHarness } from './harness.js';
+import { enterCode, keepRecoveryCodes } from './journey.js';
+
+/**
+ * Issue 11 end to end: a Linux laptop (no PIN prompt from Electron there) enrolling a contractor's
+ * security key through FirstKey's own screens. The page is the real renderer build in Chromium; its
+ * calls go through main's gate and controller; main's CTAP2 client talks CTAPHID to a software
+ * security key on a software USB bus (in place of node-hid); the real server verifies the result.
+ */
+const PIN = '4826';
+
+async function laptopWithKeys(page: Page, fk: FirstKeyHarness, ...keys: SoftSecurityKeyOptions[]) {
+  const bus = new SoftHidBus();
+  const plugged = keys.map((options) => {
+    const key = new SoftSecurityKey(options);
+    bus.plug(key);
+    return key;
+  });
+  fk.useNativeKeys(page, bus, 'linux');
+  await fk.open(page);
+  await enterCode(page, await fk.issueCode('carl.contract'));
+  return { bus, keys: plugged };
+}
+
+/** The contractor confirms; on this computer only a security key can be made, and the page says why. */
+async function chooseSecurityKey(page: Page): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
+  await expect(page.getByText('This computer has no built-in authenticator FirstKey can use')).toBeVisible();
+  await expect(page.getByText('If your security key has a PIN, FirstKey asks for it on the next screen')).toBeVisible();
+  await page.getByRole('button', { name: 'This is me: set up my security key' }).click();
+}
+
+async function typePin(page: Page, pin: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: "Enter your security key's PIN" })).toBeVisible();
+  await page.getByLabel('PIN of your security key').fill(pin);
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+test.describe('issue 11: security keys with a PIN on Linux and macOS, through FirstKey', () => {
+  test('a contractor with a PIN-protected key enrols; the server verifies it', async ({ page, fk, lookAt }) => {
+    await laptopWithKeys(page, fk, { pin: PIN });
+    await expect(page.getByRole('radio', { name: /passkey/ })).toBeDisabled();
+    await lookAt('native-1-choose-linux');
+    await chooseSecurityKey(page);
+    await expect(page.getByRole('heading', { name: "Enter your security key's PIN" })).toBeVisible();
+    // The field has focus, and says how many tries are left and what happens at zero.
+    await expect(page.getByLabel('PIN of your security key')).toBeFocused();
+    await expect(page.getByText('8 tries left. At zero, the key locks its PIN for good')).toBeVisible();
+    await lookAt('native-2-pin');
+    await typePin(page, PIN);
+    await keepRecoveryCodes(page);
+    const [credential] = await fk.credentials();
+    expect(credential).toMatchObject({ factor: 'security-key', policy_tier: 'contractor', status: 'active' });
+    // The PIN went from main to the key and nowhere else.
+    expect((await fk.logLines()).filter((line) => line.includes(PIN))).toEqual([]);
+  });
+
+  test('wrong PIN twice, then right', async ({ page, fk, lookAt }) => {
+    const { keys } = await laptopWithKeys(page, fk, { pin: PIN });
+    await chooseSecurityKey(page);
+    await typePin(page, '1111');
+    await expect(page.getByRole('alert')).toHaveText('That PIN is not right.');
+    await expect(page.getByText('7 tries left.')).toBeVisible();
+    await expect(page.getByLabel('PIN of your security key')).toHaveValue('');
+    await typePin(page, '2222');
+    await expect(page.getByText('6 tries left.')).toBeVisible();
+    await expect(page.getByText('After 1 more wrong PIN in a row, unplug the key and plug it back in')).toBeVisible();
+    await lookAt('native-3-pin-wrong');
+    await typePin(page, PIN);
+    await keepRecoveryCodes(page);
+    expect(keys[0]?.pinRetriesLeft()).toBe(8);
+    expect(await fk.credentials()).toHaveLength(1);
+  });
+
+  test('PIN blocked: the last try wrong says what it means and registers nothing', async ({ page, fk, lookAt }) => {
+    await laptopWithKeys(page, fk, { pin: PIN, retries: 1 });
+    await chooseSecurityKey(page);
+    await expect(page.getByText('1 try left. If it is wrong too, the key locks its PIN for good')).toBeVisible();
+    await typePin(page, '0000');
+    await expect(page.getByRole('alert')).toContainText("This key's PIN is blocked after too many wrong tries");
+    await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
+    await lookAt('native-4-pin-blocked');
+    expect(await fk.credentials()).toHaveLength(0);
+  });
+
+  test('a key without a PIN gets one set, at the key minimum length', async ({ page, fk, lookAt }) => {
+    const { keys } = await laptopWithKeys(page, fk, { minPinLength: 6 });
+    await chooseSecurityKey(page);
+    await expect(page.getByRole('heading', { name: 'Set a PIN for this key' })).toBeVisible();
+    await expect(page.getByText('At least 6 characters.')).toBeVisible();
+    await lookAt('native-5-set-pin');
+    await page.getByLabel('New PIN').fill('hütte7');
+    await page.getByLabel('Type the PIN again').fill('hütte8');
+    await page.getByRole('button', { name: 'Set the PIN and continue' }).click();
+    await expect(page.getByRole('alert')).toHaveText('The two PINs are not the same. Type them again.');
+    await page.getByLabel('New PIN').fill('hütte7');
+    await page.getByLabel('Type the PIN again').fill('hütte7');
+    await page.getByRole('button', { name: 'Set the PIN and continue' }).click();
+    await keepRecoveryCodes(page);
+    expect(keys[0]?.hasPin()).toBe(true);
+    expect(await fk.credentials()).toHaveLength(1);
+  });
+
+  test('Cancel really cancels: the key stops waiting for its touch', async ({ page, fk, lookAt }) => {
+    const { keys } = await laptopWithKeys(page, fk, { pin: PIN, touch: 'manual' });
+    const key = keys[0] as SoftSecurityKey;
+    await chooseSecurityKey(page);
+    await typePin(page, PIN);
+    await expect(page.getByRole('heading', { name: 'Touch your security key' })).toBeVisible();
+    await key.untilTouchNeeded();
+    await lookAt('native-6-touch');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('alert')).toContainText('The request was cancelled or timed out');
+    expect(key.waitingForTouch()).toBe(false);
+    expect(key.credentials()).toEqual([]);
+    expect(await fk.credentials()).toHaveLength(0);
+  });
+
+  test('a key pulled mid-ceremony, then plugged back in: insert, PIN, touch, done', async ({ page, fk, lookAt }) => {
+    const { bus, keys } = await laptopWithKeys(page, fk, { pin: PIN, touch: 'manual' });
+    const key = keys[0] as SoftSecurityKey;
+    await chooseSecurityKey(page);
+    await typePin(page, PIN);
+    await key.untilTouchNeeded();
+    bus.unplug(key);
+    await expect(page.getByRole('alert')).toContainText('The security key was unplugged before it finished');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('heading', { name: 'Insert your security key' })).toBeVisible();
+    await lookAt('native-7-insert');
+    bus.plug(key);
+    await typePin(page, PIN);
+    await key.untilTouchNeeded();
+    key.touch();
+    await keepRecoveryCodes(page);
+    expect(await fk.credentials()).toHaveLength(1);
+  });
+
+  test('two keys plugged in: the one touched is used', async ({ page, fk, lookAt }) => {
+    const { keys } = await laptopWithKeys(page, fk, { pin: PIN, touch: 'manual' }, { pin: PIN, touch: 'manual' });
+    const [first, second] = keys as [SoftSecurityKey, SoftSecurityKey];
+    await chooseSecurityKey(page);
+    await expect(page.getByRole('heading', { name: 'Touch the key you want to use' })).toBeVisible();
+    await expect(page.getByText('2 security keys are connected')).toBeVisible();
+    await lookAt('native-8-choose-key');
+    await second.untilTouchNeeded();
+    second.touch();
+    await typePin(page, PIN);
+    await second.untilTouchNeeded();
+    second.touch();
+    await keepRecoveryCodes(page);
+    expect(second.credentials()).toHaveLength(1);
+    expect(first.credentials()).toEqual([]);
+  });
+});
