@@ -38,6 +38,11 @@ class ScriptedPipe implements HidReportPipe {
     if (result.kind === 'message') this.queue.push(...this.script(cid, result.cmd, result.payload));
   }
 
+  /** Reports the key sends on its own, not in answer to anything the client just wrote. */
+  inject(reports: Uint8Array[]): void {
+    this.queue.push(...reports);
+  }
+
   async read(timeoutMs: number): Promise<Uint8Array | null> {
     const next = this.queue.shift();
     if (next) return next;
@@ -94,10 +99,11 @@ describe('packets', () => {
     expect(() => framePackets(CID, CTAPHID.CBOR, new Uint8Array(MAX_MESSAGE + 1))).toThrow(Ctap2Error);
   });
 
-  it('ignores other channels and refuses a continuation packet out of sequence', () => {
-    const [first, , third] = framePackets(CID, CTAPHID.CBOR, new Uint8Array(200));
+  it('ignores other channels and stray continuation packets, and refuses one out of sequence', () => {
+    const [first, second, third] = framePackets(CID, CTAPHID.CBOR, new Uint8Array(200));
     const assembler = new MessageAssembler(CID);
     expect(assembler.accept(framePackets(0x0a0b0c0d, CTAPHID.CBOR, Uint8Array.of(0))[0]!)).toEqual({ kind: 'other_channel' });
+    expect(assembler.accept(second!)).toEqual({ kind: 'partial' });
     expect(assembler.accept(first!)).toEqual({ kind: 'partial' });
     expect(() => assembler.accept(third!)).toThrow(CtapResponseError);
   });
@@ -152,6 +158,25 @@ describe('the channel', () => {
     }, 20);
     expect(((await failure(pending)) as Ctap2Error).code).toBe('CTAP2_ERR_KEEPALIVE_CANCEL');
     expect(pipe.written.at(-1)?.[4]).toBe(0x80 | CTAPHID.CANCEL);
+  });
+
+  it('drops a late answer to a cancelled request, so the next request gets its own answer', async () => {
+    let requests = 0;
+    const pipe = keyThat(() => {
+      requests += 1;
+      return requests === 1 ? [] : framePackets(CID, CTAPHID.CBOR, Uint8Array.of(0x00, 0xa0));
+    });
+    const connection = await CtapHidConnection.open(pipe, { idleMs: 5_000, pollMs: 10, cancelGraceMs: 50 }, NONCE);
+    const stop = new AbortController();
+    const cancelled = connection.cbor(Uint8Array.of(0x01), { signal: stop.signal });
+    setTimeout(() => {
+      stop.abort();
+    }, 20);
+    await failure(cancelled);
+    // The key confirms the cancel only now, after the client stopped waiting, and mid-way through a long answer.
+    const late = framePackets(CID, CTAPHID.CBOR, new Uint8Array(100).fill(0x2d));
+    pipe.inject([late[1]!, ...framePackets(CID, CTAPHID.CBOR, Uint8Array.of(0x2d))]);
+    expect(await connection.cbor(Uint8Array.of(0x04))).toEqual(Uint8Array.of(0x00, 0xa0));
   });
 
   it('sends nothing for a request cancelled before it started', async () => {

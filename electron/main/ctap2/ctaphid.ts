@@ -79,7 +79,8 @@ export class MessageAssembler {
       this.payload.set(report.subarray(7, 7 + this.filled));
       this.nextSeq = 0;
     } else {
-      if (this.payload === null) throw new CtapResponseError('a continuation packet arrived before any initialization packet');
+      // The tail of a message we stopped listening to (a cancel, a timeout): not the start of anything.
+      if (this.payload === null) return { kind: 'partial' };
       if (type !== this.nextSeq) throw new CtapResponseError(`continuation packet ${type} arrived where ${this.nextSeq} was due`);
       const take = Math.min(CONT_DATA, this.payload.length - this.filled);
       this.payload.set(report.subarray(5, 5 + take), this.filled);
@@ -140,6 +141,7 @@ const cancelled = (): Ctap2Error => new Ctap2Error(STATUS.KEEPALIVE_CANCEL, 'can
 /** One CTAPHID channel on one opened key. Requests run one at a time, as the channel allows. */
 export class CtapHidConnection {
   private queue: Promise<unknown> = Promise.resolve();
+  private unsettled = false;
 
   private constructor(
     private readonly pipe: HidReportPipe,
@@ -194,6 +196,15 @@ export class CtapHidConnection {
     await this.pipe.close();
   }
 
+  /** Reads and drops whatever the key still had to say about an earlier request, until it falls silent. */
+  private async drain(): Promise<void> {
+    const until = Date.now() + this.timings.cancelGraceMs;
+    while (Date.now() < until && (await this.pipe.read(Math.min(this.timings.pollMs, 20))) !== null) {
+      // dropped
+    }
+    this.unsettled = false;
+  }
+
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
@@ -203,8 +214,16 @@ export class CtapHidConnection {
   private async transact(cmd: number, payload: Uint8Array, control: Control): Promise<Uint8Array> {
     for (let attempt = 0; ; attempt += 1) {
       if (control.signal?.aborted === true) throw cancelled();
+      if (this.unsettled) await this.drain();
       for (const packet of framePackets(this.init.cid, cmd, payload)) await this.pipe.write(packet);
-      const answer = await receive(this.pipe, this.init.cid, cmd, this.timings, control, () => true);
+      let answer: Uint8Array | 'busy';
+      try {
+        answer = await receive(this.pipe, this.init.cid, cmd, this.timings, control, () => true);
+      } catch (error) {
+        // A request that ended without its whole answer may still be answered late; that answer is not the next request's.
+        this.unsettled = true;
+        throw error;
+      }
       if (answer !== 'busy') return answer;
       if (attempt >= this.timings.busyRetries) throw new Ctap2Error(STATUS.CHANNEL_BUSY, 'another program kept the key busy');
       await sleep(this.timings.busyBackoffMs * (attempt + 1), control.signal);
