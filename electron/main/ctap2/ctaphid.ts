@@ -109,7 +109,7 @@ export interface CtapHidTimings {
 }
 
 export const DEFAULT_TIMINGS: CtapHidTimings = {
-  idleMs: 2_000,
+  idleMs: 5_000,
   requestMs: 120_000,
   cancelGraceMs: 1_000,
   pollMs: 100,
