@@ -164,7 +164,13 @@ export class EnrolmentService {
           event: 'code.reopened',
           actor: user.username,
           userId: user.id,
-          details: { codeId: record.id, endedSessionId: reopening.id, ended: reopening.ended, sessionId: session.id, deviceId: deviceRow.id },
+          details: {
+            codeId: record.id,
+            endedSessionId: reopening.id,
+            ended: reopening.ended,
+            sessionId: session.id,
+            deviceId: deviceRow.id,
+          },
         });
       }
       if (confirmation) {
