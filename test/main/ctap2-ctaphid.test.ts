@@ -179,6 +179,26 @@ describe('the channel', () => {
     expect(await connection.cbor(Uint8Array.of(0x04))).toEqual(Uint8Array.of(0x00, 0xa0));
   });
 
+  it('asks for a new channel once when the key has forgotten ours (ERR_INVALID_CHANNEL), and carries on there', async () => {
+    const NEW_CID = 0x05060708;
+    let inits = 0;
+    const pipe = new ScriptedPipe((cid, cmd, payload) => {
+      if (cid === BROADCAST_CID && cmd === CTAPHID.INIT) return initReply(payload, (inits += 1) === 1 ? CID : NEW_CID);
+      if (cid === CID) return framePackets(CID, CTAPHID.ERROR, Uint8Array.of(0x0b));
+      return framePackets(NEW_CID, CTAPHID.CBOR, Uint8Array.of(0x00));
+    });
+    const connection = await CtapHidConnection.open(pipe, {}, NONCE);
+    expect(await connection.cbor(Uint8Array.of(0x04))).toEqual(Uint8Array.of(0x00));
+    expect(connection.init.cid).toBe(NEW_CID);
+
+    // A key that forgets every channel it gives is not retried forever.
+    const forgetful = new ScriptedPipe((cid, cmd, payload) =>
+      cid === BROADCAST_CID && cmd === CTAPHID.INIT ? initReply(payload) : framePackets(CID, CTAPHID.ERROR, Uint8Array.of(0x0b)),
+    );
+    const stuck = await CtapHidConnection.open(forgetful, {}, NONCE);
+    expect(((await failure(stuck.cbor(Uint8Array.of(0x04)))) as Ctap2Error).code).toBe('CTAP1_ERR_INVALID_CHANNEL');
+  });
+
   it('sends nothing for a request cancelled before it started', async () => {
     const pipe = keyThat(() => []);
     const connection = await CtapHidConnection.open(pipe, {}, NONCE);

@@ -138,6 +138,29 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 const cancelled = (): Ctap2Error => new Ctap2Error(STATUS.KEEPALIVE_CANCEL, 'cancelled');
 
+/** CTAPHID_INIT on the broadcast channel with a random nonce; the answer carrying our nonce gives our channel. */
+async function allocateChannel(pipe: HidReportPipe, timings: CtapHidTimings, nonce: Uint8Array): Promise<InitResult> {
+  for (let attempt = 0; ; attempt += 1) {
+    for (const packet of framePackets(BROADCAST_CID, CTAPHID.INIT, nonce)) await pipe.write(packet);
+    const answer = await receive(pipe, BROADCAST_CID, CTAPHID.INIT, timings, {}, (payload) => matchesNonce(payload, nonce));
+    if (answer === 'busy') {
+      if (attempt >= timings.busyRetries) throw new Ctap2Error(STATUS.CHANNEL_BUSY);
+      await sleep(timings.busyBackoffMs * (attempt + 1));
+      continue;
+    }
+    if (answer.length < 17) throw new CtapResponseError('CTAPHID_INIT answer too short');
+    const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength);
+    const cid = view.getUint32(8);
+    if (cid === 0 || cid === BROADCAST_CID) throw new CtapResponseError('the key allocated a reserved channel');
+    return {
+      cid,
+      protocolVersion: answer[12] ?? 0,
+      deviceVersion: [answer[13] ?? 0, answer[14] ?? 0, answer[15] ?? 0],
+      capabilities: answer[16] ?? 0,
+    };
+  }
+}
+
 /** One CTAPHID channel on one opened key. Requests run one at a time, as the channel allows. */
 export class CtapHidConnection {
   private queue: Promise<unknown> = Promise.resolve();
@@ -145,37 +168,21 @@ export class CtapHidConnection {
 
   private constructor(
     private readonly pipe: HidReportPipe,
-    readonly init: InitResult,
+    private channel: InitResult,
     private readonly timings: CtapHidTimings,
   ) {}
 
-  /** CTAPHID_INIT on the broadcast channel with a random nonce; the answer carrying our nonce gives our channel. */
   static async open(
     pipe: HidReportPipe,
     timings: Partial<CtapHidTimings> = {},
     nonce: Uint8Array = randomBytes(8),
   ): Promise<CtapHidConnection> {
     const all = { ...DEFAULT_TIMINGS, ...timings };
-    for (let attempt = 0; ; attempt += 1) {
-      for (const packet of framePackets(BROADCAST_CID, CTAPHID.INIT, nonce)) await pipe.write(packet);
-      const answer = await receive(pipe, BROADCAST_CID, CTAPHID.INIT, all, {}, (payload) => matchesNonce(payload, nonce));
-      if (answer === 'busy') {
-        if (attempt >= all.busyRetries) throw new Ctap2Error(STATUS.CHANNEL_BUSY);
-        await sleep(all.busyBackoffMs * (attempt + 1));
-        continue;
-      }
-      if (answer.length < 17) throw new CtapResponseError('CTAPHID_INIT answer too short');
-      const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength);
-      const cid = view.getUint32(8);
-      if (cid === 0 || cid === BROADCAST_CID) throw new CtapResponseError('the key allocated a reserved channel');
-      const init: InitResult = {
-        cid,
-        protocolVersion: answer[12] ?? 0,
-        deviceVersion: [answer[13] ?? 0, answer[14] ?? 0, answer[15] ?? 0],
-        capabilities: answer[16] ?? 0,
-      };
-      return new CtapHidConnection(pipe, init, all);
-    }
+    return new CtapHidConnection(pipe, await allocateChannel(pipe, all, nonce), all);
+  }
+
+  get init(): InitResult {
+    return this.channel;
   }
 
   get supportsCbor(): boolean {
@@ -212,6 +219,7 @@ export class CtapHidConnection {
   }
 
   private async transact(cmd: number, payload: Uint8Array, control: Control): Promise<Uint8Array> {
+    let reallocated = false;
     for (let attempt = 0; ; attempt += 1) {
       if (control.signal?.aborted === true) throw cancelled();
       if (this.unsettled) await this.drain();
@@ -220,6 +228,13 @@ export class CtapHidConnection {
       try {
         answer = await receive(this.pipe, this.init.cid, cmd, this.timings, control, () => true);
       } catch (error) {
+        // The key forgot our channel (it was reset, or gave it to another program): ask for a new one and try again, once.
+        if (error instanceof Ctap2Error && error.status === STATUS.INVALID_CHANNEL && !reallocated) {
+          reallocated = true;
+          this.channel = await allocateChannel(this.pipe, this.timings, randomBytes(8));
+          attempt -= 1;
+          continue;
+        }
         // A request that ended without its whole answer may still be answered late; that answer is not the next request's.
         this.unsettled = true;
         throw error;
