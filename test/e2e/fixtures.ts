@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
@@ -49,6 +49,7 @@ export async function checkScreen(page: Page, testInfo: TestInfo, name: string):
   expect(blocking, `axe violations on the ${name} screen`).toEqual([]);
   expect(await page.evaluate(weakBoundaries), `control borders below 3:1 on the ${name} screen`).toEqual([]);
 
+  const started = performance.now();
   const language = (await page.locator('html').getAttribute('lang')) ?? 'en';
   const viewport = page.viewportSize() ?? { width: 760, height: 800 };
   try {
@@ -72,6 +73,8 @@ export async function checkScreen(page: Page, testInfo: TestInfo, name: string):
     await restoreLanguage(page, language);
     await page.setViewportSize(viewport);
   }
+  // What the languages, widths and fit checks cost, per screen, for the suite's timing (README).
+  appendFileSync(join(SCREENSHOT_DIR, 'timings.jsonl'), `${JSON.stringify({ name, ms: Math.round(performance.now() - started) })}\n`);
   const path = join(SCREENSHOT_DIR, language, String(SCREEN_WIDTHS[0]), `${name}.png`);
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }

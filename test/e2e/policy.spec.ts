@@ -143,7 +143,7 @@ test.describe("attestation trusted through the operator's metadata", () => {
 
   test('a key model that is not on the allowlist is refused with words a person understands', async ({ browser }) => {
     await privilegedEnrolment(browser, ['2fc0579f-8113-47ea-b116-bb5a8db9202a'], async (page, fk) => {
-      await expect(page.getByRole('alert')).toContainText('Use a key model your IT team has approved');
+      await expect(page.getByRole('alert')).toContainText('it is not one your IT team has approved');
       expect(await fk.credentials()).toHaveLength(0);
     });
   });
