@@ -24,8 +24,11 @@ import { initPacket, RawHost } from '../support/ctap2/raw-host.js';
 
 const RP = 'firstkey.test';
 const hosts: RawHost[] = [];
+const keys: SoftSecurityKey[] = [];
 afterEach(async () => {
   for (const host of hosts.splice(0)) await host.close().catch(() => undefined);
+  // Every refusal above is a status the specification names, never the key's own error.
+  for (const key of keys.splice(0)) expect(key.faults()).toEqual([]);
 });
 
 interface Rig {
@@ -38,6 +41,7 @@ interface Rig {
 async function rig(options: SoftSecurityKeyOptions = {}): Promise<Rig> {
   const bus = new SoftHidBus();
   const key = new SoftSecurityKey(options);
+  keys.push(key);
   const { path } = bus.plug(key);
   const host = await RawHost.open(bus, path);
   hosts.push(host);

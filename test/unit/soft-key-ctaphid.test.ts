@@ -22,8 +22,11 @@ import { continuationPacket, initPacket, packets, parsePacket, RawHost } from '.
  */
 
 const hosts: RawHost[] = [];
+const keys: SoftSecurityKey[] = [];
 afterEach(async () => {
   for (const host of hosts.splice(0)) await host.close().catch(() => undefined);
+  // Every refusal above is a status the specification names, never the key's own error.
+  for (const key of keys.splice(0)) expect(key.faults()).toEqual([]);
 });
 
 async function plugged(
@@ -31,6 +34,7 @@ async function plugged(
 ): Promise<{ bus: SoftHidBus; key: SoftSecurityKey; host: RawHost; path: string }> {
   const bus = new SoftHidBus();
   const key = new SoftSecurityKey({ attestation: 'none', ...options });
+  keys.push(key);
   const { path } = bus.plug(key);
   const host = await RawHost.open(bus, path);
   hosts.push(host);

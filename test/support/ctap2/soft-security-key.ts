@@ -147,6 +147,7 @@ export class SoftSecurityKey {
   private readonly hid: CtapHidDevice;
   private readonly pipes = new Set<SoftPipe>();
   private readonly log: HidFrame[] = [];
+  private readonly internalFaults: unknown[] = [];
   private touchWait: TouchWait | null = null;
   private readonly touchWatchers: (() => void)[] = [];
   private plugged: {
@@ -187,7 +188,12 @@ export class SoftSecurityKey {
       emit: (report) => {
         this.keyReport(report);
       },
-      handleCbor: (message, context) => this.authenticator.handle(message, context),
+      handleCbor: (message, context) =>
+        this.authenticator.handle(message, context).catch((error: unknown) => {
+          // A real key answers CTAP1_ERR_OTHER to its own bug; tests also get to see the bug.
+          if (!(error instanceof CtapStatusError)) this.internalFaults.push(error);
+          throw error;
+        }),
       maxMessageSize,
       messageTimeoutMs: options.messageTimeoutMs ?? 1000,
       keepaliveMs: options.keepaliveMs ?? 100,
@@ -240,6 +246,11 @@ export class SoftSecurityKey {
   /** Every report in and out since the key was made, oldest first. */
   frames(): readonly HidFrame[] {
     return this.log;
+  }
+
+  /** Errors of the key's own code (answered CTAP1_ERR_OTHER on the wire): a test that expects none can say so. */
+  faults(): readonly unknown[] {
+    return this.internalFaults;
   }
 
   /** Another application's transaction on `channel` (null ends it): requests on every other channel get ERR_CHANNEL_BUSY. */
