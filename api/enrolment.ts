@@ -72,6 +72,11 @@ export const SessionView = z.object({
   idleEndsAt: z.iso.datetime(),
   /** Server time at response, so the app can show time left without trusting its own clock. */
   serverTime: z.iso.datetime(),
+  /**
+   * Only when an enrolment code just opened the session: until when that code can open a new one from
+   * this device key if this one times out or the app ends it, nothing completed (the code's own expiry).
+   */
+  codeReopensUntil: z.iso.datetime().optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

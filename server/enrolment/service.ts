@@ -184,7 +184,7 @@ export class EnrolmentService {
       return true;
     });
     if (!won) throw new ApiFailure('code_used', 'code already used');
-    return { token, session: this.sessions.view(session, user), kiosk: station !== undefined };
+    return { token, session: { ...this.sessions.view(session, user), codeReopensUntil: record.expires_at }, kiosk: station !== undefined };
   }
 
   /** At a station: the confirmation the station named, if it is this person's live one there, or the refusal. The code stays unused. */

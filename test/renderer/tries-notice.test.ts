@@ -44,10 +44,16 @@ describe('Wrong-code messages should say how many tries are left', () => {
 });
 
 describe('The app ends active sessions at 5:00: what the person is told', () => {
-  it('an enrolment that timed out says the code still works here; any other session says to start again', async () => {
+  it('an enrolment that timed out says the code still works here while it does; any other session says to start again', async () => {
     const i18n = await createI18n('en');
-    const session = (purpose: 'enrol' | 'recover') => ({ purpose }) as Parameters<typeof timeoutNotice>[0];
-    expect(i18n.t(timeoutNotice(session('enrol')).key)).toContain('Enter your code again to start over: it still works on this computer.');
-    expect(i18n.t(timeoutNotice(session('recover')).key)).not.toContain('code');
+    const now = Date.parse('2030-01-01T00:10:00.000Z');
+    const enrol = (codeReopensUntil?: string) => ({ purpose: 'enrol', codeReopensUntil }) as Parameters<typeof timeoutNotice>[0];
+    expect(i18n.t(timeoutNotice(enrol('2030-01-01T08:00:00.000Z'), now).key)).toContain(
+      'Enter your code again to start over: it still works on this computer.',
+    );
+    expect(i18n.t(timeoutNotice(enrol('2030-01-01T00:09:59.000Z'), now).key)).toContain('ask your IT team for a new one');
+    expect(i18n.t(timeoutNotice(enrol(), now).key)).toContain('ask your IT team for a new one');
+    const recover = { purpose: 'recover' } as Parameters<typeof timeoutNotice>[0];
+    expect(i18n.t(timeoutNotice(recover, now).key)).toBe('Your time ran out, so nothing was changed. Start again when you are ready.');
   });
 });

@@ -46,8 +46,10 @@ async function enrolPasskey(token: string) {
 
 describe('never burn a code for a timeout the person did not cause', () => {
   it('a session that went idle past its limit: the same device key opens a new one with the code, audited', async () => {
-    const { code } = await issue();
+    const { code, expiresAt } = await issue();
     const first = await redeem(code);
+    // The app learns until when the code can reopen, to say so (or not) if the time runs out.
+    expect(first.session.codeReopensUntil).toBe(expiresAt);
     h.clock.advance(IDLE);
     const again = await redeem(code);
     expect(again.session.id).not.toBe(first.session.id);

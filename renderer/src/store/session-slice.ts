@@ -15,11 +15,13 @@ function deadlinesState(deadlines: SessionDeadlines, now: number) {
 
 /**
  * What the person is told when their time ran out: an enrolment code opens a new session from this
- * computer after a timeout (server/enrolment/code-reopening.ts), so they type it again; elsewhere
- * (recovery, sign-in) they start that way again.
+ * computer after a timeout, within its own expiry (server/enrolment/code-reopening.ts), so they type
+ * it again, or, once it expired, ask for a new one; elsewhere (recovery, sign-in) they start that way again.
  */
-export function timeoutNotice(session: SessionView | null): Notice {
-  return { tone: 'error', key: session?.purpose === 'enrol' ? 'errors.timeout.enrol' : 'errors.timeout.other' };
+export function timeoutNotice(session: SessionView | null, serverNow: number): Notice {
+  if (session?.purpose !== 'enrol') return { tone: 'error', key: 'errors.timeout.other' };
+  const reopens = session.codeReopensUntil !== undefined && Date.parse(session.codeReopensUntil) > serverNow;
+  return { tone: 'error', key: reopens ? 'errors.timeout.enrol' : 'errors.timeout.enrolCodeExpired' };
 }
 
 export const createSessionSlice =
@@ -80,13 +82,15 @@ export const createSessionSlice =
         return;
       }
       await deps.bridge.endSession();
-      set({ step: 'code', session: null, deadlines: null, factor: null, phase: 'idle', busy: false, notice: timeoutNotice(session) });
+      const notice = timeoutNotice(session, deps.now() + get().clockOffsetMs);
+      set({ step: 'code', session: null, deadlines: null, factor: null, phase: 'idle', busy: false, notice });
     },
 
     sessionLost: (failure) => {
       if (!endsSession(failure)) return;
       if (failure.error.code === 'session_expired' && !get().kiosk) {
-        set({ step: 'code', session: null, factor: null, phase: 'idle', busy: false, notice: timeoutNotice(get().session) });
+        const notice = timeoutNotice(get().session, deps.now() + get().clockOffsetMs);
+        set({ step: 'code', session: null, factor: null, phase: 'idle', busy: false, notice });
         return;
       }
       // On a kiosk the person's turn is over: back to the operator, with the reason, and nothing of them kept.
