@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nodeHidBus, type NodeHidAsync, type NodeHidDevice, type NodeHidModule } from '../../electron/main/ctap2/hid-bus.js';
+import { HidAccessError } from '../../electron/main/ctap2/errors.js';
 import { FIDO_USAGE_PAGE, HidGoneError } from '../../electron/main/ctap2/transport.js';
 
 class StandInDevice implements NodeHidAsync {
@@ -66,7 +67,7 @@ const KEYBOARD: NodeHidDevice = {
 
 describe('the node-hid bus', () => {
   it('loads node-hid only when first used, and lists only FIDO interfaces', async () => {
-    const stand = standIn([KEYBOARD, KEY, { ...KEY, path: undefined }]);
+    const stand = standIn([KEYBOARD, KEY, { ...KEY }, { ...KEY, path: undefined }]);
     let loads = 0;
     const bus = nodeHidBus(async () => {
       loads += 1;
@@ -105,6 +106,18 @@ describe('the node-hid bus', () => {
     await expect(pipe.write(new Uint8Array(64))).rejects.toMatchObject({ name: 'HidGoneError', path: '/dev/hidraw3' });
     await pipe.close();
     expect(stand.device.closed).toBe(true);
+  });
+
+  it('tells a key the system will not open (still listed) from one pulled before it could be opened', async () => {
+    const devices = [KEY];
+    const stand = standIn(devices);
+    stand.module.HIDAsync.open = async () => {
+      throw new Error('cannot open device with path /dev/hidraw3');
+    };
+    const bus = nodeHidBus(async () => stand.module);
+    await expect(bus.open('/dev/hidraw3')).rejects.toBeInstanceOf(HidAccessError);
+    devices.length = 0;
+    await expect(bus.open('/dev/hidraw3')).rejects.toBeInstanceOf(HidGoneError);
   });
 
   it('loads the real node-hid binary on this machine and enumerates without error (no key is plugged in here)', async () => {

@@ -117,3 +117,18 @@ export class NoSecurityKeyError extends Error {
     this.name = 'NoSecurityKeyError';
   }
 }
+
+/**
+ * The key is connected but the OS would not let us open it: on Linux, no udev rule gives the
+ * logged-in user its hidraw node (systemd tags FIDO keys for the seat since v244; older systems
+ * need the libfido2 rules); elsewhere, another program holding it exclusively.
+ */
+export class HidAccessError extends Error {
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the system did not let us open the security key at ${path}`, options);
+    this.name = 'HidAccessError';
+  }
+}

@@ -2,6 +2,7 @@
  * The real bus: node-hid (prebuilt hidapi binaries), imported on first use only so the app starts
  * without touching USB and a missing binary fails one ceremony, not the whole process.
  */
+import { HidAccessError } from './errors.js';
 import { FIDO_USAGE_PAGE, HID_REPORT_SIZE, HidGoneError, type HidBus, type HidDeviceInfo, type HidReportPipe } from './transport.js';
 
 /** The part of node-hid we use (its HIDAsync API), so tests can hand in a stand-in for the native module. */
@@ -42,27 +43,40 @@ export function nodeHidBus(load: () => Promise<NodeHidModule> = loadNodeHid): Hi
 
   return {
     async list() {
-      const devices = await (await hid()).devicesAsync();
-      return devices.flatMap((device): HidDeviceInfo[] =>
-        device.usagePage === FIDO_USAGE_PAGE && device.path !== undefined && device.path !== ''
-          ? [
-              {
-                path: device.path,
-                vendorId: device.vendorId,
-                productId: device.productId,
-                product: device.product ?? null,
-                manufacturer: device.manufacturer ?? null,
-              },
-            ]
-          : [],
-      );
+      return fidoDevices(await (await hid()).devicesAsync());
     },
     async open(path) {
-      // Non-exclusive: CTAPHID channels exist so several programs can share a key (macOS opens exclusively otherwise).
-      const device = await (await hid()).HIDAsync.open(path, { nonExclusive: true });
+      const nodeHid = await hid();
+      let device: NodeHidAsync;
+      try {
+        // Non-exclusive: CTAPHID channels exist so several programs can share a key (macOS opens exclusively otherwise).
+        device = await nodeHid.HIDAsync.open(path, { nonExclusive: true });
+      } catch (cause) {
+        // hidapi says only "cannot open device": a key no longer listed was pulled, one still listed is refused to us.
+        const still = fidoDevices(await nodeHid.devicesAsync().catch(() => [])).some((d) => d.path === path);
+        throw still ? new HidAccessError(path, { cause }) : Object.assign(new HidGoneError(path), { cause });
+      }
       return pipeOver(device, path);
     },
   };
+}
+
+/** FIDO interfaces only, each path once (some systems list a composite key's interface per collection). */
+function fidoDevices(devices: NodeHidDevice[]): HidDeviceInfo[] {
+  const seen = new Set<string>();
+  return devices.flatMap((device): HidDeviceInfo[] => {
+    if (device.usagePage !== FIDO_USAGE_PAGE || device.path === undefined || device.path === '' || seen.has(device.path)) return [];
+    seen.add(device.path);
+    return [
+      {
+        path: device.path,
+        vendorId: device.vendorId,
+        productId: device.productId,
+        product: device.product ?? null,
+        manufacturer: device.manufacturer ?? null,
+      },
+    ];
+  });
 }
 
 function pipeOver(device: NodeHidAsync, path: string): HidReportPipe {

@@ -15,7 +15,7 @@ export type {
   PinProtocol,
   PinUvAuthToken,
 } from './types.js';
-export { Ctap2Error, CtapResponseError, KeyNotSupportedError, NoSecurityKeyError } from './errors.js';
+export { Ctap2Error, CtapResponseError, HidAccessError, KeyNotSupportedError, NoSecurityKeyError } from './errors.js';
 export { SecurityKey, type SecurityKeyOptions } from './security-key.js';
 export { selectKeyByTouch } from './select.js';
 export { nodeHidBus } from './hid-bus.js';
