@@ -42,6 +42,7 @@ export const IPC_CHANNELS = {
   computerCapabilities: 'firstkey:native:capabilities',
   ceremonyPath: 'firstkey:native:path',
   nativeRegister: 'firstkey:native:register',
+  nativeAuthenticate: 'firstkey:native:authenticate',
   nativeKeyStatus: 'firstkey:native:status',
   nativeKeySubmitPin: 'firstkey:native:pin',
   nativeKeySetPin: 'firstkey:native:set-pin',

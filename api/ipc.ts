@@ -32,6 +32,7 @@ import {
 import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptionsJSON } from './webauthn.js';
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
 import {
+  CeremonyPathRequest,
   type ComputerCapabilities,
   NativeKeyPinRequest,
   type NativeKeyStatus,
@@ -167,7 +168,8 @@ export const ipcRequests = {
   findApprovalRequest: z.strictObject({ code: ApprovalCode }),
   decideApprovalRequest: z.strictObject({ decision: ApprovalDecision }),
   computerCapabilities: z.undefined(),
-  ceremonyPath: z.undefined(),
+  ceremonyPath: CeremonyPathRequest,
+  nativeAuthenticate: z.undefined(),
   nativeRegister: NativeRegisterRequest,
   nativeKeyStatus: NativeKeyStatusRequest,
   nativeKeySubmitPin: NativeKeyPinRequest,
@@ -227,8 +229,13 @@ export interface IpcResults {
   decideApprovalRequest: ApprovalOutcome;
   /** Asked once at start: which factors this computer can make, and who asks for a security key's PIN; null: main cannot tell (the page asks the browser alone). */
   computerCapabilities: ComputerCapabilities | null;
-  /** For the registration options main last fetched: the page's navigator.credentials ('os') or main's CTAP2 client ('native'). */
+  /** For the options main last fetched: the page's navigator.credentials ('os') or main's CTAP2 client ('native'). */
   ceremonyPath: 'os' | 'native';
+  /**
+   * main's ceremony for the assertion options it last fetched (sign in with a key, an operator's key):
+   * the assertion, which the page hands on as it would the browser's.
+   */
+  nativeAuthenticate: AuthenticationResponseJSON;
   /** The native ceremony for those options, then the server's verification: resolves as verifyRegistration does. */
   nativeRegister: CredentialView;
   /** A pending call, like waitForLaunchCode: resolves with the first state newer than `after`. */

@@ -57,6 +57,8 @@ export interface ComputerCapabilities {
   securityKeyPin: 'os' | 'firstkey';
 }
 
+/** Which of the window's held options the path is asked for: the last registration options, or the last assertion options. */
+export const CeremonyPathRequest = z.strictObject({ ceremony: z.enum(['registration', 'authentication']) });
 export const NativeRegisterRequest = z.strictObject({ factor: z.literal('security-key'), name: FactorName.optional() });
 export const NativeKeyStatusRequest = z.strictObject({ after: z.number().int().min(-1) });
 /** Long enough for any key's 63-byte PIN in any script; main checks the key's own limits. */

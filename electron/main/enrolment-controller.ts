@@ -1,7 +1,7 @@
 import type { DeviceSignals, FactorKind, SessionDeadlines, SessionView } from '../../api/enrolment.js';
 import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults, KioskStationState } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient, type SessionAuth } from './api-client.js';
-import type { CreationOptionsJSON } from '../../api/webauthn.js';
+import type { CreationOptionsJSON, RequestOptionsJSON } from '../../api/webauthn.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
 import { OperatorPinError } from './kiosk/operator-pin.js';
@@ -105,6 +105,8 @@ export class EnrolmentController {
   private deadlines: SessionDeadlines | null = null;
   /** The creation options last handed to the page, for main's own ceremony: one ceremony per challenge. */
   private registration: { factor: FactorKind; options: CreationOptionsJSON } | null = null;
+  /** The assertion options last handed to the page (a person's key, an operator's), likewise for main's ceremony. */
+  private assertion: RequestOptionsJSON | null = null;
   private readonly api: ApiClient;
 
   constructor(
@@ -240,6 +242,11 @@ export class EnrolmentController {
         if (!peek) this.registration = null;
         return held;
       },
+      takeAssertion: (peek) => {
+        const held = this.assertion;
+        if (!peek) this.assertion = null;
+        return held;
+      },
     })),
     startSession: async ({ code }) =>
       this.options.kiosk
@@ -316,6 +323,7 @@ export class EnrolmentController {
     authenticationOptions: async ({ username, purpose }) => {
       const { ceremonyId, options } = await this.api.call('authenticationOptions', { body: { username, purpose } });
       this.ceremonyId = ceremonyId;
+      this.assertion = options;
       return options;
     },
     authenticate: async ({ response }) => {
@@ -347,6 +355,7 @@ export class EnrolmentController {
       await this.requireServingStation();
       const { ceremonyId, options } = await this.api.call('operatorOptions', { body: { operator } });
       this.operatorCeremonyId = ceremonyId;
+      this.assertion = options;
       return options;
     },
     confirmNewHire: async ({ response, newHire, checks }) => {

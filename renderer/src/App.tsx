@@ -14,6 +14,7 @@ import { NewComputer } from './screens/NewComputer';
 import { RecoverWithCode } from './screens/RecoverWithCode';
 import { RecoveryCodes } from './screens/RecoveryCodes';
 import { SignInWithKey } from './screens/SignInWithKey';
+import { NativeKeyPanel } from './screens/native-key/NativeKeyPanel';
 import { EnterCode } from './screens/EnterCode';
 import { KioskDone } from './screens/kiosk/KioskDone';
 import { KioskRecoveryCodes } from './screens/kiosk/KioskRecoveryCodes';
@@ -62,6 +63,8 @@ export function App() {
   const kiosk = useApp((s) => s.kiosk);
   const known = useApp((s) => s.station !== null || s.step === 'stationError');
   const Screen = (kiosk ? KIOSK_SCREENS[step] : undefined) ?? SCREENS[step];
+  // main signs in with a security key itself (no PIN prompt from the OS here): its steps over the screen that asked.
+  const nativeAside = useApp((s) => s.nativeKey !== null && s.step !== 'ceremony');
 
   useEffect(() => {
     void checkDeviceKey();
@@ -85,7 +88,17 @@ export function App() {
       <main className="card">
         {!kiosk && <LinkPrompt />}
         <NoticeBanner />
-        {known && <Screen key={step} />}
+        {nativeAside && (
+          <section>
+            <NativeKeyPanel />
+          </section>
+        )}
+        {/* Kept mounted while hidden, so the screen that asked is there again when main is done. */}
+        {known && (
+          <div hidden={nativeAside}>
+            <Screen key={step} />
+          </div>
+        )}
         {kiosk && IDLE_RESET_STEPS.has(step) && <IdleReset key={`idle-${step}`} />}
       </main>
     </div>

@@ -154,4 +154,25 @@ test.describe('issue 11: security keys with a PIN on Linux and macOS, through Fi
     expect(second.credentials()).toHaveLength(1);
     expect(first.credentials()).toEqual([]);
   });
+  test('signing in with the PIN-protected key (Manage my sign-in keys): FirstKey asks for the PIN over the sign-in screen', async ({
+    page,
+    fk,
+    lookAt,
+  }) => {
+    await laptopWithKeys(page, fk, { pin: PIN });
+    await chooseSecurityKey(page);
+    await typePin(page, PIN);
+    await keepRecoveryCodes(page);
+    await page.getByRole('button', { name: 'Back to the start' }).click();
+    await page.getByRole('button', { name: 'Manage my sign-in keys' }).click();
+    await page.getByLabel('Username').fill('carl.contract');
+    await page.getByRole('button', { name: 'Use my key' }).click();
+    await expect(page.getByRole('heading', { name: "Enter your security key's PIN" })).toBeVisible();
+    await lookAt('native-9-sign-in-pin');
+    await typePin(page, '9999');
+    await expect(page.getByRole('alert')).toHaveText('That PIN is not right.');
+    await typePin(page, PIN);
+    await expect(page.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Sign-in keys' }).getByRole('listitem')).toHaveCount(1);
+  });
 });

@@ -124,7 +124,8 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   findApprovalRequest: { code: '123 456' },
   decideApprovalRequest: { decision: 'approve' },
   computerCapabilities: undefined,
-  ceremonyPath: undefined,
+  ceremonyPath: { ceremony: 'registration' },
+  nativeAuthenticate: undefined,
   nativeRegister: { factor: 'security-key' },
   nativeKeyStatus: { after: 0 },
   nativeKeySubmitPin: { pin: '1234' },
@@ -198,6 +199,16 @@ function recordingHandlers(fail?: () => never) {
     computerCapabilities: async (request) => (record('computerCapabilities', request), null),
     ceremonyPath: async (request) => (record('ceremonyPath', request), 'os'),
     nativeRegister: async (request) => (record('nativeRegister', request), CREDENTIAL),
+    nativeAuthenticate: async (request) => (
+      record('nativeAuthenticate', request),
+      {
+        id: 'Y3JlZA',
+        rawId: 'Y3JlZA',
+        type: 'public-key',
+        response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+        clientExtensionResults: {},
+      }
+    ),
     nativeKeyStatus: async (request) => (record('nativeKeyStatus', request), { seq: 1, state: 'idle' }),
     nativeKeySubmitPin: async (request) => (record('nativeKeySubmitPin', request), null),
     nativeKeySetPin: async (request) => (record('nativeKeySetPin', request), null),

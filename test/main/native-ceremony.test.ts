@@ -123,7 +123,7 @@ describe('issue 11: a contractor with a PIN-protected key enrols on macOS and Li
       expect(await app.value('computerCapabilities')).toMatchObject({ securityKeyPin: 'firstkey' });
       const { username, options } = await startEnrolment(app);
       expect(options.authenticatorSelection?.userVerification).toBe('required');
-      expect(await app.value('ceremonyPath')).toBe('native');
+      expect(await app.value('ceremonyPath', { ceremony: 'registration' })).toBe('native');
 
       const { result, states } = await enrolWithKey(app, async (status) => {
         if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
@@ -143,7 +143,7 @@ describe('issue 11: a contractor with a PIN-protected key enrols on macOS and Li
   it('Windows keeps the OS path (webauthn.dll asks for the PIN itself)', async () => {
     const app = computer(new SoftHidBus(), 'win32');
     await startEnrolment(app);
-    expect(await app.value('ceremonyPath')).toBe('os');
+    expect(await app.value('ceremonyPath', { ceremony: 'registration' })).toBe('os');
     expect(await app.value('computerCapabilities')).toMatchObject({ securityKeyPin: 'os', passkey: { offered: true } });
   });
 });
@@ -350,6 +350,51 @@ describe('issue 11: cancel that really cancels, and a key pulled mid-ceremony', 
     });
     expect(first.result.ok).toBe(true);
     expect(await app.call('nativeRegister', { factor: 'security-key' })).toMatchObject({ ok: false, error: { code: 'challenge_missing' } });
+  });
+});
+
+describe('issue 11: authenticatorGetAssertion for replace, rebind and manage', () => {
+  /** Runs nativeAuthenticate as the page does, following main's states. */
+  async function assertWithKey(app: AppWindow, act: (status: NativeKeyStatus) => Promise<void> | void) {
+    let seq = (await app.value('nativeKeyStatus', { after: -1 })).seq;
+    const asserted = app.call('nativeAuthenticate');
+    const settled = asserted.then(() => null);
+    for (;;) {
+      const next = await Promise.race([app.value('nativeKeyStatus', { after: seq }), settled]);
+      if (!next) break;
+      seq = next.seq;
+      await act(next);
+    }
+    return asserted;
+  }
+
+  it('a contractor signs in with the PIN-protected key on a new Linux computer; another key is told it is not theirs', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826' });
+    const laptop = computer(bus);
+    const { username } = await startEnrolment(laptop);
+    const pin = (app: AppWindow) => async (status: NativeKeyStatus) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    };
+    expect((await enrolWithKey(laptop, pin(laptop))).result.ok).toBe(true);
+    await laptop.value('completeSession');
+
+    // A new computer, same key: sign in for a replace session.
+    const newBus = new SoftHidBus();
+    const stranger = plugged(newBus, { pin: '4826' });
+    const newLaptop = computer(newBus);
+    const options = await newLaptop.value('authenticationOptions', { username, purpose: 'replace' });
+    expect(options.userVerification).toBe('required');
+    expect(await newLaptop.value('ceremonyPath', { ceremony: 'authentication' })).toBe('native');
+    expect(await assertWithKey(newLaptop, pin(newLaptop))).toMatchObject({ ok: false, error: { code: 'key_not_registered' } });
+
+    newBus.unplug(stranger);
+    newBus.plug(key);
+    await newLaptop.value('authenticationOptions', { username, purpose: 'replace' });
+    const asserted = await assertWithKey(newLaptop, pin(newLaptop));
+    if (!asserted.ok) throw new Error(`refused: ${asserted.error.code}`);
+    const session = await newLaptop.value('authenticate', { response: asserted.value });
+    expect(session).toMatchObject({ purpose: 'replace', user: { username } });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { FactorKind } from '../../../api/enrolment.js';
 import type { ComputerCapabilities } from '../../../api/native-key.js';
 import type { IpcErrorCode, IpcRequest, IpcResults } from '../../../api/ipc.js';
-import type { CreationOptionsJSON } from '../../../api/webauthn.js';
+import type { CreationOptionsJSON, RequestOptionsJSON } from '../../../api/webauthn.js';
 import { ApiClientError, type ApiClient } from '../api-client.js';
 import { NativeCeremonyError, type NativeCeremonies } from './ceremony.js';
 import { chooseCeremonyPath } from './path.js';
@@ -11,6 +11,7 @@ export const NATIVE_KEY_CALLS = [
   'computerCapabilities',
   'ceremonyPath',
   'nativeRegister',
+  'nativeAuthenticate',
   'nativeKeyStatus',
   'nativeKeySubmitPin',
   'nativeKeySetPin',
@@ -35,6 +36,20 @@ export interface NativeKeyHost {
   readonly withSession: <T>(call: (token: string) => Promise<T>) => Promise<T>;
   /** The options the window's last registrationOptions call returned, taken once: their challenge serves one ceremony. */
   readonly takeRegistration: (peek: boolean) => { factor: FactorKind; options: CreationOptionsJSON } | null;
+  /** The assertion options last handed to the page (signing in with a key, an operator's key), taken once likewise. */
+  readonly takeAssertion: (peek: boolean) => RequestOptionsJSON | null;
+}
+
+/**
+ * An assertion goes the native way only when none of the credentials asked for could be a passkey
+ * on this computer (transports internal or hybrid, or none named): those are the OS's.
+ */
+function assertionFactor(options: RequestOptionsJSON): 'passkey' | 'security-key' {
+  const allowed = options.allowCredentials ?? [];
+  const securityKeysOnly =
+    allowed.length > 0 &&
+    allowed.every(({ transports }) => transports !== undefined && !transports.some((t) => t === 'internal' || t === 'hybrid'));
+  return securityKeysOnly ? 'security-key' : 'passkey';
 }
 
 function refused(error: unknown): never {
@@ -58,14 +73,27 @@ export function nativeKeyHandlers(host: () => NativeKeyHost): NativeKeyHandlers 
   };
   return {
     computerCapabilities: () => Promise.resolve(host().support?.capabilities ?? null),
-    ceremonyPath: () => {
-      const { support, takeRegistration } = host();
+    ceremonyPath: ({ ceremony }) => {
+      const { support, takeRegistration, takeAssertion } = host();
+      if (!support?.ceremonies) return Promise.resolve('os');
+      const platform = support.platform;
+      if (ceremony === 'authentication') {
+        const options = takeAssertion(true);
+        if (!options) return Promise.resolve('os');
+        return Promise.resolve(
+          chooseCeremonyPath({ platform, factor: assertionFactor(options), userVerification: options.userVerification }),
+        );
+      }
       const held = takeRegistration(true);
-      if (!support?.ceremonies || !held) return Promise.resolve('os');
+      if (!held) return Promise.resolve('os');
       const { factor, options } = held;
-      return Promise.resolve(
-        chooseCeremonyPath({ platform: support.platform, factor, userVerification: options.authenticatorSelection?.userVerification }),
-      );
+      return Promise.resolve(chooseCeremonyPath({ platform, factor, userVerification: options.authenticatorSelection?.userVerification }));
+    },
+    nativeAuthenticate: async () => {
+      const native = requireCeremonies();
+      const options = host().takeAssertion(false);
+      if (!options) throw new ApiClientError('challenge_missing', 'ask for authentication options first');
+      return native.authenticate(options).catch(refused);
     },
     nativeRegister: async ({ factor, name }) => {
       const native = requireCeremonies();

@@ -96,7 +96,7 @@ export const createCeremonySlice =
 
         set({ phase: 'waiting' });
         // Where Electron cannot ask for a security key's PIN, main runs the ceremony and verifies it.
-        const path = await deps.bridge.ceremonyPath();
+        const path = await deps.bridge.ceremonyPath({ ceremony: 'registration' });
         if (path.ok && path.value === 'native') {
           const registered = await get().registerWithNativeKey(namedInThisSession());
           if (get().step !== 'ceremony') return;

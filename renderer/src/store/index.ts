@@ -6,7 +6,7 @@ import { createApprovalSlice } from './approval-slice';
 import { createCeremonySlice } from './ceremony-slice';
 import { createDeviceSlice, DEVICE_KEY_LOST_NOTICE } from './device-slice';
 import { createKioskSlice } from './kiosk-slice';
-import { createNativeKeySlice } from './native-key-slice';
+import { authenticateWhereItWorks, createNativeKeySlice } from './native-key-slice';
 import { createSecuritySlice } from './security-slice';
 import { watchDeadlines } from './deadline-watch';
 import { createSessionSlice } from './session-slice';
@@ -17,11 +17,14 @@ export type { AppState, StoreDeps } from './types';
 /** One store of typed slices; a vanilla store so tests and non-React code can build their own. */
 export function createAppStore(given: StoreDeps): StoreApi<AppState> {
   // Every call's answer refreshes the session's deadlines; the store exists by the time any call returns.
+  const bridge = watchDeadlines(given.bridge, (deadlines) => {
+    store.getState().deadlinesHeard(deadlines);
+  });
   const deps: StoreDeps = {
     ...given,
-    bridge: watchDeadlines(given.bridge, (deadlines) => {
-      store.getState().deadlinesHeard(deadlines);
-    }),
+    bridge,
+    // Where the OS cannot ask for a security key's PIN, main signs in with the key itself.
+    authenticate: authenticateWhereItWorks(given.authenticate, bridge, () => store.getState()),
   };
   const store = createStore<AppState>()((...a) => ({
     ...createSessionSlice(deps)(...a),

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
-import type { CredentialView } from '../../../api/enrolment';
-import type { IpcFailure, IpcResult } from '../../../api/ipc';
+import type { FirstKeyBridge, IpcFailure } from '../../../api/ipc';
+import type { AuthenticationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
+import { CeremonyError, type CeremonyFailure } from '../webauthn/ceremony';
 import type { AppState, NativeKeySlice, Notice, StoreDeps } from './types';
 
 /**
@@ -18,10 +19,28 @@ export const createNativeKeySlice =
       let seq = after;
       while (following === run) {
         const next = await deps.bridge.nativeKeyStatus({ after: seq });
-        if (following !== run) return;
-        if (!next.ok) return;
+        if (following !== run || !next.ok) return;
         seq = next.value.seq;
         set({ nativeKey: next.value, nativeKeyBusy: false });
+      }
+    }
+
+    /** Runs one of main's ceremonies while the page follows its states; the page shows them until it settles. */
+    async function followed<T>(ceremony: () => Promise<T>): Promise<T> {
+      following += 1;
+      const run = following;
+      // Only states newer than the one main shows now belong to this ceremony.
+      const now = await deps.bridge.nativeKeyStatus({ after: -1 });
+      const after = now.ok ? now.value.seq : 0;
+      set({ nativeKey: { seq: after, state: 'idle' }, nativeKeyBusy: false });
+      void follow(run, after);
+      try {
+        return await ceremony();
+      } finally {
+        if (following === run) {
+          following += 1;
+          set({ nativeKey: null, nativeKeyBusy: false });
+        }
       }
     }
 
@@ -35,23 +54,9 @@ export const createNativeKeySlice =
         if (answer.ok) set({ computer: answer.value });
       },
 
-      registerWithNativeKey: async (named: { name?: string }): Promise<IpcResult<CredentialView>> => {
-        following += 1;
-        const run = following;
-        // Only states newer than the one main shows now belong to this ceremony.
-        const now = await deps.bridge.nativeKeyStatus({ after: -1 });
-        const after = now.ok ? now.value.seq : 0;
-        set({ nativeKey: { seq: after, state: 'idle' }, nativeKeyBusy: false });
-        void follow(run, after);
-        try {
-          return await deps.bridge.nativeRegister({ factor: 'security-key', ...named });
-        } finally {
-          if (following === run) {
-            following += 1;
-            set({ nativeKey: null, nativeKeyBusy: false });
-          }
-        }
-      },
+      registerWithNativeKey: (named) => followed(() => deps.bridge.nativeRegister({ factor: 'security-key', ...named })),
+
+      assertWithNativeKey: () => followed(() => deps.bridge.nativeAuthenticate()),
 
       submitKeyPin: async (pin) => {
         set({ nativeKeyBusy: true });
@@ -89,4 +94,36 @@ const NATIVE_NOTICES: Readonly<Record<string, string>> = {
 export function nativeKeyNotice(failure: IpcFailure): Notice | null {
   const key = NATIVE_NOTICES[failure.error.code];
   return key ? { tone: 'error', key } : null;
+}
+
+/** Main's outcomes as the browser path's failures, for the slices that sign in with a key. */
+const AS_CEREMONY_FAILURE: Readonly<Record<string, CeremonyFailure>> = {
+  key_cancelled: 'cancelled',
+  key_no_user_verification: 'no_user_verification',
+  key_wrong_origin: 'wrong_origin',
+  key_not_supported: 'not_supported',
+  key_removed: 'key_removed',
+  key_timeout: 'timeout',
+  key_not_registered: 'not_registered',
+  key_pin_blocked: 'pin_blocked',
+  key_pin_auth_blocked: 'pin_auth_blocked',
+};
+
+/**
+ * `deps.authenticate` where main may have to do it: for the assertion options main holds, it says
+ * which path works on this computer; its own ceremony answers like the browser's, failures as
+ * CeremonyError, so signing in with a key and an operator's confirmation need no branch of their own.
+ */
+export function authenticateWhereItWorks(
+  browser: (options: RequestOptionsJSON) => Promise<AuthenticationResponseJSON>,
+  bridge: FirstKeyBridge,
+  state: () => AppState,
+): (options: RequestOptionsJSON) => Promise<AuthenticationResponseJSON> {
+  return async (options) => {
+    const path = await bridge.ceremonyPath({ ceremony: 'authentication' });
+    if (!path.ok || path.value !== 'native') return browser(options);
+    const asserted = await state().assertWithNativeKey();
+    if (asserted.ok) return asserted.value;
+    throw new CeremonyError(AS_CEREMONY_FAILURE[asserted.error.code] ?? 'unknown');
+  };
 }

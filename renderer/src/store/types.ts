@@ -210,6 +210,8 @@ export interface NativeKeySlice {
   loadComputer: () => Promise<void>;
   /** main's ceremony for the options it holds, then the server's verification (as verifyRegistration answers). */
   registerWithNativeKey: (named: { name?: string }) => Promise<IpcResult<CredentialView>>;
+  /** main's ceremony for the assertion options it holds: the assertion, as the browser's would be. */
+  assertWithNativeKey: () => Promise<IpcResult<AuthenticationResponseJSON>>;
   submitKeyPin: (pin: string) => Promise<void>;
   setKeyPin: (pin: string) => Promise<void>;
   cancelNativeKey: () => void;

@@ -8,7 +8,19 @@ import {
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 
 /** What went wrong in the browser's part of a ceremony, in terms a person can act on. */
-export type CeremonyFailure = 'cancelled' | 'already_registered' | 'not_supported' | 'wrong_origin' | 'no_user_verification' | 'unknown';
+export type CeremonyFailure =
+  | 'cancelled'
+  | 'already_registered'
+  | 'not_supported'
+  | 'wrong_origin'
+  | 'no_user_verification'
+  | 'unknown'
+  /** Only from main's own security-key ceremony (store/native-key-slice.ts), which sees the key's PIN state. */
+  | 'pin_blocked'
+  | 'pin_auth_blocked'
+  | 'key_removed'
+  | 'not_registered'
+  | 'timeout';
 
 export class CeremonyError extends Error {
   override name = 'CeremonyError';
