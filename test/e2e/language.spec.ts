@@ -24,6 +24,8 @@ test.describe('Languages', () => {
     await page.getByLabel('Code d’enrôlement').fill(code);
     await page.getByRole('button', { name: 'Continuer' }).click();
     await expect(page.getByRole('heading', { name: 'Est-ce bien vous ?' })).toBeVisible();
+    // A label's colon is the language's own: French sets it off with a (no-break) space.
+    await expect(page.getByText('Nom d’utilisateur : ada.new')).toBeVisible();
     await page.getByRole('button', { name: /^C.est moi/ }).click();
     await expect(page.getByRole('heading', { name: 'Enregistrez vos codes de récupération' })).toBeVisible();
     await expect(page.getByRole('list', { name: 'Codes de récupération' }).getByRole('listitem')).toHaveCount(10);

@@ -50,7 +50,8 @@ export function ConfirmIdentity() {
           <div className="identity">
             <p className="identity-name">{session.user.displayName}</p>
             <p className="identity-username">
-              {t('confirm.username')}: <span>{session.user.username}</span>
+              {t('app.labelled', { label: t('confirm.username') })}
+              <span>{session.user.username}</span>
             </p>
           </div>
         </>

@@ -96,7 +96,8 @@ export function HelpdeskRecovery() {
     <section>
       <ScreenHeading>{t('helpdesk.filedTitle')}</ScreenHeading>
       <p className="identity">
-        {t('helpdesk.reference')}: <code className="reference">{request.reference}</code>
+        {t('app.labelled', { label: t('helpdesk.reference') })}
+        <code className="reference">{request.reference}</code>
       </p>
       <p>{request.helpDeskContact ? t('helpdesk.contact', { contact: request.helpDeskContact }) : t('helpdesk.contactUnknown')}</p>
       <p>{t('helpdesk.filed')}</p>
