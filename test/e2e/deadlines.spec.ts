@@ -85,6 +85,7 @@ test.describe('The app ends active sessions at 5:00', () => {
     await fk.open(page);
     const code = await fk.issueCode();
     await enterCode(page, code);
+    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
     await wait(page, fk, 301);
     await expect(page.getByRole('alert')).toContainText('Enter your code again');
 
