@@ -115,9 +115,10 @@ export class SecurityKey {
     const bytes = pinBytes(pin);
     const hash = pinHash(bytes);
     bytes.fill(0);
-    const protocol = await this.protocol();
-    const exchange = await this.keyAgreement(protocol);
+    let exchange: Encapsulation | null = null;
     try {
+      const protocol = await this.protocol();
+      exchange = await this.keyAgreement(protocol);
       const pinHashEnc = protocol.encrypt(exchange.sharedSecret, hash);
       const withPermissions = info.options['pinUvAuthToken'] === true;
       const request = withPermissions
@@ -146,7 +147,7 @@ export class SecurityKey {
       return { protocol: protocol.version, token };
     } finally {
       hash.fill(0);
-      exchange.sharedSecret.fill(0);
+      exchange?.sharedSecret.fill(0);
     }
   }
 
@@ -157,9 +158,10 @@ export class SecurityKey {
     const bytes = pinBytes(pin, info.minPinLength);
     const padded = paddedPin(bytes);
     bytes.fill(0);
-    const protocol = await this.protocol();
-    const exchange = await this.keyAgreement(protocol);
+    let exchange: Encapsulation | null = null;
     try {
+      const protocol = await this.protocol();
+      exchange = await this.keyAgreement(protocol);
       const newPinEnc = protocol.encrypt(exchange.sharedSecret, padded);
       const pinUvAuthParam = protocol.authenticate(exchange.sharedSecret, newPinEnc);
       responseMap(
@@ -175,7 +177,7 @@ export class SecurityKey {
       this.details = null;
     } finally {
       padded.fill(0);
-      exchange.sharedSecret.fill(0);
+      exchange?.sharedSecret.fill(0);
     }
   }
 
