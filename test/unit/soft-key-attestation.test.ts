@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import type { RegistrationResponseJSON } from '../../api/webauthn.js';
 import { loadAttestationTrust } from '../../server/attestation/setup.js';
 import { verifyRegistration } from '../../server/webauthn/registration.js';
 import { encodeCbor, type CborValue } from '../support/cbor.js';
-import type { Decoded } from '../support/ctap2/cbor.js';
+import { decodeCanonical, type Decoded } from '../support/ctap2/cbor.js';
 import { ClientPinSubcommand, CtapCommand, Permission, SoftHidBus, SoftSecurityKey, Status, statusName } from '../support/ctap2/index.js';
 import { encapsulate, pinProtocol } from '../support/ctap2/pin-protocol.js';
 import { RawHost } from '../support/ctap2/raw-host.js';
@@ -191,6 +192,26 @@ describe("the software key's packed attestation and the server", () => {
       trusted: false,
       reason: 'self_or_none',
     });
+  });
+
+  it("the attestation certificate has what WebAuthn's packed format asks (section 8.2.1), as openssl reads it", async () => {
+    const key = new SoftSecurityKey();
+    const { response } = await register(key);
+    const object = decodeCanonical(new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url'))) as Map<string, Decoded>;
+    const [der] = (object.get('attStmt') as Map<string, Decoded>).get('x5c') as Uint8Array[];
+    const cert = Buffer.from(der ?? new Uint8Array(0));
+    const text = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-text'], {
+      input: cert,
+      encoding: 'utf8',
+    });
+    expect(text).toMatch(/Subject: C = AA, O = FirstKey Tests, OU = Authenticator Attestation, CN = \S/);
+    expect(text).toMatch(/Version: 3 /);
+    expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE/);
+    // id-fido-gen-ce-aaguid, not critical, an OCTET STRING of the 16 bytes authData names.
+    expect(text).toMatch(/1\.3\.6\.1\.4\.1\.45724\.1\.1\.4:\s*\n\s+\.\.[0-9A-F.]/);
+    expect(text).not.toMatch(/1\.3\.6\.1\.4\.1\.45724\.1\.1\.4: critical/);
+    const extension = cert.indexOf(Buffer.from([0x04, 0x12, 0x04, 0x10]));
+    expect(cert.subarray(extension + 4, extension + 20).toString('hex')).toBe(key.aaguid.replace(/-/g, ''));
   });
 
   it('a key without UV cannot satisfy a server that requires it', async () => {
