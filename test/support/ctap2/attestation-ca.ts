@@ -144,6 +144,7 @@ export function attestationIdentity(aaguid: string): AttestationIdentity {
   if (known) return known;
   const ca = theRoot();
   const identity = inTempDir((dir, run) => {
+    // [ext_attestation] is the configuration's last section, so the AAGUID line appended belongs to it.
     writeFileSync(join(dir, 'ca.cnf'), `${CONFIG}${aaguidExtension(key)}\n`);
     writeFileSync(join(dir, 'root.pem'), ca.pem);
     writeFileSync(join(dir, 'root.key'), ca.keyPem);
