@@ -140,6 +140,30 @@ describe('issue 11: a contractor with a PIN-protected key enrols on macOS and Li
     },
   );
 
+  it('a standard user (verification preferred) with a PIN on the key plugged in: main asks the key, and takes the ceremony', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    const { username, options } = await startEnrolment(app, 'engineer');
+    expect(options.authenticatorSelection?.userVerification).toBe('preferred');
+    expect(await app.value('ceremonyPath', { ceremony: 'registration' })).toBe('native');
+    const { result } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    });
+    expect(result.ok).toBe(true);
+    expect(key.credentials()).toHaveLength(1);
+    expect(await credentialsOf(username)).toHaveLength(1);
+  });
+
+  it('a standard user with a key without a PIN, or no key plugged in yet, keeps the OS path (phones and NFC work there)', async () => {
+    const bus = new SoftHidBus();
+    const app = computer(bus);
+    await startEnrolment(app, 'engineer');
+    expect(await app.value('ceremonyPath', { ceremony: 'registration' })).toBe('os');
+    plugged(bus, {});
+    expect(await app.value('ceremonyPath', { ceremony: 'registration' })).toBe('os');
+  });
+
   it('Windows keeps the OS path (webauthn.dll asks for the PIN itself)', async () => {
     const app = computer(new SoftHidBus(), 'win32');
     await startEnrolment(app);

@@ -96,6 +96,30 @@ export class NativeCeremonies {
     this.running?.abort(new NativeCeremonyError('cancelled'));
   }
 
+  /**
+   * Whether a key plugged in now has a PIN set (true when any has), asked without a touch (getInfo):
+   * such a key refuses to register without its PIN, which Electron cannot ask for on macOS and Linux.
+   * Undefined when no key is connected or none answers.
+   */
+  async connectedKeyHasPin(): Promise<boolean | undefined> {
+    if (this.running) return undefined;
+    let answer: boolean | undefined;
+    for (const device of await this.deps.driver.list().catch(() => [])) {
+      const key = await this.deps.driver.open(device).catch(() => null);
+      if (!key) continue;
+      try {
+        const { options } = await key.getInfo();
+        if (options.clientPin === true) return true;
+        answer = false;
+      } catch {
+        // A key that does not answer getInfo says nothing either way.
+      } finally {
+        await key.close().catch(() => undefined);
+      }
+    }
+    return answer;
+  }
+
   /** Marks the server's part; the handlers call it with the response this ceremony made. */
   async verified<T>(verify: () => Promise<T>): Promise<T> {
     this.show({ state: 'verifying' });

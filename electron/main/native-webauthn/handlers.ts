@@ -87,7 +87,13 @@ export function nativeKeyHandlers(host: () => NativeKeyHost): NativeKeyHandlers 
       const held = takeRegistration(true);
       if (!held) return Promise.resolve('os');
       const { factor, options } = held;
-      return Promise.resolve(chooseCeremonyPath({ platform, factor, userVerification: options.authenticatorSelection?.userVerification }));
+      const userVerification = options.authenticatorSelection?.userVerification;
+      const path = chooseCeremonyPath({ platform, factor, userVerification });
+      if (path === 'native' || factor !== 'security-key') return Promise.resolve(path);
+      // Not required, but a key with a PIN asks for it anyway: where it is already plugged in, ask it.
+      return support.ceremonies
+        .connectedKeyHasPin()
+        .then((keyHasPin) => chooseCeremonyPath({ platform, factor, userVerification, ...(keyHasPin === undefined ? {} : { keyHasPin }) }));
     },
     nativeAuthenticate: async () => {
       const native = requireCeremonies();
