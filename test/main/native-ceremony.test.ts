@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { createApiClient } from '../../electron/main/api-client.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
 import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
 import { computerCapabilities } from '../../electron/main/native-webauthn/capabilities.js';
+import { clientData, rpIdFor } from '../../electron/main/native-webauthn/client-data.js';
 import { NativeCeremonies } from '../../electron/main/native-webauthn/ceremony.js';
 import { ctap2Driver } from '../../electron/main/native-webauthn/ctap2-driver.js';
 import type { RunningServer } from '../../server/start.js';
@@ -470,5 +472,48 @@ describe('issue 11: the PIN never leaves main except as the protocol requires, n
       expect(lines.filter((line) => line.includes(secret))).toEqual([]);
       expect(JSON.stringify([...app.answers, ...other.answers])).not.toContain(secret);
     }
+  });
+});
+
+describe('issue 11: main builds clientDataJSON for the enrolment origin and the session challenge', () => {
+  it('type, challenge, origin, crossOrigin false, in the order browsers write them; the key signs its SHA-256', () => {
+    const data = clientData('webauthn.create', 'Y2hhbGxlbmdl', DEMO_ENROLMENT_ORIGIN);
+    expect(data.json.toString('utf8')).toBe(
+      `{"type":"webauthn.create","challenge":"Y2hhbGxlbmdl","origin":"${DEMO_ENROLMENT_ORIGIN}","crossOrigin":false}`,
+    );
+    expect(data.hash).toEqual(createHash('sha256').update(data.json).digest());
+  });
+
+  it('the RP ID must be the origin host or a parent domain of it; anything else stops before the key is asked', async () => {
+    expect(rpIdFor(undefined, 'https://enrol.corp.example')).toBe('enrol.corp.example');
+    expect(rpIdFor('corp.example', 'https://enrol.corp.example')).toBe('corp.example');
+    expect(rpIdFor('rp.example', 'https://enrol.corp.example')).toBeNull();
+    expect(rpIdFor('orp.example', 'https://enrol.corp.example')).toBeNull();
+    expect(rpIdFor('example', 'https://enrol.corp.example')).toBeNull();
+
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826' });
+    const ceremonies = new NativeCeremonies({ driver: ctap2Driver(bus), origin: 'https://enrol.corp.example' });
+    const options = {
+      rp: { id: 'attacker.example', name: 'x' },
+      user: { id: 'dXNlcg', name: 'u', displayName: 'U' },
+      challenge: 'Y2hhbGxlbmdl',
+      pubKeyCredParams: [{ alg: -7, type: 'public-key' as const }],
+    };
+    await expect(ceremonies.register(options)).rejects.toMatchObject({ outcome: 'wrong_origin' });
+    expect(key.frames()).toEqual([]);
+  });
+
+  it('no key arrives before the options run out: timeout, and the page was told to insert one', async () => {
+    const ceremonies = new NativeCeremonies({ driver: ctap2Driver(new SoftHidBus()), origin: DEMO_ENROLMENT_ORIGIN, pollMs: 10 });
+    const options = {
+      rp: { name: 'FirstKey' },
+      user: { id: 'dXNlcg', name: 'u', displayName: 'U' },
+      challenge: 'Y2hhbGxlbmdl',
+      pubKeyCredParams: [{ alg: -7, type: 'public-key' as const }],
+      timeout: 150,
+    };
+    await expect(ceremonies.register(options)).rejects.toMatchObject({ outcome: 'timeout' });
+    expect(await ceremonies.status(-1)).toMatchObject({ state: 'failed', reason: 'timeout' });
   });
 });
