@@ -64,8 +64,20 @@ describe('authenticatorGetInfo', () => {
       minPinLength: 4,
       extensions: [],
       transports: [],
+      forcePinChange: false,
     });
     expect(info.options).toEqual({ clientPin: true, rk: true });
+  });
+
+  it('reads forcePINChange, which makes the key refuse tokens until the PIN is changed', () => {
+    const info = parseInfo(
+      map([
+        [1, ['FIDO_2_1']],
+        [3, new Uint8Array(16)],
+        [0x0c, true],
+      ]),
+    );
+    expect(info.forcePinChange).toBe(true);
   });
 
   it('refuses an answer without the fields every key must send', () => {

@@ -306,6 +306,16 @@ describe('the PIN', () => {
     await expect(key.pinToken('123456', { makeCredential: true }, RP_ID)).resolves.toMatchObject({ protocol: 2 });
   });
 
+  it('changes the PIN: the new one opens the key, the old one no longer does, a wrong current PIN costs a retry', async () => {
+    const { key, soft } = await plugged({ pin: '1234' });
+    expect(await ctapCode(key.changePin('0000', '567890'))).toBe('CTAP2_ERR_PIN_INVALID');
+    expect(soft.pinRetriesLeft()).toBe(7);
+    await key.changePin('1234', '567890');
+    await expect(key.pinToken('567890', { makeCredential: true }, RP_ID)).resolves.toMatchObject({ protocol: 2 });
+    expect(await ctapCode(key.pinToken('1234', { makeCredential: true }, RP_ID))).toBe('CTAP2_ERR_PIN_INVALID');
+    expect((await key.getInfo()).forcePinChange).toBe(false);
+  });
+
   it('refuses a PIN shorter than the key minimum before the key sees it', async () => {
     const { key, soft } = await plugged({ minPinLength: 6 });
     await key.getInfo();

@@ -106,6 +106,7 @@ export function parseInfo(map: CborMap): AuthenticatorInfo {
       pinUvAuthProtocols: protocols.length > 0 ? protocols : [1],
       minPinLength: map.has(0x0d) ? asInteger(map.get(0x0d), 'minPINLength') : 4,
       transports: map.has(0x09) ? asTextArray(map.get(0x09), 'transports') : [],
+      forcePinChange: map.has(0x0c) ? asBoolean(map.get(0x0c), 'forcePINChange') : false,
     };
   });
 }

@@ -181,6 +181,45 @@ export class SecurityKey {
     }
   }
 
+  /** changePIN (0x04): the way out of forcePINChange, and for a person who wants a new PIN. */
+  async changePin(current: string, next: string): Promise<void> {
+    const info = await this.getInfo();
+    if (info.options['clientPin'] === undefined) throw new KeyNotSupportedError('no_pin');
+    const nextBytes = pinBytes(next, info.minPinLength);
+    const padded = paddedPin(nextBytes);
+    nextBytes.fill(0);
+    let currentHash: Uint8Array | null = null;
+    let exchange: Encapsulation | null = null;
+    try {
+      const currentBytes = pinBytes(current);
+      currentHash = pinHash(currentBytes);
+      currentBytes.fill(0);
+      const protocol = await this.protocol();
+      exchange = await this.keyAgreement(protocol);
+      const newPinEnc = protocol.encrypt(exchange.sharedSecret, padded);
+      const pinHashEnc = protocol.encrypt(exchange.sharedSecret, currentHash);
+      const signed = new Uint8Array(newPinEnc.length + pinHashEnc.length);
+      signed.set(newPinEnc, 0);
+      signed.set(pinHashEnc, newPinEnc.length);
+      responseMap(
+        await this.connection.cbor(
+          clientPinCommand(protocol.version, CLIENT_PIN.CHANGE_PIN, [
+            [0x03, exchange.keyAgreement],
+            [0x04, protocol.authenticate(exchange.sharedSecret, signed)],
+            [0x05, newPinEnc],
+            [0x06, pinHashEnc],
+          ]),
+        ),
+      );
+      // forcePINChange is now false; read it again.
+      this.details = null;
+    } finally {
+      padded.fill(0);
+      currentHash?.fill(0);
+      exchange?.sharedSecret.fill(0);
+    }
+  }
+
   /**
    * Waits for a touch so a person with several keys picks one: authenticatorSelection (0x0B) on
    * CTAP 2.1 keys; on older ones a makeCredential probe the way platforms do (an empty

@@ -16,6 +16,8 @@ export interface AuthenticatorInfo {
   /** In Unicode code points; 4 when the key does not say (CTAP 2.1 §6.5.1). */
   minPinLength: number;
   transports: string[];
+  /** getInfo 0x0C (CTAP 2.1): the key gives no token until its PIN is changed (changePin). */
+  forcePinChange: boolean;
 }
 
 /** From CTAPHID_KEEPALIVE: UPNEEDED is 'touch_needed', PROCESSING is 'processing'. */
