@@ -128,7 +128,10 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
   };
   if (earlyCode) offerCode(earlyCode);
 
-  registerIpc(createDispatcher(controller.handlers, config.enrolmentOrigin, () => controller.sessionDeadlines()), window.webContents);
+  registerIpc(
+    createDispatcher(controller.handlers, config.enrolmentOrigin, () => controller.sessionDeadlines()),
+    window.webContents,
+  );
   let sessionEnded: Promise<unknown> = Promise.resolve();
   recoverFromRendererLoss(window, {
     startUrl,
