@@ -40,14 +40,14 @@ async function sized(page: Page, width: number): Promise<void> {
   await page.setViewportSize({ width, height });
 }
 
-/** lookAt for a page other than the fixture's (a second computer's window). */
-export async function photograph(page: Page, lang: string, width: number, name: string): Promise<void> {
+async function photograph(page: Page, lang: string, width: number, name: string): Promise<void> {
   const dir = join(SCREENSHOT_DIR, lang, String(width));
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
-async function checkScreen(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+/** lookAt for a page other than the fixture's (a second computer's window). */
+export async function checkScreen(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   const blocking = results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
