@@ -176,3 +176,54 @@ test.describe('issue 11: security keys with a PIN on Linux and macOS, through Fi
     await expect(page.getByRole('list', { name: 'Sign-in keys' }).getByRole('listitem')).toHaveCount(1);
   });
 });
+
+test.describe('issue 11: a kiosk station on Linux', () => {
+  test.use({ serverSettings: { kioskOperatorRoles: ['onboarding'] } });
+
+  test("the operator confirms with their PIN key and the new hire enrols theirs, both through FirstKey's PIN screens", async ({
+    page,
+    fk,
+    lookAt,
+  }) => {
+    await fk.server.services.accounts.createUser({ username: 'hedy.ops', displayName: 'Hedy Lamarr', role: 'onboarding' }, 'test');
+    const bus = new SoftHidBus();
+    fk.useNativeKeys(page, bus, 'linux');
+
+    // The operator's own key, enrolled on their own Linux laptop through main's native ceremony.
+    const operatorKey = new SoftSecurityKey({ pin: '7391' });
+    bus.plug(operatorKey);
+    const laptop = fk.newDevice();
+    await laptop.handlers.startSession({ code: await fk.issueCode('hedy.ops') });
+    await laptop.handlers.registrationOptions({ factor: 'security-key' });
+    const registered = laptop.handlers.nativeRegister({ factor: 'security-key' });
+    expect(await laptop.handlers.nativeKeyStatus({ after: 0 })).toMatchObject({ state: 'pin' });
+    await laptop.handlers.nativeKeySubmitPin({ pin: '7391' });
+    await registered;
+    await laptop.handlers.completeSession(undefined);
+
+    const station = await fk.registeredStation();
+    await fk.moveTo(page, station);
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
+    await page.getByLabel("New hire's username").fill('ada.new');
+    for (const check of ['Photo ID checked', "The name matches the new hire's record"])
+      await page.getByRole('checkbox', { name: check }).check();
+    await page.getByLabel('Your username (operator)').fill('hedy.ops');
+    await page.getByRole('button', { name: 'Confirm with my security key' }).click();
+    await expect(page.getByRole('heading', { name: "Enter your security key's PIN" })).toBeVisible();
+    await lookAt('native-10-kiosk-operator-pin');
+    await typePin(page, '7391');
+    await expect(page.getByRole('heading', { name: 'Next: Ada Lovelace' })).toBeVisible();
+
+    // The operator takes their key; the new hire plugs in theirs, which has a PIN.
+    bus.unplug(operatorKey);
+    const adaKey = new SoftSecurityKey({ pin: PIN });
+    bus.plug(adaKey);
+    await page.getByLabel('Enrolment code').fill(await fk.issueCode('ada.new'));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'This is me: set up my security key' }).click();
+    await typePin(page, PIN);
+    await expect(page.getByRole('heading', { name: 'Print your recovery codes' })).toBeVisible();
+    expect(adaKey.credentials()).toHaveLength(1);
+    expect((await fk.credentials()).map((c) => c.factor)).toEqual(['security-key', 'security-key']);
+  });
+});
