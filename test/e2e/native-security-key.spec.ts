@@ -75,6 +75,21 @@ test.describe('issue 11: security keys with a PIN on Linux and macOS, through Fi
     expect(await fk.credentials()).toHaveLength(1);
   });
 
+  test('three wrong PINs in a row: unplug the key and plug it back in, then the PIN again', async ({ page, fk, lookAt }) => {
+    const { keys } = await laptopWithKeys(page, fk, { pin: PIN });
+    const key = keys[0] as SoftSecurityKey;
+    await chooseSecurityKey(page);
+    for (const wrong of ['1111', '2222', '3333']) await typePin(page, wrong);
+    await expect(page.getByRole('heading', { name: 'Unplug your key and plug it back in' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Unplug your key and plug it back in' })).toBeFocused();
+    await lookAt('native-3b-replug');
+    key.replug();
+    await expect(page.getByText('5 tries left.')).toBeVisible();
+    await typePin(page, PIN);
+    await keepRecoveryCodes(page);
+    expect(await fk.credentials()).toHaveLength(1);
+  });
+
   test('PIN blocked: the last try wrong says what it means and registers nothing', async ({ page, fk, lookAt }) => {
     await laptopWithKeys(page, fk, { pin: PIN, retries: 1 });
     await chooseSecurityKey(page);

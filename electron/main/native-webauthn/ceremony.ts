@@ -205,21 +205,53 @@ export class NativeCeremonies {
 
   /** Waits for a key, picks one by touch when there are several, and always closes it (the client zeroes its PIN token then). */
   private async withKey<T>(control: KeyControl & { signal: AbortSignal }, use: (key: NativeKey, info: KeyInfo) => Promise<T>): Promise<T> {
-    const devices = await this.connected(control.signal);
-    let key: NativeKey;
-    if (devices.length > 1) {
-      this.show({ state: 'choose_key', count: devices.length });
-      key = await this.deps.driver.selectByTouch(devices, control);
-    } else {
-      key = await this.deps.driver.open(devices[0] as HidDeviceInfo);
+    for (;;) {
+      const devices = await this.connected(control.signal);
+      let key: NativeKey;
+      if (devices.length > 1) {
+        this.show({ state: 'choose_key', count: devices.length });
+        key = await this.deps.driver.selectByTouch(devices, control);
+      } else {
+        key = await this.deps.driver.open(devices[0] as HidDeviceInfo);
+      }
+      try {
+        const info = await key.getInfo();
+        if (!info.versions.some((version) => version.startsWith('FIDO_2'))) throw new NativeCeremonyError('not_supported');
+        return await use(key, info);
+      } catch (error) {
+        if (
+          !(error instanceof NativeCeremonyError && error.outcome === 'pin_auth_blocked') &&
+          ctapCode(error) !== 'CTAP2_ERR_PIN_AUTH_BLOCKED'
+        ) {
+          throw error;
+        }
+      } finally {
+        await key.close().catch(() => undefined);
+      }
+      // Three wrong PINs in a row: the key takes another only after a power cycle. Once it has been
+      // unplugged, the ceremony starts again with whichever key comes back (its PIN asked afresh).
+      this.show({ state: 'pin_auth_blocked' });
+      await this.unplugged(key.device.path, control.signal);
     }
-    try {
-      const info = await key.getInfo();
-      if (!info.versions.some((version) => version.startsWith('FIDO_2'))) throw new NativeCeremonyError('not_supported');
-      return await use(key, info);
-    } finally {
-      await key.close().catch(() => undefined);
+  }
+
+  private async unplugged(path: string, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      const devices = await this.deps.driver.list();
+      if (!devices.some((device) => device.path === path)) return;
+      await this.pause(signal);
     }
+  }
+
+  private pause(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.deps.pollMs ?? 250);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private async connected(signal: AbortSignal): Promise<HidDeviceInfo[]> {
@@ -228,13 +260,7 @@ export class NativeCeremonies {
       const devices = await this.deps.driver.list();
       if (devices.length > 0) return devices;
       if (!asked) this.show({ state: 'insert_key' });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.deps.pollMs ?? 250);
-        signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.pause(signal);
     }
   }
 

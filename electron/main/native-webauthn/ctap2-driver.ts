@@ -18,6 +18,7 @@ function guarded(key: SecurityKey): NativeKey {
     (...args: A): Promise<R> =>
       call(...args).catch(translated);
   return {
+    device: key.device,
     getInfo: run(() => key.getInfo()),
     makeCredential: run((request, control) => key.makeCredential(request, control)),
     getAssertion: run((request, control) => key.getAssertion(request, control)),

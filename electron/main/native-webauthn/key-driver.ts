@@ -26,6 +26,8 @@ export interface KeyInfo {
 }
 
 export interface NativeKey {
+  /** Where the bus has it now: gone from the bus's list once it is unplugged. */
+  readonly device: HidDeviceInfo;
   getInfo(): Promise<KeyInfo>;
   makeCredential(
     request: {

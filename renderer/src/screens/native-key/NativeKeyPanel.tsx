@@ -11,6 +11,7 @@ const WAITING: Partial<Record<NativeKeyState['state'], string>> = {
   insert_key: 'nativeKey.insert',
   choose_key: 'nativeKey.choose',
   touch: 'nativeKey.touch',
+  pin_auth_blocked: 'nativeKey.replug',
   verifying: 'nativeKey.verifying',
   done: 'nativeKey.verifying',
 };
