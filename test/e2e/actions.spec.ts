@@ -4,6 +4,7 @@ import type { Page, TestInfo } from '@playwright/test';
 import { actionsSoFar, claimedActions, countActions, total } from './actions.js';
 import { expect, test } from './fixtures.js';
 import { present } from './harness.js';
+import { askForApproval, findComputer, oldComputerWithPasskey } from './journey.js';
 
 /**
  * Issue 14, "Fewer deliberate actions": every journey walked as a person would, counting what they
@@ -140,5 +141,32 @@ test.describe('Fewer deliberate actions', () => {
     await testInfo.attach('actions: backup key', { body: JSON.stringify(log, null, 2), contentType: 'application/json' });
     const claimed = present(claimedActions().get('Backup key, from the last screen'), 'a backup-key row in bench/RESULTS.md');
     expect(total(log) - enrolled).toBe(claimed);
+  });
+
+  test('a new computer approved from the old one: both computers counted', async ({ browser, page, fk }, testInfo) => {
+    await countActions(page);
+    await fk.addAuthenticator({ transport: 'internal' });
+    const { context, old } = await oldComputerWithPasskey(browser, fk);
+    try {
+      await countActions(old);
+      // The old computer's app, opened afresh on its start screen.
+      await old.reload();
+      await fk.open(page);
+      const code = await askForApproval(page);
+      await old.getByRole('button', { name: 'Manage my sign-in keys' }).click();
+      await old.getByLabel('Username').fill('ada.new');
+      await old.getByRole('button', { name: 'Use my key' }).click();
+      await expect(old.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
+      await findComputer(old, code);
+      await old.getByRole('button', { name: 'Yes, this is my new computer' }).click();
+      await page.getByRole('button', { name: 'Create a passkey on this computer' }).click();
+      await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
+      const logs = [await actionsSoFar(page), await actionsSoFar(old)];
+      await testInfo.attach('actions: new computer by approval', { body: JSON.stringify(logs, null, 2), contentType: 'application/json' });
+      const claimed = present(claimedActions().get('New computer by approval'), 'a row in bench/RESULTS.md');
+      expect(logs.reduce((sum, log) => sum + total(log), 0)).toBe(claimed);
+    } finally {
+      await context.close();
+    }
   });
 });

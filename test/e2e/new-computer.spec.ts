@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { checkScreen, expect, test } from './fixtures.js';
 import { present, type FirstKeyHarness } from './harness.js';
-import { keepRecoveryCodes, startEnrolment } from './journey.js';
+import { askForApproval, findComputer, oldComputerWithPasskey, openMySecurity } from './journey.js';
 
 /**
  * Issue 14, "A passkey-only person with a new computer has no good path": two computers, two
@@ -9,42 +8,6 @@ import { keepRecoveryCodes, startEnrolment } from './journey.js';
  * holds the person's passkey; the new one (the fixture's page, so its screens are checked and
  * photographed) asks to be approved from it.
  */
-
-/** The old computer: its own window, device key and passkey, with Ada enrolled on it as on her first day. */
-async function oldComputerWithPasskey(browser: Browser, fk: FirstKeyHarness): Promise<{ context: BrowserContext; old: Page }> {
-  const context = await browser.newContext({ viewport: { width: 760, height: 800 } });
-  const old = await context.newPage();
-  await fk.attach(context, old, fk.newDevice());
-  await fk.addAuthenticator({ transport: 'internal' });
-  await fk.open(old);
-  await startEnrolment(old, await fk.issueCode());
-  await keepRecoveryCodes(old);
-  return { context, old };
-}
-
-/** On the new computer: the way in from the start screen, the username, and the code it shows. */
-async function askForApproval(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'I have a new computer and my old one is with me' }).click();
-  await expect(page.getByRole('heading', { name: 'Approve this computer from your old one' })).toBeFocused();
-  await page.getByLabel('Username').fill('ada.new');
-  await page.getByRole('button', { name: 'Show me a code' }).click();
-  await expect(page.getByRole('heading', { name: 'Type this code on your old computer' })).toBeVisible();
-  return present(await page.getByText(/^[0-9]{3} [0-9]{3}$/).textContent(), 'the code shown');
-}
-
-/** On the old computer: My security, opened with the passkey that lives there. */
-async function openMySecurity(old: Page): Promise<void> {
-  await old.getByRole('button', { name: 'Back to the start' }).click();
-  await old.getByRole('button', { name: 'Manage my sign-in keys' }).click();
-  await old.getByLabel('Username').fill('ada.new');
-  await old.getByRole('button', { name: 'Use my key' }).click();
-  await expect(old.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
-}
-
-async function findComputer(old: Page, code: string): Promise<void> {
-  await old.getByLabel('Code shown on the new computer').fill(code);
-  await old.getByRole('button', { name: 'Find the computer' }).click();
-}
 
 test.describe('a new computer, approved from the old one', () => {
   test('the old computer signs in with its passkey and approves the code; the new one carries on to its own passkey', async ({
@@ -83,6 +46,7 @@ test.describe('a new computer, approved from the old one', () => {
 
       // The new computer notices by itself: no button to press.
       await expect(page.getByRole('heading', { name: 'Add a sign-in key' })).toBeVisible({ timeout: 10_000 });
+      await expect(page.getByRole('heading', { name: 'Keep using your security key?' })).toHaveCount(0);
       await page.getByRole('button', { name: 'Create a passkey on this computer' }).click();
       await expect(page.getByRole('heading', { name: 'You are all set' })).toBeVisible();
 

@@ -23,6 +23,8 @@ export function ConfirmIdentity() {
   const rebindHere = useApp((s) => s.rebindHere);
   const previous = useApp((s) => s.factor);
   const busy = useApp((s) => s.busy);
+  // A session an old computer approved was opened by no key held here: there is nothing to move.
+  const approvalSessionId = useApp((s) => s.approvalSessionId);
 
   // Asked afresh each time: a fingerprint reader or Windows Hello can be set up while the app runs.
   useEffect(() => {
@@ -77,7 +79,7 @@ export function ConfirmIdentity() {
           )}
         </div>
       </form>
-      {session.purpose === 'replace' && (
+      {session.purpose === 'replace' && session.id !== approvalSessionId && (
         <section className="rebind" aria-labelledby="rebind-title">
           <h2 id="rebind-title">{t('choose.rebindTitle')}</h2>
           <p>{t('choose.rebindBody')}</p>
