@@ -119,6 +119,27 @@ test.describe('issue 11: security keys with a PIN on Linux and macOS, through Fi
     expect(await fk.credentials()).toHaveLength(1);
   });
 
+  test('a key already registered: "Add a backup key now" with the same key says so, and adds nothing', async ({ page, fk, lookAt }) => {
+    await laptopWithKeys(page, fk, { pin: PIN });
+    await chooseSecurityKey(page);
+    await typePin(page, PIN);
+    await keepRecoveryCodes(page);
+    // The key just made confirms it is them (main's assertion, its PIN), then the spare is asked for: the same key.
+    await page.getByRole('button', { name: 'Add a backup key now' }).click();
+    await typePin(page, PIN);
+    await typePin(page, PIN);
+    await expect(page.getByRole('alert')).toContainText('This key is already registered to your account');
+    await lookAt('native-5b-already-registered');
+    expect(await fk.credentials()).toHaveLength(1);
+  });
+
+  test('a key that cannot check the person, for a tier that requires it, is refused with what to do', async ({ page, fk }) => {
+    await laptopWithKeys(page, fk, { uv: 'none' });
+    await chooseSecurityKey(page);
+    await expect(page.getByRole('alert')).toContainText('This key cannot check your fingerprint or PIN, which your organisation requires');
+    expect(await fk.credentials()).toHaveLength(0);
+  });
+
   test('Cancel really cancels: the key stops waiting for its touch', async ({ page, fk, lookAt }) => {
     const { keys } = await laptopWithKeys(page, fk, { pin: PIN, touch: 'manual' });
     const key = keys[0] as SoftSecurityKey;
