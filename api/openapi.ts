@@ -1,5 +1,6 @@
 import { z, type ZodType } from 'zod';
 import { ApiError } from './errors.js';
+import { SESSION_DEADLINES_HEADER, SessionDeadlines } from './enrolment.js';
 import { httpOperations, type OperationSpec } from './http.js';
 
 const SCHEMES = { proof: 'deviceProof', session: 'sessionToken', admin: 'adminToken' } as const;
@@ -27,9 +28,19 @@ const TOO_MANY = {
   content: { 'application/json': { schema: json(ApiError, 'output') } },
 };
 
+/** On every answer to a session call, refusals included: the session's two ends after this call. */
+const DEADLINES = {
+  [SESSION_DEADLINES_HEADER]: {
+    description: "The session's lifetime end and idle end after this call, as JSON",
+    schema: { type: 'string', contentMediaType: 'application/json', contentSchema: json(SessionDeadlines, 'output') },
+  },
+};
+
 function describe(op: OperationSpec): Record<string, unknown> {
   const success: Record<string, unknown> = { description: op.summary };
   if (op.response) success.content = { 'application/json': { schema: json(op.response, 'output') } };
+  const headers = op.auth === 'session' ? { headers: DEADLINES } : {};
+  Object.assign(success, headers);
   const params = [...parameters('path', op.params), ...parameters('query', op.query)];
   return {
     summary: op.summary,
@@ -41,7 +52,7 @@ function describe(op: OperationSpec): Record<string, unknown> {
     responses: {
       [String(op.status)]: success,
       ...(op.clientLimited ? { '429': TOO_MANY } : {}),
-      default: { description: 'A refusal', content: { 'application/json': { schema: json(ApiError, 'output') } } },
+      default: { description: 'A refusal', ...headers, content: { 'application/json': { schema: json(ApiError, 'output') } } },
     },
   };
 }
