@@ -310,14 +310,19 @@ export class FirstKeyHarness {
   helpDeskContact: string | undefined = undefined;
 
   /** main's own security-key path (index.ts wires node-hid): a software USB bus and the OS it stands for, once useNativeKeys() is called. */
-  private nativeKeyBus: { bus: HidBus; platform: NodeJS.Platform } | null = null;
+  private nativeKeyBus: { bus: HidBus; platform: NodeJS.Platform; touchId: 'configured' | 'unconfigured' | null } | null = null;
 
   /**
    * From now on this page's app (and every app run started later) has main's native ceremony on this
    * bus, as index.ts gives it node-hid on a Mac or a Linux laptop. Call before the page opens the app.
    */
-  useNativeKeys(page: Page, bus: HidBus, platform: NodeJS.Platform = 'linux'): EnrolmentController {
-    this.nativeKeyBus = { bus, platform };
+  useNativeKeys(
+    page: Page,
+    bus: HidBus,
+    platform: NodeJS.Platform = 'linux',
+    touchId: 'configured' | 'unconfigured' | null = null,
+  ): EnrolmentController {
+    this.nativeKeyBus = { bus, platform, touchId };
     const before = this.controllerOf(page);
     const controller = this.run(this.machineOf(before));
     if (before === this.controller) this.controller = controller;
@@ -363,7 +368,6 @@ export class FirstKeyHarness {
                 ...this.nativeKeyBus,
                 origin: this.origin,
                 kiosk: machine.kiosk,
-                touchId: null,
                 logger: this.logger,
               }),
             }

@@ -263,3 +263,50 @@ test.describe('issue 11: a kiosk station on Linux', () => {
     expect((await fk.credentials()).map((c) => c.factor)).toEqual(['security-key', 'security-key']);
   });
 });
+
+test.describe('issue 11: what each OS offers, as the page is told at start', () => {
+  test("macOS with Touch ID configured: a standard user makes a passkey (Chromium's internal authenticator stands in for Touch ID)", async ({
+    page,
+    fk,
+  }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    fk.useNativeKeys(page, new SoftHidBus(), 'darwin', 'configured');
+    await fk.open(page);
+    await enterCode(page, await fk.issueCode('ada.new'));
+    await expect(page.getByRole('radio', { name: /A passkey on this computer/ })).toBeEnabled();
+    await page.getByRole('radio', { name: /A passkey on this computer/ }).check();
+    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
+    await keepRecoveryCodes(page);
+    expect((await fk.credentials()).map((c) => c.factor)).toEqual(['passkey']);
+  });
+
+  test('macOS where the build could not configure Touch ID: no passkey offered, and the page says why', async ({ page, fk, lookAt }) => {
+    await fk.addAuthenticator({ transport: 'internal' });
+    fk.useNativeKeys(page, new SoftHidBus(), 'darwin', 'unconfigured');
+    await fk.open(page);
+    await enterCode(page, await fk.issueCode('ada.new'));
+    await expect(page.getByRole('radio', { name: /A passkey on this computer/ })).toBeDisabled();
+    await expect(page.getByText('Touch ID is not set up for FirstKey on this Mac')).toBeVisible();
+    await lookAt('native-11-mac-no-touch-id');
+  });
+
+  test("Windows: a contractor's security key with a PIN goes to the OS (webauthn.dll asks for the PIN), not FirstKey's screens", async ({
+    page,
+    fk,
+  }) => {
+    // Chromium's virtual USB key with user verification stands in for the key behind Windows' own dialog.
+    await fk.addAuthenticator({ transport: 'usb' });
+    const bus = new SoftHidBus();
+    const unused = new SoftSecurityKey({ pin: PIN });
+    bus.plug(unused);
+    fk.useNativeKeys(page, bus, 'win32');
+    await fk.open(page);
+    await enterCode(page, await fk.issueCode('carl.contract'));
+    await expect(page.getByText('If your security key has a PIN, FirstKey asks for it')).toHaveCount(0);
+    await page.getByRole('radio', { name: /A security key/ }).check();
+    await page.getByRole('button', { name: 'This is me: set up my security key' }).click();
+    await keepRecoveryCodes(page);
+    expect(unused.credentials()).toEqual([]);
+    expect((await fk.credentials()).map((c) => c.factor)).toEqual(['security-key']);
+  });
+});
