@@ -7,19 +7,28 @@ interface Props {
   selected: FactorKind | null;
   usable: (factor: FactorKind) => boolean;
   onChoose: (factor: FactorKind) => void;
+  /** Why a passkey cannot be made here, when main knows (an i18n key); the general reason otherwise. */
+  passkeyUnavailable?: string | undefined;
 }
 
 /**
  * The kinds of key the organisation allows, and why. With one kind there is nothing to choose: it is
  * named in a sentence, never as "the options below".
  */
-export function FactorChoice({ allowed, requirements, selected, usable, onChoose }: Props) {
+export function FactorChoice({
+  allowed,
+  requirements,
+  selected,
+  usable,
+  onChoose,
+  passkeyUnavailable = 'choose.passkeyUnavailable',
+}: Props) {
   const { t } = useTranslation();
   const only = allowed.length === 1 ? allowed[0] : undefined;
   return (
     <>
       {only ? (
-        <p>{usable(only) ? t(`choose.only.${only}`) : t('choose.passkeyUnavailable')}</p>
+        <p>{usable(only) ? t(`choose.only.${only}`) : t(passkeyUnavailable)}</p>
       ) : (
         <fieldset className="choices">
           <legend>{t('choose.legend')}</legend>
@@ -42,7 +51,7 @@ export function FactorChoice({ allowed, requirements, selected, usable, onChoose
                 <span className="choice-text">
                   <span className="choice-name">{t(`choose.${factor}.name`)}</span>
                   <span id={descriptionId} className="choice-description">
-                    {disabled ? t('choose.passkeyUnavailable') : t(`choose.${factor}.description`)}
+                    {disabled ? t(passkeyUnavailable) : t(`choose.${factor}.description`)}
                   </span>
                 </span>
               </label>

@@ -23,6 +23,10 @@ export function ConfirmIdentity() {
   const rebindHere = useApp((s) => s.rebindHere);
   const previous = useApp((s) => s.factor);
   const busy = useApp((s) => s.busy);
+  // Why a passkey is not offered, where main knows (no Touch ID configured, Linux): said in the choice itself.
+  const passkeyReason = useApp((s) =>
+    s.computer?.passkey.offered === false ? `nativeKey.computer.passkey.${s.computer.passkey.reason}` : undefined,
+  );
   // A session an old computer approved was opened by no key held here: there is nothing to move.
   const approvalSessionId = useApp((s) => s.approvalSessionId);
 
@@ -59,7 +63,14 @@ export function ConfirmIdentity() {
         </>
       )}
       <form onSubmit={onSubmit}>
-        <FactorChoice allowed={allowed} requirements={session.requirements} selected={selected} usable={usable} onChoose={setChoice} />
+        <FactorChoice
+          allowed={allowed}
+          requirements={session.requirements}
+          selected={selected}
+          usable={usable}
+          onChoose={setChoice}
+          passkeyUnavailable={passkeyReason}
+        />
         <ComputerNote allowed={allowed} />
         {selected && <KeyName factor={selected} />}
         <div className="actions">
