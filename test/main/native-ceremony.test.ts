@@ -16,7 +16,7 @@ import { ctap2Driver } from '../../electron/main/native-webauthn/ctap2-driver.js
 import type { RunningServer } from '../../server/start.js';
 import { SOFT_KEY_AAGUID, SoftHidBus, SoftSecurityKey, type SoftSecurityKeyOptions } from '../support/ctap2/index.js';
 import { TestClock } from '../support/test-clock.js';
-import { DEVICE, deviceProofSigner } from './support/device.js';
+import { DEVICE, deviceProofSigner, MemorySecretStore } from './support/device.js';
 import { startDemoServer } from './support/server.js';
 import { windowOf, type AppWindow } from './support/window.js';
 
@@ -64,11 +64,12 @@ async function newPerson(kind: 'contractor' | 'admin' | 'engineer' = 'contractor
 
 /** The app on one computer, as index.ts composes it: the controller with main's native ceremony on this bus. */
 function computer(bus: SoftHidBus, platform: NodeJS.Platform = 'linux') {
-  const api = createApiClient({ baseUrl: server.url, signProof: deviceProofSigner(undefined, clock), logger });
+  const store = new MemorySecretStore();
+  const api = createApiClient({ baseUrl: server.url, signProof: deviceProofSigner(store, clock), logger });
   const ceremonies = new NativeCeremonies({ driver: ctap2Driver(bus), origin: DEMO_ENROLMENT_ORIGIN, logger, pollMs: 20 });
   const capabilities = computerCapabilities({ platform, touchId: null, nativeKeys: true, kiosk: false });
   const controller = new EnrolmentController(api, DEVICE, { nativeKeys: { platform, capabilities, ceremonies } });
-  return windowOf({ controller, api, tokens: [], ceremonies: [], store: undefined as never });
+  return windowOf({ controller, api, tokens: [], ceremonies: [], store });
 }
 
 /**
