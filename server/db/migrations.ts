@@ -385,7 +385,11 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
           .addColumn('collected_at', 'text')
           .addColumn('session_id', 'text')
           .execute();
-        await db.schema.createIndex('device_approvals_user_open').on('device_approvals').columns(['user_id', 'status', 'expires_at']).execute();
+        await db.schema
+          .createIndex('device_approvals_user_open')
+          .on('device_approvals')
+          .columns(['user_id', 'status', 'expires_at'])
+          .execute();
         await db.schema.createIndex('device_approvals_username').on('device_approvals').columns(['username', 'status']).execute();
         await db.schema.createIndex('device_approvals_jkt').on('device_approvals').column('jkt').execute();
       },
