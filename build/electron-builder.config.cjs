@@ -5,6 +5,8 @@
 // Everything a signer or a deployment supplies comes from the environment at build time
 // (see signingFromEnv): nothing secret, and no organisation's names, live in this repository.
 
+const { join } = require('node:path');
+const { keychainMetadata } = require('./keychain-group.cjs');
 const { signingFromEnv } = require('./signing-from-env.cjs');
 
 const signing = signingFromEnv(process.env);
@@ -15,12 +17,25 @@ module.exports = {
   productName: 'FirstKey',
   copyright: 'FirstKey',
   directories: { output: 'dist/installers', buildResources: 'build/resources' },
-  // Main and preload are bundled by esbuild; the only runtime module left outside is the native keychain binding.
-  files: ['dist/electron/**', 'dist/renderer/**', 'package.json', '!**/*.map'],
+  // Main and preload are bundled by esbuild; the runtime modules left outside are the native bindings.
+  // node-hid ships hidapi's C sources and tests for building from source; the app loads its prebuilt binary
+  // and keeps hidapi's licence texts (the top level of hidapi/), nothing else of them.
+  files: [
+    'dist/electron/**',
+    'dist/renderer/**',
+    'package.json',
+    '!**/*.map',
+    '!node_modules/node-hid/hidapi/*/**',
+    '!node_modules/node-hid/src/**',
+    '!node_modules/node-hid/binding.gyp',
+    '!node_modules/node-addon-api/**',
+  ],
   // Electron takes the Linux app_id (window grouping, the .desktop association) from desktopName.
-  extraMetadata: { desktopName: 'firstkey.desktop' },
+  // On macOS main learns its Touch ID keychain group from here (build/keychain-group.cjs).
+  extraMetadata: { desktopName: 'firstkey.desktop', ...keychainMetadata(join(__dirname, 'entitlements.mac.plist')) },
   asar: true,
-  asarUnpack: ['node_modules/@napi-rs/**'],
+  // Native bindings: the keychain, and USB HID for the CTAP2 path (loaded only when a security key needs a PIN).
+  asarUnpack: ['node_modules/@napi-rs/**', 'node_modules/node-hid/**'],
   // macOS (Info.plist CFBundleURLTypes) and the deb's .desktop entry (x-scheme-handler/firstkey) come
   // from this; electron-builder's NSIS writes no scheme, so build/installer.nsh registers it per machine.
   protocols: [{ name: 'FirstKey enrolment link', schemes: ['firstkey'] }],

@@ -11,7 +11,7 @@ await build({
   outfile: 'dist/electron/main/index.js',
   format: 'esm',
   // Native and keychain modules stay outside the bundle; electron-builder unpacks them from the ASAR.
-  external: ['electron', '@napi-rs/keyring'],
+  external: ['electron', '@napi-rs/keyring', 'node-hid'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 

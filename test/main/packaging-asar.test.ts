@@ -78,26 +78,38 @@ describe('The packaged app is checked', () => {
     expect(forbidden).toEqual([]);
   });
 
-  it('carries only the runtime dependency (the keychain binding), no dev dependency', () => {
+  it('carries only the runtime dependencies (the keychain and USB HID bindings) and what they need, no dev dependency', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
     };
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }>;
+    };
+    // What the app's own dependencies pull in at run time, by the lock file.
+    const needed = new Set<string>();
+    const visit = (name: string): void => {
+      if (needed.has(name)) return;
+      needed.add(name);
+      const entry = lock.packages[`node_modules/${name}`];
+      for (const dep of Object.keys({ ...entry?.dependencies, ...entry?.optionalDependencies })) visit(dep);
+    };
+    Object.keys(manifest.dependencies).forEach(visit);
     const packages = new Set(files.map(packageOf).filter((name): name is string => name !== null));
-    expect(packages.size).toBeGreaterThan(0);
+    expect(packages).toContain('@napi-rs/keyring');
+    expect(packages).toContain('node-hid');
     for (const name of packages) {
-      // @napi-rs/keyring and its one platform binary (@napi-rs/keyring-<platform>), nothing else.
-      expect(
-        Object.keys(manifest.dependencies).some((dep) => name === dep || name.startsWith(`${dep}-`)),
-        name,
-      ).toBe(true);
+      expect(needed.has(name), name).toBe(true);
       expect(Object.keys(manifest.devDependencies), name).not.toContain(name);
     }
   });
 
-  it('unpacks the native keychain binary from the ASAR (a .node file cannot be loaded from inside it)', () => {
+  it('unpacks the native keychain and USB HID binaries from the ASAR (a .node file cannot be loaded from inside it)', () => {
     const native = files.filter((path) => path.endsWith('.node'));
-    expect(native.length).toBeGreaterThan(0);
+    expect(native.some((path) => path.startsWith('/node_modules/@napi-rs/'))).toBe(true);
+    expect(native.some((path) => path.startsWith('/node_modules/node-hid/'))).toBe(true);
+    // Bundled into main, node-hid would look for its binary beside the bundle and never find it.
+    expect(asar.extractFile(packed.asar, 'dist/electron/main/index.js').toString('utf8')).toMatch(/import\(["']node-hid["']\)/);
     for (const path of native) {
       expect(asar.statFile(packed.asar, path.slice(1)).unpacked, path).toBe(true);
       expect(existsSync(join(packed.appOutDir, 'resources', 'app.asar.unpacked', ...path.slice(1).split('/'))), path).toBe(true);

@@ -223,3 +223,26 @@ describe('Signed updates: signing and feed configuration from the environment', 
     expect(configWith({}).mac?.target).toEqual(['dmg', 'zip']);
   });
 });
+
+describe('Touch ID: the keychain group main uses is the one the signature grants', () => {
+  const { keychainGroupOf, keychainMetadata } = require('../../build/keychain-group.cjs') as {
+    keychainGroupOf: (plist: string) => string | null;
+    keychainMetadata: (path: string) => Record<string, unknown>;
+  };
+
+  it('reads the first keychain-access-groups entry of an entitlements file', () => {
+    const granted = `<plist><dict><key>keychain-access-groups</key>
+      <array>
+        <string>ABCDE12345.com.firstkey.enrol.webauthn</string>
+        <string>ABCDE12345.other</string>
+      </array></dict></plist>`;
+    expect(keychainGroupOf(granted)).toBe('ABCDE12345.com.firstkey.enrol.webauthn');
+    expect(keychainGroupOf('<plist><dict><key>com.apple.security.cs.allow-jit</key><true/></dict></plist>')).toBeNull();
+  });
+
+  it('ships no group (so no placeholder team id that would stop the app launching), and tells main none', () => {
+    expect(Object.keys(entitlements('entitlements.mac.plist'))).not.toContain('keychain-access-groups');
+    expect(keychainMetadata(join(ROOT, 'build', 'entitlements.mac.plist'))).toEqual({});
+    expect(configWith({}).extraMetadata).toEqual({ desktopName: 'firstkey.desktop' });
+  });
+});
