@@ -14,6 +14,8 @@ export const NativeKeyFailure = z.enum([
   'already_registered',
   'no_user_verification',
   'not_supported',
+  /** The key is connected but the system would not let FirstKey open it (on Linux: no udev rule for the user). */
+  'key_not_accessible',
   'timeout',
   'wrong_origin',
   /** Signing in: none of the person's registered keys is this one. */

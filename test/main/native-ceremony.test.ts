@@ -12,6 +12,8 @@ import { createLogger, readRecentLogLines } from '../../electron/main/log/logger
 import { computerCapabilities } from '../../electron/main/native-webauthn/capabilities.js';
 import { clientData, rpIdFor } from '../../electron/main/native-webauthn/client-data.js';
 import { NativeCeremonies } from '../../electron/main/native-webauthn/ceremony.js';
+import { HidAccessError } from '../../electron/main/ctap2/index.js';
+import type { HidBus } from '../../electron/main/ctap2/transport.js';
 import { ctap2Driver } from '../../electron/main/native-webauthn/ctap2-driver.js';
 import type { RunningServer } from '../../server/start.js';
 import { SOFT_KEY_AAGUID, SoftHidBus, SoftSecurityKey, type SoftSecurityKeyOptions } from '../support/ctap2/index.js';
@@ -63,7 +65,7 @@ async function newPerson(kind: 'contractor' | 'admin' | 'engineer' = 'contractor
 }
 
 /** The app on one computer, as index.ts composes it: the controller with main's native ceremony on this bus. */
-function computer(bus: SoftHidBus, platform: NodeJS.Platform = 'linux') {
+function computer(bus: HidBus, platform: NodeJS.Platform = 'linux') {
   const store = new MemorySecretStore();
   const api = createApiClient({ baseUrl: server.url, signProof: deviceProofSigner(store, clock), logger });
   const ceremonies = new NativeCeremonies({ driver: ctap2Driver(bus), origin: DEMO_ENROLMENT_ORIGIN, logger, pollMs: 20 });
@@ -350,6 +352,19 @@ describe('issue 11: cancel that really cancels, and a key pulled mid-ceremony', 
     expect(key.frames().some((frame) => frame.from === 'host' && frame.report[4] === CTAPHID_CANCEL)).toBe(true);
     expect(key.waitingForTouch()).toBe(false);
     expect(key.credentials()).toEqual([]);
+    expect(await credentialsOf(username)).toEqual([]);
+  });
+
+  it('a key the system will not open (Linux without the udev rule): key_not_accessible, and nothing is registered', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { pin: '4826' });
+    // What node-hid meets when the hidraw node is not the user's: the OS, which we do not own, refuses.
+    const refusing: HidBus = { list: () => bus.list(), open: (path) => Promise.reject(new HidAccessError(path)) };
+    const app = computer(refusing);
+    const { username } = await startEnrolment(app);
+    const { result, states } = await enrolWithKey(app);
+    expect(result).toMatchObject({ ok: false, error: { code: 'key_not_accessible' } });
+    expect(states.at(-1)).toMatchObject({ state: 'failed', reason: 'key_not_accessible' });
     expect(await credentialsOf(username)).toEqual([]);
   });
 

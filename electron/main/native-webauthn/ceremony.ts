@@ -34,6 +34,10 @@ const FAILURES: Readonly<Record<string, NativeCeremonyOutcome>> = {
   CTAP2_ERR_PIN_BLOCKED: 'pin_blocked',
   CTAP2_ERR_PIN_AUTH_BLOCKED: 'pin_auth_blocked',
   CTAP2_ERR_USER_ACTION_TIMEOUT: 'timeout',
+  CTAP2_ERR_ACTION_TIMEOUT: 'timeout',
+  // The client's own: the key went silent.
+  CTAP1_ERR_TIMEOUT: 'timeout',
+  CTAP2_ERR_KEEPALIVE_CANCEL: 'cancelled',
   CTAP2_ERR_OPERATION_DENIED: 'cancelled',
   CTAP2_ERR_UNSUPPORTED_ALGORITHM: 'not_supported',
   CTAP2_ERR_UNSUPPORTED_OPTION: 'not_supported',

@@ -1,4 +1,4 @@
-import { KeyNotSupportedError, NoSecurityKeyError, SecurityKey, selectKeyByTouch, type HidBus } from '../ctap2/index.js';
+import { HidAccessError, KeyNotSupportedError, NoSecurityKeyError, SecurityKey, selectKeyByTouch, type HidBus } from '../ctap2/index.js';
 import { NativeCeremonyError } from './ceremony.js';
 import type { KeyDriver, NativeKey } from './key-driver.js';
 
@@ -7,6 +7,7 @@ function translated(error: unknown): never {
   if (error instanceof KeyNotSupportedError) {
     throw new NativeCeremonyError(error.reason === 'no_pin' ? 'no_user_verification' : 'not_supported');
   }
+  if (error instanceof HidAccessError) throw new NativeCeremonyError('key_not_accessible');
   // Listed a moment ago and gone when opened: it was pulled.
   if (error instanceof NoSecurityKeyError) throw new NativeCeremonyError('key_removed');
   throw error;

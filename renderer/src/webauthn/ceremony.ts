@@ -19,6 +19,7 @@ export type CeremonyFailure =
   | 'pin_blocked'
   | 'pin_auth_blocked'
   | 'key_removed'
+  | 'key_not_accessible'
   | 'not_registered'
   | 'timeout';
 
