@@ -135,17 +135,24 @@ describe('recover with a saved recovery code', () => {
     const before = (await sessionsOf(first.username)).length;
 
     const app = windowOf(newDevice(server.url, { clock }));
+    // A known and an unknown username hear the same words, and the same tries left.
     expectRefused(
       await app.call('recover', { method: 'recovery-code', username: first.username, code: 'not-a-code' }),
       'recovery_code_invalid',
+      { tries: { beforeWait: 2 } },
     );
-    expectRefused(await app.call('recover', { method: 'recovery-code', username: 'no.such.person', code }), 'recovery_code_invalid');
+    expectRefused(await app.call('recover', { method: 'recovery-code', username: 'no.such.person', code }), 'recovery_code_invalid', {
+      tries: { beforeWait: 2 },
+    });
     expect(await app.value('currentSession')).toBeNull();
     expect(await sessionsOf(first.username)).toHaveLength(before);
 
     await app.value('recover', { method: 'recovery-code', username: first.username, code });
     await app.value('endSession');
-    expectRefused(await app.call('recover', { method: 'recovery-code', username: first.username, code }), 'recovery_code_invalid');
+    // A spent code counts as a wrong one.
+    expectRefused(await app.call('recover', { method: 'recovery-code', username: first.username, code }), 'recovery_code_invalid', {
+      tries: { beforeWait: 2 },
+    });
     expect(await app.value('currentSession')).toBeNull();
   });
 
@@ -210,7 +217,9 @@ describe('recover through the help desk', () => {
     expect(await sessionsOf(username)).toHaveLength(sessionsBefore);
 
     // A wrong code from the filing device is refused and does not make main forget the request.
-    expectRefused(await app.call('recover', { method: 'helpdesk', code: 'WRNG-WRNG-WRNG' }), 'recovery_code_invalid');
+    expectRefused(await app.call('recover', { method: 'helpdesk', code: 'WRNG-WRNG-WRNG' }), 'recovery_code_invalid', {
+      tries: { beforeWait: 2 },
+    });
     expect(await app.value('recoveryRequestStatus')).toMatchObject({ id: filed.id, status: 'approved' });
 
     const session = await app.value('recover', { method: 'helpdesk', code });

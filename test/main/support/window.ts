@@ -23,6 +23,7 @@ export function windowOf(device: Device, origin = DEMO_ENROLMENT_ORIGIN) {
 }
 export type AppWindow = ReturnType<typeof windowOf>;
 
-export function expectRefused(result: IpcResult<unknown>, code: string): void {
-  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) as string } });
+/** A refusal with this code and nothing else, or with exactly these further fields (a wrong code's tries left). */
+export function expectRefused(result: IpcResult<unknown>, code: string, further: Record<string, unknown> = {}): void {
+  expect(result).toEqual({ ok: false, error: { code, message: expect.any(String) as string, ...further } });
 }
