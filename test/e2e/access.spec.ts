@@ -120,6 +120,21 @@ test.describe('trust boundaries the page cannot cross', () => {
         'setOperatorPin',
         'verifyOperatorPin',
         'exitKiosk',
+        // A new computer approved from the old one: both request ids stay in main.
+        'fileApprovalRequest',
+        'approvalRequestStatus',
+        'collectApproval',
+        'findApprovalRequest',
+        'decideApprovalRequest',
+        // The security-key ceremony main runs where the OS cannot ask for a PIN; the PIN goes to main only.
+        'computerCapabilities',
+        'ceremonyPath',
+        'nativeRegister',
+        'nativeAuthenticate',
+        'nativeKeyStatus',
+        'nativeKeySubmitPin',
+        'nativeKeySetPin',
+        'nativeKeyCancel',
       ].sort(),
     );
   });

@@ -38,7 +38,7 @@ test.describe('A deleted keychain entry is silently replaced', () => {
 
     await page.getByLabel('Username').fill('ada.new');
     await page.getByRole('button', { name: 'Use my key' }).click();
-    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Add a sign-in key' })).toBeVisible();
     const devicesAfter = await fk.devices();
     expect(devicesAfter).toHaveLength(devicesBefore.length + 1);
     expect(devicesAfter.map((d) => d.jkt)).toContain(newThumbprint);

@@ -449,7 +449,8 @@ test.describe('The idle reset also runs on the operator step', () => {
     await page.clock.fastForward(15_000);
     await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
     await expect.poll(() => fk.kiosk(station).wipes.length).toBe(1);
-    expect(await page.getByLabel("New hire's username").inputValue()).toBe('');
+    // The wipe reloads the page: wait for the fresh form rather than read the old one.
+    await expect(page.getByLabel("New hire's username")).toHaveValue('');
     await expect(page.getByRole('checkbox', { name: 'Photo ID checked' })).not.toBeChecked();
   });
 });
