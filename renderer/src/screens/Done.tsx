@@ -23,9 +23,10 @@ export function Done() {
           <FactorCard key={c.id} factor={c} />
         ))}
       </ul>
+      <p>{t('done.close')}</p>
+      {/* The offer of a spare key sits with its button, after what is already done. */}
       {result.credentials.length === 1 && <p className="notice notice-info">{t('done.onlyOne')}</p>}
       {result.credentials.length === 1 && <KeyName factor="security-key" backup />}
-      <p>{t('done.close')}</p>
       <div className="actions">
         {result.credentials.length === 1 && (
           <button type="button" className="primary" disabled={busy} onClick={() => void addBackupKey()}>
