@@ -14,6 +14,8 @@ export const NativeKeyFailure = z.enum([
   'already_registered',
   'no_user_verification',
   'not_supported',
+  /** The key asks for its PIN to be changed before any use (CTAP forcePINChange); its maker's tool does that. */
+  'pin_change_required',
   /** The key is connected but the system would not let FirstKey open it (on Linux: no udev rule for the user). */
   'key_not_accessible',
   'timeout',

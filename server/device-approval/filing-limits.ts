@@ -7,10 +7,11 @@ import { WindowCounter } from '../limits/window-counter.js';
 import { APPROVAL_RULES } from './rules.js';
 
 /**
- * Filing an approval request is open to anyone with a key, so it is counted twice before anything
- * is stored: per client address (IPv6: its /64), so one machine cannot file for many people, and
- * per username as typed, so many machines cannot flood one person's old computer with requests.
- * Both count whether or not the username exists, so the limit says nothing about it.
+ * Filing an approval request is open to anyone with a key, so it is counted before anything is
+ * stored: per client address (IPv6: its /64), so one machine cannot file for many people; per
+ * username from that address, so a stranger who files for someone holds back only their own
+ * address, not the owner's new computer; and per username over all addresses, high, so only a
+ * flood from many addresses meets it. All count whether or not the username exists.
  */
 export async function refuseOverFilingLimits(db: Executor, clock: Clock, username: string, client: string): Promise<void> {
   const counter = new WindowCounter(db, clock);
@@ -19,7 +20,12 @@ export async function refuseOverFilingLimits(db: Executor, clock: Clock, usernam
   if (byClient.count > APPROVAL_RULES.filedPerClient) {
     throw new RateLimited('too many approval requests from this address', byClient.endsInSeconds);
   }
-  const byUsername = await counter.take(throttleKey('device-approval-username', username.toLowerCase()), windowSeconds);
+  const name = username.toLowerCase();
+  const fromClient = await counter.take(throttleKey('device-approval-username-client', name, clientKey(client)), windowSeconds);
+  if (fromClient.count > APPROVAL_RULES.filedPerUsernameFromClient) {
+    throw new RateLimited('too many approval requests for this username from this address', fromClient.endsInSeconds);
+  }
+  const byUsername = await counter.take(throttleKey('device-approval-username', name), windowSeconds);
   if (byUsername.count > APPROVAL_RULES.filedPerUsername) {
     throw new RateLimited('too many approval requests for this username', byUsername.endsInSeconds);
   }

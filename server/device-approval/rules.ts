@@ -12,11 +12,19 @@ export const APPROVAL_RULES = {
   requestTtlSeconds: 300,
   /** After approval the new computer must collect its session this soon (it polls every few seconds). */
   collectSeconds: 120,
-  /** Open requests one username may have at once, whoever filed them. */
-  openPerUsername: 3,
-  /** Requests per username per window, and per client address (IPv6: its /64) per window. */
-  filedPerUsername: 6,
+  /**
+   * Open requests one username may have at once, whoever filed them: a bound on what the old computer
+   * may be asked about, high enough that one address (see filedPerUsernameFromClient) cannot fill it.
+   */
+  openPerUsername: 10,
+  /**
+   * Requests per window for one username from one client address (IPv6: its /64), so a stranger's
+   * filings hold back only their own address, never the owner's; per client address over all
+   * usernames; and per username over all addresses, a last bound against a flood from many.
+   */
+  filedPerUsernameFromClient: 6,
   filedPerClient: 10,
+  filedPerUsername: 200,
   windowSeconds: 3600,
   /** Wrong codes typed in one user's manage sessions before lookups lock for lockSeconds. */
   codeMaxFailures: 10,

@@ -40,6 +40,10 @@ export class Completion {
     const changes = request.retireFactors.length > 0 || request.retireDevices.length > 0 || request.rebind;
     if (changes && session.purpose !== 'replace')
       throw new ApiFailure('invalid_request', 'only a replace session can retire factors or devices, or rebind');
+    // A computer approved by a short code read out from another is the likeliest to have been phished:
+    // it adds its own key, and retiring anything waits for a session opened with a key.
+    if ((request.retireFactors.length > 0 || request.retireDevices.length > 0) && session.opened_by === 'device-approval')
+      throw new ApiFailure('invalid_request', 'a session opened by device approval cannot retire factors or devices');
     const now = clock.now().toISOString();
     const device = await this.devices.byId(db, session.device_id);
     const deviceRef = device ? { id: device.id, name: device.label ?? device.name } : null;

@@ -120,6 +120,9 @@ export class EnrolmentService {
     }
     const reopening = record.used_at ? await reopenableSession(this.db, this.sessions, record, jkt, now) : null;
     if (record.used_at && !reopening) throw new ApiFailure('code_used', 'code already used');
+    // The claim below compares used_at: a reopening in the same millisecond as the last claim could match
+    // the value a racing reopening just wrote, so it waits for the clock to move.
+    if (reopening && now.toISOString() <= (record.used_at ?? '')) throw new ApiFailure('code_used', 'code already used');
     if (record.expires_at <= now.toISOString()) throw new ApiFailure('code_expired', 'code expired');
 
     const user = await this.db.selectFrom('users').selectAll().where('id', '=', record.user_id).executeTakeFirstOrThrow();
@@ -256,9 +259,16 @@ export class EnrolmentService {
     });
   }
 
-  private async liveRegistering(caller: Caller) {
+  /**
+   * A manage session adds a key only if its assertion stays fresh for the whole ceremony: checked when
+   * the options are issued, after which the challenge carries it (a key the person already touched is
+   * never refused halfway, leaving a credential on it the server never saw).
+   */
+  private async liveRegistering(caller: Caller, startingCeremony = false) {
     const live = await this.sessions.live(caller, REGISTERING);
-    if (live.session.purpose === 'manage') this.sessions.requireFresh(live.session);
+    if (startingCeremony && live.session.purpose === 'manage') {
+      this.sessions.requireFresh(live.session, this.deps.config.ceremonyTimeoutMs / 1000);
+    }
     return live;
   }
 
@@ -268,7 +278,7 @@ export class EnrolmentService {
   }
 
   async registrationOptions(caller: Caller, factor: FactorKind): Promise<CreationOptionsJSON> {
-    const { session, user } = await this.liveRegistering(caller);
+    const { session, user } = await this.liveRegistering(caller, true);
     refuseAtKiosk(session, factor);
     const { tier } = this.tier(user);
     if (!allowsFactor(tier, factor)) throw new ApiFailure('factor_not_allowed', `${factor} not allowed for this user`);

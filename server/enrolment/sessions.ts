@@ -117,10 +117,13 @@ export class SessionStore {
     return { session, user };
   }
 
-  /** Refuses a call that needs a recent assertion (removal, regeneration) in a session whose assertion is older. */
-  requireFresh(session: SessionRow): void {
+  /**
+   * Refuses a call that needs a recent assertion (removal, regeneration, adding a key) in a session
+   * whose assertion is older, or would be before `forSeconds` more have passed (a ceremony about to start).
+   */
+  requireFresh(session: SessionRow, forSeconds = 0): void {
     const at = session.authenticated_at;
-    if (!at || addSeconds(new Date(at), this.deps.config.freshAuthSeconds) <= this.deps.clock.now()) {
+    if (!at || addSeconds(new Date(at), this.deps.config.freshAuthSeconds - forSeconds) <= this.deps.clock.now()) {
       throw new ApiFailure(
         'reauth_required',
         `authenticate again: this needs an assertion less than ${this.deps.config.freshAuthSeconds} s old`,

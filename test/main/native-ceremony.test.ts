@@ -178,6 +178,36 @@ describe('issue 11: a contractor with a PIN-protected key enrols on macOS and Li
 });
 
 describe('issue 11: a PIN field with retries left and what happens at zero', () => {
+  it('a PIN no key accepts (under 4 characters) is not sent: the key loses no try and the count before unplugging stays', async () => {
+    const bus = new SoftHidBus();
+    const key = plugged(bus, { pin: '4826' });
+    const app = computer(bus);
+    await startEnrolment(app);
+    const typed = ['12', '4826'];
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: typed.shift() ?? '' });
+    });
+    expect(result.ok).toBe(true);
+    expect(states.filter((s) => s.state === 'pin')).toEqual([
+      expect.objectContaining({ retries: 8, attemptsBeforeReplug: 3, wrong: false }),
+      expect.objectContaining({ retries: 8, attemptsBeforeReplug: 3, wrong: true }),
+    ]);
+    expect(key.pinRetriesLeft()).toBe(8);
+  });
+
+  it('a key that must have its PIN changed first says so, and is never told the right PIN is wrong', async () => {
+    const bus = new SoftHidBus();
+    plugged(bus, { pin: '4826', forcePinChange: true });
+    const app = computer(bus);
+    const { username } = await startEnrolment(app);
+    const { result, states } = await enrolWithKey(app, async (status) => {
+      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'key_pin_change_required' } });
+    expect(states.filter((s) => s.state === 'pin')).toEqual([]);
+    expect(await credentialsOf(username)).toEqual([]);
+  });
+
   it('wrong PIN twice, then right: each try shows the tries left and the tries before unplugging', async () => {
     const bus = new SoftHidBus();
     const key = plugged(bus, { pin: '4826' });

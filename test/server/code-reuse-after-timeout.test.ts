@@ -82,6 +82,7 @@ describe('never burn a code for a timeout the person did not cause', () => {
     const key = new SoftAuthenticator({ attachment: 'platform', userVerified: true, backupEligible: true, backedUp: true });
     await h.services.enrolment.verifyRegistration(caller, 'passkey', key.create(options, { origin: TEST_ORIGIN }));
     await h.services.enrolment.end(caller);
+    h.clock.advance(1);
     const again = await redeem(code);
     expect((await auditOf('code.reopened'))[0]).toMatchObject({ ended: 'ended_by_app' });
     const pending = await h.db.selectFrom('credentials').select('id').execute();
@@ -140,6 +141,18 @@ describe('never burn a code for a timeout the person did not cause', () => {
     }
     h.clock.advance(h.config.throttleMaxSeconds);
     await expect(redeem(code)).rejects.toEqual(refusal('code_locked'));
+  });
+
+  it('reopenings racing in the very millisecond the app ended the session cannot all win on an unchanged claim', async () => {
+    const { code } = await issue();
+    await h.services.enrolment.end(callerOf((await redeem(code)).token));
+    // The clock is frozen: every reopening would write the used_at it compares against.
+    const sameInstant = await Promise.allSettled(Array.from({ length: 5 }, () => redeem(code)));
+    expect(sameInstant.filter((r) => r.status === 'fulfilled')).toHaveLength(0);
+    h.clock.advance(1);
+    const later = await Promise.allSettled(Array.from({ length: 5 }, () => redeem(code)));
+    expect(later.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await auditOf('code.reopened')).toHaveLength(1);
   });
 
   it('two reopenings racing from the same device give exactly one session', async () => {

@@ -71,6 +71,10 @@ describe('device-to-device approval: the journey', () => {
     // On as a replace session does today: a passkey on this computer, completion, both factors active.
     const newKey = passkey();
     const newFactor = await fresh.register(opened.token, 'passkey', newKey);
+    // A computer let in by a code read out from another adds its own key; it cannot retire anything.
+    const oldDevice = await api.deviceId(old);
+    expectRefusal(await fresh.completion(opened.token, { retireFactors: [credentialId] }), 400, 'invalid_request');
+    expectRefusal(await fresh.completion(opened.token, { retireDevices: [oldDevice] }), 400, 'invalid_request');
     const done = await fresh.complete(opened.token);
     expect(done.credentials.map((c) => c.id).sort()).toEqual([credentialId, newFactor].sort());
     expect(CreateSessionResponse.parse(expectStatus(await fresh.authenticate(username, 'manage', newKey), 201)).session.purpose).toBe(
@@ -240,31 +244,46 @@ describe('device-to-device approval: refusals', () => {
     expect(refused.length).toBe(APPROVAL_RULES.codeMaxFailures);
   });
 
-  it('filing for someone cannot be spammed: open requests per username, requests per username and per client per hour, the same for an unknown username', async () => {
+  it('filing for someone cannot be spammed, and a stranger filing for them never holds back the owner', async () => {
+    await api.close();
+    // Behind a proxy on loopback, so each client is named by X-Forwarded-For.
+    api = await Api.start({ trustedProxies: ['127.0.0.1'] });
+    const fileFrom = async (address: string, username: string, device?: Device) => {
+      const from = device ?? (await api.device());
+      return from.call('fileDeviceApproval', { headers: { 'x-forwarded-for': address }, body: { username, device: from.signals } });
+    };
     const { username } = await passkeyPerson();
-    for (let i = 0; i < APPROVAL_RULES.openPerUsername; i++) await file(await api.device(), username);
-    const crowded = await (await api.device()).call('fileDeviceApproval', { body: { username, device: (await api.device()).signals } });
-    expectRefusal(crowded, 429, 'rate_limited');
+
+    // A stranger at one address files for Ada until refused: their own address is held back...
+    let strangerAccepted = 0;
+    for (let i = 0; i < APPROVAL_RULES.filedPerUsernameFromClient + 2; i++) {
+      const reply = await fileFrom('198.51.100.7', username);
+      if (reply.status === 201) strangerAccepted++;
+      else expectRefusal(reply, 429, 'rate_limited');
+    }
+    expect(strangerAccepted).toBe(APPROVAL_RULES.filedPerUsernameFromClient);
+    // ...and Ada's new computer, at another address, still gets its code.
+    expectStatus(await fileFrom('203.0.113.20', username), 201);
 
     // An unknown username answers exactly as a known one does, and is limited the same way.
-    const ghost = await file(await api.device(), 'nobody.here');
+    const ghost = FiledApproval.parse(expectStatus(await fileFrom('198.51.100.8', 'nobody.here'), 201));
     expect(Object.keys(ghost).sort()).toEqual(['code', 'createdAt', 'expiresAt', 'id', 'serverTime', 'status']);
-    for (let i = 1; i < APPROVAL_RULES.openPerUsername; i++) await file(await api.device(), 'nobody.here');
-    expectRefusal(
-      await (await api.device()).call('fileDeviceApproval', { body: { username: 'nobody.here', device: (await api.device()).signals } }),
-      429,
-      'rate_limited',
-    );
+    for (let i = 1; i < APPROVAL_RULES.filedPerUsernameFromClient; i++) expectStatus(await fileFrom('198.51.100.8', 'nobody.here'), 201);
+    expectRefusal(await fileFrom('198.51.100.8', 'nobody.here'), 429, 'rate_limited');
 
-    // Per client: this test's address has asked 8 times (refusals count too); a few more for fresh usernames reach the hourly limit.
-    const spammer = await api.device();
+    // Open requests per username are bounded, whoever filed them: many addresses together meet the bound.
+    const crowd = await passkeyPerson();
+    for (let i = 0; i < APPROVAL_RULES.openPerUsername; i++) expectStatus(await fileFrom(`192.0.2.${String(i + 1)}`, crowd.username), 201);
+    expectRefusal(await fileFrom('192.0.2.200', crowd.username), 429, 'rate_limited');
+
+    // Per client over all usernames: one machine cannot file for many people.
     let accepted = 0;
-    for (let i = 0; i < APPROVAL_RULES.filedPerClient; i++) {
-      const reply = await spammer.call('fileDeviceApproval', { body: { username: `someone${i}`, device: spammer.signals } });
+    for (let i = 0; i < APPROVAL_RULES.filedPerClient + 2; i++) {
+      const reply = await fileFrom('198.51.100.99', `someone${String(i)}`);
       if (reply.status === 201) accepted++;
       else expectRefusal(reply, 429, 'rate_limited');
     }
-    expect(accepted).toBe(APPROVAL_RULES.filedPerClient - 2 * (APPROVAL_RULES.openPerUsername + 1));
+    expect(accepted).toBe(APPROVAL_RULES.filedPerClient);
   });
 
   it('a revoked new computer cannot collect what was approved for it', async () => {

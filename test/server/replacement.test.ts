@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RegistrationOptionsResponse } from '../../api/enrolment.js';
 import { ApiError } from '../../api/errors.js';
 import { AuthenticationOptionsResponse, DeviceView, FactorView, SecurityOverview } from '../../api/security.js';
 import { verifyAuditChain } from '../../server/audit.js';
@@ -93,6 +94,28 @@ describe('Add a key in My security (manage)', () => {
     ]);
     // Completing closed the session: it cannot add another.
     expectRefusal(await laptop.call('registrationOptions', { token: manage, body: { factor: 'security-key' } }), 409, 'session_completed');
+  });
+
+  it('a ceremony begun while the assertion is fresh enough for it finishes even after the freshness ends; one begun too late is refused before the key is touched', async () => {
+    const laptop = await api.device();
+    const key = passkey();
+    const { username } = await api.enrolled(laptop, key, 'passkey');
+    const ceremony = api.config.ceremonyTimeoutMs / 1000;
+    const manage = await laptop.sessionWith(username, 'manage', key);
+    // Just enough freshness left for a whole ceremony: the options are given...
+    api.clock.advance(api.config.freshAuthSeconds - ceremony - 1);
+    const { options } = RegistrationOptionsResponse.parse(
+      expectStatus(await laptop.call('registrationOptions', { token: manage, body: { factor: 'security-key' } }), 200),
+    );
+    // ...and the key touched after the freshness ran out is still taken, and completes.
+    api.clock.advance(ceremony - 1);
+    const response = securityKey().create(options, { origin: TEST_ORIGIN });
+    expectStatus(await laptop.call('verifyRegistration', { token: manage, body: { factor: 'security-key', response } }), 201);
+    expect((await laptop.complete(manage)).credentials.map((c) => c.id)).toContain(response.id);
+
+    const late = await laptop.sessionWith(username, 'manage', key);
+    api.clock.advance(api.config.freshAuthSeconds - ceremony + 1);
+    expectRefusal(await laptop.call('registrationOptions', { token: late, body: { factor: 'security-key' } }), 403, 'reauth_required');
   });
 
   it('a manage session whose assertion is no longer fresh cannot add a key: the person signs in again', async () => {

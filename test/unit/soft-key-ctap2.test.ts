@@ -270,7 +270,7 @@ describe('authenticatorGetInfo', () => {
     // tiny-cbor (from @simplewebauthn) keeps the order it reads: the order on the wire.
     const [info, length] = decodePartialCBOR(raw.payload, 1) as [Map<unknown, unknown>, number];
     expect(length).toBe(raw.payload.length - 1);
-    expect([...info.keys()]).toEqual([0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0d]);
+    expect([...info.keys()]).toEqual([0x01, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0c, 0x0d]);
     const options = info.get(0x04) as Map<string, boolean>;
     expect([...options.keys()]).toEqual(['rk', 'up', 'plat', 'clientPin', 'pinUvAuthToken', 'makeCredUvNotRqd']);
     expect(info.get(0x01)).toEqual(['FIDO_2_0', 'FIDO_2_1']);

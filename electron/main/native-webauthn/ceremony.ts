@@ -283,7 +283,12 @@ export class NativeCeremonies {
   ): Promise<{ token?: KeyPinToken; uv?: boolean }> {
     const { clientPin, uv } = info.options;
     // A key with a PIN set refuses to make a credential without it (CTAP 2.1 §6.1.2 step 6): ask whenever it has one.
-    if (clientPin === true && wanted !== 'discouraged') return { token: await this.pinLoop(key, permissions, rpId, control.signal) };
+    if (clientPin === true && wanted !== 'discouraged') {
+      // The key wants a new PIN before any use (CTAP 2.1 forcePINChange): asking for the old one would
+      // only show "wrong PIN" for the right one. FirstKey does not change PINs; the key maker's tool does.
+      if (info.forcePinChange) throw new NativeCeremonyError('pin_change_required');
+      return { token: await this.pinLoop(key, permissions, rpId, control.signal) };
+    }
     if (uv === true && wanted !== 'discouraged') return { uv: true };
     if (wanted !== 'required') return {};
     if (clientPin === false && mayChoosePin) {
@@ -300,18 +305,23 @@ export class NativeCeremonies {
     signal: AbortSignal,
   ): Promise<KeyPinToken> {
     let wrongHere = 0;
+    let unusable = false;
     for (;;) {
       const { retries, powerCycleRequired } = await key.pinRetries();
       if (retries === 0) throw new NativeCeremonyError('pin_blocked');
       if (powerCycleRequired) throw new NativeCeremonyError('pin_auth_blocked');
       const attemptsBeforeReplug = Math.min(retries, ATTEMPTS_PER_INSERTION - wrongHere);
-      this.show({ state: 'pin', retries, attemptsBeforeReplug, wrong: wrongHere > 0 });
+      this.show({ state: 'pin', retries, attemptsBeforeReplug, wrong: wrongHere > 0 || unusable });
       const pin = await this.await('pin', signal);
+      // A PIN no key accepts (under 4 characters, over 63 bytes) is not sent: the key's counts stay as they are.
+      unusable = codePoints(pin) < 4 || Buffer.byteLength(pin.normalize('NFC'), 'utf8') > MAX_PIN_BYTES;
+      if (unusable) continue;
       try {
         return await key.pinToken(pin, permissions, rpId);
       } catch (error) {
         const code = ctapCode(error);
-        if (code !== 'CTAP2_ERR_PIN_INVALID' && code !== 'CTAP2_ERR_PIN_POLICY_VIOLATION') throw error;
+        if (code === 'CTAP2_ERR_PIN_POLICY_VIOLATION') throw new NativeCeremonyError('pin_change_required');
+        if (code !== 'CTAP2_ERR_PIN_INVALID') throw error;
         wrongHere += 1;
         this.deps.logger?.info('native_key.pin_refused', { count: wrongHere });
       }

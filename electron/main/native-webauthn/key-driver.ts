@@ -23,6 +23,8 @@ export interface KeyInfo {
   versions: string[];
   options: Record<string, boolean>;
   minPinLength: number;
+  /** CTAP 2.1 forcePINChange: the PIN must be changed before the key is used. */
+  forcePinChange: boolean;
 }
 
 export interface NativeKey {

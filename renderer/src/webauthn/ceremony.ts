@@ -20,6 +20,7 @@ export type CeremonyFailure =
   | 'pin_auth_blocked'
   | 'key_removed'
   | 'key_not_accessible'
+  | 'pin_change_required'
   | 'not_registered'
   | 'timeout';
 

@@ -20,6 +20,8 @@ export interface AuthenticatorConfig {
   pinProtocols: PinProtocolVersion[];
   uv: 'pin' | 'builtin' | 'none';
   minPinLength: number;
+  /** CTAP 2.1 forcePINChange: the right PIN is answered with PIN_POLICY_VIOLATION until it is changed. */
+  forcePinChange: boolean;
   maxRetries: number;
   maxMessageSize: number;
   attestation: { fmt: 'none' } | { fmt: 'packed'; certificate: Uint8Array; privateKey: KeyObject };
@@ -256,6 +258,7 @@ export class Ctap2Authenticator {
       ],
     ]);
     if (this.pinCapable()) info.set(0x06, [...this.config.pinProtocols]);
+    if (this.is21()) info.set(0x0c, this.config.forcePinChange);
     if (this.is21()) info.set(0x0d, this.config.minPinLength);
     return info;
   }
@@ -557,6 +560,8 @@ export class Ctap2Authenticator {
     this.refuseWhileBlocked();
     const shared = this.agreement(protocol).decapsulate(protocol, platformKey);
     this.checkPin(protocol, shared, pinHashEnc);
+    // CTAP 2.1 §6.5.5.7: the PIN is checked first, then a key that must have a new one issues no token.
+    if (this.config.forcePinChange) fail('CTAP2_ERR_PIN_POLICY_VIOLATION');
     return this.issueToken(protocol, shared, permissions, rpId);
   }
 

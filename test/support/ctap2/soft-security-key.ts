@@ -29,6 +29,8 @@ export interface SoftSecurityKeyOptions {
   aaguid?: string;
   /** Shortest PIN the key accepts, in Unicode code points. Default 4. */
   minPinLength?: number;
+  /** The key wants its PIN changed before any use (CTAP 2.1 forcePINChange). Default false. */
+  forcePinChange?: boolean;
   /** How long a manual key waits for a touch before CTAP2_ERR_USER_ACTION_TIMEOUT. Default 30 s. */
   touchTimeoutMs?: number;
   /** KEEPALIVE interval while a command runs. Default 100 ms (the specification's ceiling). */
@@ -174,6 +176,7 @@ export class SoftSecurityKey {
         pinProtocols: options.pinProtocols ?? (versions.includes('FIDO_2_1') ? [2, 1] : [1]),
         uv: options.uv ?? 'pin',
         minPinLength: options.minPinLength ?? 4,
+        forcePinChange: options.forcePinChange ?? false,
         maxRetries: 8,
         maxMessageSize,
         attestation: identity ? { fmt: 'packed', certificate: identity.certificate, privateKey: identity.privateKey } : { fmt: 'none' },
