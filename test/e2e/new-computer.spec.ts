@@ -31,6 +31,7 @@ test.describe('a new computer, approved from the old one', () => {
       await lookAt('new-computer-2-code');
 
       await openMySecurity(old);
+      await checkScreen(old, testInfo, 'new-computer-3-old-computer-security');
       await findComputer(old, code);
       const question = old.getByRole('group', { name: 'Is this your new computer?' });
       await expect(question).toBeVisible();
