@@ -43,6 +43,26 @@ const GROUPS: Group[] = [
   { name: 'policy', modules: ['server/policy/evaluate.ts'], tests: ['test/server/policy*.test.ts'] },
   { name: 'attestation', modules: ['server/attestation/trust.ts'], tests: ['test/attestation/trust*.test.ts'] },
   {
+    name: 'limits',
+    modules: ['server/limits/attempt-throttle.ts', 'server/limits/client-limiter.ts', 'server/limits/tries-left.ts'],
+    tests: ['test/server/throttling.test.ts', 'test/server/client-limits.test.ts', 'test/server/tries-left.test.ts'],
+  },
+  {
+    name: 'reopening',
+    modules: ['server/enrolment/code-reopening.ts'],
+    tests: ['test/server/code-reuse-after-timeout.test.ts'],
+  },
+  {
+    name: 'device-approval',
+    modules: ['server/device-approval/service.ts', 'server/device-approval/filing-limits.ts'],
+    tests: ['test/server/device-approval.test.ts'],
+  },
+  {
+    name: 'ctap2',
+    modules: ['electron/main/ctap2/cbor.ts', 'electron/main/ctap2/pin-protocol.ts', 'electron/main/ctap2/ctaphid.ts'],
+    tests: ['test/main/ctap2-*.test.ts'],
+  },
+  {
     name: 'main',
     modules: ['electron/main/ipc/dispatcher.ts', 'electron/main/renderer-assets.ts'],
     tests: ['test/main/dispatcher*.test.ts', 'test/main/renderer-assets*.test.ts'],
