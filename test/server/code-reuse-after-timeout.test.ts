@@ -155,6 +155,14 @@ describe('never burn a code for a timeout the person did not cause', () => {
     expect(await auditOf('code.reopened')).toHaveLength(1);
   });
 
+  it('a used code whose sessions are no longer on record stays used: nothing shows it ended without completing', async () => {
+    const { code } = await issue();
+    await h.services.enrolment.end(callerOf((await redeem(code)).token));
+    await h.db.deleteFrom('sessions').execute();
+    h.clock.advance(1);
+    await expect(redeem(code)).rejects.toEqual(refusal('code_used'));
+  });
+
   it('two reopenings racing from the same device give exactly one session', async () => {
     const { code } = await issue();
     await redeem(code);
