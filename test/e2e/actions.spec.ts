@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { actionsSoFar, claimedActions, countActions, total } from './actions.js';
 import { expect, test } from './fixtures.js';
-import { present } from './harness.js';
+import { present, type FirstKeyHarness } from './harness.js';
 import { askForApproval, findComputer, oldComputerWithPasskey } from './journey.js';
 
 /**
@@ -30,14 +30,30 @@ async function typeCode(page: Page, code: string): Promise<void> {
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
+/** A first enrolment with a passkey, as counted: the code, "This is me", the touch, the codes kept. Returns the codes. */
+async function enrolPasskey(page: Page, fk: FirstKeyHarness): Promise<string[]> {
+  await fk.addAuthenticator({ transport: 'internal' });
+  await fk.open(page);
+  await typeCode(page, await fk.issueCode());
+  await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
+  await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible();
+  const codes = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
+  await saveCodes(page);
+  return codes;
+}
+
+/** A new computer with its own passkey authenticator: the app starts afresh there, and the count with it. */
+async function onNewComputer(page: Page, fk: FirstKeyHarness): Promise<void> {
+  await countActions(page);
+  await fk.moveTo(page, fk.newDevice());
+  await fk.addAuthenticator({ transport: 'internal' });
+  await fk.open(page);
+}
+
 test.describe('Fewer deliberate actions', () => {
   test('a passkey takes at most 4, and the README says how many', async ({ page, fk }, testInfo) => {
     await countActions(page);
-    await fk.addAuthenticator({ transport: 'internal' });
-    await fk.open(page);
-    await typeCode(page, await fk.issueCode());
-    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
-    await saveCodes(page);
+    await enrolPasskey(page, fk);
     const counted = await expectClaimed(page, testInfo, 'Passkey');
     expect(counted).toBeLessThanOrEqual(4);
     const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8').replace(/\s+/g, ' ');
@@ -78,19 +94,8 @@ test.describe('Fewer deliberate actions', () => {
   });
 
   test('a recovery code, after losing the only key', async ({ page, fk }, testInfo) => {
-    await fk.addAuthenticator({ transport: 'internal' });
-    await fk.open(page);
-    await typeCode(page, await fk.issueCode());
-    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
-    await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible();
-    const [code] = await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').allTextContents();
-    await saveCodes(page);
-
-    // A new computer: the app starts afresh there, and the count with it.
-    await countActions(page);
-    await fk.moveTo(page, fk.newDevice());
-    await fk.addAuthenticator({ transport: 'internal' });
-    await fk.open(page);
+    const [code] = await enrolPasskey(page, fk);
+    await onNewComputer(page, fk);
     await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
     await page.getByLabel('Username').fill('ada.new');
     await page.getByLabel('Recovery code').fill(present(code, 'a recovery code'));
@@ -101,16 +106,8 @@ test.describe('Fewer deliberate actions', () => {
   });
 
   test('the help desk, with no key and no recovery codes', async ({ page, fk }, testInfo) => {
-    await fk.addAuthenticator({ transport: 'internal' });
-    await fk.open(page);
-    await typeCode(page, await fk.issueCode());
-    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
-    await saveCodes(page);
-
-    await countActions(page);
-    await fk.moveTo(page, fk.newDevice());
-    await fk.addAuthenticator({ transport: 'internal' });
-    await fk.open(page);
+    await enrolPasskey(page, fk);
+    await onNewComputer(page, fk);
     await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
     await page.getByRole('button', { name: 'I do not have my recovery codes' }).click();
     await page.getByLabel('Username').fill('ada.new');
@@ -127,11 +124,7 @@ test.describe('Fewer deliberate actions', () => {
 
   test('a backup key from the last screen of an enrolment', async ({ page, fk }, testInfo) => {
     await countActions(page);
-    await fk.addAuthenticator({ transport: 'internal' });
-    await fk.open(page);
-    await typeCode(page, await fk.issueCode());
-    await page.getByRole('button', { name: 'This is me: create my passkey' }).click();
-    await saveCodes(page);
+    await enrolPasskey(page, fk);
     const enrolled = total(await actionsSoFar(page));
 
     await fk.addAuthenticator({ transport: 'usb', alongside: true });

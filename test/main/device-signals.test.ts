@@ -109,8 +109,8 @@ describe("Names people don't recognise: the device's name", () => {
   });
 
   // The other platforms' readers (scutil, the Windows host name) need those systems; their mappings are tested above.
-  it.skipIf(process.platform !== 'linux')(
-    'on this Linux machine: its host name and its os-release name, never "vm · linux <kernel>"',
+  it.skipIf(process.platform !== 'linux' /* skipped off Linux: it reads /etc/os-release */)(
+    'on this Linux machine (skipped elsewhere: it reads /etc/os-release): its host name and its os-release name, never "vm · linux <kernel>"',
     () => {
       const signals = DeviceSignals.parse(collectDeviceSignals('1.2.3', false));
       const pretty = parseEnvFile(readFileSync('/etc/os-release', 'utf8')).get('PRETTY_NAME');
