@@ -1,4 +1,8 @@
 import { z, type ZodType } from 'zod';
+import { FactorId, ListQuery, operation, RecordId, type OperationSpec } from './operation-spec.js';
+import { consoleOperations } from './operations/console.js';
+import { frictionOperations } from './operations/friction.js';
+import { operatorOperations } from './operations/operators.js';
 import { CreateUserRequest, IssueCodeRequest, IssueCodeResponse, UserView } from './admin.js';
 import {
   ApprovalCandidate,
@@ -64,48 +68,7 @@ import {
  * is generated from it: a path, a method, a status or a schema has no second home.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-/**
- * Who may call. `proof`: a DPoP proof (RFC 9449) of the device key, no token yet; what the
- * call creates is bound to that key. `session`: a DPoP-bound session token plus a proof for
- * it. `admin`: the operator's bearer token.
- */
-export type AuthKind = 'none' | 'proof' | 'session' | 'admin';
-
-/** Server-made ids (UUIDs) in a path. */
-const RecordId = z.object({ id: z.string().min(1).max(64) });
-/** A factor is named by its credential id: base64url of up to 1023 bytes (WebAuthn L3, credential id length). */
-const FactorId = z.object({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'a base64url credential id')
-    .max(1364),
-});
-const ListQuery = z.object({ all: z.enum(['true', 'false']).optional() });
-
-export interface OperationSpec {
-  readonly method: HttpMethod;
-  /** OpenAPI path template: `{name}` for each path parameter. */
-  readonly path: `/${string}`;
-  readonly summary: string;
-  readonly auth: AuthKind;
-  readonly params?: z.ZodObject;
-  readonly query?: z.ZodObject;
-  readonly body?: ZodType;
-  /** The body may be left out; the schema's defaults apply to `{}`. */
-  readonly optionalBody?: true;
-  /** Absent: the success answer has no body. */
-  readonly response?: ZodType;
-  readonly status: 200 | 201 | 204;
-  /**
-   * Open to anyone with a key, so limited per client address (requests, and failed answers): over
-   * the limit the answer is 429 `rate_limited` with `Retry-After`.
-   */
-  readonly clientLimited?: true;
-}
-
-const operation = <const T extends OperationSpec>(spec: T): T => spec;
+export type { AuthKind, HttpMethod, OperationSpec } from './operation-spec.js';
 
 export const httpOperations = {
   health: operation({
@@ -396,6 +359,7 @@ export const httpOperations = {
     path: '/v1/admin/users',
     summary: 'Create a user',
     auth: 'admin',
+    permission: 'users:write',
     body: CreateUserRequest,
     response: UserView,
     status: 201,
@@ -405,6 +369,7 @@ export const httpOperations = {
     path: '/v1/admin/policy/reload',
     summary: 'Re-read the policy file; a file that fails validation is refused and the previous policy stays',
     auth: 'admin',
+    permission: 'policy:reload',
     status: 204,
   }),
   revokeDevice: operation({
@@ -412,6 +377,7 @@ export const httpOperations = {
     path: '/v1/admin/devices/{id}/revoke',
     summary: 'Revoke a device key: its codes, sessions and calls are refused from then on',
     auth: 'admin',
+    permission: 'people:revoke',
     params: RecordId,
     status: 204,
   }),
@@ -420,6 +386,7 @@ export const httpOperations = {
     path: '/v1/admin/enrolment-codes',
     summary: 'Issue a one-time enrolment code (shown once)',
     auth: 'admin',
+    permission: 'codes:issue',
     body: IssueCodeRequest,
     response: IssueCodeResponse,
     status: 201,
@@ -429,6 +396,7 @@ export const httpOperations = {
     path: '/v1/admin/stations/codes',
     summary: 'Issue a one-time station code (shown once) that registers a kiosk station',
     auth: 'admin',
+    permission: 'stations:manage',
     body: IssueStationCodeRequest,
     response: IssueStationCodeResponse,
     status: 201,
@@ -438,6 +406,7 @@ export const httpOperations = {
     path: '/v1/admin/stations',
     summary: 'Every kiosk station: pending, registered, lapsed or revoked',
     auth: 'admin',
+    permission: 'stations:manage',
     response: StationList,
     status: 200,
   }),
@@ -446,6 +415,7 @@ export const httpOperations = {
     path: '/v1/admin/stations/{stationId}/revoke',
     summary: "Revoke a station: its key's station calls and sessions are refused from then on, its open sessions end",
     auth: 'admin',
+    permission: 'stations:manage',
     params: StationIdParams,
     response: StationView,
     status: 200,
@@ -455,6 +425,7 @@ export const httpOperations = {
     path: '/v1/admin/recovery-requests',
     summary: 'Open help-desk recovery requests (`all=true` for every one)',
     auth: 'admin',
+    permission: 'recovery:read',
     query: ListQuery,
     response: RecoveryRequestList,
     status: 200,
@@ -465,6 +436,7 @@ export const httpOperations = {
     summary:
       'Approve a request (`id`: its id or its reference, any case, dash optional), naming its username; the final approval (two different agents for privileged users) returns the one-time help-desk code',
     auth: 'admin',
+    permission: 'recovery:decide',
     params: RecordId,
     body: RecoveryApprovalRequest,
     response: RecoveryApprovalResponse,
@@ -475,6 +447,7 @@ export const httpOperations = {
     path: '/v1/admin/recovery-requests/{id}/deny',
     summary: 'Deny a request (`id`: its id or its reference, any case, dash optional), naming its username',
     auth: 'admin',
+    permission: 'recovery:decide',
     params: RecordId,
     body: RecoveryDenialRequest,
     response: HelpdeskRequestView,
@@ -485,6 +458,7 @@ export const httpOperations = {
     path: '/v1/admin/recovery-locks/reset',
     summary: "Lift a username's recovery-code lock after verifying the person",
     auth: 'admin',
+    permission: 'recovery:decide',
     body: ResetRecoveryLockRequest,
     status: 204,
   }),
@@ -493,10 +467,14 @@ export const httpOperations = {
     path: '/v1/admin/factors/{id}/reinstate',
     summary: 'Put a factor suspended by a recovery back in use, after review',
     auth: 'admin',
+    permission: 'recovery:decide',
     params: FactorId,
     body: ReinstateFactorRequest,
     status: 204,
   }),
+  ...operatorOperations,
+  ...consoleOperations,
+  ...frictionOperations,
 } as const satisfies Record<string, OperationSpec>;
 
 export type HttpOperations = typeof httpOperations;

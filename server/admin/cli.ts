@@ -7,7 +7,15 @@ import { noMetadata } from '../policy/evaluate.js';
 import { PolicyStore } from '../policy/store.js';
 import { missingOption, RECOVERY_COMMANDS, RECOVERY_USAGE, runRecoveryCommand } from './recovery-commands.js';
 import { BACKUP_USAGE, runBackupCommand } from './backup.js';
+import { auditCommands } from './audit-commands.js';
+import type { AdminCommands } from './command.js';
+import { operatorCommands } from './operator-commands.js';
+import { provisioningCommands } from './provisioning-commands.js';
+import { reportCommands } from './report-commands.js';
 import { missingStationOption, runStationCommand, STATION_COMMANDS, STATION_USAGE } from './station-commands.js';
+
+/** Commands that parse their own options (server/admin/command.ts). */
+const COMMANDS: AdminCommands = { ...operatorCommands, ...provisioningCommands, ...auditCommands, ...reportCommands };
 
 const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes, recoveries and kiosk stations; back up the database
 
@@ -18,8 +26,33 @@ const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes, recoverie
 ${RECOVERY_USAGE}
 ${STATION_USAGE}
 ${BACKUP_USAGE}
+${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n')}
 
 Works on the server's database (FIRSTKEY_DATA_DIR, default .firstkey-data).`;
+
+/** Opens and migrates the database, runs one of COMMANDS on it, and closes it whatever happens. */
+async function runOwnCommand(command: AdminCommands[string], args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void) {
+  const config = configFromEnv(env);
+  const database = await openDatabase(config, 'tool');
+  try {
+    await migrate(database);
+    const services = createServices({
+      db: database.db,
+      clock: systemClock,
+      config,
+      policy: await PolicyStore.open(config.policyFile),
+      attestation: noMetadata,
+    });
+    return await command.run(args, { services, db: database.db, config, env, actor: `cli:${env.USER ?? 'operator'}`, out });
+  } catch (error) {
+    out(`Error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
 
 /** The admin CLI: the same service calls as the admin API, with the operator named in the audit trail. */
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
@@ -27,6 +60,8 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
   // Before the shared option parsing and database opening below: a backup has its own option, and
   // must neither create the database it copies nor migrate it.
   if (command === 'backup') return runBackupCommand(rest, env, out);
+  const own = command ? COMMANDS[command] : undefined;
+  if (own) return runOwnCommand(own, rest, env, out);
   const { values } = parseArgs({
     args: rest,
     options: {

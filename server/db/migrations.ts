@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { DatabaseKind } from './handle.js';
+import { auditProofMigrations } from './migrations/0016-audit-proof.js';
+import { frictionMigrations } from './migrations/0017-friction.js';
+import { operatorMigrations } from './migrations/0014-operators.js';
+import { provisioningMigrations } from './migrations/0015-provisioning.js';
 
 /** The few column types that differ between the two databases; everything else is portable text and integers. */
 interface Types {
@@ -418,6 +422,12 @@ function migrationsFor(kind: DatabaseKind): Record<string, Migration> {
 }
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {
-  const migrations = migrationsFor(kind);
+  const migrations = {
+    ...migrationsFor(kind),
+    ...operatorMigrations(kind),
+    ...provisioningMigrations(kind),
+    ...auditProofMigrations(kind),
+    ...frictionMigrations(kind),
+  };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

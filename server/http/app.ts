@@ -11,7 +11,11 @@ import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
 import { ApiFailure, RateLimited } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
 import { sameHash, sha256 } from '../secrets.js';
+import { BOOTSTRAP_PRINCIPAL } from '../operators/principal.js';
 import type { Services } from '../services.js';
+import { registerConsoleApp } from '../console/serve.js';
+import { registerMetrics } from '../friction/routes.js';
+import { registerScim } from '../scim/routes.js';
 import { clientAddress, proxyTrust, type ForwardedHeader } from './client-address.js';
 import { createHandlers } from './handlers.js';
 import { proofUrl, type ProofUrl } from './public-url.js';
@@ -85,7 +89,7 @@ function authenticators(options: AppOptions, requestUrl: ProofUrl): Authenticato
       const header = request.headers.authorization ?? '';
       const given = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (!sameHash(sha256(given), expectedAdmin)) return Promise.reject(new ApiFailure('unauthorized', 'admin token required'));
-      return Promise.resolve('admin-api');
+      return Promise.resolve(BOOTSTRAP_PRINCIPAL);
     },
   };
 }
@@ -158,11 +162,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(errorBody('not_found', 'no such endpoint')));
 
-  registerOperations(
-    app,
-    createHandlers(options.services, options.policy, options.readiness),
-    authenticators(options, proofUrl(network.publicUrl)),
-    options.clientGate,
-  );
+  const auth = authenticators(options, proofUrl(network.publicUrl));
+  registerOperations(app, createHandlers(options.services, options.policy, options.readiness), auth, options.clientGate);
+  // Outside the operation table: their media types and error bodies are their standards' (SCIM, Prometheus), not ours.
+  registerScim(app, options.services, auth);
+  registerMetrics(app, options.services, auth);
+  registerConsoleApp(app);
   return app;
 }

@@ -3,6 +3,9 @@ import { ApiFailure } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
 import type { Services } from '../services.js';
 import type { Handlers } from './route.js';
+import { consoleHandlers } from './handlers/console.js';
+import { frictionHandlers } from './handlers/friction.js';
+import { operatorHandlers } from './handlers/operators.js';
 
 /**
  * What each operation of api/http.ts does, as one call into the services. Parsing, auth and
@@ -75,5 +78,8 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     listStations: async () => ({ stations: await stations.list() }),
     revokeStation: async ({ actor, params }) => stations.revoke(params.stationId, actor),
     reinstateFactor: async ({ params, body }) => manage.reinstateFactor(params.id, body.agent),
+    ...operatorHandlers(services),
+    ...consoleHandlers(services),
+    ...frictionHandlers(services),
   };
 }

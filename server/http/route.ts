@@ -9,7 +9,9 @@ import {
 } from '../../api/http.js';
 import { ZodError } from 'zod';
 import { SESSION_DEADLINES_HEADER } from '../../api/enrolment.js';
+import type { Permission } from '../../api/permissions.js';
 import type { Caller } from '../context.js';
+import type { Principal } from '../operators/principal.js';
 import { ApiFailure } from '../errors.js';
 
 /** What the route wrapper has established about the caller, by the operation's auth kind. */
@@ -19,7 +21,7 @@ export type AuthContext<N extends OperationName> =
     : OperationAuth<N> extends 'session'
       ? { caller: Caller }
       : OperationAuth<N> extends 'admin'
-        ? { actor: string }
+        ? { actor: string; principal: Principal }
         : unknown;
 
 export type Handler<N extends OperationName> = (input: ParsedInput<N> & AuthContext<N>) => Promise<OperationOutput<N>>;
@@ -27,14 +29,20 @@ export type Handler<N extends OperationName> = (input: ParsedInput<N> & AuthCont
 /** One handler per operation: the compiler refuses a table that misses one. */
 export type Handlers = { [N in OperationName]: Handler<N> };
 
+/** The handlers of one group of operations (api/operations/*.ts). */
+export type HandlerSet<Group> = { [N in keyof Group & OperationName]: Handler<N> };
+
 /** How a request proves who sends it; each throws an ApiFailure when it cannot. */
 export interface Authenticators {
   /** The thumbprint of the key that signed the request's DPoP proof (no token yet). */
   proof(request: FastifyRequest): Promise<string>;
   /** `Authorization: DPoP <token>` with a proof for that token (RFC 9449 section 7.1). */
   session(request: FastifyRequest): Promise<Caller>;
-  /** The operator's bearer token; answers the actor the audit trail names. */
-  admin(request: FastifyRequest): Promise<string>;
+  /**
+   * The operator calling an admin operation, refused (401) when not signed in and (403) without
+   * the permission the operation names.
+   */
+  admin(request: FastifyRequest, permission: Permission | undefined): Promise<Principal>;
 }
 
 /**
@@ -69,8 +77,10 @@ async function authenticate(spec: OperationSpec, request: FastifyRequest, auth: 
       return { jkt: await auth.proof(request) };
     case 'session':
       return { caller: await auth.session(request) };
-    case 'admin':
-      return { actor: await auth.admin(request) };
+    case 'admin': {
+      const principal = await auth.admin(request, spec.permission);
+      return { actor: principal.actor, principal };
+    }
   }
 }
 

@@ -1,0 +1,3 @@
+/** The tables of friction metrics; part of Database (server/db/schema.ts). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled as the tables arrive
+export interface FrictionTables {}
