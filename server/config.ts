@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../api/defaults.js';
+import { DEMO_CONSOLE_ORIGIN, DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../api/defaults.js';
 import { isAddressOrCidr, isNarrowEnough, SHORTEST_PROXY_PREFIX } from './http/client-address.js';
 
 const HOURS = 3600;
@@ -133,6 +133,23 @@ export const ServerConfig = z
     kioskConfirmationSeconds: z.coerce.number().int().min(60).max(HOURS).default(900),
     /** Sessions opened at a kiosk station are shorter (never longer than FIRSTKEY_SESSION_TTL_SECONDS). */
     kioskSessionTtlSeconds: z.coerce.number().int().min(60).max(HOURS).default(300),
+    /**
+     * The origin the help-desk console is served under (server/console/): within the RP ID, so
+     * agents' own keys work there. Agents' WebAuthn sign-ins are accepted from this origin only.
+     */
+    consoleOrigin: z.url({ protocol: /^https?$/ }).default(DEMO_CONSOLE_ORIGIN),
+    /** A console session ends this long after sign-in, whatever happens (short: an agent's desk is not a vault). */
+    consoleSessionSeconds: z.coerce.number().int().min(300).max(12 * HOURS).default(8 * HOURS),
+    /** ...and after this long without a call. */
+    consoleIdleSeconds: z.coerce.number().int().min(60).max(HOURS).default(900),
+    /**
+     * A file holding the audit trail's key (32+ bytes, base64 or raw): it keys the chain's hashes and
+     * signs its checkpoints, and lives outside the database so the database's owner cannot rewrite
+     * the trail unnoticed. Unset: a key generated in dataDir on first start (fine for a demo only).
+     */
+    auditKeyFile: z.string().min(1).optional(),
+    /** How often each instance verifies the audit chain from its last checkpoint. */
+    auditVerifySeconds: z.coerce.number().int().min(10).max(24 * HOURS).default(300),
     /** Which header those proxies set; the other is ignored, so a client cannot slip one past a proxy that only sets one. */
     forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   })
@@ -209,6 +226,11 @@ export const SERVER_ENV_NAMES = {
   kioskOperatorRoles: 'FIRSTKEY_KIOSK_OPERATOR_ROLES',
   kioskConfirmationSeconds: 'FIRSTKEY_KIOSK_CONFIRMATION_SECONDS',
   kioskSessionTtlSeconds: 'FIRSTKEY_KIOSK_SESSION_TTL_SECONDS',
+  consoleOrigin: 'FIRSTKEY_CONSOLE_ORIGIN',
+  consoleSessionSeconds: 'FIRSTKEY_CONSOLE_SESSION_SECONDS',
+  consoleIdleSeconds: 'FIRSTKEY_CONSOLE_IDLE_SECONDS',
+  auditKeyFile: 'FIRSTKEY_AUDIT_KEY_FILE',
+  auditVerifySeconds: 'FIRSTKEY_AUDIT_VERIFY_SECONDS',
 } as const satisfies Record<Exclude<keyof ServerConfigInput, InternalSetting>, `FIRSTKEY_${string}`>;
 
 const LISTS: ReadonlySet<keyof typeof SERVER_ENV_NAMES> = new Set([
