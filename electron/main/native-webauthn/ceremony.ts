@@ -1,4 +1,4 @@
-import type { NativeKeyFailure, NativeKeyState, NativeKeyStatus } from '../../../api/native-key.js';
+import type { NativeKeyState, NativeKeyStatus } from '../../../api/native-key.js';
 import type {
   AuthenticationResponseJSON,
   CreationOptionsJSON,
@@ -6,43 +6,17 @@ import type {
   RegistrationResponseJSON,
   RequestOptionsJSON,
 } from '../../../api/webauthn.js';
-import { HidGoneError, type HidDeviceInfo } from '../ctap2/transport.js';
+import type { HidDeviceInfo } from '../ctap2/transport.js';
 import type { Logger } from '../log/logger.js';
+import { NativeCeremonyError, outcomeOf } from './ceremony-outcome.js';
 import { clientData, rpIdFor } from './client-data.js';
+import { ATTEMPTS_PER_INSERTION, minimumPinLength, newPinProblem, unusablePin } from './pin-rules.js';
 import { ctapCode, type KeyControl, type KeyDriver, type KeyInfo, type KeyPinToken, type NativeKey } from './key-driver.js';
 import { authenticationResponse, conveyedAttestation, registrationResponse } from './response-json.js';
 import type { z } from 'zod';
 
-/** Why the ceremony stopped; `pin_blocked` and `pin_auth_blocked` are states of their own on screen. */
-export type NativeCeremonyOutcome = NativeKeyFailure | 'pin_blocked' | 'pin_auth_blocked';
-
-export class NativeCeremonyError extends Error {
-  override name = 'NativeCeremonyError';
-  constructor(readonly outcome: NativeCeremonyOutcome) {
-    super(`the security key ceremony ended: ${outcome}`);
-  }
-}
-
-/** CTAP: three wrong PINs in a row and the key wants to be unplugged before it takes another. */
-const ATTEMPTS_PER_INSERTION = 3;
 /** When the server's options name no timeout: what browsers use for a security key. */
 const DEFAULT_TIMEOUT_MS = 120_000;
-const MAX_PIN_BYTES = 63;
-
-const FAILURES: Readonly<Record<string, NativeCeremonyOutcome>> = {
-  CTAP2_ERR_CREDENTIAL_EXCLUDED: 'already_registered',
-  CTAP2_ERR_PIN_BLOCKED: 'pin_blocked',
-  CTAP2_ERR_PIN_AUTH_BLOCKED: 'pin_auth_blocked',
-  CTAP2_ERR_USER_ACTION_TIMEOUT: 'timeout',
-  CTAP2_ERR_ACTION_TIMEOUT: 'timeout',
-  // The client's own: the key went silent.
-  CTAP1_ERR_TIMEOUT: 'timeout',
-  CTAP2_ERR_KEEPALIVE_CANCEL: 'cancelled',
-  CTAP2_ERR_OPERATION_DENIED: 'cancelled',
-  CTAP2_ERR_UNSUPPORTED_ALGORITHM: 'not_supported',
-  CTAP2_ERR_UNSUPPORTED_OPTION: 'not_supported',
-  CTAP2_ERR_NO_CREDENTIALS: 'not_registered',
-};
 
 interface PendingInput {
   kind: 'pin' | 'set_pin';
@@ -62,9 +36,6 @@ export interface NativeCeremonyDeps {
 const bytes = (b64url: string): Buffer => Buffer.from(b64url, 'base64url');
 const descriptors = (list: z.infer<typeof CredentialDescriptorJSON>[] | undefined) =>
   (list ?? []).map((d) => ({ type: 'public-key' as const, id: bytes(d.id), ...(d.transports ? { transports: [...d.transports] } : {}) }));
-
-/** CTAP counts a PIN's minimum length in code points of its NFC form, not in what a person sees as characters. */
-const codePoints = (pin: string) => Array.from(pin.normalize('NFC')).length;
 
 /**
  * The ceremony main runs with a USB security key, one at a time per window: what the person must
@@ -313,8 +284,7 @@ export class NativeCeremonies {
       const attemptsBeforeReplug = Math.min(retries, ATTEMPTS_PER_INSERTION - wrongHere);
       this.show({ state: 'pin', retries, attemptsBeforeReplug, wrong: wrongHere > 0 || unusable });
       const pin = await this.await('pin', signal);
-      // A PIN no key accepts (under 4 characters, over 63 bytes) is not sent: the key's counts stay as they are.
-      unusable = codePoints(pin) < 4 || Buffer.byteLength(pin.normalize('NFC'), 'utf8') > MAX_PIN_BYTES;
+      unusable = unusablePin(pin);
       if (unusable) continue;
       try {
         return await key.pinToken(pin, permissions, rpId);
@@ -331,11 +301,10 @@ export class NativeCeremonies {
   private async choosePin(key: NativeKey, minLength: number, signal: AbortSignal): Promise<string> {
     let problem: 'too_short' | 'too_long' | null = null;
     for (;;) {
-      this.show({ state: 'set_pin', minLength: Math.max(4, minLength), problem });
+      this.show({ state: 'set_pin', minLength: minimumPinLength(minLength), problem });
       const pin = await this.await('set_pin', signal);
-      if (codePoints(pin) < Math.max(4, minLength)) problem = 'too_short';
-      else if (Buffer.byteLength(pin.normalize('NFC'), 'utf8') > MAX_PIN_BYTES) problem = 'too_long';
-      else {
+      problem = newPinProblem(pin, minLength);
+      if (!problem) {
         try {
           await key.setPin(pin);
           return pin;
@@ -369,7 +338,7 @@ export class NativeCeremonies {
     try {
       return await work({ signal: abort.signal });
     } catch (error) {
-      const outcome = this.outcomeOf(error, abort.signal);
+      const outcome = outcomeOf(error, abort.signal);
       this.deps.logger?.warn('native_key.failed', { reason: outcome, code: ctapCode(error) });
       if (this.running === abort) {
         this.show(outcome === 'pin_blocked' || outcome === 'pin_auth_blocked' ? { state: outcome } : { state: 'failed', reason: outcome });
@@ -381,15 +350,6 @@ export class NativeCeremonies {
       this.input?.reject(new NativeCeremonyError('cancelled'));
       this.input = null;
     }
-  }
-
-  private outcomeOf(error: unknown, signal: AbortSignal): NativeCeremonyOutcome {
-    // An abort wins: the key's CTAP2_ERR_KEEPALIVE_CANCEL is only the echo of our own cancel or timeout.
-    if (signal.aborted && signal.reason instanceof NativeCeremonyError) return signal.reason.outcome;
-    if (error instanceof NativeCeremonyError) return error.outcome;
-    if (error instanceof HidGoneError) return 'key_removed';
-    const code = ctapCode(error);
-    return (code === null ? undefined : FAILURES[code]) ?? 'key_error';
   }
 
   private await(kind: 'pin' | 'set_pin', signal: AbortSignal): Promise<string> {

@@ -1,5 +1,5 @@
 import { HidAccessError, KeyNotSupportedError, NoSecurityKeyError, SecurityKey, selectKeyByTouch, type HidBus } from '../ctap2/index.js';
-import { NativeCeremonyError } from './ceremony.js';
+import { NativeCeremonyError } from './ceremony-outcome.js';
 import type { KeyDriver, NativeKey } from './key-driver.js';
 
 /** The client's own refusals in the ceremony's words; everything else (Ctap2Error, HidGoneError) passes as it is. */

@@ -3,7 +3,8 @@ import type { ComputerCapabilities } from '../../../api/native-key.js';
 import type { IpcErrorCode, IpcRequest, IpcResults } from '../../../api/ipc.js';
 import type { CreationOptionsJSON, RequestOptionsJSON } from '../../../api/webauthn.js';
 import { ApiClientError, type ApiClient } from '../api-client.js';
-import { NativeCeremonyError, type NativeCeremonies } from './ceremony.js';
+import type { NativeCeremonies } from './ceremony.js';
+import { NativeCeremonyError } from './ceremony-outcome.js';
 import { chooseCeremonyPath } from './path.js';
 
 /** The window's calls for FirstKey's own security-key ceremony (api/native-key.ts). */
