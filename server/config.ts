@@ -139,7 +139,7 @@ export const ServerConfig = z
      */
     consoleOrigin: z.url({ protocol: /^https?$/ }).default(DEMO_CONSOLE_ORIGIN),
     /** A console session ends this long after sign-in, whatever happens (short: an agent's desk is not a vault). */
-    consoleSessionSeconds: z.coerce.number().int().min(300).max(12 * HOURS).default(8 * HOURS),
+    consoleSessionSeconds: z.coerce.number().int().min(300).max(12 * HOURS).default(HOURS),
     /** ...and after this long without a call. */
     consoleIdleSeconds: z.coerce.number().int().min(60).max(HOURS).default(900),
     /**
