@@ -17,6 +17,7 @@ export const FunnelQuery = z.object({
     .regex(/^\d{1,4}[dhm]$/, 'a number and d, h or m, e.g. 30d')
     .default('30d'),
 });
+export type FunnelQuery = z.input<typeof FunnelQuery>;
 
 export const FunnelReport = z.object({
   since: z.iso.datetime(),
@@ -39,3 +40,25 @@ export const FunnelReport = z.object({
   resetsPer100Users: z.number().nonnegative(),
 });
 export type FunnelReport = z.infer<typeof FunnelReport>;
+
+/**
+ * The screens of the enrolment journey the app times: typing the code, "Is this you?", the key's
+ * ceremony, and the recovery codes. A closed set, so a step is never free text.
+ */
+export const JourneyStep = z.enum(['code', 'confirm', 'ceremony', 'codes']);
+export type JourneyStep = z.infer<typeof JourneyStep>;
+
+/** The most visits one session reports (a ceremony retried a few times stays well within it). */
+export const MAX_STEP_TIMINGS = 16;
+/** A day: longer than any session lives, so a bigger value is a broken clock, not a slow person. */
+export const MAX_STEP_MS = 86_400_000;
+
+/**
+ * The app's time per screen for one enrolment session, in the order the person saw them: a step and
+ * whole milliseconds, nothing else (strict: no name, no free text).
+ */
+export const StepTimings = z
+  .array(z.strictObject({ step: JourneyStep, ms: z.number().int().nonnegative().max(MAX_STEP_MS) }))
+  .min(1)
+  .max(MAX_STEP_TIMINGS);
+export type StepTimings = z.infer<typeof StepTimings>;

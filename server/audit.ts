@@ -7,6 +7,13 @@ import { sha256 } from './secrets.js';
 
 export type AuditEvent =
   | 'user.created'
+  /** Provisioning (SCIM, CSV import) changed a person's name, email, role, employment, manager or end date. */
+  | 'user.updated'
+  /** The leaver path: every factor, device and session ended at once (server/provisioning/leaver.ts). */
+  | 'user.deactivated'
+  | 'user.reactivated'
+  /** SCIM DELETE: deactivated and hidden from SCIM; the row stays for the audit trail. */
+  | 'user.deleted'
   | 'code.issued'
   | 'code.refused'
   | 'code.locked'
@@ -15,6 +22,8 @@ export type AuditEvent =
   | 'session.opened'
   | 'session.completed'
   | 'session.ended'
+  /** The app's time per screen of an enrolment session (server/friction/step-timings.ts). */
+  | 'session.step_timings'
   | 'factor.registered'
   | 'factor.refused'
   | 'factor.activated'

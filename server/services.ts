@@ -5,6 +5,7 @@ import { DeviceApprovals } from './device-approval/service.js';
 import { Completion } from './enrolment/completion.js';
 import { DeviceRegistry } from './enrolment/devices.js';
 import { EnrolmentService } from './enrolment/service.js';
+import { FrictionService } from './friction/service.js';
 import { SessionStore } from './enrolment/sessions.js';
 import { OperatorStep } from './kiosk/operator-step.js';
 import { StationRegistry } from './kiosk/stations.js';
@@ -27,6 +28,7 @@ export interface Services {
   stations: StationRegistry;
   operators: OperatorStep;
   deviceApprovals: DeviceApprovals;
+  friction: FrictionService;
 }
 
 /**
@@ -53,5 +55,6 @@ export function createServices(deps: ServiceDeps): Services {
     stations,
     operators: new OperatorStep(deps, stations),
     deviceApprovals: new DeviceApprovals(deps, sessions, devices),
+    friction: new FrictionService(deps),
   };
 }

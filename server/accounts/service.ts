@@ -72,7 +72,12 @@ export class AccountService {
               locked_at: null,
             })
             .execute();
-          await appendAuditIn(tx, clock, { event: 'code.issued', actor, userId: user.id, details: { codeId: id, ttlSeconds: ttl } });
+          await appendAuditIn(tx, clock, {
+            event: 'code.issued',
+            actor,
+            userId: user.id,
+            details: { codeId: id, ttlSeconds: ttl, tier: tierFor(this.deps.policy.policy, user).name },
+          });
         });
         const link = `${config.linkBase}?code=${encodeURIComponent(code.display)}`;
         return { code: code.display, link, expiresAt };

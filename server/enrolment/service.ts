@@ -160,7 +160,14 @@ export class EnrolmentService {
         event: 'session.opened',
         actor: user.username,
         userId: user.id,
-        details: { sessionId: session.id, purpose: 'enrol', deviceId: deviceRow.id, stationId: station?.id ?? null },
+        details: {
+          sessionId: session.id,
+          purpose: 'enrol',
+          deviceId: deviceRow.id,
+          stationId: station?.id ?? null,
+          codeId: record.id,
+          tier: this.tier(user).name,
+        },
       });
       if (reopening) {
         await appendAuditIn(tx, this.deps.clock, {
@@ -412,7 +419,15 @@ export class EnrolmentService {
         event: 'factor.registered',
         actor: user.username,
         userId: user.id,
-        details: { credentialId: row.id, factor, aaguid: row.aaguid, format: row.attestation_format, deviceId: session.device_id },
+        details: {
+          credentialId: row.id,
+          factor,
+          aaguid: row.aaguid,
+          format: row.attestation_format,
+          deviceId: session.device_id,
+          sessionId: session.id,
+          tier: resolved.name,
+        },
       });
     });
     return credentialView(row);
