@@ -196,7 +196,7 @@ beforeAll(async () => {
   reportJson = JSON.parse((await run(['--since', '1d', '--json'])).join('\n'));
 });
 
-afterAll(() => api?.close());
+afterAll(() => api.close());
 
 const stages = (codes: number, sessions: number, registered: number, completed: number) => [
   { stage: 'codes_issued', count: codes },
@@ -264,8 +264,9 @@ function samples(body: string): { name: string; labels: Record<string, string>; 
     .map((line) => {
       const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!match?.[1] || !match[3]) throw new Error(`not a sample: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-      return { name: match[1], labels: labels as Record<string, string>, value: Number(match[3]) };
+      const labels: Record<string, string> = {};
+      for (const m of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) if (m[1] && m[2] !== undefined) labels[m[1]] = m[2];
+      return { name: match[1], labels, value: Number(match[3]) };
     });
 }
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_STEP_MS, MAX_STEP_TIMINGS } from '../../api/friction.js';
-import { CreateSessionResponse } from '../../api/enrolment.js';
 import { REPORT_GRACE_SECONDS } from '../../server/friction/step-timings.js';
 import { Api, expectRefusal, expectStatus, passkey, type Device } from '../support/api-harness.js';
 
