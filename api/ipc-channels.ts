@@ -47,6 +47,7 @@ export const IPC_CHANNELS = {
   nativeKeySubmitPin: 'firstkey:native:pin',
   nativeKeySetPin: 'firstkey:native:set-pin',
   nativeKeyCancel: 'firstkey:native:cancel',
+  reportStepTimings: 'firstkey:friction:step-timings',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

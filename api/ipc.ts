@@ -31,6 +31,7 @@ import {
 } from './security.js';
 import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptionsJSON } from './webauthn.js';
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
+import { StepTimings } from './friction.js';
 import {
   CeremonyPathRequest,
   type ComputerCapabilities,
@@ -128,6 +129,12 @@ export interface KioskConfirmation {
   expiresAt: string;
 }
 
+/**
+ * The renderer's time per screen of one enrolment session, named by the session's id (main holds its
+ * token): steps from a closed list and milliseconds, nothing the person typed.
+ */
+export const StepTimingsReport = z.strictObject({ sessionId: z.string().min(1).max(64), timings: StepTimings });
+
 export type PinVerdict = { ok: true } | { ok: false; attemptsLeft: number; lockedUntil: string | null };
 
 export const ipcRequests = {
@@ -175,6 +182,7 @@ export const ipcRequests = {
   nativeKeySubmitPin: NativeKeyPinRequest,
   nativeKeySetPin: NativeKeyPinRequest,
   nativeKeyCancel: z.undefined(),
+  reportStepTimings: StepTimingsReport,
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -244,6 +252,8 @@ export interface IpcResults {
   nativeKeySetPin: null;
   /** Stops the native ceremony (CTAPHID_CANCEL to a key that is waiting for a touch). */
   nativeKeyCancel: null;
+  /** Sent, or refused by the server: either way the person is never told (friction metrics are not theirs to fix). */
+  reportStepTimings: null;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */

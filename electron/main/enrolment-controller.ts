@@ -58,6 +58,9 @@ const PERSONAL_ONLY = [
   ...APPROVAL_CALLS,
 ] as const satisfies readonly IpcName[];
 
+/** How many finished sessions' tokens main keeps for their step timings. */
+const TIMING_TOKENS_KEPT = 3;
+
 /** Failures that mean the server was never reached (or answered nothing we could read). */
 const UNREACHABLE: ReadonlySet<string> = new Set(['network', 'bad_response', 'internal']);
 
@@ -108,6 +111,11 @@ export class EnrolmentController {
   /** The assertion options last handed to the page (a person's key, an operator's), likewise for main's ceremony. */
   private assertion: RequestOptionsJSON | null = null;
   private readonly api: ApiClient;
+  /**
+   * The tokens of this window's latest sessions by session id, kept after a session completes or ends
+   * for one use: its step timings, sent once (the server takes a finished session's token for nothing else).
+   */
+  private readonly timingTokens = new Map<string, string>();
 
   constructor(
     api: ApiClient,
@@ -419,6 +427,13 @@ export class EnrolmentController {
       });
       return null;
     },
+    reportStepTimings: async ({ sessionId, timings }) => {
+      const token = this.timingTokens.get(sessionId);
+      if (!token) throw new ApiClientError('no_session', 'no session of this window has that id, or its timings were sent');
+      this.timingTokens.delete(sessionId);
+      await this.api.call('reportStepTimings', { token, body: timings });
+      return null;
+    },
   };
 
   /** Everything main held for the person at the station (and the operator's unlock) goes at a reset. */
@@ -441,6 +456,9 @@ export class EnrolmentController {
 
   private adopt({ token, session }: { token: string; session: SessionView }): SessionView {
     this.token = token;
+    this.timingTokens.set(session.id, token);
+    // A few sessions back is plenty: timings go out as a session finishes, before the next one is far along.
+    for (const oldest of this.timingTokens.keys()) if (this.timingTokens.size > TIMING_TOKENS_KEPT) this.timingTokens.delete(oldest);
     this.deadlines = { lifetimeEndsAt: session.lifetimeEndsAt, idleEndsAt: session.idleEndsAt, serverTime: session.serverTime };
     return session;
   }

@@ -135,6 +135,8 @@ test.describe('trust boundaries the page cannot cross', () => {
         'nativeKeySubmitPin',
         'nativeKeySetPin',
         'nativeKeyCancel',
+        // The time per screen of an enrolment session, named by its id (main holds the token).
+        'reportStepTimings',
       ].sort(),
     );
   });

@@ -131,6 +131,7 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   nativeKeySubmitPin: { pin: '1234' },
   nativeKeySetPin: { pin: '1234' },
   nativeKeyCancel: undefined,
+  reportStepTimings: { sessionId: 's1', timings: [{ step: 'code', ms: 1200 }] },
   authenticate: {
     response: {
       id: 'Y3JlZA',
@@ -213,6 +214,7 @@ function recordingHandlers(fail?: () => never) {
     nativeKeySubmitPin: async (request) => (record('nativeKeySubmitPin', request), null),
     nativeKeySetPin: async (request) => (record('nativeKeySetPin', request), null),
     nativeKeyCancel: async (request) => (record('nativeKeyCancel', request), null),
+    reportStepTimings: async (request) => (record('reportStepTimings', request), null),
     fileApprovalRequest: async (request) => (record('fileApprovalRequest', request), { ...APPROVAL_VIEW, code: '123 456' }),
     approvalRequestStatus: async (request) => (record('approvalRequestStatus', request), APPROVAL_VIEW),
     collectApproval: async (request) => (record('collectApproval', request), SESSION),

@@ -10,6 +10,7 @@ import { authenticateWhereItWorks, createNativeKeySlice } from './native-key-sli
 import { createSecuritySlice } from './security-slice';
 import { watchDeadlines } from './deadline-watch';
 import { createSessionSlice } from './session-slice';
+import { timeSteps } from './step-timer';
 import type { AppState, StoreDeps } from './types';
 
 export type { AppState, StoreDeps } from './types';
@@ -41,6 +42,8 @@ export function createAppStore(given: StoreDeps): StoreApi<AppState> {
   store.subscribe((state) => {
     if (state.notice?.key === DEVICE_KEY_LOST_NOTICE) state.deviceKeyLost();
   });
+  // Friction metrics: the time per screen of each enrolment session goes to the server, without anything personal.
+  timeSteps(store, bridge, given.now);
   return store;
 }
 
