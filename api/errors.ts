@@ -69,6 +69,8 @@ export const ApiErrorCode = z.enum([
   'kiosk_security_key_only',
   /** Registered as a security key, but the response says platform attachment, an internal or hybrid transport, or the backup flags. */
   'not_a_security_key',
+  /** The person has left (deactivated by their organisation) or is a contractor past their end date. */
+  'account_inactive',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

@@ -42,6 +42,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   not_an_operator: 403,
   kiosk_security_key_only: 403,
   not_a_security_key: 403,
+  account_inactive: 403,
   internal: 500,
 };
 

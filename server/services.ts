@@ -10,6 +10,7 @@ import { SessionStore } from './enrolment/sessions.js';
 import { OperatorStep } from './kiosk/operator-step.js';
 import { StationRegistry } from './kiosk/stations.js';
 import { ManageService } from './manage/service.js';
+import { ProvisioningService } from './provisioning/service.js';
 import { Helpdesk } from './recovery/helpdesk.js';
 import { RecoveryCodes } from './recovery/recovery-codes.js';
 import { RecoveryService } from './recovery/service.js';
@@ -28,6 +29,7 @@ export interface Services {
   stations: StationRegistry;
   operators: OperatorStep;
   deviceApprovals: DeviceApprovals;
+  provisioning: ProvisioningService;
   friction: FrictionService;
 }
 
@@ -55,6 +57,7 @@ export function createServices(deps: ServiceDeps): Services {
     stations,
     operators: new OperatorStep(deps, stations),
     deviceApprovals: new DeviceApprovals(deps, sessions, devices),
+    provisioning: new ProvisioningService(deps),
     friction: new FrictionService(deps),
   };
 }

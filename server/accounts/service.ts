@@ -9,6 +9,7 @@ import { userView } from '../enrolment/views.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId, sha256 } from '../secrets.js';
+import { assertUserActive } from './active.js';
 
 /** How many times issuing draws a new code when its public handle clashes with an old one. */
 
@@ -51,6 +52,7 @@ export class AccountService {
   async issueCode(username: string, actor: string, ttlSeconds?: number): Promise<IssueCodeResponse> {
     const { db, clock, config } = this.deps;
     const user = await this.findUser(username);
+    await assertUserActive(db, user.id, clock.now());
     tierFor(this.deps.policy.policy, user); // refuse before a code for a service account ever exists
     const ttl = Math.min(ttlSeconds ?? config.codeTtlSeconds, config.codeTtlSeconds);
     const now = clock.now();

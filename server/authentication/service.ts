@@ -11,6 +11,7 @@ import { ApiFailure } from '../errors.js';
 import { factorRequirements, tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication, type AllowedCredential } from '../webauthn/authentication.js';
+import { assertUserActive, isActiveUser } from '../accounts/active.js';
 
 /**
  * Sessions opened by a factor the user still has: authentication options for a username, then
@@ -54,6 +55,7 @@ export class AuthenticationService {
       .selectAll()
       .where('username', '=', username)
       .where('account_kind', '=', 'human')
+      .where(isActiveUser(now))
       .executeTakeFirst();
     const usable = user
       ? await db
@@ -181,6 +183,7 @@ export class AuthenticationService {
       authCredentialId: credential.id,
     });
     await transaction(db, async (tx) => {
+      await assertUserActive(tx, user.id, clock.now());
       await tx
         .updateTable('credentials')
         .set({ counter: outcome.assertion.newCounter, last_used_at: now, backed_up: outcome.assertion.backedUp ? 1 : 0 })

@@ -22,6 +22,7 @@ import { newId } from '../secrets.js';
 import { approvalCodeHasher, newApprovalCode } from './code.js';
 import { refuseOverFilingLimits } from './filing-limits.js';
 import { APPROVAL_RULES, codeTryRules } from './rules.js';
+import { assertUserActive, isActiveUser } from '../accounts/active.js';
 
 const PLATFORMS = ['darwin', 'win32', 'linux'] as const;
 
@@ -67,6 +68,7 @@ export class DeviceApprovals {
       .selectAll()
       .where('username', '=', username)
       .where('account_kind', '=', 'human')
+      .where(isActiveUser(this.deps.clock.now()))
       .executeTakeFirst();
   }
 
@@ -307,6 +309,7 @@ export class DeviceApprovals {
     });
     const nowIso = this.nowIso();
     await transaction(db, async (tx) => {
+      await assertUserActive(tx, user.id, clock.now());
       const claimed = await tx
         .updateTable('device_approvals')
         .set({ status: 'collected', collected_at: nowIso, session_id: row.id })

@@ -41,6 +41,7 @@ import type { Completion } from './completion.js';
 import type { DeviceRegistry } from './devices.js';
 import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
+import { assertUserActive } from '../accounts/active.js';
 
 /** A kiosk session asks for, and verifies, security keys only: a passkey would stay on the shared station. */
 function refuseAtKiosk(session: SessionRow, factor: FactorKind): void {
@@ -143,6 +144,7 @@ export class EnrolmentService {
       stationId: station?.id ?? null,
     });
     const won = await transaction(this.db, async (tx) => {
+      await assertUserActive(tx, user.id, now);
       // A reopening wins only against the claim it found: two racing reopenings still give one session.
       const claim = await tx
         .updateTable('enrolment_codes')

@@ -1,5 +1,7 @@
+import { utcDay } from '../accounts/active.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
+import { deactivateUser } from '../provisioning/leaver.js';
 
 type SweepDeps = Pick<ServiceDeps, 'db' | 'clock' | 'config'>;
 
@@ -58,6 +60,30 @@ export async function sweepIdleThrottles({ db, clock }: Pick<SweepDeps, 'db' | '
   return Number(result.numDeletedRows);
 }
 
+/** The audit trail's actor for contractors the sweeper lets go on their end date. */
+export const END_DATE_ACTOR = 'system:end-date';
+
+/**
+ * Contractors whose last day (end_date) is over go through the leaver path: every factor, device and session
+ * ends, as if their identity provider had deactivated them. Every way in already refuses them from the day
+ * after (server/accounts/active.ts); this makes it so in the records too. Returns how many.
+ */
+export async function sweepEndedContractors({ db, clock }: Pick<SweepDeps, 'db' | 'clock'>): Promise<number> {
+  const ended = await db
+    .selectFrom('user_provisioning')
+    .innerJoin('users', 'users.id', 'user_provisioning.user_id')
+    .select('users.id')
+    .where('users.employment_type', '=', 'contractor')
+    .where('user_provisioning.end_date', '<', utcDay(clock.now()))
+    .where('user_provisioning.deactivated_at', 'is', null)
+    .execute();
+  let swept = 0;
+  for (const { id } of ended) {
+    if (await deactivateUser({ db, clock }, id, END_DATE_ACTOR, { reason: 'end_date' })) swept += 1;
+  }
+  return swept;
+}
+
 export interface Sweeper {
   stop(): void;
 }
@@ -68,9 +94,13 @@ export interface Sweeper {
  */
 export function startSweeper(deps: SweepDeps, intervalMs: number, report: (error: unknown) => void): Sweeper {
   const timer = setInterval(() => {
-    void Promise.all([sweepAbandonedFactors(deps), sweepExpiredProofs(deps), sweepEndedLimits(deps), sweepIdleThrottles(deps)]).catch(
-      report,
-    );
+    void Promise.all([
+      sweepAbandonedFactors(deps),
+      sweepExpiredProofs(deps),
+      sweepEndedLimits(deps),
+      sweepIdleThrottles(deps),
+      sweepEndedContractors(deps),
+    ]).catch(report);
   }, intervalMs);
   timer.unref();
   return {

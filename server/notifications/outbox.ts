@@ -24,7 +24,9 @@ export type NotificationKind =
   | 'factor.suspended'
   | 'device.rebound'
   | 'device.revoked'
-  | 'device.approved';
+  | 'device.approved'
+  /** A joiner's invitation: the one notification that carries a code (details.code, details.link), for the person's own email. */
+  | 'enrolment.invited';
 
 type Detail = string | number | boolean | null | string[];
 
@@ -61,6 +63,7 @@ const MESSAGES: Record<NotificationKind, string> = {
   'device.rebound': 'A security key of yours was moved to another device.',
   'device.revoked': 'A device of yours can no longer be used with your account.',
   'device.approved': 'A new computer was approved from one of your devices and may now add a sign-in factor to your account.',
+  'enrolment.invited': 'Welcome: set up your sign-in with the enrolment code in this message before it expires.',
 };
 
 export interface NotifyInput {

@@ -16,6 +16,7 @@ import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { generateHelpdeskCode, hashSecret, parseHelpdeskCode, verifyNothing, verifySecret } from './codes.js';
 import { displayReference, parseReference, storeWithFreshReference } from './reference.js';
+import { isActiveUser } from '../accounts/active.js';
 
 /**
  * Help-desk recovery: the user files a request from the app (bound to that device's key); an
@@ -71,6 +72,7 @@ export class Helpdesk {
       .selectAll()
       .where('username', '=', username)
       .where('account_kind', '=', 'human')
+      .where(isActiveUser(this.deps.clock.now()))
       .executeTakeFirst();
   }
 

@@ -9,6 +9,7 @@ import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
 import type { Helpdesk } from './helpdesk.js';
 import type { RecoveryCodes } from './recovery-codes.js';
+import { assertUserActive } from '../accounts/active.js';
 
 /**
  * Opens `recover` sessions: for someone with no factor left, by a saved recovery code or an
@@ -52,6 +53,7 @@ export class RecoveryService {
       openedBy: input.method === 'recovery-code' ? 'recovery-code' : 'helpdesk-code',
     });
     await transaction(db, async (tx) => {
+      await assertUserActive(tx, user.id, clock.now());
       await tx.insertInto('sessions').values(row).execute();
       await appendAuditIn(tx, clock, {
         event: 'recovery.session_opened',
