@@ -152,6 +152,33 @@ describe('npm run admin -- import-joiners', () => {
     expect(await verifyAuditChain(handle.db)).toBeNull();
   }, 60_000);
 
+  it('deactivate-user and reactivate-user: the leaver path and back, audited with the operator; the file cannot bring a leaver back', async () => {
+    const file = join(dir, 'one.csv');
+    await writeFile(file, `${HEADER}\nleo,Leo,leo@corp.example,engineer,employee,,\n`);
+    expect((await admin(['import-joiners', file, '--issue-codes'])).code).toBe(0);
+    const off = await admin(['deactivate-user', '--username', 'leo']);
+    expect(off.stdout).toMatch(/^Deactivated leo: 0 factors, 0 devices and 0 sessions revoked; 1 enrolment codes/m);
+    expect((await admin(['deactivate-user', '--username', 'leo'])).stdout).toMatch(/already deactivated/);
+    const again = await admin(['import-joiners', file]);
+    expect(again.stdout).toMatch(/line 2 \(leo\): leo was deactivated: reactivate-user first/);
+    const on = await admin(['reactivate-user', '--username', 'leo']);
+    expect(on.stdout).toMatch(/^Re-activated leo with no factor/m);
+    expect((await admin(['deactivate-user', '--username', 'nobody'])).code).toBe(2);
+    const events = await handle.db
+      .selectFrom('audit_events')
+      .select(['event', 'actor'])
+      .where('event', 'like', 'user.%')
+      .orderBy('seq')
+      .execute();
+    expect(events).toEqual([
+      { event: 'user.created', actor: 'cli:hr.ops' },
+      { event: 'user.deactivated', actor: 'cli:hr.ops' },
+      { event: 'user.reactivated', actor: 'cli:hr.ops' },
+    ]);
+    const code = await handle.db.selectFrom('enrolment_codes').select('expires_at').executeTakeFirstOrThrow();
+    expect(code.expires_at <= new Date().toISOString()).toBe(true);
+  }, 60_000);
+
   it('a header naming an unknown column imports nothing', async () => {
     const file = join(dir, 'wrong.csv');
     await writeFile(file, 'username,displayName,salary\nada,Ada,1\n');
