@@ -1,26 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { importJoiners, JoinersFileError, type ImportReport } from '../provisioning/csv-import.js';
+import { progressWriter } from '../provisioning/progress.js';
 import type { AdminCommands, CommandContext } from './command.js';
-
-/** A bar redrawn in place on a terminal; plain lines (every 5 %) for a log or a pipe. */
-function progressWriter(stream: NodeJS.WriteStream): (done: number, total: number, report: ImportReport) => void {
-  let lastStep = -1;
-  return (done, total, report) => {
-    const counts = `created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged}, refused ${report.refused.length}`;
-    if (stream.isTTY) {
-      const width = 30;
-      const filled = total === 0 ? width : Math.round((done / total) * width);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${counts}${done === total ? '\n' : ''}`);
-      return;
-    }
-    const step = total === 0 ? 20 : Math.floor((done / total) * 20);
-    if (step !== lastStep || done === total) {
-      lastStep = step;
-      stream.write(`progress: ${done}/${total} rows (${counts})\n`);
-    }
-  };
-}
 
 function reportLines(report: ImportReport): string[] {
   return [
