@@ -165,7 +165,9 @@ describe('identity providers as they send', () => {
       `/Users?filter=${encodeURIComponent('userName eq "katherine.johnson@corp.example"')}&startIndex=1&count=100`,
     );
     expect(lookup.body).toMatchObject({ totalResults: 0, Resources: [] });
-    const created = await scim(api, 'POST', '/Users', fixture('okta-create-user.json'), { contentType: 'application/json' });
+    const created = await scim(api, 'POST', '/Users', fixture('okta-create-user.json'), {
+      contentType: 'application/scim+json; charset=utf-8',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ displayName: 'Katherine Johnson', externalId: '00ujl29u0le5T6Aj10h7', active: true });
     expect(JSON.stringify(created.body)).not.toContain('1mz050nq');

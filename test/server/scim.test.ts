@@ -223,13 +223,20 @@ describe('SCIM Users: leavers', () => {
       [ENTERPRISE_USER]: { manager: { value: 'boss' } },
     });
     const id = created.body.id as string;
-    const put = await scim(api, 'PUT', `/Users/${id}`, {
-      schemas: [CORE_USER],
-      userName: 'PUT.ME',
-      name: { givenName: 'Put', familyName: 'Replaced' },
-      userType: 'Contractor',
-      roles: [{ value: 'finance' }],
-    });
+    // Plain application/json too: some clients send it for SCIM bodies.
+    const put = await scim(
+      api,
+      'PUT',
+      `/Users/${id}`,
+      {
+        schemas: [CORE_USER],
+        userName: 'PUT.ME',
+        name: { givenName: 'Put', familyName: 'Replaced' },
+        userType: 'Contractor',
+        roles: [{ value: 'finance' }],
+      },
+      { contentType: 'application/json' },
+    );
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     expect(put.body).toMatchObject({
       userName: 'put.me',
