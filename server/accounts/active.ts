@@ -49,13 +49,14 @@ export function isActiveUser(now: Date) {
 /**
  * Refuses (ApiFailure `account_inactive`) when the user has left: deactivated over SCIM or by import, or past a
  * contractor's end date. Every way in that has already proved something (a code, an assertion, a session) asks
- * this where it first loads the user; inside a transaction it holds the person's provisioning row until
- * commit (PostgreSQL), so a deactivation running at the same moment is either seen here or sees what this opened.
+ * this where it first loads the user; inside a transaction it holds the user's row until commit (PostgreSQL),
+ * so a deactivation running at the same moment is either seen here or sees (and ends) what this opened.
  */
 export async function assertUserActive(db: Executor, userId: string, now: Date = new Date()): Promise<void> {
   if (db.isTransaction) {
-    // A write that changes nothing takes the row lock the leaver's own update needs (server/provisioning/leaver.ts).
-    await db.updateTable('user_provisioning').set({ user_id: userId }).where('user_id', '=', userId).execute();
+    // A write that changes nothing takes the user's row lock, which the leaver takes first too
+    // (server/provisioning/leaver.ts): whichever commits second sees what the first did.
+    await db.updateTable('users').set({ id: userId }).where('id', '=', userId).execute();
   }
   const state = await db
     .selectFrom('user_provisioning')

@@ -27,8 +27,11 @@ export interface DeactivateOptions {
 
 const count = (result: { numUpdatedRows: bigint }) => Number(result.numUpdatedRows);
 
-/** Marks the person as left; the first write of the leaver's transaction, so it holds their row (active.ts). */
+/** Marks the person as left: the first write of the leaver's transaction. */
 async function markLeft(tx: Transaction<Database>, userId: string, now: string, deleted: boolean): Promise<boolean> {
+  // The user's row lock first, as every way in takes it (assertUserActive): a session being opened now either
+  // commits before this goes on, and is ended below, or waits and then finds the person gone.
+  await tx.updateTable('users').set({ id: userId }).where('id', '=', userId).execute();
   const before = await tx
     .selectFrom('user_provisioning')
     .select(['deactivated_at', 'deleted_at'])

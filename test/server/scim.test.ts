@@ -164,6 +164,21 @@ describe('SCIM Users: leavers', () => {
     expect(await verifyAuditChain(api.db)).toBeNull();
   });
 
+  it('sessions opened while the deactivation runs are refused or ended by it: none outlives it', async () => {
+    const created = await scim(api, 'POST', '/Users', scimUser('racing.leaver'));
+    const id = created.body.id as string;
+    const codes = [...(await invitationCodes(api, 'racing.leaver'))];
+    for (let i = 0; i < 7; i++) codes.push(await api.enrolmentCode('racing.leaver'));
+    const devices = await Promise.all(codes.map(() => api.device()));
+    const opened = devices.map((device, i) => device.call('openSession', { body: { code: codes[i], device: device.signals } }));
+    const deactivated = scim(api, 'PATCH', `/Users/${id}`, fixture('okta-patch-deactivate.json'));
+    const replies = await Promise.all(opened);
+    expect((await deactivated).status).toBe(200);
+    for (const reply of replies) expect([201, 403, 410]).toContain(reply.status);
+    const live = await api.db.selectFrom('sessions').select('id').where('user_id', '=', id).where('ended_at', 'is', null).execute();
+    expect(live).toEqual([]);
+  });
+
   it('to a stranger, a leaver looks like a username that does not exist', async () => {
     const device = await api.device();
     await enrolledJoiner('leaver.two', device, passkey());
