@@ -122,6 +122,9 @@ test.describe('One person at a time', () => {
     await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible({ timeout: 2_000 });
     // The page shows the start screen as soon as it asks for the reset; main's wipe finishes behind it.
     await expect.poll(() => fk.kiosk(station).wipes).toEqual([['load about:blank', 'clearData', 'clearClipboard', `load ${fk.origin}/`]]);
+    // The wipe's last step is asked for before its page has loaded: read the window only once the reloaded start screen is up.
+    await page.waitForLoadState('load');
+    await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
     expect(await storageOf(page)).toEqual({ local: 0, session: 0 });
     expect(fk.clipboardCleared).toBe(1);
     // What Ada copied (her name and code) is gone from the clipboard.
