@@ -17,6 +17,10 @@ export const CreateUserRequest = z.object({
   role: z.string().trim().min(1).max(64).default('employee'),
   accountKind: AccountKind.default('human'),
   employmentType: z.enum(['employee', 'contractor']).default('employee'),
+  /** The person's manager as the organisation names them (a username or an id). */
+  manager: z.string().trim().min(1).max(200).optional(),
+  /** A contractor's last day (UTC): from the next day on they are refused everywhere and then deactivated. */
+  endDate: z.iso.date().optional(),
 });
 export type CreateUserRequest = z.input<typeof CreateUserRequest>;
 

@@ -9,6 +9,7 @@ import { userView } from '../enrolment/views.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId, sha256 } from '../secrets.js';
+import { recordProvisioningIn } from '../provisioning/record.js';
 import { assertUserActive } from './active.js';
 
 /** How many times issuing draws a new code when its public handle clashes with an old one. */
@@ -33,6 +34,7 @@ export class AccountService {
       const existing = await tx.selectFrom('users').select('id').where('username', '=', data.username).executeTakeFirst();
       if (existing) throw new ApiFailure('invalid_request', `user ${data.username} already exists`);
       await tx.insertInto('users').values(row).execute();
+      if (data.manager || data.endDate) await recordProvisioningIn(tx, row.id, data.manager ?? null, data.endDate ?? null, row.created_at);
       await appendAuditIn(tx, this.deps.clock, {
         event: 'user.created',
         actor,

@@ -54,6 +54,13 @@ describe('contractor end dates', () => {
     expect(row.user_id).toBeNull();
   });
 
+  it('the admin API takes a contractor end date at creation', async () => {
+    const body = { username: 'api.temp', displayName: 'API Temp', employmentType: 'contractor', endDate: day(-1), manager: 'boss' };
+    expect((await api.admin('createUser', { body })).status).toBe(201);
+    expectRefusal(await api.admin('issueCode', { body: { username: 'api.temp' } }), 403, 'account_inactive');
+    expect((await api.admin('createUser', { body: { ...body, username: 'api.bad', endDate: '2031-13-01' } })).status).toBe(400);
+  });
+
   it('an end date in the past (set over SCIM) refuses a code the contractor already holds', async () => {
     const id = await person('temp.two', 'Contractor', day(30));
     const [code] = await invitationCodes(api, 'temp.two');
