@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DevicePosture } from './posture.js';
 import { CreationOptionsJSON, RegistrationResponseJSON } from './webauthn.js';
 
 /** What a person can bind: a passkey on this device, or a roaming security key. */
@@ -26,6 +27,8 @@ export const DeviceSignals = z.object({
   appVersion: z.string().max(32),
   /** What the app believes it is; only shown to IT. Whether a session is a kiosk session is the server's call (a registered station key). */
   kind: z.enum(['personal', 'kiosk']),
+  /** Disk encryption, screen lock, OS patch level, MDM (api/posture.ts): self-reported. Absent from apps older than posture. */
+  posture: DevicePosture.optional(),
 });
 export type DeviceSignals = z.infer<typeof DeviceSignals>;
 

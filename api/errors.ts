@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PostureRefusal } from './posture.js';
 
 /**
  * Every refusal the verification API can give. The app maps each code to plain
@@ -71,6 +72,8 @@ export const ApiErrorCode = z.enum([
   'not_a_security_key',
   /** The person has left (deactivated by their organisation) or is a contractor past their end date. */
   'account_inactive',
+  /** The device does not meet its tier's devicePosture (details in `posture`). Nothing was spent: fix it and try the same code again. */
+  'device_posture_insufficient',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
@@ -95,6 +98,8 @@ export const ApiError = z.object({
     retryAfterSeconds: z.number().int().positive().optional(),
     /** With `code_invalid` and `recovery_code_invalid`: the tries left. */
     tries: TriesLeft.optional(),
+    /** With `device_posture_insufficient`: what is missing, and the platform to explain the fix for. */
+    posture: PostureRefusal.optional(),
   }),
 });
 export type ApiError = z.infer<typeof ApiError>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Username } from './admin.js';
 import { ApiErrorCode, type TriesLeft } from './errors.js';
+import type { PostureRefusal } from './posture.js';
 import {
   CompleteRequest,
   type CompleteResponse,
@@ -293,7 +294,7 @@ export type IpcErrorCode = z.infer<typeof IpcErrorCode>;
  */
 export type IpcFailure = {
   ok: false;
-  error: { code: IpcErrorCode; message: string; retryAfterSeconds?: number; tries?: TriesLeft };
+  error: { code: IpcErrorCode; message: string; retryAfterSeconds?: number; tries?: TriesLeft; posture?: PostureRefusal };
   deadlines?: SessionDeadlines;
 };
 /** `deadlines`: present while main holds a session, as this call left it (the timer's refresh). */

@@ -32,6 +32,9 @@ export type AuditEvent =
   | 'device.bound'
   | 'device.rebound'
   | 'device.renamed'
+  /** A device reported a posture other than the one held for it (server/posture/admit.ts); the refusal when it falls short of the tier. */
+  | 'device.posture_recorded'
+  | 'device.posture_refused'
   | 'factor.revoked'
   | 'factor.suspended'
   | 'factor.reinstated'

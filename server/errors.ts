@@ -1,5 +1,6 @@
 import type { ApiErrorCode, TriesLeft } from '../api/errors.js';
 import { CodedError } from '../api/coded-error.js';
+import type { PostureRefusal } from '../api/posture.js';
 
 const STATUS: Record<ApiErrorCode, number> = {
   invalid_request: 400,
@@ -43,6 +44,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   kiosk_security_key_only: 403,
   not_a_security_key: 403,
   account_inactive: 403,
+  device_posture_insufficient: 403,
   internal: 500,
 };
 
@@ -50,6 +52,8 @@ const STATUS: Record<ApiErrorCode, number> = {
 export class ApiFailure extends CodedError<ApiErrorCode> {
   /** Only with a wrong code: what its owner needs to pace the next try (in the answer's body). */
   tries?: TriesLeft;
+  /** Only with device_posture_insufficient: what the device lacks (server/posture/). */
+  posture?: PostureRefusal;
 
   get status(): number {
     return STATUS[this.code];

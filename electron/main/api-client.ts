@@ -10,6 +10,7 @@ import {
   type OperationSpec,
 } from '../../api/http.js';
 import type { IpcErrorCode } from '../../api/ipc.js';
+import type { PostureRefusal } from '../../api/posture.js';
 import type { ProofSigner } from './device/dpop-proof.js';
 import { CodedError } from '../../api/coded-error.js';
 import { silentLogger, type Logger } from './log/logger.js';
@@ -21,6 +22,8 @@ export class ApiClientError extends CodedError<IpcErrorCode> {
   retryAfterSeconds?: number;
   /** With a wrong code: the tries its owner has left before waiting (and, near it, before the lock). */
   tries?: TriesLeft;
+  /** With device_posture_insufficient: what this computer lacks for its tier. */
+  posture?: PostureRefusal;
 }
 
 /** The deadlines an answer to a session call carries, or undefined when it carries none we can read. */
@@ -132,6 +135,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         const wait = retryAfter(refusal.data.error.retryAfterSeconds, response.headers.get('retry-after'));
         if (wait !== undefined) refused.retryAfterSeconds = wait;
         if (refusal.data.error.tries) refused.tries = refusal.data.error.tries;
+        if (refusal.data.error.posture) refused.posture = refusal.data.error.posture;
         throw refused;
       }
       throw new ApiClientError('bad_response', `unexpected ${response.status} from the server`);

@@ -5,6 +5,7 @@ import { auditProofMigrations } from './migrations/0016-audit-proof.js';
 import { frictionMigrations } from './migrations/0017-friction.js';
 import { operatorMigrations } from './migrations/0014-operators.js';
 import { provisioningMigrations } from './migrations/0015-provisioning.js';
+import { postureMigrations } from './migrations/0019-posture.js';
 
 /** The few column types that differ between the two databases; everything else is portable text and integers. */
 interface Types {
@@ -428,6 +429,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
     ...provisioningMigrations(kind),
     ...auditProofMigrations(kind),
     ...frictionMigrations(kind),
+    ...postureMigrations(kind),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

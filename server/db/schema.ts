@@ -2,6 +2,7 @@ import type { AuditProofTables } from './schema-audit-proof.js';
 import type { FrictionTables } from './schema-friction.js';
 import type { OperatorTables } from './schema-operators.js';
 import type { ProvisioningTables } from './schema-provisioning.js';
+import type { PostureTables } from './schema-posture.js';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are ISO-8601 UTC strings: sortable, portable between SQLite and PostgreSQL. */
@@ -316,7 +317,7 @@ export interface DeviceApprovalsTable {
   session_id: string | null;
 }
 
-export interface Database extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables {
+export interface Database extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables, PostureTables {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
   sessions: SessionsTable;

@@ -42,6 +42,7 @@ import type { DeviceRegistry } from './devices.js';
 import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
 import { assertUserActive } from '../accounts/active.js';
+import { admitPosture } from '../posture/admit.js';
 
 /** A kiosk session asks for, and verifies, security keys only: a passkey would stay on the shared station. */
 function refuseAtKiosk(session: SessionRow, factor: FactorKind): void {
@@ -132,6 +133,8 @@ export class EnrolmentService {
     const station = await stationOfKey(this.db, jkt);
     const confirmation = station ? await this.operatorConfirmation(station, user, tier, confirmationId) : undefined;
     const deviceRow = await this.devices.record(jkt, device, station ? 'kiosk' : 'personal');
+    // Before the claim below: a device short of its tier's posture leaves the code unspent, its tries untouched.
+    await admitPosture(this.deps, { user, resolved: this.tier(user), deviceId: deviceRow.id, signals: device, checkpoint: 'enrol' });
     const { config } = this.deps;
     const { token, row: session } = this.sessions.create({
       user,

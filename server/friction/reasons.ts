@@ -1,6 +1,7 @@
 import type { AuthenticationRefusal } from '../webauthn/authentication.js';
 import type { RegistrationRefusal } from '../webauthn/registration.js';
 import type { PolicyRefusal } from '../policy/evaluate.js';
+import { PostureRequirementName } from '../../api/posture.js';
 
 /**
  * Refusals as metrics name them: `<source>:<reason>` from closed lists. The audit trail's reasons are
@@ -47,8 +48,11 @@ const FACTOR_REASONS = new Set<string>([...REGISTRATION, ...POLICY, ...NOT_A_KEY
 const AUTH_REASONS = new Set<string>([...ASSERTION, 'unknown_credential', 'user_handle_mismatch', ...Object.values(AUTH_SENTENCES)]);
 
 /** The refusal events the funnel counts, by the audit event that records them. */
-export const REFUSAL_EVENTS = ['factor.refused', 'code.refused', 'code.locked', 'auth.refused'] as const;
+export const REFUSAL_EVENTS = ['factor.refused', 'code.refused', 'code.locked', 'auth.refused', 'device.posture_refused'] as const;
 export type RefusalEvent = (typeof REFUSAL_EVENTS)[number];
+
+/** A device short of its tier's posture (server/posture/admit.ts): the first requirement it did not meet. */
+const POSTURE_REASONS = new Set<string>(PostureRequirementName.options);
 
 /** The label for one refusal event and the reason its details give. */
 export function refusalLabel(event: RefusalEvent, reason: unknown): string {
@@ -63,6 +67,8 @@ export function refusalLabel(event: RefusalEvent, reason: unknown): string {
       const named = typeof reason === 'string' ? (AUTH_SENTENCES[reason] ?? reason) : '';
       return `auth:${AUTH_REASONS.has(named) ? named : 'other'}`;
     }
+    case 'device.posture_refused':
+      return `posture:${typeof reason === 'string' && POSTURE_REASONS.has(reason) ? reason : 'other'}`;
   }
 }
 
@@ -72,6 +78,7 @@ export const REFUSAL_LABELS: ReadonlySet<string> = new Set([
   'code:locked',
   ...[...FACTOR_REASONS, 'other'].map((r) => `factor:${r}`),
   ...[...AUTH_REASONS, 'other'].map((r) => `auth:${r}`),
+  ...[...POSTURE_REASONS, 'other'].map((r) => `posture:${r}`),
 ]);
 
 /** How a recovery was opened (sessions.opened_by of a recover session). */

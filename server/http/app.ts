@@ -134,6 +134,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (error instanceof ApiFailure) {
       const body = errorBody(error.code, error.message);
       if (error.tries) body.error.tries = error.tries;
+      if (error.posture) body.error.posture = error.posture;
       return reply.status(error.status).send(body);
     }
     if (error instanceof ZodError) {

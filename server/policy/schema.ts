@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FactorKind } from '../../api/enrolment.js';
+import { DevicePostureRequirement } from '../posture/requirement.js';
 
 const Aaguid = z
   .string()
@@ -31,6 +32,11 @@ export const Tier = z
      * them (unusable until an agent reinstates or revokes them after review).
      */
     onRecovery: z.enum(['revoke', 'suspend']).default('revoke'),
+    /**
+     * What the device must report before a session opens (server/posture/): checked before any code
+     * is spent. Self-reported by the app (api/posture.ts): it stops honest mistakes, not a liar.
+     */
+    devicePosture: DevicePostureRequirement.optional(),
   })
   .strict()
   .refine((t) => !t.requireTrustedAttestation || t.attestation === 'direct', {

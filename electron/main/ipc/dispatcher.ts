@@ -30,6 +30,7 @@ function failureOf(error: unknown): IpcFailure {
   if (error instanceof ApiClientError) {
     const failed = failure(error.code, error.message, error.retryAfterSeconds);
     if (error.tries) failed.error.tries = error.tries;
+    if (error.posture) failed.error.posture = error.posture;
     return failed;
   }
   return failure('internal', 'unexpected error in the app');
