@@ -10,6 +10,8 @@ import { SessionStore } from './enrolment/sessions.js';
 import { OperatorStep } from './kiosk/operator-step.js';
 import { StationRegistry } from './kiosk/stations.js';
 import { ManageService } from './manage/service.js';
+import { PersonLookup } from './people/lookup.js';
+import { PersonRevocation } from './people/revocation.js';
 import { ProvisioningService } from './provisioning/service.js';
 import { Helpdesk } from './recovery/helpdesk.js';
 import { RecoveryCodes } from './recovery/recovery-codes.js';
@@ -31,6 +33,8 @@ export interface Services {
   deviceApprovals: DeviceApprovals;
   provisioning: ProvisioningService;
   friction: FrictionService;
+  /** The help-desk console's look-up and revocations of one person. */
+  people: { lookup: PersonLookup; revocation: PersonRevocation };
 }
 
 /**
@@ -59,5 +63,6 @@ export function createServices(deps: ServiceDeps): Services {
     deviceApprovals: new DeviceApprovals(deps, sessions, devices),
     provisioning: new ProvisioningService(deps),
     friction: new FrictionService(deps),
+    people: { lookup: new PersonLookup(deps, helpdesk), revocation: new PersonRevocation(deps, devices) },
   };
 }
