@@ -10,13 +10,17 @@ import { DeviceSignals } from './enrolment.js';
  * then collects a `replace` session, with its own device key only.
  */
 
-/** Six digits, shown as `123 456` to be read aloud; spaces and dashes typed with it are ignored. */
-export const APPROVAL_CODE_DIGITS = 6;
+/**
+ * Eight Crockford base32 characters (40 bits: SP 800-63B rev 4 section 4.1.2.2 asks that much of a
+ * binding code used with an identifier), shown as `K7MQ-4QX9`. Typed in any case, with or without
+ * spaces and dashes; O, I and L are read as the digits they look like.
+ */
+export const APPROVAL_CODE_LENGTH = 8;
 
 export const ApprovalCode = z
   .string()
-  .transform((typed) => typed.replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(new RegExp(`^[0-9]{${APPROVAL_CODE_DIGITS}}$`), `${APPROVAL_CODE_DIGITS} digits`));
+  .transform((typed) => typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1'))
+  .pipe(z.string().regex(new RegExp(`^[0-9A-HJKMNP-TV-Z]{${APPROVAL_CODE_LENGTH}}$`), `${APPROVAL_CODE_LENGTH} letters and digits`));
 
 /** What the renderer of the new computer sends: main adds the device's signals. */
 export const FileApprovalInput = z.strictObject({ username: Username });
@@ -45,8 +49,8 @@ export const ApprovalRequestView = z.object({
 });
 export type ApprovalRequestView = z.infer<typeof ApprovalRequestView>;
 
-/** The answer to filing: the code, shown once, only to the computer that asked. */
-export const FiledApproval = ApprovalRequestView.extend({ code: z.string().regex(/^[0-9]{3} [0-9]{3}$/) });
+/** The answer to filing: the code, shown once, only to the computer that asked, as two groups of four (`K7MQ-4QX9`). */
+export const FiledApproval = ApprovalRequestView.extend({ code: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) });
 export type FiledApproval = z.infer<typeof FiledApproval>;
 
 /** The new computer collects its session with its own signals (main adds them). */

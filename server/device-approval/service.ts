@@ -110,14 +110,14 @@ export class DeviceApprovals {
       // One user's open codes differ, so the code the old computer types names one request.
       const taken = new Set(open.map((o) => o.code_hash));
       let code = newApprovalCode();
-      while (taken.has(hash(code.digits))) code = newApprovalCode();
+      while (taken.has(hash(code.chars))) code = newApprovalCode();
       const row: DeviceApprovalRow = {
         id: newId(),
         username,
         user_id: user?.id ?? null,
         jkt,
         device_id: device.id,
-        code_hash: hash(code.digits),
+        code_hash: hash(code.chars),
         status: 'pending',
         created_at: nowIso,
         expires_at: addSeconds(now, APPROVAL_RULES.requestTtlSeconds).toISOString(),
@@ -161,7 +161,7 @@ export class DeviceApprovals {
    * try is counted before it is compared (waits, then a lock, per user), so a code cannot be
    * guessed from there either; a right code forgets the count.
    */
-  async findByCode(caller: Caller, digits: string): Promise<ApprovalCandidate> {
+  async findByCode(caller: Caller, code: string): Promise<ApprovalCandidate> {
     const { db, clock, config } = this.deps;
     const { session, user } = await this.approver(caller);
     const now = clock.now();
@@ -175,7 +175,7 @@ export class DeviceApprovals {
       .selectFrom('device_approvals')
       .selectAll()
       .where('user_id', '=', user.id)
-      .where('code_hash', '=', hash(digits))
+      .where('code_hash', '=', hash(code))
       .orderBy('created_at', 'desc')
       .execute();
     const live = matches.find((r) => this.status(r) === 'pending');

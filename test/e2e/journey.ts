@@ -45,7 +45,7 @@ export async function askForApproval(page: Page): Promise<string> {
   await page.getByLabel('Username').fill('ada.new');
   await page.getByRole('button', { name: 'Show me a code' }).click();
   await expect(page.getByRole('heading', { name: 'Type this code on your old computer' })).toBeVisible();
-  return present(await page.getByText(/^[0-9]{3} [0-9]{3}$/).textContent(), 'the code shown');
+  return present(await page.getByText(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/).textContent(), 'the code shown');
 }
 
 /** On the old computer: My security, opened with the passkey that lives there. */

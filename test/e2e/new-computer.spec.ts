@@ -27,12 +27,13 @@ test.describe('a new computer, approved from the old one', () => {
       const code = await askForApproval(page);
       await expect(page.getByRole('status').filter({ hasText: 'Waiting for your old computer.' })).toBeVisible();
       // Read aloud digit by digit, the way a person reads it to themselves.
-      await expect(page.getByText(code.replace(' ', '').split('').join(' '))).toBeAttached();
+      await expect(page.getByText(code.replace('-', '').split('').join(' '))).toBeAttached();
       await lookAt('new-computer-2-code');
 
       await openMySecurity(old);
       await checkScreen(old, testInfo, 'new-computer-3-old-computer-security');
-      await findComputer(old, code);
+      // As people type what they read: lower case, a space for the dash.
+      await findComputer(old, code.toLowerCase().replace('-', ' '));
       const question = old.getByRole('group', { name: 'Is this your new computer?' });
       await expect(question).toBeVisible();
       const oldId = await oldDeviceId(fk);
@@ -74,7 +75,7 @@ test.describe('a new computer, approved from the old one', () => {
       await fk.open(page);
       const code = await askForApproval(page);
       await openMySecurity(old);
-      await findComputer(old, code === '000 000' ? '000 001' : '000 000');
+      await findComputer(old, code === '0000-0000' ? '0000-0001' : '0000-0000');
       await expect(old.getByRole('alert')).toContainText('No computer of yours is waiting with that code.');
       await findComputer(old, code);
       await old.getByRole('button', { name: 'No, this is not my computer' }).click();

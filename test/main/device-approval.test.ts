@@ -47,7 +47,7 @@ describe('device approval through main', () => {
     expect(await fresh.value('approvalRequestStatus')).toBeNull();
     expectRefused(await fresh.call('collectApproval'), 'no_session');
     const filed = await fresh.value('fileApprovalRequest', { username });
-    expect(filed.code).toMatch(/^[0-9]{3} [0-9]{3}$/);
+    expect(filed.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expectRefused(await fresh.call('collectApproval'), 'request_pending');
 
     // The page names no request: an id it adds is refused by the gate, not used.

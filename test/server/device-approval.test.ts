@@ -47,7 +47,7 @@ describe('device-to-device approval: the journey', () => {
     const fresh = await api.device({ name: 'new laptop', platform: 'win32', osVersion: 'Windows 11 24H2' });
 
     const filed = await file(fresh, username);
-    expect(filed.code).toMatch(/^[0-9]{3} [0-9]{3}$/);
+    expect(filed.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(filed.status).toBe('pending');
     expect(Date.parse(filed.expiresAt) - api.clock.now().getTime()).toBe(APPROVAL_RULES.requestTtlSeconds * 1000);
     expectRefusal(await collect(fresh, filed.id), 409, 'request_pending');
@@ -100,9 +100,10 @@ describe('device-to-device approval: the journey', () => {
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('device.approved');
 
     // Stored hashed under a server secret: neither the code nor its plain SHA-256 is in the database.
-    const digits = filed.code.replace(' ', '');
+    const chars = filed.code.replace('-', '');
+    expect(chars).toMatch(/^[0-9A-HJKMNP-TV-Z]{8}$/);
     const dump = await dumpDatabase(api.db);
-    expect(dump).not.toContain(createHash('sha256').update(digits).digest('hex'));
+    expect(dump).not.toContain(createHash('sha256').update(chars).digest('hex'));
     expect(dump).not.toContain(filed.code);
     expect(await verifyAuditChain(api.db)).toBeNull();
   });
@@ -216,7 +217,7 @@ describe('device-to-device approval: refusals', () => {
     const { username, old, key } = await passkeyPerson();
     const fresh = await api.device();
     const filed = await file(fresh, username);
-    const wrong = filed.code === '000 000' ? '000001' : '000000';
+    const wrong = filed.code === '0000-0000' ? '00000001' : '00000000';
     let manage = await old.sessionWith(username, 'manage', key);
     for (let i = 0; i < api.config.throttleFreeFailures; i++) expectRefusal(await find(old, manage, wrong), 400, 'code_invalid');
     const waited = await find(old, manage, filed.code);

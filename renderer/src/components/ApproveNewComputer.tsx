@@ -74,7 +74,7 @@ export function ApproveNewComputer() {
               onChange={(e) => {
                 setCode(e.target.value);
               }}
-              inputMode="numeric"
+              autoCapitalize="characters"
               autoComplete="off"
               spellCheck={false}
               disabled={busy}

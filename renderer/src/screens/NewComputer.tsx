@@ -60,7 +60,8 @@ function Ask() {
 }
 
 /** "1 2 3 4 5 6": a screen reader reads each digit, not "one hundred twenty-three thousand". */
-const spokenDigits = (code: string) => code.replace(/\s/g, '').split('').join(' ');
+/** One character at a time, so a screen reader spells the code instead of reading it as a word. */
+const spokenCharacters = (code: string) => code.replace(/[\s-]/g, '').split('').join(' ');
 
 function Waiting({ request }: { request: FiledApproval }) {
   const { t, i18n } = useTranslation();
@@ -104,7 +105,7 @@ function Waiting({ request }: { request: FiledApproval }) {
       <p>{t('approval.new.codeLabel')}</p>
       <p className="approval-code">
         <span aria-hidden="true">{request.code}</span>
-        <span className="visually-hidden">{spokenDigits(request.code)}</span>
+        <span className="visually-hidden">{spokenCharacters(request.code)}</span>
       </p>
       <ol className="approval-steps">
         <li>{t('approval.new.step1')}</li>
