@@ -9,6 +9,8 @@ import { deviceKeyLoader } from './device/device-identity.js';
 import { createProofSigner } from './device/dpop-proof.js';
 import { KeytarSecretStore, type SecretStore } from './device/secret-store.js';
 import { collectDeviceSignals } from './device/signals.js';
+import { readPosture } from './posture/read.js';
+import { reportingPosture } from './posture/report.js';
 import { readRecordedThumbprint } from './device/thumbprint-record.js';
 import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from './diagnostics.js';
 import { EnrolmentController, type ControllerOptions } from './enrolment-controller.js';
@@ -118,7 +120,11 @@ async function start(logger: FileLogger, t: Translate): Promise<void> {
         helpDeskContact: config.helpDeskContact,
       };
   const controller = new EnrolmentController(
-    createApiClient({ baseUrl: config.serverUrl, signProof: createProofSigner(loadDeviceKey), fetch: apiFetch, logger }),
+    // The device's posture is read afresh for each request that carries its signals (posture/report.ts).
+    reportingPosture(
+      createApiClient({ baseUrl: config.serverUrl, signProof: createProofSigner(loadDeviceKey), fetch: apiFetch, logger }),
+      () => readPosture(),
+    ),
     // kind 'kiosk' is for display and the audit trail only: the server knows a station by its registered key.
     collectDeviceSignals(app.getVersion(), config.kiosk),
     options,
