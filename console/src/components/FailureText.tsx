@@ -1,0 +1,13 @@
+import { useTranslation } from 'react-i18next';
+import type { Failure } from '../store/types';
+
+/** A refusal in words, announced to screen readers as it appears. */
+export function FailureText({ failure, id }: { failure: Failure; id?: string }) {
+  const { t } = useTranslation();
+  if (!failure) return null;
+  return (
+    <p className="failure" role="alert" id={id}>
+      {t(`errors.${failure.code}`, { defaultValue: t('errors.unknown') })}
+    </p>
+  );
+}

@@ -1,0 +1,73 @@
+import { call } from '../api/client';
+import type { ConsoleSession } from '../api/types';
+import { failureOf } from './authed';
+import type { SessionSlice, Slice } from './types';
+
+/** What a session leaves behind when it ends: nothing of the last agent's work stays on screen. */
+export const SIGNED_OUT = {
+  agent: null,
+  token: null,
+  expiresAt: 0,
+  idleEndsAt: 0,
+  idleSpanMs: 0,
+  requests: [],
+  checklist: [],
+  decision: null,
+  issued: null,
+  person: null,
+  funnel: null,
+  view: 'queue',
+  requestId: null,
+} as const;
+
+export const createSessionSlice: Slice<SessionSlice> = (deps) => (set, get) => ({
+  agent: null,
+  token: null,
+  expiresAt: 0,
+  idleEndsAt: 0,
+  idleSpanMs: 0,
+  ended: null,
+  signingIn: false,
+  signInFailure: null,
+
+  signIn: async (username) => {
+    set({ signingIn: true, signInFailure: null });
+    try {
+      const { ceremonyId, options } = await call<{ ceremonyId: string; options: unknown }>('/v1/console/sign-in/options', {
+        body: { username },
+      });
+      const response = await deps.authenticate(options);
+      const session = await call<ConsoleSession>('/v1/console/sign-in', { body: { ceremonyId, response } });
+      const now = deps.now();
+      set({
+        agent: session.agent,
+        token: session.token,
+        expiresAt: Date.parse(session.expiresAt),
+        idleEndsAt: Date.parse(session.idleEndsAt),
+        idleSpanMs: Date.parse(session.idleEndsAt) - now,
+        ended: null,
+        view: 'queue',
+      });
+    } catch (error) {
+      // The browser's own refusal (the agent cancelled, no key) has a name, not a server code.
+      const code = error instanceof DOMException ? 'ceremony' : failureOf(error).code;
+      set({ signInFailure: { code } });
+    } finally {
+      set({ signingIn: false });
+    }
+  },
+
+  signOut: async () => {
+    const token = get().token;
+    get().endSession('signedOut');
+    // The token is already forgotten here; telling the server is best effort (it expires anyway).
+    if (token) await call('/v1/console/sign-out', { method: 'POST', token }).catch(() => undefined);
+  },
+
+  endSession: (why) => {
+    if (!get().token) return;
+    set({ ...SIGNED_OUT, requests: [], checklist: [], ended: why });
+  },
+
+  can: (permission) => get().agent?.permissions.includes(permission) ?? false,
+});
