@@ -14,6 +14,9 @@ import { readRecordedThumbprint } from '../../electron/main/device/thumbprint-re
 import { createProofSigner } from '../../electron/main/device/dpop-proof.js';
 import { KeytarSecretStore, lazyKeytar, loadNapiKeyring } from '../../electron/main/device/secret-store.js';
 import { collectDeviceSignals } from '../../electron/main/device/signals.js';
+import { readPosture } from '../../electron/main/posture/read.js';
+import { reportingPosture } from '../../electron/main/posture/report.js';
+import type { DevicePosture } from '../../api/posture.js';
 import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
 import { pendingRequestStore } from '../../electron/main/recovery/pending-request.js';
 import { createKioskHost, type KioskHost } from '../../electron/main/kiosk/host.js';
@@ -309,6 +312,9 @@ export class FirstKeyHarness {
   /** Managed configuration's `helpDeskContact` for the app runs started from now on (newDevice, restart). */
   helpDeskContact: string | undefined = undefined;
 
+  /** What main reads as this computer's posture, at each request carrying its signals: this machine's readers unless a spec says otherwise. */
+  posture: () => Promise<DevicePosture> = () => readPosture();
+
   /** main's own security-key path (index.ts wires node-hid): a software USB bus and the OS it stands for, once useNativeKeys() is called. */
   private nativeKeyBus: { bus: HidBus; platform: NodeJS.Platform; touchId: 'configured' | 'unconfigured' | null } | null = null;
 
@@ -353,7 +359,10 @@ export class FirstKeyHarness {
     const record: KioskRecord = { prints: [], wipes: [], exits: 0 };
     const kiosk = machine.kiosk ? { kiosk: this.kioskHost(machine.installationId, () => controller, record) } : {};
     const controller: EnrolmentController = new EnrolmentController(
-      createApiClient({ baseUrl: this.server.url, signProof, logger: this.logger, fetch: this.recordingFetch }),
+      // As index.ts wires it: the posture read afresh for each request that carries the device's signals.
+      reportingPosture(createApiClient({ baseUrl: this.server.url, signProof, logger: this.logger, fetch: this.recordingFetch }), () =>
+        this.posture(),
+      ),
       collectDeviceSignals('0.1.0-test', machine.kiosk),
       {
         deviceKey: loader,

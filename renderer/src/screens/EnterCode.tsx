@@ -1,6 +1,8 @@
 import { useEffect, useId, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ExportDiagnostics } from '../components/ExportDiagnostics';
+import type { PostureRefusal as PostureRefusalDetails } from '../../../api/posture';
+import { PostureRefusal } from '../components/PostureRefusal';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 import { blamesTheCode } from '../store/failures';
@@ -53,6 +55,14 @@ function CodeForm() {
     if (launchCode) setCode(launchCode);
   }, [launchCode]);
 
+  // The posture refusal stays on screen while Try again runs (submitting clears the notice), and goes with any other answer.
+  const [lastPosture, setLastPosture] = useState<PostureRefusalDetails | null>(null);
+  useEffect(() => {
+    if (notice?.posture) setLastPosture(notice.posture);
+    else if (!busy) setLastPosture(null);
+  }, [notice, busy]);
+  const posture = notice?.posture ?? (busy ? lastPosture : null);
+
   const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     void submitCode(code);
@@ -60,31 +70,38 @@ function CodeForm() {
 
   return (
     <>
-      <p>{t('code.intro')}</p>
-      <form onSubmit={onSubmit} noValidate>
-        <label htmlFor="enrolment-code">{t('code.label')}</label>
-        <input
-          id="enrolment-code"
-          name="code"
-          value={code}
-          onChange={(e) => {
-            setCode(e.target.value);
-          }}
-          autoComplete="one-time-code"
-          autoCapitalize="characters"
-          spellCheck={false}
-          aria-describedby={hintId}
-          aria-invalid={blamesTheCode(notice) ? true : undefined}
-          disabled={busy}
-          className="code-input"
-        />
-        <p id={hintId} className="hint">
-          {t('code.hint')}
-        </p>
-        <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
-          {busy ? t('code.submitting') : t('code.submit')}
-        </button>
-      </form>
+      {/* A refusal for this computer's posture replaces the field: the same code goes again with Try again. */}
+      {posture ? (
+        <PostureRefusal refusal={posture} code={code} />
+      ) : (
+        <>
+          <p>{t('code.intro')}</p>
+          <form onSubmit={onSubmit} noValidate>
+            <label htmlFor="enrolment-code">{t('code.label')}</label>
+            <input
+              id="enrolment-code"
+              name="code"
+              value={code}
+              onChange={(e) => {
+                setCode(e.target.value);
+              }}
+              autoComplete="one-time-code"
+              autoCapitalize="characters"
+              spellCheck={false}
+              aria-describedby={hintId}
+              aria-invalid={blamesTheCode(notice) ? true : undefined}
+              disabled={busy}
+              className="code-input"
+            />
+            <p id={hintId} className="hint">
+              {t('code.hint')}
+            </p>
+            <button type="submit" className="primary" disabled={busy} aria-busy={busy}>
+              {busy ? t('code.submitting') : t('code.submit')}
+            </button>
+          </form>
+        </>
+      )}
       <nav className="ways" aria-label={t('ways.label')}>
         <button
           type="button"

@@ -49,6 +49,7 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'operator_pin_missing',
   'fresh_registration_required',
   'kiosk_session_refused',
+  'device_posture_insufficient',
 ]);
 
 /** "Too many tries": how long to wait, in minutes once it is a minute or more. */
@@ -95,6 +96,11 @@ export function blamesTheCode(notice: Notice | null): boolean {
 /** The guidance for a failure; codes without their own text share a generic one. */
 export function noticeFor(failure: IpcFailure): Notice {
   if (failure.error.code === 'rate_limited') return waitNotice(failure.error.retryAfterSeconds);
+  // What the computer lacks travels with the notice: the code screen lists it with how to fix it.
+  const { posture } = failure.error;
+  if (failure.error.code === 'device_posture_insufficient' && posture) {
+    return { tone: 'error', key: 'errors.api.device_posture_insufficient', posture };
+  }
   const { tries } = failure.error;
   const refused = failure.error.code;
   if (tries && (refused === 'code_invalid' || refused === 'recovery_code_invalid')) return triesNotice(refused, tries);

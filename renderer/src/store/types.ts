@@ -6,6 +6,7 @@ import type { OperatorCheck } from '../../../api/kiosk';
 import type { HelpdeskRequestState } from '../../../api/recovery';
 import type { AuthenticationPurpose, SecurityOverview } from '../../../api/security';
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
+import type { PostureRefusal } from '../../../api/posture';
 
 /** `recover`, `helpdesk` and `signin` are the ways back for someone who lost, or still has, a key. */
 export type Step =
@@ -39,6 +40,8 @@ export interface Notice {
   key: string;
   /** Values the text interpolates (i18next), e.g. `count` for a wait. */
   values?: Record<string, number>;
+  /** With device_posture_insufficient: what this computer lacks, shown with how to fix it (PostureRefusal). */
+  posture?: PostureRefusal;
 }
 
 export interface StoreDeps {
