@@ -7,6 +7,8 @@ import { sha256 } from './secrets.js';
 
 export type AuditEvent =
   | 'user.created'
+  | 'operator.role_granted'
+  | 'operator.role_revoked'
   /** Provisioning (SCIM, CSV import) changed a person's name, email, role, employment, manager or end date. */
   | 'user.updated'
   /** The leaver path: every factor, device and session ended at once (server/provisioning/leaver.ts). */

@@ -10,6 +10,7 @@ import { SessionStore } from './enrolment/sessions.js';
 import { OperatorStep } from './kiosk/operator-step.js';
 import { StationRegistry } from './kiosk/stations.js';
 import { ManageService } from './manage/service.js';
+import { OperatorRoles } from './operators/roles.js';
 import { PersonLookup } from './people/lookup.js';
 import { PersonRevocation } from './people/revocation.js';
 import { ProvisioningService } from './provisioning/service.js';
@@ -33,6 +34,8 @@ export interface Services {
   deviceApprovals: DeviceApprovals;
   provisioning: ProvisioningService;
   friction: FrictionService;
+  /** Help-desk, admin and auditor roles of operator accounts (not the kiosk's operator step: `operators`). */
+  operatorRoles: OperatorRoles;
   /** The help-desk console's look-up and revocations of one person. */
   people: { lookup: PersonLookup; revocation: PersonRevocation };
 }
@@ -63,6 +66,7 @@ export function createServices(deps: ServiceDeps): Services {
     deviceApprovals: new DeviceApprovals(deps, sessions, devices),
     provisioning: new ProvisioningService(deps),
     friction: new FrictionService(deps),
+    operatorRoles: new OperatorRoles(deps),
     people: { lookup: new PersonLookup(deps, helpdesk), revocation: new PersonRevocation(deps, devices) },
   };
 }
