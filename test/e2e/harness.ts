@@ -312,8 +312,13 @@ export class FirstKeyHarness {
   /** Managed configuration's `helpDeskContact` for the app runs started from now on (newDevice, restart). */
   helpDeskContact: string | undefined = undefined;
 
-  /** What main reads as this computer's posture, at each request carrying its signals: this machine's readers unless a spec says otherwise. */
-  posture: () => Promise<DevicePosture> = () => readPosture();
+  /**
+   * What main reads as this computer's posture at each request carrying its signals: this machine's
+   * readers, read once when the harness starts so no request waits on lsblk (specs move the clock right
+   * after a click), unless a spec sets its own (posture.spec.ts).
+   */
+  private readonly machinePosture = readPosture();
+  posture: () => Promise<DevicePosture> = () => this.machinePosture;
 
   /** main's own security-key path (index.ts wires node-hid): a software USB bus and the OS it stands for, once useNativeKeys() is called. */
   private nativeKeyBus: { bus: HidBus; platform: NodeJS.Platform; touchId: 'configured' | 'unconfigured' | null } | null = null;
