@@ -8,6 +8,8 @@ import { PostureRefusal } from './posture.js';
 export const ApiErrorCode = z.enum([
   'invalid_request',
   'unauthorized',
+  /** An operator signed in who does not hold the permission the call needs (api/permissions.ts). */
+  'forbidden',
   'code_invalid',
   'code_expired',
   'code_used',

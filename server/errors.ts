@@ -5,6 +5,7 @@ import type { PostureRefusal } from '../api/posture.js';
 const STATUS: Record<ApiErrorCode, number> = {
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   code_invalid: 400,
   code_expired: 410,
   code_used: 410,

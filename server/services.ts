@@ -10,6 +10,8 @@ import { SessionStore } from './enrolment/sessions.js';
 import { OperatorStep } from './kiosk/operator-step.js';
 import { StationRegistry } from './kiosk/stations.js';
 import { ManageService } from './manage/service.js';
+import { ApiTokens } from './operators/api-tokens.js';
+import { ConsoleSessions } from './operators/console-sessions.js';
 import { OperatorRoles } from './operators/roles.js';
 import { PersonLookup } from './people/lookup.js';
 import { PersonRevocation } from './people/revocation.js';
@@ -36,6 +38,8 @@ export interface Services {
   friction: FrictionService;
   /** Help-desk, admin and auditor roles of operator accounts (not the kiosk's operator step: `operators`). */
   operatorRoles: OperatorRoles;
+  apiTokens: ApiTokens;
+  consoleSessions: ConsoleSessions;
   /** The help-desk console's look-up and revocations of one person. */
   people: { lookup: PersonLookup; revocation: PersonRevocation };
 }
@@ -67,6 +71,8 @@ export function createServices(deps: ServiceDeps): Services {
     provisioning: new ProvisioningService(deps),
     friction: new FrictionService(deps),
     operatorRoles: new OperatorRoles(deps),
+    apiTokens: new ApiTokens(deps),
+    consoleSessions: new ConsoleSessions(deps),
     people: { lookup: new PersonLookup(deps, helpdesk), revocation: new PersonRevocation(deps, devices) },
   };
 }

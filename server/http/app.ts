@@ -10,8 +10,8 @@ import { KdfPoolBusyError } from '../recovery/kdf-pool.js';
 import { verifyDpopProof, type ProofWindow } from '../dpop/verify-proof.js';
 import { ApiFailure, RateLimited } from '../errors.js';
 import type { PolicyStore } from '../policy/store.js';
-import { sameHash, sha256 } from '../secrets.js';
-import { BOOTSTRAP_PRINCIPAL } from '../operators/principal.js';
+import { sha256 } from '../secrets.js';
+import { resolvePrincipal } from '../operators/resolve.js';
 import type { Services } from '../services.js';
 import { registerConsoleApp } from '../console/serve.js';
 import { registerMetrics } from '../friction/routes.js';
@@ -83,14 +83,12 @@ function authenticators(options: AppOptions, requestUrl: ProofUrl): Authenticato
       if (!match?.[1]) throw new ApiFailure('session_invalid', 'missing DPoP-bound session token');
       return { token: match[1], jkt: await proof(request, match[1]) };
     },
-    admin: (request) => {
-      // Without a configured token the admin API does not exist: the CLI works on the database directly.
-      if (!expectedAdmin) return Promise.reject(new ApiFailure('not_found', 'admin API disabled'));
-      const header = request.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!sameHash(sha256(given), expectedAdmin)) return Promise.reject(new ApiFailure('unauthorized', 'admin token required'));
-      return Promise.resolve(BOOTSTRAP_PRINCIPAL);
-    },
+    admin: (request, permission) =>
+      resolvePrincipal(request.headers.authorization, permission, {
+        bootstrapHash: expectedAdmin,
+        apiToken: (token) => options.services.apiTokens.principal(token),
+        consoleSession: (token) => options.services.consoleSessions.principal(token),
+      }),
   };
 }
 
