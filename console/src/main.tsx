@@ -10,7 +10,9 @@ import './styles.css';
 async function boot(): Promise<void> {
   const i18n = await createConsoleI18n(pickLanguage(navigator.languages));
   followSystemLanguage(i18n, window);
-  const syncLang = () => { document.documentElement.setAttribute('lang', i18n.language); };
+  const syncLang = () => {
+    document.documentElement.setAttribute('lang', i18n.language);
+  };
   syncLang();
   i18n.on('languageChanged', syncLang);
   const store = createConsoleStore({

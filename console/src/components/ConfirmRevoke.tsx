@@ -43,7 +43,16 @@ export function ConfirmRevoke({
         <h2 id={`${ids}-title`}>{title}</h2>
         <p id={`${ids}-body`}>{body}</p>
         <label htmlFor={`${ids}-reason`}>{t('confirm.reason')}</label>
-        <textarea id={`${ids}-reason`} required maxLength={500} rows={3} value={reason} onChange={(e) => { setReason(e.target.value); }} />
+        <textarea
+          id={`${ids}-reason`}
+          required
+          maxLength={500}
+          rows={3}
+          value={reason}
+          onChange={(e) => {
+            setReason(e.target.value);
+          }}
+        />
         <div className="actions">
           <button type="submit" className="danger" disabled={busy || !reason.trim()}>
             {t('confirm.confirm')}

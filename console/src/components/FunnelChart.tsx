@@ -9,7 +9,7 @@ const WIDTH = 600;
 
 /**
  * How many reach each step, as bars narrowing down the funnel. The SVG is a picture for sighted
- * agents; the table under it carries the same numbers for screen readers (and for copying).
+ * agents; the table under it carries the same numbers for screen readers, and for anyone who wants the figures.
  */
 export function FunnelChart({ stages }: { stages: FunnelReport['stages'] }) {
   const { t } = useTranslation();
@@ -35,25 +35,27 @@ export function FunnelChart({ stages }: { stages: FunnelReport['stages'] }) {
           );
         })}
       </svg>
-      <table className="visually-hidden">
-        <caption>{t('funnel.stagesTitle')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('funnel.stage')}</th>
-            <th scope="col">{t('funnel.count')}</th>
-            <th scope="col">{t('funnel.share')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {stages.map((s) => (
-            <tr key={s.stage}>
-              <th scope="row">{t(`funnel.stages.${s.stage}`)}</th>
-              <td>{formats.number(s.count)}</td>
-              <td>{share(s.count)}</td>
+      <div className="table-wrap">
+        <table className="data">
+          <caption>{t('funnel.stagesTitle')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('funnel.stage')}</th>
+              <th scope="col">{t('funnel.count')}</th>
+              <th scope="col">{t('funnel.share')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {stages.map((s) => (
+              <tr key={s.stage}>
+                <th scope="row">{t(`funnel.stages.${s.stage}`)}</th>
+                <td>{formats.number(s.count)}</td>
+                <td>{share(s.count)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -13,7 +13,9 @@ export function SessionWatch() {
       else if (now >= idleEndsAt) endSession('idle');
     };
     const timer = window.setInterval(check, 1000);
-    return () => { window.clearInterval(timer); };
+    return () => {
+      window.clearInterval(timer);
+    };
   }, [expiresAt, idleEndsAt, endSession]);
   return null;
 }

@@ -41,7 +41,14 @@ export function Shell({ children }: { children: React.ReactNode }) {
         <ul>
           {SECTIONS.filter((s) => can(s.permission)).map((s) => (
             <li key={s.view}>
-              <button type="button" className="nav-link" aria-current={current === s.view ? 'page' : undefined} onClick={() => { go(s.view); }}>
+              <button
+                type="button"
+                className="nav-link"
+                aria-current={current === s.view ? 'page' : undefined}
+                onClick={() => {
+                  go(s.view);
+                }}
+              >
                 {t(`nav.${s.view}`)}
               </button>
             </li>

@@ -5,12 +5,13 @@ import type { FunnelReport } from '../api/types';
 import { formatDuration } from './duration';
 
 const WIDTH = 600;
-const HEIGHT = 180;
-const AXIS = 40;
+const HEIGHT = 230;
+/** Room under the axis for the bucket labels, turned so they never run into each other. */
+const AXIS = 90;
 
 /**
  * The time-to-enrol distribution: the report's buckets are cumulative (Prometheus style), so each
- * bar is one bucket minus the one before. A table under it says the same for screen readers.
+ * bar is one bucket minus the one before. A table under it says the same, for screen readers and for the figures.
  */
 export function TimeChart({ timeToEnrol }: { timeToEnrol: FunnelReport['timeToEnrol'] }) {
   const { t } = useTranslation();
@@ -43,30 +44,38 @@ export function TimeChart({ timeToEnrol }: { timeToEnrol: FunnelReport['timeToEn
               <text x={x + slot / 2} y={plot - h - 4} textAnchor="middle" className="bar-value">
                 {formats.number(b.count)}
               </text>
-              <text x={x + slot / 2} y={plot + 16} textAnchor="middle" className="axis-label">
+              <text
+                x={x + slot / 2}
+                y={plot + 14}
+                textAnchor="end"
+                transform={`rotate(-40 ${x + slot / 2} ${plot + 14})`}
+                className="axis-label"
+              >
                 {b.label}
               </text>
             </g>
           );
         })}
       </svg>
-      <table className="visually-hidden">
-        <caption>{t('funnel.timeTitle')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('funnel.bucket')}</th>
-            <th scope="col">{t('funnel.count')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {buckets.map((b) => (
-            <tr key={b.label}>
-              <th scope="row">{b.label}</th>
-              <td>{formats.number(b.count)}</td>
+      <div className="table-wrap">
+        <table className="data">
+          <caption>{t('funnel.timeTitle')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('funnel.bucket')}</th>
+              <th scope="col">{t('funnel.count')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {buckets.map((b) => (
+              <tr key={b.label}>
+                <th scope="row">{b.label}</th>
+                <td>{formats.number(b.count)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

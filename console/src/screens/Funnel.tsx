@@ -23,14 +23,22 @@ export function Funnel() {
   return (
     <section className="screen">
       <ScreenHeading>{t('funnel.title')}</ScreenHeading>
-      <label htmlFor={`${ids}-since`}>{t('funnel.since')}</label>
-      <select id={`${ids}-since`} value={since} onChange={(e) => { setSince(e.target.value as (typeof PERIODS)[number]); }}>
-        {PERIODS.map((p) => (
-          <option key={p} value={p}>
-            {t(`funnel.period.${p}`)}
-          </option>
-        ))}
-      </select>
+      <div className="field-row">
+        <label htmlFor={`${ids}-since`}>{t('funnel.since')}</label>
+        <select
+          id={`${ids}-since`}
+          value={since}
+          onChange={(e) => {
+            setSince(e.target.value as (typeof PERIODS)[number]);
+          }}
+        >
+          {PERIODS.map((p) => (
+            <option key={p} value={p}>
+              {t(`funnel.period.${p}`)}
+            </option>
+          ))}
+        </select>
+      </div>
       <FailureText failure={failure} />
       {funnel && (
         <>

@@ -36,7 +36,9 @@ export function IssueCode() {
             spellCheck={false}
             required
             value={username}
-            onChange={(e) => { setUsername(e.target.value); }}
+            onChange={(e) => {
+              setUsername(e.target.value);
+            }}
           />
           <button type="submit" disabled={issuing}>
             {t('codes.submit')}

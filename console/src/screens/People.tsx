@@ -42,7 +42,9 @@ export function People() {
           spellCheck={false}
           required
           value={username}
-          onChange={(e) => { setUsername(e.target.value); }}
+          onChange={(e) => {
+            setUsername(e.target.value);
+          }}
         />
         <button type="submit" disabled={lookingUp}>
           {t('people.submit')}
@@ -84,7 +86,13 @@ export function People() {
                         {canRevoke && (
                           <td>
                             {(f.status === 'active' || f.status === 'suspended') && (
-                              <button type="button" className="danger small" onClick={() => { setPending({ kind: 'factor', id: f.id, name }); }}>
+                              <button
+                                type="button"
+                                className="danger small"
+                                onClick={() => {
+                                  setPending({ kind: 'factor', id: f.id, name });
+                                }}
+                              >
                                 {t('people.revokeFactor', { name })}
                               </button>
                             )}
@@ -126,7 +134,9 @@ export function People() {
                             <button
                               type="button"
                               className="danger small"
-                              onClick={() => { setPending({ kind: 'device', id: d.id, name: d.name }); }}
+                              onClick={() => {
+                                setPending({ kind: 'device', id: d.id, name: d.name });
+                              }}
                             >
                               {t('people.revokeDevice', { name: d.name })}
                             </button>
@@ -200,7 +210,9 @@ export function People() {
             setDone(ok);
             return ok;
           }}
-          onClose={() => { setPending(null); }}
+          onClose={() => {
+            setPending(null);
+          }}
         />
       )}
     </section>

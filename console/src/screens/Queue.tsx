@@ -49,7 +49,9 @@ export function Queue() {
                     <button
                       type="button"
                       className="link reference"
-                      onClick={() => { openRequest(r.id); }}
+                      onClick={() => {
+                        openRequest(r.id);
+                      }}
                       aria-label={t('queue.open', { reference: r.reference })}
                     >
                       {r.reference}

@@ -26,7 +26,13 @@ export function RequestPage() {
     return (
       <section className="screen">
         <ScreenHeading>{t('request.notFound')}</ScreenHeading>
-        <button type="button" className="link" onClick={() => { go('queue'); }}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            go('queue');
+          }}
+        >
           {t('request.back')}
         </button>
       </section>
@@ -35,19 +41,27 @@ export function RequestPage() {
   const allTicked = checklist.every((item) => ticked.has(item.id));
   const open = request.status === 'pending';
   const code = decision?.request.id === request.id ? decision : null;
-  const toggle = (id: string) => { setTicked((before) => {
+  const toggle = (id: string) => {
+    setTicked((before) => {
       const next = new Set(before);
       if (next.has(id)) next.delete(id);
       else next.add(id);
       return next;
-    }); };
+    });
+  };
   const decide = (kind: 'approve' | 'deny') => {
     const confirmed = checklist.filter((i) => ticked.has(i.id)).map((i) => i.id);
     void (kind === 'approve' ? approve : deny)(request, reason.trim(), confirmed);
   };
   return (
     <section className="screen request">
-      <button type="button" className="link back" onClick={() => { go('queue'); }}>
+      <button
+        type="button"
+        className="link back"
+        onClick={() => {
+          go('queue');
+        }}
+      >
         {t('request.back')}
       </button>
       <ScreenHeading>{t('request.title', { reference: request.reference })}</ScreenHeading>
@@ -121,7 +135,9 @@ export function RequestPage() {
                   type="checkbox"
                   id={`${ids}-${item.id}`}
                   checked={ticked.has(item.id)}
-                  onChange={() => { toggle(item.id); }}
+                  onChange={() => {
+                    toggle(item.id);
+                  }}
                   aria-describedby={`${ids}-hint`}
                 />
                 <label htmlFor={`${ids}-${item.id}`}>{item.label}</label>
@@ -129,12 +145,27 @@ export function RequestPage() {
             ))}
           </fieldset>
           <label htmlFor={`${ids}-reason`}>{t('request.reason')}</label>
-          <textarea id={`${ids}-reason`} value={reason} maxLength={500} rows={3} onChange={(e) => { setReason(e.target.value); }} />
+          <textarea
+            id={`${ids}-reason`}
+            value={reason}
+            maxLength={500}
+            rows={3}
+            onChange={(e) => {
+              setReason(e.target.value);
+            }}
+          />
           <div className="actions">
             <button type="submit" disabled={!allTicked || deciding || !request.displayName}>
               {t('request.approve')}
             </button>
-            <button type="button" className="danger" disabled={!allTicked || deciding} onClick={() => { decide('deny'); }}>
+            <button
+              type="button"
+              className="danger"
+              disabled={!allTicked || deciding}
+              onClick={() => {
+                decide('deny');
+              }}
+            >
               {t('request.deny')}
             </button>
           </div>

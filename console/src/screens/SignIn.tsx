@@ -35,7 +35,9 @@ export function SignIn() {
           spellCheck={false}
           required
           value={username}
-          onChange={(e) => { setUsername(e.target.value); }}
+          onChange={(e) => {
+            setUsername(e.target.value);
+          }}
           aria-describedby={failure ? `${field}-failure` : undefined}
         />
         <button type="submit" disabled={signingIn}>

@@ -18,5 +18,7 @@ export const createCodesSlice: Slice<CodesSlice> = (deps) => (set, get) => ({
     }
   },
   // Shown once: leaving the screen drops it from memory.
-  forgetCode: () => { set({ issued: null, codeFailure: null }); },
+  forgetCode: () => {
+    set({ issued: null, codeFailure: null });
+  },
 });
