@@ -12,6 +12,7 @@ import { factorRequirements, tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication, type AllowedCredential } from '../webauthn/authentication.js';
 import { assertUserActive, isActiveUser } from '../accounts/active.js';
+import { admitPosture } from '../posture/admit.js';
 
 /**
  * Sessions opened by a factor the user still has: authentication options for a username, then
@@ -173,6 +174,14 @@ export class AuthenticationService {
     if (credential.expires_at && credential.expires_at <= now) return refuse('factor expired', 'factor_expired');
 
     const device = await this.devices.record(jkt, input.device);
+    // Where the tier checks posture at sign-in: refused before the session, the factor untouched; the person signs in again once fixed.
+    await admitPosture(this.deps, {
+      user,
+      resolved: tierFor(this.deps.policy.policy, user),
+      deviceId: device.id,
+      signals: input.device,
+      checkpoint: 'sign-in',
+    });
     const { token, row } = this.sessions.create({
       user,
       purpose: ceremony.purpose,

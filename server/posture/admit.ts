@@ -7,9 +7,7 @@ import type { UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
 import type { ResolvedTier } from '../policy/evaluate.js';
 import { postureShortfalls } from './decide.js';
-
-/** Where the posture was judged: an enrolment code opening its session (server/posture/requirement.ts says why only there). */
-export type PostureCheckpoint = 'enrol';
+import type { PostureCheckpoint } from './requirement.js';
 
 export interface PostureCheck {
   user: UserRow;
@@ -80,7 +78,7 @@ async function recordIn(tx: Executor, deps: Pick<ServiceDeps, 'clock'>, check: P
 export async function admitPosture(deps: Pick<ServiceDeps, 'db' | 'clock'>, check: PostureCheck): Promise<void> {
   const required = check.resolved.tier.devicePosture;
   const reported = check.signals.posture ? asHeld(check.signals.posture) : undefined;
-  const unmet = required ? postureShortfalls(required, check.signals.platform, reported) : [];
+  const unmet = required?.checkAt.includes(check.checkpoint) ? postureShortfalls(required, check.signals.platform, reported) : [];
   if (!reported && unmet.length === 0) return;
   await transaction(deps.db, async (tx) => {
     if (reported) await recordIn(tx, deps, check, reported);

@@ -19,7 +19,7 @@ const YES_NO = ['diskEncryption', 'screenLock', 'managed'] as const;
  * device through on silence.
  */
 export function postureShortfalls(
-  required: DevicePostureRequirement,
+  required: Omit<DevicePostureRequirement, 'checkAt'>,
   platform: DeviceSignals['platform'],
   posture: DevicePosture | undefined,
 ): PostureShortfall[] {

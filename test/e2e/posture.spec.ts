@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { DevicePosture } from '../../api/posture.js';
 import { reportedPosture } from '../fixtures/posture/postures.js';
 import { expect, test } from './fixtures.js';
-import { enterCode, keepRecoveryCodes } from './journey.js';
+import { enterCode, keepRecoveryCodes, startEnrolment } from './journey.js';
 
 /**
  * Issue 15, device posture, as the person sees it: their tier requires disk encryption, and this
@@ -11,7 +11,11 @@ import { enterCode, keepRecoveryCodes } from './journey.js';
  * computer reports encryption (main reads the posture again on Try again).
  */
 
-test.use({ serverSettings: { policyFile: fileURLToPath(new URL('../fixtures/posture/policy-disk-encryption.yaml', import.meta.url)) } });
+const policy = (name: string) => ({
+  serverSettings: { policyFile: fileURLToPath(new URL(`../fixtures/posture/${name}`, import.meta.url)) },
+});
+
+test.use(policy('policy-disk-encryption.yaml'));
 
 async function codeState(fk: { server: { db: import('../../server/db/open.js').Db } }, username: string) {
   return fk.server.db
@@ -83,4 +87,41 @@ test('a setting the computer could not check is said as such, with who can help'
   // Another code is one click away.
   await refusal.getByRole('button', { name: 'Enter a different code' }).click();
   await expect(page.getByLabel('Enrolment code')).toBeVisible();
+});
+
+test.describe('a tier that checks the screen lock at sign-in too', () => {
+  test.use(policy('policy-screen-lock-sign-in.yaml'));
+
+  test('signing in from a computer whose screen no longer locks is refused after the key, with how to fix it; signing in again once it locks works', async ({
+    page,
+    fk,
+    lookAt,
+  }) => {
+    let posture: DevicePosture = reportedPosture({ screenLock: true });
+    fk.posture = () => Promise.resolve(posture);
+    await fk.addAuthenticator({ transport: 'internal' });
+    await fk.open(page);
+    await startEnrolment(page, await fk.issueCode('ada.new'));
+    await keepRecoveryCodes(page);
+
+    // Later the screen lock is turned off; Ada opens her keys.
+    posture = reportedPosture({ screenLock: false });
+    await page.getByRole('button', { name: 'Back to the start' }).click();
+    await page.getByRole('button', { name: 'Manage my sign-in keys' }).click();
+    await page.getByLabel('Username').fill('ada.new');
+    await page.getByRole('button', { name: 'Use my key' }).click();
+    await expect(page.getByRole('alert')).toContainText('does not meet your organisation');
+    const refusal = page.getByRole('region', { name: 'Before you can sign in on this computer' });
+    await expect(refusal).toContainText('A screen that locks by itself');
+    await expect(refusal).toContainText('Automatic Screen Lock');
+    await lookAt('posture-refused-sign-in');
+
+    posture = reportedPosture({ screenLock: true });
+    await page.getByRole('button', { name: 'Use my key' }).click();
+    await expect(page.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
+    const refused = await fk.server.db.selectFrom('audit_events').select('details').where('event', '=', 'device.posture_refused').execute();
+    expect(refused.map((r) => JSON.parse(r.details) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ checkpoint: 'sign-in', reason: 'screenLock' }),
+    ]);
+  });
 });

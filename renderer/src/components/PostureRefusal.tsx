@@ -15,22 +15,16 @@ function statusOf(shortfall: PostureShortfall): [string, Record<string, string>]
 }
 
 /**
- * The server refused this computer for its posture before spending the code: each requirement it
- * lacks, how to fix it on this computer's OS, and Try again with the same code (main reads the
- * computer again). The ways back and the diagnostics export stay on the screen around it.
+ * The server refused this computer for its posture: each requirement it lacks and how to fix it on
+ * this computer's OS. Main reads the computer again on the next try. The ways back and the diagnostics
+ * export stay on the screen around it.
  */
-export function PostureRefusal({ refusal, code }: { refusal: Refusal; code: string }) {
+function PostureList({ refusal, intro }: { refusal: Refusal; intro: 'intro' | 'introSignIn' }) {
   const { t } = useTranslation();
-  const busy = useApp((s) => s.busy);
-  const submitCode = useApp((s) => s.submitCode);
-  const goTo = useApp((s) => s.goTo);
-  const headingId = useId();
   const anyUnknown = refusal.unmet.some((s) => s.reported === 'unknown');
-
   return (
-    <section className="posture-refusal" aria-labelledby={headingId}>
-      <h2 id={headingId}>{t('posture.title')}</h2>
-      <p>{t('posture.intro')}</p>
+    <>
+      <p>{t(`posture.${intro}`)}</p>
       <ul className="posture-list">
         {refusal.unmet.map((shortfall) => (
           <li key={shortfall.requirement} data-requirement={shortfall.requirement}>
@@ -43,6 +37,22 @@ export function PostureRefusal({ refusal, code }: { refusal: Refusal; code: stri
         ))}
       </ul>
       {anyUnknown && <p className="hint">{t('posture.unknownHelp')}</p>}
+    </>
+  );
+}
+
+/** At the code: nothing was spent, and Try again sends the same code. */
+export function PostureRefusal({ refusal, code }: { refusal: Refusal; code: string }) {
+  const { t } = useTranslation();
+  const busy = useApp((s) => s.busy);
+  const submitCode = useApp((s) => s.submitCode);
+  const goTo = useApp((s) => s.goTo);
+  const headingId = useId();
+
+  return (
+    <section className="posture-refusal" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('posture.title')}</h2>
+      <PostureList refusal={refusal} intro="intro" />
       <div className="actions">
         <button type="button" className="primary" disabled={busy} aria-busy={busy} onClick={() => void submitCode(code)}>
           {busy ? t('posture.retrying') : t('posture.retry')}
@@ -58,6 +68,18 @@ export function PostureRefusal({ refusal, code }: { refusal: Refusal; code: stri
           {t('posture.otherCode')}
         </button>
       </div>
+    </section>
+  );
+}
+
+/** At sign-in: the key was fine, the computer was not; signing in again (the form above) reads it again. */
+export function PostureRefusalAtSignIn({ refusal }: { refusal: Refusal }) {
+  const { t } = useTranslation();
+  const headingId = useId();
+  return (
+    <section className="posture-refusal" aria-labelledby={headingId}>
+      <h2 id={headingId}>{t('posture.titleSignIn')}</h2>
+      <PostureList refusal={refusal} intro="introSignIn" />
     </section>
   );
 }

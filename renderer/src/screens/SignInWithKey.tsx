@@ -1,6 +1,7 @@
 import { useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BackToStart } from '../components/BackToStart';
+import { PostureRefusalAtSignIn } from '../components/PostureRefusal';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 
@@ -11,6 +12,7 @@ export function SignInWithKey() {
   const signInWithKey = useApp((s) => s.signInWithKey);
   const cancel = useApp((s) => s.cancelSignIn);
   const purpose = useApp((s) => s.signinPurpose);
+  const notice = useApp((s) => s.notice);
   const [username, setUsername] = useState('');
 
   const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
@@ -54,6 +56,7 @@ export function SignInWithKey() {
           )}
         </div>
       </form>
+      {notice?.posture && <PostureRefusalAtSignIn refusal={notice.posture} />}
       <BackToStart />
     </section>
   );
