@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Username } from './admin.js';
-import { CredentialView, DeviceSignals, FactorName } from './enrolment.js';
+import { CredentialView, DeviceSignals, FactorKind, FactorName } from './enrolment.js';
 import { AuthenticationResponseJSON, RequestOptionsJSON } from './webauthn.js';
 
 /**
@@ -63,6 +63,20 @@ export const DeviceView = z.object({
 });
 export type DeviceView = z.infer<typeof DeviceView>;
 
+/**
+ * After a role or employment change (a mover): factors that fall short of the new tier keep working until
+ * `deadline`, then are suspended. `actionRequired` until the person has a factor that meets the tier.
+ */
+export const MoverCompliance = z.object({
+  deadline: z.iso.datetime(),
+  /** The kinds of factor the new tier takes: what to add. */
+  acceptedFactors: z.array(FactorKind).min(1),
+  actionRequired: z.boolean(),
+  /** Factors that stop working at the deadline. */
+  nonCompliantFactorIds: z.array(z.string()),
+});
+export type MoverCompliance = z.infer<typeof MoverCompliance>;
+
 export const SecurityOverview = z.object({
   /** Active and suspended factors; revoked ones are history, not shown. */
   factors: z.array(FactorView),
@@ -73,6 +87,8 @@ export const SecurityOverview = z.object({
   authenticatedWith: z.string().nullable(),
   /** Until when removals and regeneration are allowed without authenticating again (manage sessions). */
   freshUntil: z.iso.datetime().nullable(),
+  /** Null when no factor falls short of the person's tier (server/movers/); absent from servers before movers. */
+  compliance: MoverCompliance.nullable().optional(),
 });
 export type SecurityOverview = z.infer<typeof SecurityOverview>;
 

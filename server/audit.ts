@@ -40,6 +40,10 @@ export type AuditEvent =
   | 'factor.revoked'
   | 'factor.suspended'
   | 'factor.reinstated'
+  /** A mover's factor no longer meets their new tier (server/movers/), or meets it again; suspension at the grace end is factor.suspended. */
+  | 'user.role_changed'
+  | 'factor.non_compliant'
+  | 'factor.compliance_restored'
   | 'factor.removed'
   | 'factor.renamed'
   | 'auth.challenged'

@@ -9,13 +9,14 @@ import { missingOption, RECOVERY_COMMANDS, RECOVERY_USAGE, runRecoveryCommand } 
 import { BACKUP_USAGE, runBackupCommand } from './backup.js';
 import { auditCommands } from './audit-commands.js';
 import type { AdminCommands } from './command.js';
+import { moverCommands } from './mover-commands.js';
 import { operatorCommands } from './operator-commands.js';
 import { provisioningCommands } from './provisioning-commands.js';
 import { reportCommands } from './report-commands.js';
 import { missingStationOption, runStationCommand, STATION_COMMANDS, STATION_USAGE } from './station-commands.js';
 
 /** Commands that parse their own options (server/admin/command.ts). */
-const COMMANDS: AdminCommands = { ...operatorCommands, ...provisioningCommands, ...auditCommands, ...reportCommands };
+const COMMANDS: AdminCommands = { ...operatorCommands, ...provisioningCommands, ...auditCommands, ...reportCommands, ...moverCommands };
 
 const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes, recoveries and kiosk stations; back up the database
 

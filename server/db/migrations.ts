@@ -6,6 +6,7 @@ import { frictionMigrations } from './migrations/0017-friction.js';
 import { operatorMigrations } from './migrations/0014-operators.js';
 import { provisioningMigrations } from './migrations/0015-provisioning.js';
 import { postureMigrations } from './migrations/0019-posture.js';
+import { moverMigrations } from './migrations/0018-movers.js';
 
 /** The few column types that differ between the two databases; everything else is portable text and integers. */
 interface Types {
@@ -430,6 +431,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
     ...auditProofMigrations(kind),
     ...frictionMigrations(kind),
     ...postureMigrations(kind),
+    ...moverMigrations(kind),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -25,6 +25,8 @@ function migratorFor(handle: DatabaseHandle): Migrator {
   return new Migrator({
     db: handle.db,
     provider: migrationProvider(handle.kind),
+    // Helpers' migrations land in any order (0019 ran before 0018 on some databases); each touches only its own tables.
+    allowUnorderedMigrations: true,
     ...(handle.schema ? { migrationTableSchema: handle.schema } : {}),
   });
 }

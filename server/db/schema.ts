@@ -3,6 +3,7 @@ import type { FrictionTables } from './schema-friction.js';
 import type { OperatorTables } from './schema-operators.js';
 import type { ProvisioningTables } from './schema-provisioning.js';
 import type { PostureTables } from './schema-posture.js';
+import type { MoverTables } from './schema-movers.js';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are ISO-8601 UTC strings: sortable, portable between SQLite and PostgreSQL. */
@@ -317,7 +318,7 @@ export interface DeviceApprovalsTable {
   session_id: string | null;
 }
 
-export interface Database extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables, PostureTables {
+export interface Database extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables, PostureTables, MoverTables {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
   sessions: SessionsTable;

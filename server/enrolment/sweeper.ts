@@ -1,6 +1,7 @@
 import { utcDay } from '../accounts/active.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
+import { sweepMoverGrace } from '../movers/grace-sweep.js';
 import { deactivateUser } from '../provisioning/leaver.js';
 
 type SweepDeps = Pick<ServiceDeps, 'db' | 'clock' | 'config'>;
@@ -100,6 +101,7 @@ export function startSweeper(deps: SweepDeps, intervalMs: number, report: (error
       sweepEndedLimits(deps),
       sweepIdleThrottles(deps),
       sweepEndedContractors(deps),
+      sweepMoverGrace(deps),
     ]).catch(report);
   }, intervalMs);
   timer.unref();

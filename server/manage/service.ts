@@ -8,6 +8,7 @@ import { deviceView, type DeviceRegistry } from '../enrolment/devices.js';
 import type { SessionStore } from '../enrolment/sessions.js';
 import { factorView } from '../enrolment/views.js';
 import { ApiFailure } from '../errors.js';
+import { moverComplianceOf } from '../movers/overview.js';
 import { notify } from '../notifications/outbox.js';
 import type { RecoveryCodes } from '../recovery/recovery-codes.js';
 
@@ -49,6 +50,7 @@ export class ManageService {
       recoveryCodes: await this.codes.status(user.id),
       authenticatedWith: session.auth_credential_id,
       freshUntil: session.purpose === 'manage' ? fresh : null,
+      compliance: await moverComplianceOf(db, this.deps.policy.policy, user, this.deps.clock.now()),
     };
   }
 

@@ -22,6 +22,8 @@ export type NotificationKind =
   | 'factor.removed'
   | 'factor.revoked'
   | 'factor.suspended'
+  /** A mover's factor no longer meets their new tier: details.deadline, details.acceptedFactors (server/movers/). */
+  | 'factor.non_compliant'
   | 'device.rebound'
   | 'device.revoked'
   | 'device.approved'
@@ -60,6 +62,8 @@ const MESSAGES: Record<NotificationKind, string> = {
   'factor.removed': 'A sign-in factor was removed from your account.',
   'factor.revoked': 'A sign-in factor of your account was revoked.',
   'factor.suspended': 'A sign-in factor of your account was suspended until the help desk reviews it.',
+  'factor.non_compliant':
+    'Your role changed: a sign-in factor of yours no longer meets its requirements. Add one that does before the deadline given; after it the old one stops working.',
   'device.rebound': 'A security key of yours was moved to another device.',
   'device.revoked': 'A device of yours can no longer be used with your account.',
   'device.approved': 'A new computer was approved from one of your devices and may now add a sign-in factor to your account.',

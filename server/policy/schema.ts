@@ -37,6 +37,8 @@ export const Tier = z
      * is spent. Self-reported by the app (api/posture.ts): it stops honest mistakes, not a liar.
      */
     devicePosture: DevicePostureRequirement.optional(),
+    /** Days a mover's factors that no longer meet this tier keep working before they are suspended (server/movers/); 14 when unset. */
+    moverGraceDays: z.number().int().min(0).max(365).optional(),
   })
   .strict()
   .refine((t) => !t.requireTrustedAttestation || t.attestation === 'direct', {

@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../context.js';
 import type { Database, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { storeWithFreshHandle } from '../enrolment/codes.js';
+import { reevaluateMoverIn } from '../movers/reevaluate.js';
 import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId, sha256 } from '../secrets.js';
@@ -212,6 +213,9 @@ export async function updatePerson(
         userId,
         details: { fields: fields.join(','), via, ...(fields.includes('role') ? { role: changes.role ?? null } : {}) },
       });
+      // A mover: their factors are judged against the new tier in this same commit (server/movers/).
+      if (fields.includes('role') || fields.includes('employmentType'))
+        await reevaluateMoverIn(tx, deps, { userId, before: person.user, actor, via });
     }
     if (active === false && !person.state.deactivated_at) {
       await deactivateIn(tx, clock, userId, actor, { reason: via });
