@@ -121,7 +121,7 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   fileApprovalRequest: { username: 'ada.new' },
   approvalRequestStatus: undefined,
   collectApproval: undefined,
-  findApprovalRequest: { code: '123 456' },
+  findApprovalRequest: { code: 'K7MQ-4QX9' },
   decideApprovalRequest: { decision: 'approve' },
   computerCapabilities: undefined,
   ceremonyPath: { ceremony: 'registration' },
