@@ -1,4 +1,5 @@
 import type { Page, TestInfo } from '@playwright/test';
+import type { OperatorRole } from '../../api/permissions.js';
 import { checkScreen, expect, test } from './fixtures.js';
 import { AgentBrowser } from './console-harness.js';
 import { present, type FirstKeyHarness, type KeyCredential } from './harness.js';
@@ -14,13 +15,11 @@ interface Agent {
 }
 
 /** A colleague who enrols their security key through FirstKey, then (unless `role` is null) gets a role from IT. */
-async function agent(fk: FirstKeyHarness, username: string, displayName: string, role: string | null): Promise<Agent> {
+async function agent(fk: FirstKeyHarness, username: string, displayName: string, role: OperatorRole | null): Promise<Agent> {
   await fk.server.services.accounts.createUser({ username, displayName, role: 'engineer' }, 'test');
   const { contents } = await fk.enrolSecurityKey(username);
-  if (role) {
-    const granted = await fk.admin('grant-role', '--username', username, '--role', role);
-    expect(granted.code, granted.out).toBe(0);
-  }
+  // IT grants the role (what `npm run admin -- grant-role` does), audited as the test's admin.
+  if (role) await fk.server.services.operatorRoles.grant(username, role, 'test-admin');
   return { username, key: contents };
 }
 
@@ -138,7 +137,7 @@ test.describe('help-desk console', () => {
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Look up a person' }).click();
     await expect(page.getByTestId('enrolment-code')).toHaveCount(0);
     await page.getByLabel('Username').fill('ada.new');
-    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('button', { name: 'Look up', exact: true }).click();
     await expect(page.getByRole('heading', { name: /Ada Lovelace \(ada\.new\)/ })).toBeVisible();
     await expect(page.getByRole('table').first()).toContainText('Security key');
     await expect(page.getByText('factor.registered').first()).toBeVisible();
