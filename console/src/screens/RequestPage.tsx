@@ -161,7 +161,8 @@ export function RequestPage() {
             <button
               type="button"
               className="danger"
-              disabled={!allTicked || deciding}
+              disabled={!reason.trim() || deciding}
+              aria-describedby={`${ids}-deny`}
               onClick={() => {
                 decide('deny');
               }}
@@ -169,6 +170,9 @@ export function RequestPage() {
               {t('request.deny')}
             </button>
           </div>
+          <p className="quiet" id={`${ids}-deny`}>
+            {t('request.denyNeedsReason')}
+          </p>
         </form>
       )}
     </section>
