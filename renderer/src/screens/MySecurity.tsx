@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { DeviceView, FactorView } from '../../../api/security';
 import { ApproveNewComputer } from '../components/ApproveNewComputer';
 import { FactorCard, factorTitle } from '../components/FactorCard';
+import { RoleChangeNotice } from '../components/RoleChangeNotice';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useFormats } from '../i18n/use-formats';
 import { useApp } from '../store';
@@ -153,6 +154,7 @@ export function MySecurity() {
   return (
     <section>
       <ScreenHeading>{t('security.title')}</ScreenHeading>
+      <RoleChangeNotice />
       <h2 className="section-title">{t('security.factors')}</h2>
       <ul className="factors" aria-label={t('security.factors')}>
         {overview?.factors.map((f) => (
