@@ -19,6 +19,10 @@ export const FunnelQuery = z.object({
 });
 export type FunnelQuery = z.input<typeof FunnelQuery>;
 
+/** Movers in the period (server/movers/): role or employment changes, factors short of the new tier, restored, suspended at the grace's end. */
+export const MoverCounts = z.object({ moves: Count, nonCompliant: Count, restored: Count, suspended: Count });
+export type MoverCounts = z.infer<typeof MoverCounts>;
+
 export const FunnelReport = z.object({
   since: z.iso.datetime(),
   until: z.iso.datetime(),
@@ -38,6 +42,7 @@ export const FunnelReport = z.object({
   helpdesk: z.object({ requests: Count, approved: Count, denied: Count, medianSecondsToApproval: z.number().nullable() }),
   /** Recoveries and factor replacements per 100 active users over the period. */
   resetsPer100Users: z.number().nonnegative(),
+  movers: MoverCounts,
 });
 export type FunnelReport = z.infer<typeof FunnelReport>;
 

@@ -1,5 +1,6 @@
 import { FunnelStage, JourneyStep, type FunnelReport } from '../../api/friction.js';
 import type { Executor } from '../context.js';
+import { moverCounts } from '../movers/counts.js';
 import { factorKindLabel, recoveryMethodLabel, REFUSAL_EVENTS, refusalLabel, type RefusalEvent } from './reasons.js';
 
 /**
@@ -260,6 +261,7 @@ export async function computeFriction(
     recoveries: counted(recoveries).map(({ key, count }) => ({ method: key, count })),
     helpdesk: { requests, approved, denied, medianSecondsToApproval: quantile(approvalSeconds, 0.5) },
     resetsPer100Users: await resetsPer100(db, resets),
+    movers: await moverCounts(db, from, to),
   };
   return { report, enrolSeconds: durations };
 }

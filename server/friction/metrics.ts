@@ -109,5 +109,22 @@ export function frictionRegistry(snapshot: () => FrictionSnapshot): Registry {
       this.set(snapshot().report.resetsPer100Users);
     },
   });
+  // Movers (server/movers/counts.ts), one gauge each: no label, so nothing beyond the counts can leak.
+  const movers: [string, string, (m: FrictionSnapshot['report']['movers']) => number][] = [
+    ['firstkey_mover_role_changes', 'Role or employment changes in the period', (m) => m.moves],
+    ['firstkey_mover_factors_non_compliant', 'Factors found short of the new tier after a move, in the period', (m) => m.nonCompliant],
+    ['firstkey_mover_factors_restored', 'Non-compliant factors that met the tier again after a move back', (m) => m.restored],
+    ['firstkey_mover_factors_suspended', 'Non-compliant factors suspended when the mover grace period ended', (m) => m.suspended],
+  ];
+  for (const [name, help, value] of movers) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(value(snapshot().report.movers));
+      },
+    });
+  }
   return registry;
 }

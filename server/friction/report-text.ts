@@ -57,6 +57,7 @@ export function reportText(r: FunnelReport): string[] {
     '',
     `Help desk: ${h.requests} requests, ${h.approved} approved, ${h.denied} denied; median time to approval ${duration(h.medianSecondsToApproval)}`,
     `Resets (recoveries and replacements) per 100 active users: ${r.resetsPer100Users}`,
+    `Movers: ${r.movers.moves} role changes, ${r.movers.nonCompliant} factors non-compliant, ${r.movers.restored} restored, ${r.movers.suspended} suspended at the grace end`,
   );
   return lines;
 }

@@ -6,7 +6,7 @@ import { SecurityOverview } from '../../api/security.js';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { MOVER_GRACE_ACTOR, sweepMoverGrace } from '../../server/movers/grace-sweep.js';
-import { Api, expectRefusal, expectStatus, passkey, securityKey, type Device } from '../support/api-harness.js';
+import { ADMIN_TOKEN, Api, expectRefusal, expectStatus, passkey, securityKey, type Device } from '../support/api-harness.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { reserveTestDatabase, TEST_DATABASE, type TestDatabaseSlot } from '../support/test-database.js';
 import { scim } from './scim-client.js';
@@ -276,5 +276,36 @@ describe('movers: no factor can open a session', () => {
     });
     // The code works: it opens an enrolment session for the new tier.
     expect(await (await api.device()).openEnrolment(details.code)).toBeTruthy();
+  });
+});
+
+describe('movers: counted in the friction metrics', () => {
+  it('/metrics counts role changes, factors made non-compliant, restored and suspended at the grace end, with no name', async () => {
+    const own = await Api.start();
+    try {
+      const { username } = await own.enrolled(await own.device(), syncedPasskey(), 'passkey', { username: 'mover.metrics' });
+      const id = (await own.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow()).id;
+      const patch = (role: string) =>
+        scim(own, 'PATCH', `/Users/${id}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Replace', path: 'roles', value: [{ value: role }] }],
+        });
+      for (const role of ['admin', 'engineer', 'sre']) expect((await patch(role)).status).toBe(200);
+      own.clock.advance(15 * DAY);
+      expect(await sweepMoverGrace({ db: own.db, clock: own.clock })).toBe(1);
+      own.clock.advance(1);
+      const scraped = await fetch(`${own.server.url}/metrics?since=30d`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const body = await scraped.text();
+      const value = (name: string) => new RegExp(`^firstkey_mover_${name} (\\d+)$`, 'm').exec(body)?.[1];
+      expect([value('role_changes'), value('factors_non_compliant'), value('factors_restored'), value('factors_suspended')]).toEqual([
+        '3',
+        '2',
+        '1',
+        '1',
+      ]);
+      expect(body).not.toContain(username);
+    } finally {
+      await own.close();
+    }
   });
 });
