@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod';
 import { FactorId, ListQuery, operation, RecordId, type OperationSpec } from './operation-spec.js';
 import { consoleOperations } from './operations/console.js';
+import { moverOperations } from './operations/movers.js';
 import { frictionOperations } from './operations/friction.js';
 import { operatorOperations } from './operations/operators.js';
 import { CreateUserRequest, IssueCodeRequest, IssueCodeResponse, UserView } from './admin.js';
@@ -474,6 +475,7 @@ export const httpOperations = {
   }),
   ...operatorOperations,
   ...consoleOperations,
+  ...moverOperations,
   ...frictionOperations,
 } as const satisfies Record<string, OperationSpec>;
 

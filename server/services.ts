@@ -15,6 +15,7 @@ import { ConsoleSessions } from './operators/console-sessions.js';
 import { OperatorRoles } from './operators/roles.js';
 import { PersonLookup } from './people/lookup.js';
 import { PersonRevocation } from './people/revocation.js';
+import { MoverService } from './movers/service.js';
 import { ProvisioningService } from './provisioning/service.js';
 import { Helpdesk } from './recovery/helpdesk.js';
 import { RecoveryCodes } from './recovery/recovery-codes.js';
@@ -35,6 +36,8 @@ export interface Services {
   operators: OperatorStep;
   deviceApprovals: DeviceApprovals;
   provisioning: ProvisioningService;
+  /** Role and employment changes asked for directly (admin API, console, CLI); SCIM and the import move people too. */
+  movers: MoverService;
   friction: FrictionService;
   /** Help-desk, admin and auditor roles of operator accounts (not the kiosk's operator step: `operators`). */
   operatorRoles: OperatorRoles;
@@ -55,6 +58,7 @@ export function createServices(deps: ServiceDeps): Services {
   const helpdesk = new Helpdesk(deps, devices);
   const completion = new Completion(deps, devices, sessions, recoveryCodes);
   const stations = new StationRegistry(deps, devices);
+  const provisioning = new ProvisioningService(deps);
   return {
     accounts: new AccountService(deps),
     devices,
@@ -68,7 +72,8 @@ export function createServices(deps: ServiceDeps): Services {
     stations,
     operators: new OperatorStep(deps, stations),
     deviceApprovals: new DeviceApprovals(deps, sessions, devices),
-    provisioning: new ProvisioningService(deps),
+    provisioning,
+    movers: new MoverService(deps, provisioning),
     friction: new FrictionService(deps),
     operatorRoles: new OperatorRoles(deps),
     apiTokens: new ApiTokens(deps),

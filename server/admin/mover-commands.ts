@@ -1,6 +1,4 @@
 import { parseArgs } from 'node:util';
-import { moverComplianceOf } from '../movers/overview.js';
-import { PolicyStore } from '../policy/store.js';
 import type { AdminCommands } from './command.js';
 
 const EMPLOYMENT = ['employee', 'contractor'] as const;
@@ -33,25 +31,18 @@ export const moverCommands: AdminCommands = {
         context.out('Error: --employment must be employee or contractor');
         return 2;
       }
-      const person = await context.services.provisioning.byUsername(username);
-      if (!person) {
-        context.out(`Error: no user ${username}`);
-        return 2;
-      }
-      const { changed, person: after } = await context.services.provisioning.update(
-        person.user.id,
+      const moved = await context.services.movers.setRole(
+        username,
         { ...(role ? { role } : {}), ...(employment ? { employmentType: employment } : {}) },
-        undefined,
         context.actor,
         'cli',
       );
-      if (changed.length === 0) {
-        context.out(`${username} already has role ${person.user.role} (${person.user.employment_type}): nothing changed`);
+      if (!moved.changed) {
+        context.out(`${username} already has role ${moved.role} (${moved.employmentType}): nothing changed`);
         return 0;
       }
-      context.out(`${username}: role ${after.user.role}, ${after.user.employment_type}`);
-      const { policy } = await PolicyStore.open(context.config.policyFile);
-      const compliance = await moverComplianceOf(context.db, policy, after.user, new Date());
+      context.out(`${username}: role ${moved.role}, ${moved.employmentType}, tier ${moved.tier ?? 'none (service account)'}`);
+      const { compliance } = moved;
       if (compliance) {
         context.out(
           `${compliance.nonCompliantFactorIds.length} factor(s) no longer meet the tier; they stop working at ${compliance.deadline}` +

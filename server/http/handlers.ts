@@ -4,6 +4,7 @@ import type { PolicyStore } from '../policy/store.js';
 import type { Services } from '../services.js';
 import type { Handlers } from './route.js';
 import { consoleHandlers } from './handlers/console.js';
+import { moverHandlers } from './handlers/movers.js';
 import { frictionHandlers } from './handlers/friction.js';
 import { operatorHandlers } from './handlers/operators.js';
 
@@ -80,6 +81,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     reinstateFactor: async ({ params, body }) => manage.reinstateFactor(params.id, body.agent),
     ...operatorHandlers(services),
     ...consoleHandlers(services),
+    ...moverHandlers(services),
     ...frictionHandlers(services),
   };
 }

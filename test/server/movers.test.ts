@@ -6,7 +6,8 @@ import { SecurityOverview } from '../../api/security.js';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { MOVER_GRACE_ACTOR, sweepMoverGrace } from '../../server/movers/grace-sweep.js';
-import { ADMIN_TOKEN, Api, expectRefusal, expectStatus, passkey, securityKey, type Device } from '../support/api-harness.js';
+import { ADMIN_TOKEN, Api, expectAnswer, expectRefusal, expectStatus, passkey, securityKey, type Device } from '../support/api-harness.js';
+import { send } from '../support/http-client.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { reserveTestDatabase, TEST_DATABASE, type TestDatabaseSlot } from '../support/test-database.js';
 import { scim } from './scim-client.js';
@@ -243,7 +244,9 @@ describe('movers: set-role from the admin CLI', () => {
     // The same role again changes nothing; bad arguments are refused before anything is touched.
     expect((await admin('set-role', '--username', username, '--role', 'sre')).out).toContain('nothing changed');
     expect((await admin('set-role', '--username', username, '--employment', 'intern')).code).toBe(2);
-    expect((await admin('set-role', '--username', 'nobody.here', '--role', 'admin')).code).toBe(2);
+    const stranger = await admin('set-role', '--username', 'nobody.here', '--role', 'admin');
+    expect(stranger.code).toBe(1);
+    expect(stranger.out).toContain('no user nobody.here');
   });
 
   it('an employee who becomes a contractor: a synced passkey falls short of the contractor tier, a device-bound one does not', async () => {
@@ -276,6 +279,29 @@ describe('movers: no factor can open a session', () => {
     });
     // The code works: it opens an enrolment session for the new tier.
     expect(await (await api.device()).openEnrolment(details.code)).toBeTruthy();
+  });
+});
+
+describe('movers: the admin API (what the console calls)', () => {
+  it('setPersonRole moves a person, answers their tier and what falls short, and is refused without users:write', async () => {
+    const laptop = await api.device();
+    const { username, credentialId } = await api.enrolled(laptop, syncedPasskey(), 'passkey');
+    const moved = expectAnswer('setPersonRole', await api.admin('setPersonRole', { params: { username }, body: { role: 'admin' } }));
+    expect(moved).toMatchObject({ username, role: 'admin', employmentType: 'employee', tier: 'privileged', changed: true });
+    expect(moved.compliance).toMatchObject({
+      actionRequired: true,
+      acceptedFactors: ['security-key'],
+      nonCompliantFactorIds: [credentialId],
+    });
+    expect((await api.auditOf(username)).find((e) => e.event === 'user.role_changed')).toMatchObject({ details: { via: 'admin-api' } });
+
+    const again = expectAnswer('setPersonRole', await api.admin('setPersonRole', { params: { username }, body: { role: 'admin' } }));
+    expect(again.changed).toBe(false);
+    expectStatus(await api.admin('setPersonRole', { params: { username }, body: {} }), 400);
+    expectRefusal(await api.admin('setPersonRole', { params: { username: 'nobody.here' }, body: { role: 'admin' } }), 404, 'not_found');
+    const anonymous = await send(api.server.url, 'setPersonRole', { params: { username }, body: { role: 'engineer' } });
+    expect(anonymous.status).toBe(401);
+    expect((await api.db.selectFrom('users').select('role').where('username', '=', username).executeTakeFirstOrThrow()).role).toBe('admin');
   });
 });
 
