@@ -3,7 +3,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import type { Db } from './db/open.js';
 import type { Clock } from './clock.js';
-import { sha256 } from './secrets.js';
+import { GENESIS, rowHash } from './audit/chain.js';
+import { CHECKPOINT_EVERY_ROWS, latestCheckpoint, writeCheckpoint } from './audit/checkpoints.js';
+import { currentAuditKey } from './audit/key.js';
+import { verifyAudit } from './audit/verifier.js';
 
 export type AuditEvent =
   | 'user.created'
@@ -81,7 +84,9 @@ export type AuditEvent =
   | 'device_approval.approved'
   | 'device_approval.denied'
   | 'device_approval.collected'
-  | 'device_approval.collect_refused';
+  | 'device_approval.collect_refused'
+  /** A dropped UPDATE/DELETE trigger on audit_events was put back at start (server/audit/trigger-guard.ts). */
+  | 'audit.trigger_restored';
 
 export interface AuditEntry {
   event: AuditEvent;
@@ -91,37 +96,44 @@ export interface AuditEntry {
   details?: Record<string, string | number | boolean | null>;
 }
 
-const GENESIS = '0'.repeat(64);
-
 /**
- * Appends to the hash-chained audit trail. Each row's hash covers the previous
- * row's hash, so removing or editing a row is detectable by `verifyAuditChain`.
+ * Appends to the keyed, hash-chained audit trail. Each row's hash is an HMAC under the audit key
+ * (server/audit/key.ts) over the previous row's hash and this row, so editing, removing or
+ * recomputing rows needs the key as well as the database.
  */
 export async function appendAudit(db: Db, clock: Clock, entry: AuditEntry): Promise<void> {
   await transaction(db, (tx) => appendAuditIn(tx, clock, entry));
 }
 
-/** The same, inside a transaction the caller already holds (so the events commit with the change they record). */
+/**
+ * The same, inside a transaction the caller already holds (so the events commit with the change
+ * they record). Reading the tail and inserting after it is safe because every write transaction is
+ * serialised: BEGIN IMMEDIATE on SQLite, one advisory lock on PostgreSQL (server/db/postgres.ts),
+ * so two instances never chain onto the same row.
+ */
 export async function appendAuditIn(tx: Kysely<Database>, clock: Clock, entry: AuditEntry): Promise<void> {
+  const key = currentAuditKey();
   const last = await tx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const prev = last?.hash ?? GENESIS;
-  const at = clock.now().toISOString();
-  const details = JSON.stringify(entry.details ?? {});
-  const hash = sha256([prev, at, entry.event, entry.actor, entry.userId ?? '', details].join('\n'));
-  await tx
+  const row = {
+    at: clock.now().toISOString(),
+    event: entry.event,
+    actor: entry.actor,
+    user_id: entry.userId,
+    details: JSON.stringify(entry.details ?? {}),
+  };
+  const hash = rowHash('hmac', key, prev, row);
+  const { seq } = await tx
     .insertInto('audit_events')
-    .values({ at, event: entry.event, actor: entry.actor, user_id: entry.userId, details, prev_hash: prev, hash })
-    .execute();
+    .values({ ...row, prev_hash: prev, hash, chain: 'hmac' })
+    .returning('seq')
+    .executeTakeFirstOrThrow();
+  const checkpoint = await latestCheckpoint(tx);
+  if (seq - (checkpoint?.seq ?? 0) >= CHECKPOINT_EVERY_ROWS) await writeCheckpoint(tx, clock, key);
 }
 
-/** Returns the sequence number of the first row that breaks the chain, or null if intact. */
+/** Returns the sequence number of the first row that breaks the chain (under this process's audit key), or null if intact. */
 export async function verifyAuditChain(db: Db): Promise<number | null> {
-  const rows = await db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
-  let prev = GENESIS;
-  for (const row of rows) {
-    const expected = sha256([prev, row.at, row.event, row.actor, row.user_id ?? '', row.details].join('\n'));
-    if (row.prev_hash !== prev || row.hash !== expected) return row.seq;
-    prev = row.hash;
-  }
-  return null;
+  const { problem } = await verifyAudit(db, currentAuditKey());
+  return problem?.seq ?? null;
 }

@@ -4,6 +4,8 @@ import { pendingMigrations, type DatabaseHandle } from './db/open.js';
 export interface ReadinessDeps {
   database: DatabaseHandle;
   attestation: Pick<AttestationTrust, 'staleness'>;
+  /** The first bad row of the audit trail this instance found (server/audit/monitor.ts), or null. */
+  auditChain?: () => string | null;
 }
 
 /**
@@ -11,7 +13,7 @@ export interface ReadinessDeps {
  * when ready. A load balancer routes on it, so it asks the database itself rather than trusting
  * that it answered at start. The policy needs no check here: the server does not start without one.
  */
-export async function readinessProblems({ database, attestation }: ReadinessDeps): Promise<string[]> {
+export async function readinessProblems({ database, attestation, auditChain }: ReadinessDeps): Promise<string[]> {
   const problems: string[] = [];
   const unwritable = await database.writable();
   if (unwritable) {
@@ -26,5 +28,10 @@ export async function readinessProblems({ database, attestation }: ReadinessDeps
   }
   const stale = attestation.staleness();
   if (stale) problems.push(`metadata: ${stale}`);
+  // A broken audit chain takes the instance out of rotation and alarms, but it keeps answering:
+  // refusing sign-ins would lock everyone out over evidence that is already fixed in the rows
+  // (the verifier names them), and the events of what happens next are still needed, keyed as ever.
+  const broken = auditChain?.();
+  if (broken) problems.push(`audit: chain broken at ${broken}`);
   return problems;
 }

@@ -12,6 +12,9 @@ import { readinessProblems } from './readiness.js';
 import { closeKdfPool } from './recovery/kdf-pool.js';
 import { buildApp } from './http/app.js';
 import { ClientLimiter } from './limits/client-limiter.js';
+import { loadAuditKey } from './audit/key.js';
+import { AuditMonitor } from './audit/monitor.js';
+import { auditRecordSink } from './notifications/audit-records.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -20,6 +23,8 @@ export interface RunningServer {
   database: DatabaseHandle;
   db: Db;
   services: Services;
+  /** The audit trail's watch: verifyNow() runs an incremental verification at once. */
+  audit: AuditMonitor;
   url: string;
   close(): Promise<void>;
 }
@@ -49,6 +54,18 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const { db } = database;
   const services = createServices({ db, clock, config, policy, attestation: opts.attestation ?? trust.judge });
   await sweepAbandonedFactors({ db, clock, config });
+  // Before listening: a dropped append-only trigger is put back and the chain checked from the last
+  // signed checkpoint, so /readyz is right from the first probe.
+  const audit = new AuditMonitor(database, loadAuditKey(config), clock, auditRecordSink(config), (line) => {
+    console.error(line);
+  });
+  try {
+    await audit.start(config.auditVerifySeconds);
+  } catch (error) {
+    await audit.stop();
+    await database.close();
+    throw error;
+  }
   const app = buildApp({
     services,
     policy,
@@ -57,7 +74,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     adminToken: config.adminToken,
     logger: opts.logger ?? false,
     replay: new ReplayCache(db),
-    readiness: () => readinessProblems({ database, attestation: trust }),
+    readiness: () => readinessProblems({ database, attestation: trust, auditChain: () => audit.brokenAt() }),
     clientGate: new ClientLimiter(db, clock, {
       windowSeconds: config.clientLimitWindowSeconds,
       maxRequests: config.clientMaxRequests,
@@ -72,6 +89,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     sweeper.stop();
+    await audit.stop();
     await database.close();
     throw error;
   }
@@ -85,8 +103,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     db,
     services,
     url: `http://${config.host}:${port}`,
+    audit,
     async close() {
       sweeper.stop();
+      await audit.stop();
       await app.close();
       await closeKdfPool();
       await database.close();
