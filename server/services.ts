@@ -1,4 +1,5 @@
 import { AccountService } from './accounts/service.js';
+import { installAuditKey, loadAuditKey } from './audit/key.js';
 import { AuthenticationService } from './authentication/service.js';
 import type { ServiceDeps } from './context.js';
 import { DeviceApprovals } from './device-approval/service.js';
@@ -52,6 +53,8 @@ export interface Services {
  * Dependencies run one way: flows use sessions, devices and completion, never each other.
  */
 export function createServices(deps: ServiceDeps): Services {
+  // Every append in this process is keyed with the deployment's audit key (server/audit/key.ts).
+  installAuditKey(loadAuditKey(deps.config));
   const devices = new DeviceRegistry(deps);
   const sessions = new SessionStore(deps, devices);
   const recoveryCodes = new RecoveryCodes(deps);

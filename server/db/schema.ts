@@ -214,6 +214,8 @@ export interface AuditEventsTable {
   /** SHA-256 over the previous row's hash and this row: an edit breaks the chain. */
   prev_hash: string;
   hash: string;
+  /** 'sha256' for rows before migration 0016, 'hmac' (keyed, server/audit/chain.ts) after. */
+  chain: Generated<string>;
 }
 
 /** A DPoP proof identifier (`jkt:jti`) some instance accepted: refused again until it expires. */
