@@ -151,6 +151,7 @@ describe('identity providers as they send', () => {
       'user.created',
       'code.issued',
       'user.updated',
+      'user.role_changed',
       'user.deactivated',
       'user.updated',
       'user.reactivated',
