@@ -62,7 +62,7 @@ export function People() {
             <p>{t('people.none')}</p>
           ) : (
             <div className="table-wrap">
-              <table>
+              <table className="stack">
                 <thead>
                   <tr>
                     <th scope="col">{t('people.name')}</th>
@@ -79,10 +79,10 @@ export function People() {
                     return (
                       <tr key={f.id}>
                         <th scope="row">{name}</th>
-                        <td>{t(`people.factorKind.${f.kind}`)}</td>
-                        <td>{t(`people.factorStatus.${f.status}`)}</td>
-                        <td>{formats.day(f.createdAt)}</td>
-                        <td>{when(f.lastUsedAt)}</td>
+                        <td data-label={t('people.kind')}>{t(`people.factorKind.${f.kind}`)}</td>
+                        <td data-label={t('people.status')}>{t(`people.factorStatus.${f.status}`)}</td>
+                        <td data-label={t('people.created')}>{formats.day(f.createdAt)}</td>
+                        <td data-label={t('people.lastUsed')}>{when(f.lastUsedAt)}</td>
                         {canRevoke && (
                           <td>
                             {(f.status === 'active' || f.status === 'suspended') && (
@@ -111,7 +111,7 @@ export function People() {
             <p>{t('people.none')}</p>
           ) : (
             <div className="table-wrap">
-              <table>
+              <table className="stack">
                 <thead>
                   <tr>
                     <th scope="col">{t('people.name')}</th>
@@ -125,9 +125,9 @@ export function People() {
                   {person.devices.map((d) => (
                     <tr key={d.id}>
                       <th scope="row">{d.name}</th>
-                      <td>{d.platform}</td>
-                      <td>{formats.moment(d.lastSeenAt)}</td>
-                      <td>{d.revokedAt ? formats.moment(d.revokedAt) : t('people.no')}</td>
+                      <td data-label={t('people.platform')}>{d.platform}</td>
+                      <td data-label={t('people.lastSeen')}>{formats.moment(d.lastSeenAt)}</td>
+                      <td data-label={t('people.revoked')}>{d.revokedAt ? formats.moment(d.revokedAt) : t('people.no')}</td>
                       {canRevoke && (
                         <td>
                           {!d.revokedAt && (
@@ -168,7 +168,7 @@ export function People() {
             <p>{t('people.none')}</p>
           ) : (
             <div className="table-wrap">
-              <table className="events">
+              <table className="events stack">
                 <thead>
                   <tr>
                     <th scope="col">{t('people.at')}</th>
@@ -180,12 +180,12 @@ export function People() {
                 <tbody>
                   {person.events.map((e, i) => (
                     <tr key={`${e.at}-${i}`}>
-                      <td>{formats.moment(e.at)}</td>
+                      <td data-label={t('people.at')}>{formats.moment(e.at)}</td>
                       <th scope="row">
                         <code>{e.event}</code>
                       </th>
-                      <td>{e.actor}</td>
-                      <td className="details">
+                      <td data-label={t('people.actor')}>{e.actor}</td>
+                      <td className="details" data-label={t('people.details')}>
                         {Object.entries(e.details)
                           .map(([k, v]) => `${k}: ${String(v)}`)
                           .join(', ')}

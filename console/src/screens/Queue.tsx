@@ -31,7 +31,7 @@ export function Queue() {
       {!loading && !failure && requests.length === 0 && <p>{t('queue.empty')}</p>}
       {requests.length > 0 && (
         <div className="table-wrap">
-          <table className="queue">
+          <table className="queue stack">
             <thead>
               <tr>
                 <th scope="col">{t('queue.reference')}</th>
@@ -58,21 +58,21 @@ export function Queue() {
                     </button>
                     <span className="quiet block">{t(`queue.status.${r.status}`)}</span>
                   </th>
-                  <td>
+                  <td data-label={t('queue.person')}>
                     {r.displayName ?? <em>{t('queue.noUser')}</em>}
                     <span className="quiet block">{r.username}</span>
                   </td>
-                  <td>{r.tier ?? '—'}</td>
-                  <td>
+                  <td data-label={t('queue.tier')}>{r.tier ?? '—'}</td>
+                  <td data-label={t('queue.device')}>
                     {r.device.name}
                     <span className="quiet block">
                       {r.device.platform} {r.device.osVersion}
                     </span>
                   </td>
-                  <td>
+                  <td data-label={t('queue.age')}>
                     {t('queue.ageMinutes', { minutes: formats.number(Math.max(0, Math.floor((now - Date.parse(r.createdAt)) / 60000))) })}
                   </td>
-                  <td>
+                  <td data-label={t('queue.approvals')}>
                     {t('queue.approvalsOf', { count: r.approvals.length, required: r.approvalsRequired })}
                     {r.approvals.map((a) => (
                       <span key={a.agent} className="quiet block">
