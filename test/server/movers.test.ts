@@ -6,6 +6,7 @@ import { SecurityOverview } from '../../api/security.js';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { MOVER_GRACE_ACTOR, sweepMoverGrace } from '../../server/movers/grace-sweep.js';
+import { importJoiners } from '../../server/provisioning/csv-import.js';
 import { ADMIN_TOKEN, Api, expectAnswer, expectRefusal, expectStatus, passkey, securityKey, type Device } from '../support/api-harness.js';
 import { send } from '../support/http-client.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
@@ -279,6 +280,21 @@ describe('movers: no factor can open a session', () => {
     });
     // The code works: it opens an enrolment session for the new tier.
     expect(await (await api.device()).openEnrolment(details.code)).toBeTruthy();
+  });
+});
+
+describe('movers: the joiners import', () => {
+  it("a row that changes a person's role moves them like SCIM does, audited with the importer", async () => {
+    const { username, credentialId } = await api.enrolled(await api.device(), syncedPasskey(), 'passkey');
+    const csv = `username,displayName,email,role,employmentType,manager,endDate\n${username},Person ${username},${username}@corp.example,security,employee,,\n`;
+    const report = await importJoiners(api.server.services.provisioning, csv, { issueCodes: false, actor: 'cli:importer' });
+    expect(report).toMatchObject({ updated: 1, refused: [] });
+    const trail = await api.auditOf(username);
+    expect(trail.find((e) => e.event === 'user.role_changed')).toMatchObject({
+      actor: 'cli:importer',
+      details: { toTier: 'privileged', via: 'import' },
+    });
+    expect(trail.find((e) => e.event === 'factor.non_compliant')).toMatchObject({ actor: 'cli:importer', details: { credentialId } });
   });
 });
 
