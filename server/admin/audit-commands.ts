@@ -8,6 +8,8 @@ import { exportAudit, parseSince } from '../audit/export.js';
 import { loadAuditKey } from '../audit/key.js';
 import { verifyAndCheckpoint } from '../audit/monitor.js';
 import { describeProblem } from '../audit/verifier.js';
+import { guardAppendOnly } from '../audit/trigger-guard.js';
+import { appendAudit } from '../audit.js';
 import { auditRecordSink } from '../notifications/audit-records.js';
 import type { AdminCommands } from './command.js';
 
@@ -15,7 +17,7 @@ import type { AdminCommands } from './command.js';
 export const auditCommands: AdminCommands = {
   'verify-audit': {
     usage: '  npm run admin -- verify-audit [--checkpoint <exported checkpoints or the notification file>]',
-    async run(args, { db, config, out }) {
+    async run(args, { db, config, actor, out }) {
       const { values } = parseArgs({ args, options: { checkpoint: { type: 'string' } } });
       const exported = values.checkpoint ? parseExportedCheckpoints(await readFile(values.checkpoint, 'utf8')) : [];
       const key = loadAuditKey(config, out);
@@ -23,6 +25,18 @@ export const auditCommands: AdminCommands = {
       if (outcome.problem) {
         out(`Audit chain BROKEN at ${describeProblem(outcome.problem)}`);
         return 2;
+      }
+      // A missing append-only trigger is not a broken chain yet, but whoever removed it meant to edit rows.
+      const restored = await guardAppendOnly(db, config.databaseUrl ? 'postgres' : 'sqlite');
+      if (restored.length > 0) {
+        await appendAudit(db, systemClock, {
+          event: 'audit.trigger_restored',
+          actor,
+          userId: null,
+          details: { triggers: restored.join(',') },
+        });
+        out(`Audit trail UNGUARDED: the append-only trigger(s) ${restored.join(', ')} on audit_events were missing; restored`);
+        return 3;
       }
       const c = outcome.checkpoint;
       out(
