@@ -1,4 +1,3 @@
-import type { FactorKind } from '../../api/enrolment.js';
 import { appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
@@ -87,12 +86,10 @@ export async function reevaluateMoverIn(tx: Executor, deps: MoverDeps, move: Mov
     ).map((r) => [r.credential_id, r.deadline]),
   );
   const deadline = addSeconds(now, graceDaysOf(tier) * 86_400).toISOString();
-  let compliant = 0;
   for (const factor of usable) {
     const gap = factorGap(policy.policy, tier, factor);
     const openDeadline = open.get(factor.id);
     if (gap === null) {
-      compliant += 1;
       if (openDeadline === undefined) continue;
       await tx
         .updateTable('factor_compliance')
@@ -130,20 +127,20 @@ export async function reevaluateMoverIn(tx: Executor, deps: MoverDeps, move: Mov
     outcome.deadline = outcome.deadline && outcome.deadline < deadline ? outcome.deadline : deadline;
   }
 
-  const accepted: FactorKind[] = tier.factors;
   if (outcome.nonCompliant.length > 0) {
     await notify(tx, clock, {
       user,
       kind: 'factor.non_compliant',
       details: {
         deadline: outcome.deadline,
-        acceptedFactors: accepted,
+        acceptedFactors: tier.factors,
         factors: outcome.nonCompliant,
         // Every non-compliant factor still opens a session until the deadline: "Manage my sign-in keys", then "Add a key".
         way: 'add_a_key',
       },
     });
   }
-  if (compliant === 0 && usable.length === 0) outcome.codeIssued = await issueMoverCodeIn(tx, deps, user, move.actor, toTier);
+  // Non-compliant factors still open a session; only with none usable at all does the person need a code.
+  if (usable.length === 0) outcome.codeIssued = await issueMoverCodeIn(tx, deps, user, move.actor, toTier);
   return outcome;
 }
