@@ -83,6 +83,10 @@ test('promoted to admin with a synced passkey: told at sign-in to add a security
     await signInToMySecurity(page);
     const notice = page.getByRole('status').filter({ hasText: 'Your role changed' });
     await expect(notice).toContainText(`Your role changed: add a security key by ${date}`);
+    // The passkey's own card says it is the one that stops.
+    await expect(page.getByRole('list', { name: 'Sign-in keys' }).getByRole('listitem')).toContainText(
+      `Does not meet your new role's requirements: stops working on ${date}.`,
+    );
     await checkScreen(page, testInfo, 'movers-1-add-a-security-key');
 
     // The way to comply: "Add a key" in this session, with a security key.
@@ -104,6 +108,9 @@ test('promoted to admin with a synced passkey: told at sign-in to add a security
       `Your role changed: keys that do not meet its requirements stop working on ${date}. Your new key meets them.`,
     );
     await expect(page.getByText('add a security key by')).toHaveCount(0);
+    const cards = page.getByRole('list', { name: 'Sign-in keys' }).getByRole('listitem');
+    await expect(cards).toHaveCount(2);
+    await expect(cards.filter({ hasText: 'stops working on' })).toHaveCount(1);
     expect((await fk.credentials()).find((c) => c.id === passkey.id)?.status).toBe('active');
 
     // The grace period ends: the passkey is suspended, never silently kept; the security key signs her in.

@@ -28,3 +28,12 @@ export function RoleChangeNotice() {
     </div>
   );
 }
+
+/** On a factor's card: this one falls short of the new role and stops working at the deadline. */
+export function FactorStopsNotice({ factorId }: { factorId: string }) {
+  const { t } = useTranslation();
+  const format = useFormats();
+  const compliance = useApp((s) => s.overview?.compliance);
+  if (!compliance?.nonCompliantFactorIds.includes(factorId)) return null;
+  return <p className="hint">{t('movers.factorStops', { date: format.day(compliance.deadline) })}</p>;
+}

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { DeviceView, FactorView } from '../../../api/security';
 import { ApproveNewComputer } from '../components/ApproveNewComputer';
 import { FactorCard, factorTitle } from '../components/FactorCard';
-import { RoleChangeNotice } from '../components/RoleChangeNotice';
+import { FactorStopsNotice, RoleChangeNotice } from '../components/RoleChangeNotice';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useFormats } from '../i18n/use-formats';
 import { useApp } from '../store';
@@ -25,6 +25,7 @@ function FactorItem({ factor, onlyOne }: { factor: FactorView; onlyOne: boolean 
 
   return (
     <FactorCard factor={factor} lastUsedAt={factor.lastUsedAt}>
+      <FactorStopsNotice factorId={factor.id} />
       {mode === 'rename' && (
         <form onSubmit={(e) => void save(e)} className="inline-form">
           <label htmlFor={inputId}>{t('security.newName')}</label>
