@@ -5,13 +5,18 @@ import type { Db } from './db/open.js';
 import type { Clock } from './clock.js';
 import { GENESIS, rowHash } from './audit/chain.js';
 import { CHECKPOINT_EVERY_ROWS, latestCheckpoint, writeCheckpoint } from './audit/checkpoints.js';
-import { currentAuditKey } from './audit/key.js';
+import { currentAuditKey, type AuditKey } from './audit/key.js';
 import { verifyAudit } from './audit/verifier.js';
 
 export type AuditEvent =
   | 'user.created'
   | 'operator.role_granted'
   | 'operator.role_revoked'
+  | 'operator.signed_in'
+  | 'operator.sign_in_refused'
+  | 'operator.signed_out'
+  | 'operator.token_issued'
+  | 'operator.token_revoked'
   /** Provisioning (SCIM, CSV import) changed a person's name, email, role, employment, manager or end date. */
   | 'user.updated'
   /** The leaver path: every factor, device and session ended at once (server/provisioning/leaver.ts). */
@@ -132,8 +137,8 @@ export async function appendAuditIn(tx: Kysely<Database>, clock: Clock, entry: A
   if (seq - (checkpoint?.seq ?? 0) >= CHECKPOINT_EVERY_ROWS) await writeCheckpoint(tx, clock, key);
 }
 
-/** Returns the sequence number of the first row that breaks the chain (under this process's audit key), or null if intact. */
-export async function verifyAuditChain(db: Db): Promise<number | null> {
-  const { problem } = await verifyAudit(db, currentAuditKey());
+/** Returns the sequence number of the first row that breaks the chain (under `key`, by default this process's), or null if intact. */
+export async function verifyAuditChain(db: Db, key: AuditKey = currentAuditKey()): Promise<number | null> {
+  const { problem } = await verifyAudit(db, key);
   return problem?.seq ?? null;
 }

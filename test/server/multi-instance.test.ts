@@ -186,7 +186,7 @@ describe.skipIf(!onPostgres)('two server instances on one PostgreSQL database', 
       expect(await audited('session.opened')).toBe(counts.sessions + 2);
       expect(await audited('factor.registered')).toBe(counts.registered);
       expect(await audited('session.completed')).toBe(counts.completed);
-      expect(await verifyAuditChain(db.db)).toBeNull();
+      expect(await verifyAuditChain(db.db, (await import('../../server/audit/key.js')).loadAuditKey({ dataDir }))).toBeNull();
     },
     (LOAD_SECONDS + 60) * 1000,
   );
