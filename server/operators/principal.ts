@@ -8,6 +8,8 @@ export interface Principal {
   accountId: string | null;
   via: 'bootstrap' | 'token' | 'console';
   permissions: ReadonlySet<Permission>;
+  /** For `console`: the session the call came in, so sign-out ends that one. */
+  consoleSessionId?: string;
 }
 
 /** The bootstrap token (FIRSTKEY_ADMIN_TOKEN): every permission, no person behind it. */

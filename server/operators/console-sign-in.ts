@@ -1,0 +1,169 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { ConsoleSessionResponse, ConsoleSignInOptionsResponse, ConsoleSignInRequest } from '../../api/operations/operators.js';
+import { assertUserActive, isActiveUser } from '../accounts/active.js';
+import { appendAudit, appendAuditIn } from '../audit.js';
+import { addSeconds } from '../clock.js';
+import type { ServiceDeps } from '../context.js';
+import { transaction } from '../db/transaction.js';
+import { ApiFailure } from '../errors.js';
+import { newId } from '../secrets.js';
+import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
+import type { ConsoleSessions } from './console-sessions.js';
+import { rolesOf } from './roles.js';
+
+type OptionsResponse = z.infer<typeof ConsoleSignInOptionsResponse>;
+type SignInRequest = z.infer<typeof ConsoleSignInRequest>;
+
+/** A console sign-in ceremony is short: long enough to touch a key, no longer. */
+const CEREMONY_SECONDS = 120;
+/** Where the decoy credential ids of unknown usernames come from (the app's sign-in uses the same secret). */
+const DECOY_SECRET = 'decoy-credentials';
+
+/**
+ * An agent signs in to the help-desk console with their own enrolled factor, at the console origin,
+ * with user verification. Anyone may ask for options; an unknown username or one holding no role
+ * gets the same shape with a decoy credential id, and is refused only at verification.
+ */
+export class ConsoleSignIn {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly sessions: ConsoleSessions,
+  ) {}
+
+  async options(username: string): Promise<OptionsResponse> {
+    const { db, clock, config } = this.deps;
+    const now = clock.now();
+    const user = await db
+      .selectFrom('users')
+      .select(['id'])
+      .where('username', '=', username)
+      .where('account_kind', '=', 'human')
+      .where(isActiveUser(now))
+      .executeTakeFirst();
+    // The same queries run whoever asks, so the answer's time says little about the username.
+    const roles = await rolesOf(db, user?.id ?? '');
+    const factors = await db
+      .selectFrom('credentials')
+      .select(['id', 'transports'])
+      .where('user_id', '=', user?.id ?? '')
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
+      .orderBy('created_at')
+      .execute();
+    const decoy = await this.decoy(username);
+    const operator = user !== undefined && roles.length > 0 && factors.length > 0;
+    const options = await buildRequestOptions({
+      rpId: config.rpId,
+      allowCredentials: operator ? factors.map((f) => ({ id: f.id, transports: JSON.parse(f.transports) as string[] })) : [decoy],
+      userVerification: 'required',
+      timeoutMs: CEREMONY_SECONDS * 1000,
+    });
+    const ceremonyId = newId();
+    await db
+      .insertInto('console_ceremonies')
+      .values({
+        id: ceremonyId,
+        user_id: operator ? user.id : null,
+        challenge: options.challenge,
+        created_at: now.toISOString(),
+        expires_at: addSeconds(now, CEREMONY_SECONDS).toISOString(),
+        used_at: null,
+      })
+      .execute();
+    return { ceremonyId, options };
+  }
+
+  async signIn(input: SignInRequest): Promise<ConsoleSessionResponse> {
+    const { db, clock, config } = this.deps;
+    const now = clock.now().toISOString();
+    const ceremony = await db.selectFrom('console_ceremonies').selectAll().where('id', '=', input.ceremonyId).executeTakeFirst();
+    if (!ceremony || ceremony.used_at || ceremony.expires_at <= now) {
+      throw new ApiFailure('challenge_missing', 'ask for sign-in options first');
+    }
+    // Spent before verifying: a replayed assertion finds nothing to match.
+    const spent = await db
+      .updateTable('console_ceremonies')
+      .set({ used_at: now })
+      .where('id', '=', ceremony.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (spent.numUpdatedRows !== 1n) throw new ApiFailure('challenge_missing', 'ask for sign-in options first');
+
+    const credentialId = input.response.id;
+    const refuse = async (reason: string, code: 'verification_failed' | 'factor_revoked' = 'verification_failed'): Promise<never> => {
+      await appendAudit(db, clock, {
+        event: 'operator.sign_in_refused',
+        actor: 'anonymous',
+        userId: ceremony.user_id,
+        details: { ceremonyId: ceremony.id, reason, credentialId },
+      });
+      throw new ApiFailure(code, code === 'factor_revoked' ? reason : 'the console sign-in was refused');
+    };
+    const credential = ceremony.user_id
+      ? await db
+          .selectFrom('credentials')
+          .selectAll()
+          .where('id', '=', credentialId)
+          .where('user_id', '=', ceremony.user_id)
+          .executeTakeFirst()
+      : undefined;
+    if (!ceremony.user_id || !credential || credential.status === 'pending') return refuse('unknown_credential');
+    const user = await db.selectFrom('users').selectAll().where('id', '=', ceremony.user_id).executeTakeFirstOrThrow();
+    const userHandle = input.response.response.userHandle;
+    if (userHandle && userHandle !== Buffer.from(user.id).toString('base64url')) return refuse('user_handle_mismatch');
+
+    const outcome = await verifyAuthentication({
+      response: input.response,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigins: [config.consoleOrigin],
+      expectedRpId: config.rpId,
+      credential: {
+        id: credential.id,
+        publicKey: credential.public_key,
+        counter: credential.counter,
+        transports: JSON.parse(credential.transports) as string[],
+      },
+      requireUserVerification: true,
+    });
+    if (!outcome.ok) return refuse(outcome.reason);
+    // Only the key's holder learns that the factor no longer counts: the signature verified first.
+    if (credential.status !== 'active') return refuse(`factor ${credential.status}`, 'factor_revoked');
+    if (credential.expires_at && credential.expires_at <= now) return refuse('factor expired', 'factor_revoked');
+    // Roles are read again: one revoked between options and sign-in counts.
+    if ((await rolesOf(db, user.id)).length === 0) return refuse('no_operator_role');
+
+    return transaction(db, async (tx) => {
+      await assertUserActive(tx, user.id, clock.now());
+      await tx
+        .updateTable('credentials')
+        .set({ counter: outcome.assertion.newCounter, last_used_at: now })
+        .where('id', '=', credential.id)
+        .execute();
+      const session = await this.sessions.open(tx, user, credential.id);
+      await appendAuditIn(tx, clock, {
+        event: 'operator.signed_in',
+        actor: `account:${user.username}`,
+        userId: user.id,
+        details: {
+          ceremonyId: ceremony.id,
+          credentialId: credential.id,
+          roles: session.agent.roles.join(','),
+          expiresAt: session.expiresAt,
+        },
+      });
+      return session;
+    });
+  }
+
+  private async decoy(username: string): Promise<{ id: string; transports: string[] }> {
+    const { db } = this.deps;
+    await db
+      .insertInto('server_secrets')
+      .values({ name: DECOY_SECRET, value: randomBytes(32).toString('base64url') })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await db.selectFrom('server_secrets').select('value').where('name', '=', DECOY_SECRET).executeTakeFirstOrThrow();
+    return { id: createHmac('sha256', row.value).update(username).digest('base64url'), transports: ['usb'] };
+  }
+}

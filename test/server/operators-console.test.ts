@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Api, expectAnswer, expectRefusal, expectStatus } from '../support/api-harness.js';
+import { send } from '../support/http-client.js';
+import { agentAccount, consoleHeader, consoleSignIn, signInReply } from '../support/operators.js';
+
+/** Agents sign in to the console with their own key at the console origin; the session is short and ends. */
+let api: Api;
+beforeEach(async () => {
+  api = await Api.start({ consoleSessionSeconds: 600, consoleIdleSeconds: 120 });
+});
+afterEach(() => api.close());
+
+const me = (token: string) => send(api.server.url, 'consoleMe', { headers: consoleHeader(token) });
+
+describe('console sign-in', () => {
+  it('an agent signs in with their passkey and the console knows who they are and what they may do', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const session = await consoleSignIn(api, alice);
+    expect(session.agent).toMatchObject({ username: alice.username, roles: ['helpdesk'] });
+    expect(session.agent.permissions).toContain('recovery:decide');
+    expect(session.agent.permissions).not.toContain('operators:manage');
+    expect(expectAnswer('consoleMe', await me(session.token)).username).toBe(alice.username);
+    // Stored only as a hash.
+    const rows = await api.db.selectFrom('console_sessions').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(session.token);
+    expect((await api.auditOf(alice.username)).map((e) => e.event)).toContain('operator.signed_in');
+  });
+
+  it('a helpdesk agent may look people up but not manage operators: 403, while no session is 401', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const { token } = await consoleSignIn(api, alice);
+    expectStatus(await send(api.server.url, 'getPerson', { params: { username: alice.username }, headers: consoleHeader(token) }), 200);
+    expectRefusal(await send(api.server.url, 'listOperators', { headers: consoleHeader(token) }), 403, 'forbidden');
+    expectRefusal(await send(api.server.url, 'listOperators', { headers: consoleHeader('not-a-session-token') }), 401, 'unauthorized');
+    expectRefusal(await send(api.server.url, 'listOperators'), 401, 'unauthorized');
+  });
+
+  it('an assertion made for another origin (the app, a phishing page) is refused', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    expectRefusal((await signInReply(api, alice, { origin: 'https://console.evil.example' })).reply, 400, 'verification_failed');
+    expectRefusal((await signInReply(api, alice, { origin: api.config.origins[0] ?? '' })).reply, 400, 'verification_failed');
+    const refused = (await api.auditOf(alice.username)).filter((e) => e.event === 'operator.sign_in_refused');
+    expect(refused.map((e) => e.details.reason)).toEqual(['origin_mismatch', 'origin_mismatch']);
+  });
+
+  it('without user verification the key alone is not enough', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const { reply } = await signInReply(api, alice, { flags: { userVerified: false } });
+    expectRefusal(reply, 400, 'verification_failed');
+  });
+
+  it('a ceremony is spent once: the same assertion sent again is refused', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const first = await signInReply(api, alice);
+    expectStatus(first.reply, 200);
+    const again = await send(api.server.url, 'consoleSignIn', { body: { ceremonyId: first.ceremonyId, response: first.response } });
+    expectRefusal(again, 409, 'challenge_missing');
+  });
+
+  it('a person without a role gets options that look like anyone else’s, and is refused at verification', async () => {
+    const bob = await agentAccount(api, null);
+    const asked = expectAnswer(
+      'consoleSignInOptions',
+      await send(api.server.url, 'consoleSignInOptions', { body: { username: bob.username } }),
+    );
+    const unknown = expectAnswer(
+      'consoleSignInOptions',
+      await send(api.server.url, 'consoleSignInOptions', { body: { username: 'nobody.here' } }),
+    );
+    expect(asked.options.allowCredentials?.map((c) => c.id)).not.toContain(bob.credentialId);
+    expect(Object.keys(asked.options).sort()).toEqual(Object.keys(unknown.options).sort());
+    expect(asked.options.allowCredentials).toHaveLength(1);
+    expect(unknown.options.allowCredentials).toHaveLength(1);
+    expect(asked.options.userVerification).toBe('required');
+    // The person's own key holds none of the decoy's credentials: even forcing theirs is refused.
+    const response = bob.key.get(asked.options, { origin: api.config.consoleOrigin, credentialId: bob.credentialId });
+    expectRefusal(
+      await send(api.server.url, 'consoleSignIn', { body: { ceremonyId: asked.ceremonyId, response } }),
+      400,
+      'verification_failed',
+    );
+  });
+
+  it('a suspended or revoked factor signs in nobody', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    await api.db.updateTable('credentials').set({ status: 'suspended' }).where('id', '=', alice.credentialId).execute();
+    // Options no longer name it, so the key is asked for it by id, as an attacker holding it would.
+    const asked = expectAnswer(
+      'consoleSignInOptions',
+      await send(api.server.url, 'consoleSignInOptions', { body: { username: alice.username } }),
+    );
+    const response = alice.key.get(asked.options, { origin: api.config.consoleOrigin, credentialId: alice.credentialId });
+    expectRefusal(
+      await send(api.server.url, 'consoleSignIn', { body: { ceremonyId: asked.ceremonyId, response } }),
+      400,
+      'verification_failed',
+    );
+
+    // Revoked between the options and the assertion: refused once the signature is checked.
+    const bob = await agentAccount(api, 'helpdesk');
+    const bobAsked = expectAnswer(
+      'consoleSignInOptions',
+      await send(api.server.url, 'consoleSignInOptions', { body: { username: bob.username } }),
+    );
+    await api.db.updateTable('credentials').set({ status: 'revoked' }).where('id', '=', bob.credentialId).execute();
+    const bobResponse = bob.key.get(bobAsked.options, { origin: api.config.consoleOrigin });
+    expectRefusal(
+      await send(api.server.url, 'consoleSignIn', { body: { ceremonyId: bobAsked.ceremonyId, response: bobResponse } }),
+      403,
+      'factor_revoked',
+    );
+  });
+
+  it('a role revoked after sign-in ends what the session may do at once', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const { token } = await consoleSignIn(api, alice);
+    expectStatus(await api.admin('revokeOperatorRole', { params: { username: alice.username, role: 'helpdesk' } }), 200);
+    expectRefusal(await me(token), 401, 'unauthorized');
+  });
+});
+
+describe('console session', () => {
+  it('ends after the idle time, and a call before it pushes the idle end back', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const { token } = await consoleSignIn(api, alice);
+    api.clock.advance(100);
+    expectStatus(await me(token), 200);
+    api.clock.advance(100);
+    expectStatus(await me(token), 200);
+    api.clock.advance(121);
+    expectRefusal(await me(token), 401, 'unauthorized');
+  });
+
+  it('ends at its lifetime however busy the agent is', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const { token, expiresAt } = await consoleSignIn(api, alice);
+    expect(Date.parse(expiresAt) - api.clock.now().getTime()).toBe(600_000);
+    for (let i = 0; i < 5; i++) {
+      api.clock.advance(110);
+      expectStatus(await me(token), 200);
+    }
+    api.clock.advance(60);
+    expectRefusal(await me(token), 401, 'unauthorized');
+  });
+
+  it('signed out, the token opens nothing', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const { token } = await consoleSignIn(api, alice);
+    expectStatus(await send(api.server.url, 'consoleSignOut', { headers: consoleHeader(token) }), 204);
+    expectRefusal(await me(token), 401, 'unauthorized');
+    expect((await api.auditOf(alice.username)).map((e) => e.event)).toContain('operator.signed_out');
+  });
+});
