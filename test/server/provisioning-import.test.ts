@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/audit.js';
+import { loadAuditKey } from '../../server/audit/key.js';
 import { migrate, openDatabase, type DatabaseHandle } from '../../server/db/open.js';
 import { reserveTestDatabase, type TestDatabaseSlot } from '../support/test-database.js';
 
@@ -149,7 +150,7 @@ describe('npm run admin -- import-joiners', () => {
     expect(after.find((u) => u.username === 'kim')?.employment_type).toBe('contractor');
     const updates = await handle.db.selectFrom('audit_events').select('details').where('event', '=', 'user.updated').execute();
     expect(updates).toHaveLength(2);
-    expect(await verifyAuditChain(handle.db)).toBeNull();
+    expect(await verifyAuditChain(handle.db, loadAuditKey({ dataDir: dir }))).toBeNull();
   }, 60_000);
 
   it('deactivate-user and reactivate-user: the leaver path and back, audited with the operator; the file cannot bring a leaver back', async () => {
@@ -229,6 +230,6 @@ describe('npm run admin -- import-joiners', () => {
     expect(new Set(invited.map((i) => i.user_id)).size).toBe(rows);
     const codes = await sql<{ n: string }>`SELECT COUNT(DISTINCT handle) AS n FROM enrolment_codes`.execute(handle.db);
     expect(Number(codes.rows[0]?.n)).toBe(rows);
-    expect(await verifyAuditChain(handle.db)).toBeNull();
+    expect(await verifyAuditChain(handle.db, loadAuditKey({ dataDir: dir }))).toBeNull();
   }, 120_000);
 });
