@@ -80,31 +80,4 @@ describe(`the keyed chain after older rows (${TEST_DATABASE})`, () => {
     const checkpoints = (await sql<{ seq: number; count: number }>`SELECT seq, count FROM audit_checkpoints`.execute(database.db)).rows;
     expect(checkpoints.map((c) => [c.seq, c.count])).toEqual([[1000, 1000]]);
   });
-
-  it(`benchmark: verifies ${process.env.AUDIT_BENCH_ROWS ?? '100000'} rows in batches`, async () => {
-    const total = Number(process.env.AUDIT_BENCH_ROWS ?? 100_000);
-    const key = currentAuditKey();
-    let prev = GENESIS;
-    const at = new Date().toISOString();
-    for (let done = 0; done < total; done += 500) {
-      const values = [];
-      for (let i = done; i < Math.min(total, done + 500); i++) {
-        const row = { at, event: 'device.seen', actor: 'bench', user_id: `user-${String(i % 97)}`, details: `{"n":${String(i)}}` };
-        const hash = rowHash('hmac', key, prev, row);
-        values.push({ ...row, prev_hash: prev, hash, chain: 'hmac' });
-        prev = hash;
-      }
-      await database.db.insertInto('audit_events').values(values).execute();
-    }
-    const heapBefore = process.memoryUsage().heapUsed;
-    const started = performance.now();
-    const verification = await verifyAudit(database.db, key);
-    const seconds = (performance.now() - started) / 1000;
-    expect(verification.problem).toBeNull();
-    expect(verification.rows).toBe(total);
-    const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
-    console.log(
-      `audit verify benchmark (${TEST_DATABASE}): ${String(total)} rows in ${seconds.toFixed(2)} s = ${Math.round(total / seconds).toLocaleString('en')} rows/s, heap growth ${heapGrowthMb.toFixed(1)} MB`,
-    );
-  }, 600_000);
 });
