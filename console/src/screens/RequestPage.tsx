@@ -155,7 +155,11 @@ export function RequestPage() {
             }}
           />
           <div className="actions">
-            <button type="submit" disabled={!allTicked || deciding || !request.displayName}>
+            <button
+              type="submit"
+              disabled={!allTicked || !reason.trim() || deciding || !request.displayName}
+              aria-describedby={`${ids}-deny`}
+            >
               {t('request.approve')}
             </button>
             <button
