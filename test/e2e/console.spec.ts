@@ -84,7 +84,7 @@ test.describe('help-desk console', () => {
 
     // The same agent approving again is refused by the server, and says why.
     await first.page.getByRole('button', { name: 'Approve' }).click();
-    await expect(first.page.getByRole('alert')).toBeVisible();
+    await expect(first.page.getByRole('alert')).toContainText('A second approval must come from a different agent');
     await look(first, testInfo, 'console-4-same-agent-refused');
 
     const second = await signedIn(browser, fk, b);
@@ -195,7 +195,7 @@ test.describe('help-desk console', () => {
     const refused = await AgentBrowser.open(browser, fk);
     await refused.plugKey(nobody.key);
     await refused.signIn(nobody.username);
-    await expect(refused.page.getByRole('alert')).toBeVisible();
+    await expect(refused.page.getByRole('alert')).toContainText('not registered to an account with a help-desk role');
     await expect(refused.page.getByRole('heading', { name: 'Recovery requests' })).toHaveCount(0);
     await look(refused, testInfo, 'console-11-sign-in-refused');
     await refused.close();

@@ -1,4 +1,4 @@
-import { call } from '../api/client';
+import { call, ConsoleCallError } from '../api/client';
 import type { ConsoleSession } from '../api/types';
 import { failureOf } from './authed';
 import type { SessionSlice, Slice } from './types';
@@ -49,9 +49,9 @@ export const createSessionSlice: Slice<SessionSlice> = (deps) => (set, get) => (
         view: 'queue',
       });
     } catch (error) {
-      // The browser's own refusal (the agent cancelled, no key) has a name, not a server code.
-      const code = error instanceof DOMException ? 'ceremony' : failureOf(error).code;
-      set({ signInFailure: { code } });
+      // Anything but a server refusal is the browser's ceremony failing: cancelled, timed out, or no
+      // credential on this key for the options (a decoy for an unknown username or one without a role).
+      set({ signInFailure: error instanceof ConsoleCallError ? failureOf(error) : { code: 'ceremony' } });
     } finally {
       set({ signingIn: false });
     }
