@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // Every catalogue a person can read, in every language we ship: the renderer's
-// screens, main's own dialogs and the kiosk's printed page. English is the
+// screens, main's own dialogs, the kiosk's printed page and the help-desk console. English is the
 // reference; a plural key (name_one, name_other) counts as one message whose
 // forms each language gives as its own plural rules ask (French adds _many).
 
@@ -41,6 +41,7 @@ const PLACES = {
   'the screens': 'renderer/src/i18n/locales',
   'main’s dialogs': 'electron/main/i18n/locales',
   'the printed kiosk page': 'electron/main/kiosk/locales',
+  'the help-desk console': 'console/src/i18n/locales',
 };
 
 describe('Languages: every language has every message', () => {
