@@ -79,17 +79,23 @@ export const AgentName = z
   .max(64)
   .regex(/^[A-Za-z0-9._@:-]+$/, 'letters, digits and . _ @ : - only');
 
+/**
+ * An agent's decision: the agent is the signed-in account (never a name in the body), the username
+ * names whom they verified, the reason and the identity checks they confirmed go into the audit trail.
+ */
 export const RecoveryApprovalRequest = z.object({
   /** Must be the request's username: an approval names whom the agent verified. */
   username: Username,
-  agent: AgentName,
+  reason: z.string().trim().min(1).max(500),
+  /** The ids of the policy's `helpdesk.checklist` items the agent confirmed; approving needs every one. */
+  checklist: z.array(z.string().max(64)).max(20).default([]),
 });
 export type RecoveryApprovalRequest = z.infer<typeof RecoveryApprovalRequest>;
 
-export const RecoveryDenialRequest = RecoveryApprovalRequest.extend({ reason: z.string().trim().max(500).optional() });
+export const RecoveryDenialRequest = RecoveryApprovalRequest;
 export type RecoveryDenialRequest = z.infer<typeof RecoveryDenialRequest>;
 
-export const ResetRecoveryLockRequest = RecoveryApprovalRequest;
+export const ResetRecoveryLockRequest = z.object({ username: Username });
 export type ResetRecoveryLockRequest = z.infer<typeof ResetRecoveryLockRequest>;
 
 /** The help desk's view of a request. */
@@ -113,7 +119,11 @@ export const HelpdeskRequestView = z.object({
 });
 export type HelpdeskRequestView = z.infer<typeof HelpdeskRequestView>;
 
-export const RecoveryRequestList = z.object({ requests: z.array(HelpdeskRequestView) });
+export const RecoveryRequestList = z.object({
+  requests: z.array(HelpdeskRequestView),
+  /** What the organisation's policy asks agents to confirm before approving. */
+  checklist: z.array(z.object({ id: z.string(), label: z.string() })).optional(),
+});
 export type RecoveryRequestList = z.infer<typeof RecoveryRequestList>;
 
 export const RecoveryApprovalResponse = z.object({
@@ -124,5 +134,5 @@ export const RecoveryApprovalResponse = z.object({
 });
 export type RecoveryApprovalResponse = z.infer<typeof RecoveryApprovalResponse>;
 
-export const ReinstateFactorRequest = z.object({ agent: AgentName });
+export const ReinstateFactorRequest = z.object({});
 export type ReinstateFactorRequest = z.infer<typeof ReinstateFactorRequest>;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { transaction } from '../db/transaction.js';
 import { CreateUserRequest, type IssueCodeResponse, type UserView } from '../../api/admin.js';
 import { appendAuditIn } from '../audit.js';
@@ -31,8 +32,13 @@ export class AccountService {
       created_at: this.deps.clock.now().toISOString(),
     };
     await transaction(this.deps.db, async (tx) => {
-      const existing = await tx.selectFrom('users').select('id').where('username', '=', data.username).executeTakeFirst();
-      if (existing) throw new ApiFailure('invalid_request', `user ${data.username} already exists`);
+      // In any case: `Agent.Alice` is `agent.alice` (a unique index on lower(username) holds it too).
+      const existing = await tx
+        .selectFrom('users')
+        .select('username')
+        .where(sql<string>`lower(username)`, '=', data.username.toLowerCase())
+        .executeTakeFirst();
+      if (existing) throw new ApiFailure('invalid_request', `user ${existing.username} already exists`);
       await tx.insertInto('users').values(row).execute();
       if (data.manager || data.endDate) await recordProvisioningIn(tx, row.id, data.manager ?? null, data.endDate ?? null, row.created_at);
       await appendAuditIn(tx, this.deps.clock, {

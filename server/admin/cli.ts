@@ -75,7 +75,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       ttl: { type: 'string' },
       id: { type: 'string' },
       request: { type: 'string' },
-      agent: { type: 'string' },
+      checklist: { type: 'string' },
       reason: { type: 'string' },
       all: { type: 'boolean' },
     },
@@ -115,7 +115,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (STATION_COMMANDS.includes(command)) {
       await runStationCommand(services, command, values, actor, out);
     } else if (RECOVERY_COMMANDS.includes(command)) {
-      await runRecoveryCommand(services, command, values, out);
+      await runRecoveryCommand(services, command, values, out, env.FIRSTKEY_TOKEN);
     } else if (command === 'list-devices') {
       for (const d of await services.devices.list()) {
         out(

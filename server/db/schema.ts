@@ -183,6 +183,8 @@ export interface RecoveryRequestsTable {
 export interface RecoveryApprovalsTable {
   request_id: string;
   agent: string;
+  /** The approving account (migration 0014); null on approvals made before accounts decided. */
+  agent_id: string | null;
   approved_at: Iso;
 }
 

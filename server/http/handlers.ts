@@ -7,6 +7,8 @@ import { consoleHandlers } from './handlers/console.js';
 import { moverHandlers } from './handlers/movers.js';
 import { frictionHandlers } from './handlers/friction.js';
 import { operatorHandlers } from './handlers/operators.js';
+import { decidingAgent } from '../operators/deciding-agent.js';
+import { helpdeskChecklist } from '../policy/schema.js';
 
 /**
  * What each operation of api/http.ts does, as one call into the services. Parsing, auth and
@@ -64,12 +66,14 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
       if (error) throw new ApiFailure('invalid_request', `policy not reloaded, previous policy kept: ${error.message}`);
     },
     revokeDevice: async ({ actor, params }) => devices.revoke(params.id, actor),
-    listRecoveryRequests: async ({ query }) => ({ requests: await helpdesk.list(query.all === 'true') }),
-    // Help-desk decisions name the agent in the body: the audit trail records who decided, and
-    // two approvals must come from two different names.
-    approveRecovery: async ({ params, body }) => helpdesk.approve(params.id, body.username, body.agent),
-    denyRecovery: async ({ params, body }) => helpdesk.deny(params.id, body.username, body.agent, body.reason),
-    resetRecoveryLock: async ({ body }) => recoveryCodes.resetLock(body.username, body.agent),
+    listRecoveryRequests: async ({ query }) => ({
+      requests: await helpdesk.list(query.all === 'true'),
+      checklist: [...helpdeskChecklist(policy.policy)],
+    }),
+    // Decisions are the signed-in account's (server/operators/deciding-agent.ts): two approvals are two people.
+    approveRecovery: async ({ params, body, principal }) => helpdesk.approve(params.id, body.username, decidingAgent(principal), body),
+    denyRecovery: async ({ params, body, principal }) => helpdesk.deny(params.id, body.username, decidingAgent(principal), body.reason),
+    resetRecoveryLock: async ({ body, actor }) => recoveryCodes.resetLock(body.username, actor),
     registerStation: async ({ jkt, body }) => stations.register(body.code, jkt),
     stationStatus: async ({ jkt }) => stations.status(jkt),
     cancelConfirmations: async ({ jkt }) => operators.cancelConfirmations(jkt),
@@ -78,7 +82,7 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     issueStationCode: async ({ actor, body }) => stations.issueStationCode(body.name, actor, body.ttlSeconds),
     listStations: async () => ({ stations: await stations.list() }),
     revokeStation: async ({ actor, params }) => stations.revoke(params.stationId, actor),
-    reinstateFactor: async ({ params, body }) => manage.reinstateFactor(params.id, body.agent),
+    reinstateFactor: async ({ params, actor }) => manage.reinstateFactor(params.id, actor),
     ...operatorHandlers(services),
     ...consoleHandlers(services),
     ...moverHandlers(services),

@@ -203,7 +203,7 @@ export class ManageService {
         .returning('user_id')
         .executeTakeFirst();
       if (!c) throw new ApiFailure('not_found', `no suspended factor ${credentialId}`);
-      await appendAuditIn(tx, clock, { event: 'factor.reinstated', actor: `agent:${agent}`, userId: c.user_id, details: { credentialId } });
+      await appendAuditIn(tx, clock, { event: 'factor.reinstated', actor: agent, userId: c.user_id, details: { credentialId } });
     });
   }
 }

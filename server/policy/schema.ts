@@ -67,6 +67,16 @@ export const PolicyFile = z
     version: z.literal(1),
     tiers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names are lower-case words'), Tier),
     rules: z.array(z.object({ match: Match.optional(), tier: z.string() }).strict()).min(1),
+    /** What an agent confirms before approving a recovery: each item's id must be ticked (server/recovery/helpdesk.ts). */
+    helpdesk: z
+      .object({
+        checklist: z
+          .array(z.object({ id: z.string().regex(/^[a-z][a-z0-9-]*$/), label: z.string().min(1).max(200) }).strict())
+          .min(1)
+          .max(20),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -85,3 +95,16 @@ export const PolicyFile = z
     }
   });
 export type PolicyFile = z.infer<typeof PolicyFile>;
+
+export type ChecklistItem = NonNullable<PolicyFile['helpdesk']>['checklist'][number];
+
+/** Asked when the policy names no identity checks of its own. */
+export const DEFAULT_CHECKLIST: readonly ChecklistItem[] = [
+  { id: 'callback', label: 'Called the person back on the number in the directory, not one they gave' },
+  { id: 'identity', label: 'Saw their face on video or in person and matched it to the directory photo' },
+];
+
+/** What an agent confirms before approving a recovery. */
+export function helpdeskChecklist(policy: PolicyFile): readonly ChecklistItem[] {
+  return policy.helpdesk?.checklist ?? DEFAULT_CHECKLIST;
+}

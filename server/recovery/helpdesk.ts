@@ -1,3 +1,4 @@
+import { helpdeskChecklist } from '../policy/schema.js';
 import { transaction } from '../db/transaction.js';
 import type { DeviceSignals } from '../../api/enrolment.js';
 import type { HelpdeskRequestView, RecoveryApprovalResponse, RecoveryRequestStatus, RecoveryRequestView } from '../../api/recovery.js';
@@ -25,6 +26,20 @@ import { isActiveUser } from '../accounts/active.js';
  * The final approval yields a one-time code, delivered out of band, that only the filing device
  * can redeem, for at most `helpdeskCodeTtlSeconds`.
  */
+/** The account deciding: a person signed in (console) or holding an API token, never the bootstrap token. */
+export interface DecidingAgent {
+  id: string;
+  username: string;
+}
+
+/** Why the agent decided, and which of the policy's identity checks they confirmed. */
+export interface Decision {
+  reason: string;
+  checklist: readonly string[];
+}
+
+const actorOf = (agent: DecidingAgent): string => `account:${agent.username}`;
+
 export class Helpdesk {
   constructor(
     private readonly deps: ServiceDeps,
@@ -193,7 +208,7 @@ export class Helpdesk {
   private async decidable(
     idOrReference: string,
     username: string,
-    agent: string,
+    agent: DecidingAgent,
     action: 'approve' | 'deny',
   ): Promise<{ r: RecoveryRequestRow; user: UserRow | undefined }> {
     const r = await this.findNamed(idOrReference);
@@ -202,7 +217,7 @@ export class Helpdesk {
     const refuse = async (reason: string, message: string): Promise<never> => {
       await appendAudit(this.deps.db, this.deps.clock, {
         event: 'recovery.approval_refused',
-        actor: `agent:${agent}`,
+        actor: actorOf(agent),
         userId: r.user_id,
         details: { requestId, action, reason, deviceId: r.device_id },
       });
@@ -215,17 +230,21 @@ export class Helpdesk {
     const user = r.user_id ? await this.deps.db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst() : undefined;
     if (action === 'approve') {
       if (!user) await refuse('unknown_user', 'no such user: deny this request');
-      if (agent.toLowerCase() === username.toLowerCase())
+      if (agent.id === user?.id)
         await refuse('own_account', 'an agent cannot approve the recovery of their own account');
     }
     return { r, user };
   }
 
   /** `idOrReference`: the request's full id, or the reference the person read out. */
-  async approve(idOrReference: string, username: string, agent: string): Promise<RecoveryApprovalResponse> {
+  async approve(idOrReference: string, username: string, agent: DecidingAgent, decision: Decision): Promise<RecoveryApprovalResponse> {
     const { db, clock, config } = this.deps;
     const { r, user } = await this.decidable(idOrReference, username, agent, 'approve');
     if (!user) throw new ApiFailure('approval_refused', 'no such user');
+    const missing = helpdeskChecklist(this.deps.policy.policy).filter((item) => !decision.checklist.includes(item.id));
+    if (missing.length > 0) {
+      throw new ApiFailure('invalid_request', `confirm every identity check before approving: ${missing.map((m) => `${m.id} (${m.label})`).join(', ')}`);
+    }
     // The policy in force now decides (a user made admin since filing needs two agents); a service account gets none.
     const required = Math.max(r.approvals_required, tierFor(this.deps.policy.policy, user).tier.requireTrustedAttestation ? 2 : 1);
     const code = generateHelpdeskCode();
@@ -234,8 +253,9 @@ export class Helpdesk {
     const outcome = await transaction(db, async (tx) => {
       const inserted = await tx
         .insertInto('recovery_approvals')
-        .values({ request_id: r.id, agent, approved_at: this.nowIso() })
-        .onConflict((oc) => oc.columns(['request_id', 'agent']).doNothing())
+        .values({ request_id: r.id, agent: agent.username, agent_id: agent.id, approved_at: this.nowIso() })
+        // Unique per (request, account) and per (request, name): the same person twice is no second approval.
+        .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (inserted.numInsertedOrUpdatedRows === 0n) return 'same_agent' as const;
       const approvals = await tx
@@ -263,12 +283,20 @@ export class Helpdesk {
           .executeTakeFirst();
         if (claimed.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
       }
-      const details = { requestId: r.id, approvals: approvals.length, required, final, deviceId: r.device_id };
-      await appendAuditIn(tx, clock, { event: 'recovery.approved', actor: `agent:${agent}`, userId: user.id, details });
+      const details = {
+        requestId: r.id,
+        approvals: approvals.length,
+        required,
+        final,
+        deviceId: r.device_id,
+        reason: decision.reason,
+        checked: decision.checklist.join(','),
+      };
+      await appendAuditIn(tx, clock, { event: 'recovery.approved', actor: actorOf(agent), userId: user.id, details });
       if (final)
         await appendAuditIn(tx, clock, {
           event: 'recovery.helpdesk_code_issued',
-          actor: `agent:${agent}`,
+          actor: actorOf(agent),
           userId: user.id,
           details: { requestId: r.id, expiresAt: codeExpiresAt, deviceId: r.device_id },
         });
@@ -278,32 +306,32 @@ export class Helpdesk {
     if (outcome === 'same_agent') {
       await appendAudit(db, clock, {
         event: 'recovery.approval_refused',
-        actor: `agent:${agent}`,
+        actor: actorOf(agent),
         userId: user.id,
         details: { requestId: r.id, action: 'approve', reason: 'same_agent', deviceId: r.device_id },
       });
-      throw new ApiFailure('approval_refused', `${agent} already approved this request: a second, different agent must approve`);
+      throw new ApiFailure('approval_refused', `${agent.username} already approved this request: a second, different agent must approve`);
     }
     const request = await this.agentView((await this.find(r.id)) ?? r);
     return outcome === 'final' ? { request, code: code.display, codeExpiresAt } : { request };
   }
 
-  async deny(idOrReference: string, username: string, agent: string, reason?: string): Promise<HelpdeskRequestView> {
+  async deny(idOrReference: string, username: string, agent: DecidingAgent, reason: string): Promise<HelpdeskRequestView> {
     const { db, clock } = this.deps;
     const { r, user } = await this.decidable(idOrReference, username, agent, 'deny');
     await transaction(db, async (tx) => {
       const result = await tx
         .updateTable('recovery_requests')
-        .set({ status: 'denied', decided_by: agent, decided_at: this.nowIso(), deny_reason: reason ?? null, code_hash: null })
+        .set({ status: 'denied', decided_by: agent.username, decided_at: this.nowIso(), deny_reason: reason, code_hash: null })
         .where('id', '=', r.id)
         .where('status', 'in', ['pending', 'approved'])
         .executeTakeFirst();
       if (result.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the request was decided meanwhile');
       await appendAuditIn(tx, clock, {
         event: 'recovery.denied',
-        actor: `agent:${agent}`,
+        actor: actorOf(agent),
         userId: r.user_id,
-        details: { requestId: r.id, reason: reason ?? null, deviceId: r.device_id },
+        details: { requestId: r.id, reason, deviceId: r.device_id },
       });
       if (user) await notify(tx, clock, { user, kind: 'recovery.denied', details: { requestId: r.id } });
     });

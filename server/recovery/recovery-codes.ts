@@ -338,7 +338,7 @@ export class RecoveryCodes {
       const hadFailures = await forgetRecoveryTries(tx, username);
       await appendAuditIn(tx, clock, {
         event: 'recovery.lock_reset',
-        actor: `agent:${agent}`,
+        actor: agent,
         userId: user?.id ?? null,
         details: { username, hadFailures },
       });

@@ -1,3 +1,4 @@
+import { serverAgent, CHECKED } from '../support/operators.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
@@ -114,7 +115,7 @@ test.describe('Fewer deliberate actions', () => {
     await page.getByRole('button', { name: 'Send request' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Waiting for your help desk' })).toBeVisible();
     const request = present((await fk.server.services.helpdesk.list())[0], 'a filed help-desk request');
-    const approval = await fk.server.services.helpdesk.approve(request.id, 'ada.new', 'agent.smith');
+    const approval = await fk.server.services.helpdesk.approve(request.id, 'ada.new', await serverAgent(fk.server, 'agent.smith'), CHECKED);
     await page.getByLabel('Code from the help desk').fill(present(approval.code, 'the approval code'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'This is me: create my passkey' }).click();

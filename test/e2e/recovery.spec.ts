@@ -1,3 +1,4 @@
+import { serverAgent, CHECKED } from '../support/operators.js';
 import type { Page } from '@playwright/test';
 import type { HelpdeskRequestView } from '../../api/recovery.js';
 import { expect, test } from './fixtures.js';
@@ -81,7 +82,7 @@ test.describe('ways back', () => {
 
     // The agent verifies the person out of band and approves (admin API or CLI in real life).
     const request = present((await fk.server.services.helpdesk.list())[0], 'a filed help-desk request');
-    const approval = await fk.server.services.helpdesk.approve(request.id, 'ada.new', 'agent.smith');
+    const approval = await fk.server.services.helpdesk.approve(request.id, 'ada.new', await serverAgent(fk.server, 'agent.smith'), CHECKED);
     expect(approval.code).toBeTruthy();
 
     await page.getByLabel('Code from the help desk').fill(present(approval.code, 'the approval code'));
@@ -228,12 +229,16 @@ test.describe('help desk for a privileged user', () => {
 
     const request = present((await fk.server.services.helpdesk.list())[0], 'a filed help-desk request');
     expect(request).toMatchObject({ username: 'grace.admin', approvalsRequired: 2 });
-    const first = await fk.server.services.helpdesk.approve(request.id, 'grace.admin', 'agent.one');
+    const first = await fk.server.services.helpdesk.approve(request.id, 'grace.admin', await serverAgent(fk.server, 'agent.one'), CHECKED);
     expect(first.code).toBeUndefined();
-    await expect(fk.server.services.helpdesk.approve(request.id, 'grace.admin', 'agent.one')).rejects.toThrow();
+    await expect(
+      fk.server.services.helpdesk.approve(request.id, 'grace.admin', await serverAgent(fk.server, 'agent.one'), CHECKED),
+    ).rejects.toThrow();
     // An approval must name the person the agent verified: naming someone else is refused.
-    await expect(fk.server.services.helpdesk.approve(request.id, 'ada.new', 'agent.two')).rejects.toThrow();
-    const second = await fk.server.services.helpdesk.approve(request.id, 'grace.admin', 'agent.two');
+    await expect(
+      fk.server.services.helpdesk.approve(request.id, 'ada.new', await serverAgent(fk.server, 'agent.two'), CHECKED),
+    ).rejects.toThrow();
+    const second = await fk.server.services.helpdesk.approve(request.id, 'grace.admin', await serverAgent(fk.server, 'agent.two'), CHECKED);
     expect(second.code).toBeTruthy();
 
     await page.getByLabel('Code from the help desk').fill(present(second.code, 'the second approval code'));

@@ -1,3 +1,4 @@
+import { serverAgent, CHECKED } from '../support/operators.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -140,7 +141,7 @@ describe('a help-desk request survives an app restart', () => {
       status: 'pending',
       helpDeskContact: null,
     });
-    const approval = await server.services.helpdesk.approve(filed.reference, username, 'agent.smith');
+    const approval = await server.services.helpdesk.approve(filed.reference, username, await serverAgent(server, 'agent.smith'), CHECKED);
     const code = approval.code ?? '';
 
     const third = run(m);
@@ -155,7 +156,7 @@ describe('a help-desk request survives an app restart', () => {
     const { username } = await newEnrolee(server);
     const m = await machine();
     const filed = await run(m).value('fileRecoveryRequest', { username });
-    await server.services.helpdesk.deny(filed.id, username, 'agent.smith', 'caller could not be verified');
+    await server.services.helpdesk.deny(filed.id, username, await serverAgent(server, 'agent.smith'), 'caller could not be verified');
 
     const later = run(m);
     expect(await later.value('recoveryRequestStatus')).toMatchObject({ id: filed.id, status: 'denied' });
@@ -179,7 +180,7 @@ describe('a help-desk request survives an app restart', () => {
     const { username } = await newEnrolee(server);
     const m = await machine();
     const filed = await run(m).value('fileRecoveryRequest', { username });
-    await server.services.helpdesk.approve(filed.id, username, 'agent.smith');
+    await server.services.helpdesk.approve(filed.id, username, await serverAgent(server, 'agent.smith'), CHECKED);
 
     // The keychain lost the key; the person lets the app make a new one.
     await m.keychain.delete(DEVICE_KEY_SERVICE, deviceKeyAccount(m.installationId));

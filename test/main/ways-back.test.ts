@@ -1,3 +1,4 @@
+import { serverAgent, CHECKED } from '../support/operators.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
 import { ApiClientError } from '../../electron/main/api-client.js';
@@ -193,7 +194,7 @@ describe('recover through the help desk', () => {
     expectRefused(await app.call('recover', { method: 'helpdesk', code: 'ABCD-EFGH-JKLM' }), 'request_pending');
     expect(await app.value('recoveryRequestStatus')).toMatchObject({ id: filed.id, status: 'pending' });
 
-    const approval = await server.services.helpdesk.approve(filed.id, username, 'agent.smith');
+    const approval = await server.services.helpdesk.approve(filed.id, username, await serverAgent(server, 'agent.smith'), CHECKED);
     const code = approval.code;
     if (!code) throw new Error('a single approval should have issued the code');
     expect(await app.value('recoveryRequestStatus')).toMatchObject({ id: filed.id, status: 'approved' });
@@ -259,7 +260,7 @@ describe('recover through the help desk', () => {
     const { username } = await newEnrolee(server);
     const app = windowOf(newDevice(server.url, { clock }));
     const filed = await app.value('fileRecoveryRequest', { username });
-    const code = (await server.services.helpdesk.approve(filed.id, username, 'agent.smith')).code;
+    const code = (await server.services.helpdesk.approve(filed.id, username, await serverAgent(server, 'agent.smith'), CHECKED)).code;
     if (!code) throw new Error('no code');
 
     const other = newDevice(server.url, { clock });

@@ -1,3 +1,4 @@
+import { asAgent, CHECKED } from '../support/operators.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunnelReport, JourneyStep } from '../../api/friction.js';
 import { CreateSessionResponse, RegistrationOptionsResponse } from '../../api/enrolment.js';
@@ -138,7 +139,7 @@ beforeAll(async () => {
   api.clock.advance(120);
   const approval = RecoveryApprovalResponse.parse(
     expectStatus(
-      await api.admin('approveRecovery', { params: { id: filed.id }, body: { username: 'zorblax.bravo', agent: 'grace' } }),
+      await asAgent(api, 'grace', 'approveRecovery', { params: { id: filed.id }, body: { username: 'zorblax.bravo', ...CHECKED } }),
       200,
     ),
   );
@@ -153,9 +154,9 @@ beforeAll(async () => {
     expectStatus(await charlieNew.call('fileRecoveryRequest', { body: { username: 'zorblax.charlie', device: charlieNew.signals } }), 201),
   );
   expectStatus(
-    await api.admin('denyRecovery', {
+    await asAgent(api, 'grace', 'denyRecovery', {
       params: { id: refused.id },
-      body: { username: 'zorblax.charlie', agent: 'grace', reason: 'not verified' },
+      body: { username: 'zorblax.charlie', reason: 'not verified' },
     }),
     200,
   );

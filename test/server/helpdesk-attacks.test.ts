@@ -1,3 +1,4 @@
+import { benchAgent, CHECKED } from '../support/operators.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiFailure } from '../../server/errors.js';
 import { approvedRequest, ATTACK_DEVICE, auditTrail, race, recoveryBench, type RecoveryBench } from '../support/attack-kit.js';
@@ -171,7 +172,7 @@ describe('the help-desk code', () => {
     expect((await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).status).toBe('pending');
     b.clock.advanceMs(1);
     expect((await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).status).toBe('expired');
-    await expect(b.helpdesk.approve(request.id, 'ada', 'grace')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED)).rejects.toEqual(failure('request_closed'));
     await expect(b.helpdesk.redeem(request.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('request_closed'));
   });
 });
@@ -179,63 +180,78 @@ describe('the help-desk code', () => {
 describe('what an agent can be talked into', () => {
   it('denying an already-approved request kills its code', async () => {
     const { id, code } = await approved();
-    const denied = await b.helpdesk.deny(id, 'ada', 'grace', 'the caller failed the callback');
+    const denied = await b.helpdesk.deny(id, 'ada', await benchAgent(b, 'grace'), 'the caller failed the callback');
     expect(denied).toMatchObject({ status: 'denied', decidedBy: 'grace' });
     const row = await b.db.selectFrom('recovery_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'denied', code_hash: null, deny_reason: 'the caller failed the callback' });
     await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).rejects.toEqual(failure('request_closed'));
     // Once denied, nothing reopens it.
-    await expect(b.helpdesk.deny(id, 'ada', 'grace')).rejects.toEqual(failure('request_closed'));
-    await expect(b.helpdesk.approve(id, 'ada', 'hopper')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.deny(id, 'ada', await benchAgent(b, 'grace'), CHECKED.reason)).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.approve(id, 'ada', await benchAgent(b, 'hopper'), CHECKED)).rejects.toEqual(failure('request_closed'));
   });
 
   it('a redeemed or locked request cannot be denied or approved again', async () => {
     const { id, code } = await approved();
     await b.helpdesk.redeem(id, code, VICTIM_DEVICE);
-    await expect(b.helpdesk.deny(id, 'ada', 'grace')).rejects.toEqual(failure('request_closed'));
-    await expect(b.helpdesk.approve(id, 'ada', 'hopper')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.deny(id, 'ada', await benchAgent(b, 'grace'), CHECKED.reason)).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.approve(id, 'ada', await benchAgent(b, 'hopper'), CHECKED)).rejects.toEqual(failure('request_closed'));
   });
 
   it('an approved request cannot be approved again for a fresh code', async () => {
     const { id, code } = await approved();
-    await expect(b.helpdesk.approve(id, 'ada', 'hopper')).rejects.toEqual(failure('request_closed'));
+    await expect(b.helpdesk.approve(id, 'ada', await benchAgent(b, 'hopper'), CHECKED)).rejects.toEqual(failure('request_closed'));
     await expect(b.helpdesk.redeem(id, code, VICTIM_DEVICE)).resolves.toBeDefined();
   });
 
   it("refuses to approve or deny a request under another user's name, an unknown request, or the agent's own account", async () => {
     await b.addUser('mallory');
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
-    await expect(b.helpdesk.approve(request.id, 'mallory', 'grace')).rejects.toEqual(failure('approval_refused'));
-    await expect(b.helpdesk.deny(request.id, 'mallory', 'grace')).rejects.toEqual(failure('approval_refused'));
-    await expect(b.helpdesk.approve('no-such-request', 'ada', 'grace')).rejects.toEqual(failure('not_found'));
-    await expect(b.helpdesk.deny('no-such-request', 'ada', 'grace')).rejects.toEqual(failure('not_found'));
-    await expect(b.helpdesk.approve(request.id, 'ada', 'ADA')).rejects.toEqual(failure('approval_refused'));
+    await expect(b.helpdesk.approve(request.id, 'mallory', await benchAgent(b, 'grace'), CHECKED)).rejects.toEqual(
+      failure('approval_refused'),
+    );
+    await expect(b.helpdesk.deny(request.id, 'mallory', await benchAgent(b, 'grace'), CHECKED.reason)).rejects.toEqual(
+      failure('approval_refused'),
+    );
+    await expect(b.helpdesk.approve('no-such-request', 'ada', await benchAgent(b, 'grace'), CHECKED)).rejects.toEqual(failure('not_found'));
+    await expect(b.helpdesk.deny('no-such-request', 'ada', await benchAgent(b, 'grace'), CHECKED.reason)).rejects.toEqual(
+      failure('not_found'),
+    );
+    await expect(b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'ADA'), CHECKED)).rejects.toEqual(failure('approval_refused'));
     const reasons = (await auditTrail(b.db, 'recovery.approval_refused')).map((e) => [e.actor, e.details.action, e.details.reason]);
     expect(reasons).toEqual([
-      ['agent:grace', 'approve', 'other_user'],
-      ['agent:grace', 'deny', 'other_user'],
-      ['agent:ADA', 'approve', 'own_account'],
+      ['account:grace', 'approve', 'other_user'],
+      ['account:grace', 'deny', 'other_user'],
+      // Typed in another case, it is still Ada's own account, and the trail names it as stored.
+      ['account:ada', 'approve', 'own_account'],
     ]);
     // Still pending and still approvable by the right agent for the right user.
-    await expect(b.helpdesk.approve(request.id, 'ada', 'grace')).resolves.toMatchObject({ request: { status: 'approved' } });
+    await expect(b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED)).resolves.toMatchObject({
+      request: { status: 'approved' },
+    });
   });
 
   it('a request for a username nobody has can be denied but never approved', async () => {
     const request = await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
     expect(request.status).toBe('pending');
-    await expect(b.helpdesk.approve(request.id, 'nobody.here', 'grace')).rejects.toEqual(failure('approval_refused'));
+    await expect(b.helpdesk.approve(request.id, 'nobody.here', await benchAgent(b, 'grace'), CHECKED)).rejects.toEqual(
+      failure('approval_refused'),
+    );
     expect((await auditTrail(b.db, 'recovery.approval_refused'))[0]?.details.reason).toBe('unknown_user');
-    await expect(b.helpdesk.deny(request.id, 'nobody.here', 'grace')).resolves.toMatchObject({ status: 'denied' });
+    await expect(b.helpdesk.deny(request.id, 'nobody.here', await benchAgent(b, 'grace'), CHECKED.reason)).resolves.toMatchObject({
+      status: 'denied',
+    });
   });
 
   it('a privileged user needs two different agents: the same agent twice yields nothing', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
-    const first = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    const first = await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED);
     expect(first).toEqual({ request: expect.objectContaining({ status: 'pending', approvalsRequired: 2 }) as unknown });
-    await expect(b.helpdesk.approve(request.id, 'root.admin', 'grace')).rejects.toEqual(failure('approval_refused'));
+    await expect(b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED)).rejects.toEqual(
+      failure('approval_refused'),
+    );
     expect((await auditTrail(b.db, 'recovery.approval_refused')).map((e) => e.details.reason)).toEqual(['same_agent']);
     await expect(b.helpdesk.redeem(request.id, 'AAAA-BBBB-CCCC-DDDD', VICTIM_DEVICE)).rejects.toEqual(failure('request_pending'));
-    const second = await b.helpdesk.approve(request.id, 'root.admin', 'hopper');
+    const second = await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'hopper'), CHECKED);
     expect(second.request).toMatchObject({ status: 'approved', approvalsRequired: 2, decidedBy: 'grace,hopper' });
     await expect(b.helpdesk.redeem(request.id, second.code!, VICTIM_DEVICE)).resolves.toMatchObject({ user: { username: 'root.admin' } });
   });
@@ -244,16 +260,19 @@ describe('what an agent can be talked into', () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
     expect((await b.helpdesk.list()).find((r) => r.id === request.id)?.approvalsRequired).toBe(1);
     await b.db.updateTable('users').set({ role: 'admin' }).where('username', '=', 'ada').execute();
-    const first = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    const first = await b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED);
     expect(first.code).toBeUndefined();
     expect(first.request).toMatchObject({ status: 'pending', approvalsRequired: 2 });
-    expect((await b.helpdesk.approve(request.id, 'ada', 'hopper')).code).toBeDefined();
+    expect((await b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'hopper'), CHECKED)).code).toBeDefined();
   });
 
   it('racing approvals by two agents of a privileged request yield exactly one code', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
-    await b.helpdesk.approve(request.id, 'root.admin', 'grace');
-    const approvals = [b.helpdesk.approve(request.id, 'root.admin', 'hopper'), b.helpdesk.approve(request.id, 'root.admin', 'lovelace')];
+    await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED);
+    const approvals = [
+      b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'hopper'), CHECKED),
+      b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'lovelace'), CHECKED),
+    ];
     const { won, refused } = await race(approvals);
     expect(won.filter((w) => w.code !== undefined)).toHaveLength(1);
     expect(refused).toEqual(['request_closed']);
@@ -273,7 +292,7 @@ describe('what an agent can be talked into', () => {
     const { id: approvedId } = await approved('bob');
     await b.addUser('eve');
     const closed = await b.helpdesk.file('eve', VICTIM_DEVICE, ATTACK_DEVICE);
-    await b.helpdesk.deny(closed.id, 'eve', 'grace');
+    await b.helpdesk.deny(closed.id, 'eve', await benchAgent(b, 'grace'), CHECKED.reason);
     expect((await b.helpdesk.list()).map((r) => r.id).sort()).toEqual([open.id, approvedId].sort());
     expect(await b.helpdesk.list(true)).toHaveLength(3);
   });
@@ -283,7 +302,7 @@ describe('timing and races an attacker can try', () => {
   it('a code approved just before its request would lapse lives its full lifetime', async () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
     b.clock.advance(3500);
-    const { code } = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    const { code } = await b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED);
     b.clock.advance(200); // past the request's own lapse time, inside the code's
     expect((await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).status).toBe('approved');
     await expect(b.helpdesk.redeem(request.id, code!, VICTIM_DEVICE)).resolves.toBeDefined();
@@ -293,14 +312,17 @@ describe('timing and races an attacker can try', () => {
     const { id } = await approved();
     const filed = (await b.db.selectFrom('recovery_requests').select('expires_at').where('id', '=', id).executeTakeFirstOrThrow())
       .expires_at;
-    const view = await b.helpdesk.deny(id, 'ada', 'grace');
+    const view = await b.helpdesk.deny(id, 'ada', await benchAgent(b, 'grace'), CHECKED.reason);
     expect(view.expiresAt).toBe(filed);
     expect((await b.helpdesk.statusFor(id, VICTIM_DEVICE)).expiresAt).toBe(filed);
   });
 
   it('two agents denying one request at once: exactly one decision is recorded', async () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
-    const denials = [b.helpdesk.deny(request.id, 'ada', 'grace'), b.helpdesk.deny(request.id, 'ada', 'hopper')];
+    const denials = [
+      b.helpdesk.deny(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED.reason),
+      b.helpdesk.deny(request.id, 'ada', await benchAgent(b, 'hopper'), CHECKED.reason),
+    ];
     const { won, refused } = await race(denials);
     expect(won).toHaveLength(1);
     expect(refused).toEqual(['request_closed']);
@@ -319,9 +341,9 @@ describe('timing and races an attacker can try', () => {
   it('the user is notified with the request, the device and the approval count', async () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
     const deviceId = await b.devices.idOf(VICTIM_DEVICE);
-    await b.helpdesk.approve(request.id, 'ada', 'grace');
+    await b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED);
     const denied = await b.helpdesk.file('bob', VICTIM_DEVICE, ATTACK_DEVICE);
-    await b.helpdesk.deny(denied.id, 'bob', 'grace');
+    await b.helpdesk.deny(denied.id, 'bob', await benchAgent(b, 'grace'), CHECKED.reason);
     const payloads = (await b.db.selectFrom('notifications').select(['kind', 'payload']).orderBy('id').execute()).map((n) => ({
       kind: n.kind,
       ...(JSON.parse(n.payload) as { device: unknown; details: unknown }),

@@ -1,3 +1,4 @@
+import { benchAgent, CHECKED } from '../support/operators.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approvedRequest, ATTACK_DEVICE, auditTrail, recoveryBench, type RecoveryBench } from '../support/attack-kit.js';
 
@@ -53,7 +54,7 @@ describe('what the filer, the agent and the user are told', () => {
     });
     b.clock.advance(10);
     expect(await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE)).toEqual(request);
-    const answer = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    const answer = await b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED);
     expect(answer.codeExpiresAt).toBe(new Date(filedAt.getTime() + 10_000 + 600_000).toISOString());
     expect(await b.helpdesk.statusFor(request.id, VICTIM_DEVICE)).toEqual({
       ...request,
@@ -88,9 +89,9 @@ describe('what the filer, the agent and the user are told', () => {
       decidedAt: null,
     });
     b.clock.advance(5);
-    await b.helpdesk.approve(request.id, 'root.admin', 'hopper');
+    await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'hopper'), CHECKED);
     b.clock.advance(5);
-    const final = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    const final = await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED);
     expect(final.request).toMatchObject({
       approvals: [
         { agent: 'hopper', at: new Date(Date.parse(request.createdAt) + 5_000).toISOString() },
@@ -111,7 +112,7 @@ describe('what the filer, the agent and the user are told', () => {
   it('every step is in the audit trail with its device, and the user is notified of each', async () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
     const deviceId = await b.devices.idOf(VICTIM_DEVICE);
-    const { code } = await b.helpdesk.approve(request.id, 'ada', 'grace');
+    const { code } = await b.helpdesk.approve(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED);
     await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
     const trail = await auditTrail(b.db);
     expect(trail.filter((e) => e.event === 'recovery.requested').map((e) => e.details)).toEqual([
@@ -121,28 +122,36 @@ describe('what the filer, the agent and the user are told', () => {
     expect(trail.filter((e) => e.event === 'recovery.requested').map((e) => e.actor)).toEqual(['app', 'app']);
     expect(trail.find((e) => e.event === 'recovery.approved')).toEqual({
       event: 'recovery.approved',
-      actor: 'agent:grace',
-      details: { requestId: request.id, approvals: 1, required: 1, final: true, deviceId },
+      actor: 'account:grace',
+      details: {
+        requestId: request.id,
+        approvals: 1,
+        required: 1,
+        final: true,
+        deviceId,
+        reason: CHECKED.reason,
+        checked: 'callback,identity',
+      },
     });
     expect(trail.find((e) => e.event === 'recovery.helpdesk_code_issued')).toMatchObject({
-      actor: 'agent:grace',
+      actor: 'account:grace',
       details: { requestId: request.id, deviceId, expiresAt: expect.any(String) as unknown },
     });
     await b.helpdesk.redeem(request.id, code!, VICTIM_DEVICE);
     expect((await auditTrail(b.db, 'recovery.helpdesk_code_used'))[0]?.details).toEqual({ requestId: request.id, deviceId });
     const denied = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
-    await b.helpdesk.deny(denied.id, 'ada', 'hopper');
+    await b.helpdesk.deny(denied.id, 'ada', await benchAgent(b, 'hopper'), CHECKED.reason);
     expect((await auditTrail(b.db, 'recovery.denied'))[0]).toEqual({
       event: 'recovery.denied',
-      actor: 'agent:hopper',
-      details: { requestId: denied.id, reason: null, deviceId },
+      actor: 'account:hopper',
+      details: { requestId: denied.id, reason: CHECKED.reason, deviceId },
     });
     expect(await notified('ada')).toEqual(['recovery.requested', 'recovery.approved', 'recovery.requested', 'recovery.denied']);
   });
 
   it('an approval that is not final notifies the user and records the count, without a code', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
-    const first = await b.helpdesk.approve(request.id, 'root.admin', 'grace');
+    const first = await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED);
     expect(first).toEqual({ request: expect.objectContaining({ status: 'pending' }) as unknown });
     expect((await auditTrail(b.db, 'recovery.approved'))[0]?.details).toMatchObject({ approvals: 1, required: 2, final: false });
     expect(await auditTrail(b.db, 'recovery.helpdesk_code_issued')).toEqual([]);
@@ -154,7 +163,7 @@ describe('what the filer, the agent and the user are told', () => {
   it('a pending request that lapsed can no longer be denied either', async () => {
     const request = await b.helpdesk.file('ada', VICTIM_DEVICE, ATTACK_DEVICE);
     b.clock.advance(3600);
-    await expect(b.helpdesk.deny(request.id, 'ada', 'grace')).rejects.toMatchObject({
+    await expect(b.helpdesk.deny(request.id, 'ada', await benchAgent(b, 'grace'), CHECKED.reason)).rejects.toMatchObject({
       code: 'request_closed',
       message: 'the request is expired',
     });
@@ -191,27 +200,33 @@ describe('what a refusal tells the caller', () => {
       'recovery_code_invalid',
       'help-desk code not recognised',
     ]);
-    expect(await refusal(b.helpdesk.approve('no-such-request', 'ada', 'grace'))).toEqual([
+    expect(await refusal(b.helpdesk.approve('no-such-request', 'ada', await benchAgent(b, 'grace'), CHECKED))).toEqual([
       'not_found',
       'no recovery request with the id or reference no-such-request',
     ]);
-    expect(await refusal(b.helpdesk.approve(pending.id, 'ada', 'grace'))).toEqual([
+    expect(await refusal(b.helpdesk.approve(pending.id, 'ada', await benchAgent(b, 'grace'), CHECKED))).toEqual([
       'approval_refused',
       "approval for another user's request: the username does not match the request",
     ]);
-    expect(await refusal(b.helpdesk.approve(pending.id, 'bob', 'Bob'))).toEqual([
+    expect(await refusal(b.helpdesk.approve(pending.id, 'bob', await benchAgent(b, 'Bob'), CHECKED))).toEqual([
       'approval_refused',
       'an agent cannot approve the recovery of their own account',
     ]);
-    expect(await refusal(b.helpdesk.approve(id, 'ada', 'hopper'))).toEqual(['request_closed', 'the request is approved']);
+    expect(await refusal(b.helpdesk.approve(id, 'ada', await benchAgent(b, 'hopper'), CHECKED))).toEqual([
+      'request_closed',
+      'the request is approved',
+    ]);
     const nobody = await b.helpdesk.file('nobody.here', VICTIM_DEVICE, ATTACK_DEVICE);
-    expect(await refusal(b.helpdesk.approve(nobody.id, 'nobody.here', 'grace'))).toEqual([
+    expect(await refusal(b.helpdesk.approve(nobody.id, 'nobody.here', await benchAgent(b, 'grace'), CHECKED))).toEqual([
       'approval_refused',
       'no such user: deny this request',
     ]);
     await b.helpdesk.redeem(id, code, VICTIM_DEVICE);
     expect(await refusal(b.helpdesk.redeem(id, code, VICTIM_DEVICE))).toEqual(['request_closed', 'the request is redeemed']);
-    expect(await refusal(b.helpdesk.deny(id, 'ada', 'grace'))).toEqual(['request_closed', 'the request is redeemed']);
+    expect(await refusal(b.helpdesk.deny(id, 'ada', await benchAgent(b, 'grace'), CHECKED.reason))).toEqual([
+      'request_closed',
+      'the request is redeemed',
+    ]);
   });
 
   it('a locked request and an expired code say so, and what to do next', async () => {
@@ -243,15 +258,15 @@ describe('what a refusal tells the caller', () => {
 
   it('the same agent approving twice is told, and it is audited as such', async () => {
     const request = await b.helpdesk.file('root.admin', VICTIM_DEVICE, ATTACK_DEVICE);
-    await b.helpdesk.approve(request.id, 'root.admin', 'grace');
-    expect(await refusal(b.helpdesk.approve(request.id, 'root.admin', 'grace'))).toEqual([
+    await b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED);
+    expect(await refusal(b.helpdesk.approve(request.id, 'root.admin', await benchAgent(b, 'grace'), CHECKED))).toEqual([
       'approval_refused',
       'grace already approved this request: a second, different agent must approve',
     ]);
     expect(await auditTrail(b.db, 'recovery.approval_refused')).toEqual([
       {
         event: 'recovery.approval_refused',
-        actor: 'agent:grace',
+        actor: 'account:grace',
         details: { requestId: request.id, action: 'approve', reason: 'same_agent', deviceId: await b.devices.idOf(VICTIM_DEVICE) },
       },
     ]);

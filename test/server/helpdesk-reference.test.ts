@@ -1,3 +1,4 @@
+import { agentBearer, asAgent, CHECKED } from '../support/operators.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,9 +50,9 @@ describe('the reference the app shows is accepted by the help desk', () => {
 
     const approved = RecoveryApprovalResponse.parse(
       expectStatus(
-        await api.admin('approveRecovery', {
+        await asAgent(api, 'grace', 'approveRecovery', {
           params: { id: typedByAgent(request.reference, 'lower') },
-          body: { username, agent: 'grace' },
+          body: { username, ...CHECKED },
         }),
         200,
       ),
@@ -70,9 +71,9 @@ describe('the reference the app shows is accepted by the help desk', () => {
 
     const denied = HelpdeskRequestView.parse(
       expectStatus(
-        await api.admin('denyRecovery', {
+        await asAgent(api, 'grace', 'denyRecovery', {
           params: { id: typedByAgent(first.reference, 'spaced') },
-          body: { username, agent: 'grace', reason: 'caller could not be verified' },
+          body: { username, reason: 'caller could not be verified' },
         }),
         200,
       ),
@@ -82,19 +83,23 @@ describe('the reference the app shows is accepted by the help desk', () => {
     expect(RecoveryRequestList.parse((await api.admin('listRecoveryRequests')).body).requests.map((r) => r.id)).toEqual([second.id]);
 
     const unknown = second.reference.startsWith('Z') ? 'YYYY-YYYY' : 'ZZZZ-ZZZZ';
-    expectRefusal(await api.admin('approveRecovery', { params: { id: unknown }, body: { username, agent: 'grace' } }), 404, 'not_found');
     expectRefusal(
-      await api.admin('approveRecovery', { params: { id: 'not-a-reference' }, body: { username, agent: 'grace' } }),
+      await asAgent(api, 'grace', 'approveRecovery', { params: { id: unknown }, body: { username, ...CHECKED } }),
+      404,
+      'not_found',
+    );
+    expectRefusal(
+      await asAgent(api, 'grace', 'approveRecovery', { params: { id: 'not-a-reference' }, body: { username, ...CHECKED } }),
       404,
       'not_found',
     );
     // Naming someone else's request by its reference is refused like naming it by id.
     expectRefusal(
-      await api.admin('approveRecovery', { params: { id: second.reference }, body: { username: 'someone.else', agent: 'grace' } }),
+      await asAgent(api, 'grace', 'approveRecovery', { params: { id: second.reference }, body: { username: 'someone.else', ...CHECKED } }),
       409,
       'approval_refused',
     );
-    expectStatus(await api.admin('approveRecovery', { params: { id: second.id }, body: { username, agent: 'grace' } }), 200);
+    expectStatus(await asAgent(api, 'grace', 'approveRecovery', { params: { id: second.id }, body: { username, ...CHECKED } }), 200);
   });
 
   it('references are unique: the database refuses a second request under a taken reference, and filing draws again', async () => {
@@ -145,7 +150,8 @@ describe('the help desk command accepts the reference', () => {
 
   async function admin(...argv: string[]): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
-    const code = await runAdmin(argv, { FIRSTKEY_DATA_DIR: dir, USER: 'tester' }, (line) => lines.push(line));
+    const env = { FIRSTKEY_DATA_DIR: dir, USER: 'tester', FIRSTKEY_TOKEN: await agentBearer(disk, 'grace') };
+    const code = await runAdmin(argv, env, (line) => lines.push(line));
     return { code, out: lines.join('\n') };
   }
 
@@ -168,17 +174,27 @@ describe('the help desk command accepts the reference', () => {
       typedByAgent(request.reference, 'lower'),
       '--username',
       username,
-      '--agent',
-      'grace',
+      '--reason',
+      'verified',
+      '--checklist',
+      'callback,identity',
     );
     expect(approved.code).toBe(0);
     const code = /code for \S+: (\S+)/.exec(approved.out)?.[1];
     expectStatus(await fresh.recover({ method: 'helpdesk', requestId: request.id, code }), 201);
 
     const other = await file(fresh, username);
-    const denied = await admin('deny-recovery', '--request', other.reference.toLowerCase(), '--username', username, '--agent', 'grace');
+    const denied = await admin(
+      'deny-recovery',
+      '--request',
+      other.reference.toLowerCase(),
+      '--username',
+      username,
+      '--reason',
+      'no callback',
+    );
     expect(denied).toEqual({ code: 0, out: `Denied request ${other.reference} (${other.id}).` });
-    const unknown = await admin('approve-recovery', '--request', 'ZZZZ-ZZZZ', '--username', username, '--agent', 'grace');
+    const unknown = await admin('approve-recovery', '--request', 'ZZZZ-ZZZZ', '--username', username, '--reason', 'verified');
     expect(unknown.code).toBe(1);
     expect(unknown.out).toContain('no recovery request with the id or reference ZZZZ-ZZZZ');
   });

@@ -1,3 +1,4 @@
+import { agentBearer, asAgent, CHECKED } from '../support/operators.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +25,9 @@ async function file(device: Device, username: string): Promise<RecoveryRequestVi
 }
 
 const approve = (id: string, username: string, agent: string) =>
-  api.admin('approveRecovery', { params: { id: id }, body: { username, agent } });
+  asAgent(api, agent, 'approveRecovery', { params: { id: id }, body: { username, ...CHECKED } });
 const deny = (id: string, username: string, agent: string) =>
-  api.admin('denyRecovery', { params: { id: id }, body: { username, agent, reason: 'caller could not be verified' } });
+  asAgent(api, agent, 'denyRecovery', { params: { id: id }, body: { username, reason: 'caller could not be verified' } });
 const redeem = (device: Device, requestId: string, code: string | undefined) => device.recover({ method: 'helpdesk', requestId, code });
 
 /** Recovers on `device` with the redeemed session: a new factor, completion. */
@@ -97,7 +98,7 @@ describe('help-desk recovery, standard user: one approval', () => {
       ]),
     );
     expect(audit.find((e) => e.event === 'recovery.approved')).toMatchObject({
-      actor: 'agent:grace',
+      actor: 'account:grace',
       details: { requestId: request.id, final: true },
     });
     expect(audit.find((e) => e.event === 'recovery.helpdesk_code_refused' && e.details.reason === 'other_device')).toBeDefined();
@@ -213,8 +214,8 @@ describe('help-desk recovery, privileged user: two different agents', () => {
     expect(done.retired?.factors).toEqual([oldKey]);
     const approvals = (await api.auditOf(username)).filter((e) => e.event === 'recovery.approved');
     expect(approvals.map((e) => [e.actor, e.details.final])).toEqual([
-      ['agent:grace', false],
-      ['agent:alan', true],
+      ['account:grace', false],
+      ['account:alan', true],
     ]);
     expect((await api.auditOf(username)).find((e) => e.event === 'recovery.approval_refused')?.details.reason).toBe('same_agent');
   });
@@ -243,7 +244,8 @@ describe('the admin CLI for the help desk', () => {
 
   async function admin(...argv: string[]): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
-    const code = await runAdmin(argv, { FIRSTKEY_DATA_DIR: dir, USER: 'tester' }, (line) => lines.push(line));
+    const env = { FIRSTKEY_DATA_DIR: dir, USER: 'tester', FIRSTKEY_TOKEN: await agentBearer(disk, 'grace') };
+    const code = await runAdmin(argv, env, (line) => lines.push(line));
     return { code, out: lines.join('\n') };
   }
 
@@ -260,22 +262,40 @@ describe('the admin CLI for the help desk', () => {
     expect(listed.out).toContain('replacement laptop');
     expect(await admin('approve-recovery', '--request', request.id, '--username', username)).toEqual({
       code: 2,
-      out: '--agent is required',
+      out: '--reason is required',
     });
-    const mismatch = await admin('approve-recovery', '--request', request.id, '--username', 'someone.else', '--agent', 'grace');
+    const mismatch = await admin(
+      'approve-recovery',
+      '--request',
+      request.id,
+      '--username',
+      'someone.else',
+      '--reason',
+      'verified',
+      '--checklist',
+      'callback,identity',
+    );
     expect(mismatch.code).toBe(1);
     expect(mismatch.out).toContain("another user's request");
 
-    const approved = await admin('approve-recovery', '--request', request.id, '--username', username, '--agent', 'grace');
+    const approved = await admin(
+      'approve-recovery',
+      '--request',
+      request.id,
+      '--username',
+      username,
+      '--reason',
+      'verified',
+      '--checklist',
+      'callback,identity',
+    );
     expect(approved.code).toBe(0);
     const code = /code for \S+: (\S+)/.exec(approved.out)?.[1];
     expect(code).toBeDefined();
     expectStatus(await fresh.recover({ method: 'helpdesk', requestId: request.id, code }), 201);
 
     const other = RecoveryRequestView.parse((await fresh.call('fileRecoveryRequest', { body: { username, device: fresh.signals } })).body);
-    expect(
-      (await admin('deny-recovery', '--request', other.id, '--username', username, '--agent', 'grace', '--reason', 'no answer')).code,
-    ).toBe(0);
+    expect((await admin('deny-recovery', '--request', other.id, '--username', username, '--reason', 'no answer')).code).toBe(0);
     expect((await admin('list-recovery-requests', '--all')).out).toContain(`${other.id}  denied`);
   });
 });

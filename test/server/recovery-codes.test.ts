@@ -1,3 +1,4 @@
+import { asAgent, CHECKED } from '../support/operators.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CompleteResponse, CreateSessionResponse, SessionView } from '../../api/enrolment.js';
 import { RecoveryCodesResponse } from '../../api/security.js';
@@ -131,7 +132,7 @@ describe('recovery with a recovery code', () => {
     const request = (await attacker.call('fileRecoveryRequest', { body: { username, device: attacker.signals } })).body as {
       id: string;
     };
-    await api.admin('denyRecovery', { params: { id: request.id }, body: { username, agent: 'grace' } });
+    await asAgent(api, 'grace', 'denyRecovery', { params: { id: request.id }, body: { username, ...CHECKED } });
     const agentOnly = new Set(['user.created', 'code.issued', 'recovery.lock_reset', 'factor.reinstated']);
     const events = (await api.auditOf(username)).filter((e) => !agentOnly.has(e.event));
     expect(events.length).toBeGreaterThan(15);
@@ -222,7 +223,7 @@ describe('recovery with a recovery code', () => {
     expect((await api.notificationsOf(username)).map((n) => n.kind)).toContain('recovery.locked');
     expect((await api.auditOf(username)).map((e) => e.event)).toContain('recovery.locked');
 
-    expectStatus(await api.admin('resetRecoveryLock', { body: { username, agent: 'grace' } }), 204);
+    expectStatus(await asAgent(api, 'grace', 'resetRecoveryLock', { body: { username } }), 204);
     expectStatus(await elsewhere(attacker, { method: 'recovery-code', username, code: recoveryCodes[0] }), 201);
   });
 

@@ -1,3 +1,4 @@
+import { agentBearer } from '../support/operators.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,8 +206,8 @@ describe('One client can still lock a person out of recovery codes', () => {
     // Now locked for everyone, the owner included.
     expectRefusal(await recoverFrom('203.0.113.43', await a.device(), username, recoveryCodes[1]), 423, 'recovery_locked');
     expect((await a.notificationsOf(username)).map((n) => n.kind)).toEqual(expect.arrayContaining(['codes.guessed', 'recovery.locked']));
-    expectStatus(await a.admin('resetRecoveryLock', { body: { username, agent: 'grace' } }), 204);
-    expect((await a.auditOf(username)).filter((e) => e.event === 'recovery.lock_reset').map((e) => e.actor)).toEqual(['agent:grace']);
+    expectStatus(await a.admin('resetRecoveryLock', { body: { username } }), 204);
+    expect((await a.auditOf(username)).filter((e) => e.event === 'recovery.lock_reset').map((e) => e.actor)).toEqual(['account:grace']);
     expectStatus(await recoverFrom('203.0.113.44', await a.device(), username, recoveryCodes[1]), 201);
   });
 });
@@ -223,14 +224,14 @@ describe('A help-desk unlock', () => {
       expect(retryAfter(await recover(owner, username, recoveryCodes[0]))).toBeGreaterThan(0);
       const lines: string[] = [];
       const exit = await runAdmin(
-        ['reset-recovery-lock', '--username', username, '--agent', 'grace'],
-        { FIRSTKEY_DATA_DIR: dir, USER: 'tester' },
+        ['reset-recovery-lock', '--username', username],
+        { FIRSTKEY_DATA_DIR: dir, USER: 'tester', FIRSTKEY_TOKEN: await agentBearer(a, 'grace') },
         (line) => lines.push(line),
       );
       expect(exit, lines.join('\n')).toBe(0);
       expectStatus(await recover(owner, username, recoveryCodes[0]), 201);
       expect((await a.auditOf(username)).filter((e) => e.event === 'recovery.lock_reset')).toEqual([
-        expect.objectContaining({ actor: 'agent:grace', details: expect.objectContaining({ hadFailures: true }) as unknown }),
+        expect.objectContaining({ actor: 'account:grace', details: expect.objectContaining({ hadFailures: true }) as unknown }),
       ]);
     } finally {
       await api?.close();

@@ -1,3 +1,4 @@
+import { benchAgent, CHECKED } from './operators.js';
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { DeviceSignals } from '../../api/enrolment.js';
@@ -168,7 +169,7 @@ export async function auditTrail(db: Db, event?: string): Promise<{ event: strin
 /** A request filed from `jkt` and approved by one agent: the code the help desk reads out. */
 export async function approvedRequest(b: RecoveryBench, jkt: string, username = 'ada'): Promise<{ id: string; code: string }> {
   const request = await b.helpdesk.file(username, jkt, ATTACK_DEVICE);
-  const answer = await b.helpdesk.approve(request.id, username, 'grace');
+  const answer = await b.helpdesk.approve(request.id, username, await benchAgent(b, 'grace'), CHECKED);
   if (!answer.code?.match(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/)) throw new Error('the approval gave no help-desk code');
   return { id: request.id, code: answer.code };
 }

@@ -1,9 +1,15 @@
+import { sql } from 'kysely';
+import type { Db } from '../../server/db/open.js';
+import type { UserRow } from '../../server/db/schema.js';
+import type { DecidingAgent } from '../../server/recovery/helpdesk.js';
+import type { Services } from '../../server/services.js';
 import type { AuthenticationResponseJSON } from '../../api/webauthn.js';
 import type { ConsoleSessionResponse, IssuedToken } from '../../api/operations/operators.js';
-import type { OperatorRole, Permission } from '../../api/permissions.js';
+import { ROLE_PERMISSIONS, type OperatorRole, type Permission } from '../../api/permissions.js';
+import type { OperationName } from '../../api/http.js';
 import { ConsoleSignInOptionsResponse } from '../../api/operations/operators.js';
 import { type Api, expectAnswer, expectStatus, passkey } from './api-harness.js';
-import { send, type Reply } from './http-client.js';
+import { send, type Reply, type SendOptions } from './http-client.js';
 import type { GetInput, SoftAuthenticator } from './soft-authenticator.js';
 
 /** A help-desk agent, admin or auditor: a person enrolled with a passkey whose account holds `role`. */
@@ -44,4 +50,59 @@ export const bearerHeader = (token: string) => ({ authorization: `Bearer ${token
 /** An API token for `agent`'s account, issued with the bootstrap token. */
 export async function agentToken(api: Api, username: string, scopes: Permission[], name = 'test token'): Promise<IssuedToken> {
   return expectAnswer('issueApiToken', await api.admin('issueApiToken', { params: { username }, body: { name, scopes } }));
+}
+
+/** A decision that confirmed every identity check of the default policy. */
+export const CHECKED = { reason: 'called back on the directory number and saw them on video', checklist: ['callback', 'identity'] };
+
+async function existingAccount(db: Db, name: string): Promise<DecidingAgent | undefined> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'username'])
+    .where(sql<string>`lower(username)`, '=', name.toLowerCase())
+    .executeTakeFirst();
+}
+
+/** The account deciding in service-level tests: `name`'s account (any spelling), created when missing. */
+export async function benchAgent(b: { db: Db; addUser(username: string): Promise<UserRow> }, name: string): Promise<DecidingAgent> {
+  const found = await existingAccount(b.db, name);
+  if (found) return found;
+  const user = await b.addUser(name);
+  return { id: user.id, username: user.username };
+}
+
+/** The same for tests holding a whole server's services. */
+export async function serverAgent(server: { db: Db; services: Services }, name: string): Promise<DecidingAgent> {
+  const found = await existingAccount(server.db, name);
+  if (found) return found;
+  const body = { username: name, displayName: name, email: `${name}@corp.example`, role: 'helpdesk', employmentType: 'employee' as const };
+  await server.services.accounts.createUser(body, 'test-admin');
+  await server.services.operatorRoles.grant(name, 'helpdesk', 'test-admin');
+  return (await existingAccount(server.db, name)) ?? { id: '', username: name };
+}
+
+const agentTokens = new WeakMap<Api, Map<string, string>>();
+
+/** An API token of `name`'s helpdesk account on `api`, made (account, role, token) the first time. */
+export async function agentBearer(api: Api, name: string, role: OperatorRole = 'helpdesk'): Promise<string> {
+  const tokens = agentTokens.get(api) ?? new Map<string, string>();
+  agentTokens.set(api, tokens);
+  const known = tokens.get(name);
+  if (known) return known;
+  const exists = await api.db.selectFrom('users').select('id').where('username', '=', name).executeTakeFirst();
+  if (!exists) await api.createUser({ username: name });
+  expectStatus(await api.admin('grantOperatorRole', { params: { username: name }, body: { role } }), 200);
+  const issued = await agentToken(api, name, [...ROLE_PERMISSIONS[role]]);
+  tokens.set(name, issued.token);
+  return issued.token;
+}
+
+/** An admin call made by `name`'s agent account (its API token), as a help-desk decision must be. */
+export async function asAgent(
+  api: Api,
+  name: string,
+  operation: OperationName,
+  opts: Omit<SendOptions, 'adminToken' | 'key'> = {},
+): Promise<Reply> {
+  return send(api.server.url, operation, { ...opts, headers: { ...opts.headers, ...bearerHeader(await agentBearer(api, name)) } });
 }

@@ -17,6 +17,9 @@ export function operatorMigrations(_kind: DatabaseKind): Record<string, Migratio
           .addColumn('granted_at', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('operator_roles_pk', ['user_id', 'role'])
           .execute();
+        // Approvals count accounts: the same account twice is refused whatever its name is spelled.
+        await db.schema.alterTable('recovery_approvals').addColumn('agent_id', 'text').execute();
+        await db.schema.createIndex('recovery_approvals_account').unique().on('recovery_approvals').columns(['request_id', 'agent_id']).execute();
         await db.schema
           .createTable('console_ceremonies')
           .addColumn('id', 'text', (c) => c.primaryKey())
