@@ -1,8 +1,10 @@
-import type { Page, TestInfo } from '@playwright/test';
+import type { Browser, Page, TestInfo } from '@playwright/test';
 import type { OperatorRole } from '../../api/permissions.js';
 import { checkScreen, expect, test } from './fixtures.js';
 import { AgentBrowser } from './console-harness.js';
 import { present, type FirstKeyHarness, type KeyCredential } from './harness.js';
+import { keepRecoveryCodes } from './journey.js';
+import { trustedStack } from './trusted-keys.js';
 
 /**
  * The help-desk console in Chromium against the real server and database: agents are FirstKey
@@ -52,66 +54,91 @@ async function approve(page: Page, reason: string): Promise<void> {
 
 const look = (console: AgentBrowser, testInfo: TestInfo, name: string) => checkScreen(console.page, testInfo, name);
 
+/** The first test's story, in a harness whose metadata trusts the virtual security key. */
+async function privilegedRecovery(browser: Browser, page: Page, fk: FirstKeyHarness, testInfo: TestInfo): Promise<void> {
+  const a = await agent(fk, 'agent.a', 'Alice Agent', 'helpdesk');
+  const b = await agent(fk, 'agent.b', 'Bob Agent', 'helpdesk');
+  // The same name in another case is the same account: the server refuses to make a second one.
+  await expect(fk.server.services.accounts.createUser({ username: 'Agent.A', displayName: 'Impostor' }, 'test')).rejects.toThrow();
+
+  const reference = await fileHelpdeskRequest(page, fk, 'grace.admin');
+
+  const first = await signedIn(browser, fk, a);
+  await look(first, testInfo, 'console-2-queue');
+  const row = first.page.getByRole('row').filter({ hasText: reference });
+  await expect(row).toContainText('Grace Hopper');
+  await expect(row).toContainText('privileged');
+  await expect(row).toContainText('0 of 2');
+  await first.page.getByRole('button', { name: `Open request ${reference}` }).click();
+  await expect(first.page.getByRole('heading', { name: `Request ${reference}` })).toBeFocused();
+  await expect(first.page.getByText('two different agents must approve')).toBeVisible();
+  // Approve stays off until every identity check is ticked.
+  await expect(first.page.getByRole('button', { name: 'Approve' })).toBeDisabled();
+  await look(first, testInfo, 'console-3-request');
+  await approve(first.page, 'Called back on the number in the HR record; manager confirmed on Teams');
+  await expect(first.page.getByRole('status').filter({ hasText: 'A second, different agent must now approve' })).toBeVisible();
+  await expect(first.page.getByTestId('helpdesk-code')).toHaveCount(0);
+  await look(first, testInfo, 'console-4-first-approval');
+
+  // The same agent approving again is refused by the server, and says why.
+  await first.page.getByRole('button', { name: 'Approve' }).click();
+  await expect(first.page.getByRole('alert')).toContainText('A second approval must come from a different agent');
+  await look(first, testInfo, 'console-4-same-agent-refused');
+
+  const second = await signedIn(browser, fk, b);
+  await second.page.getByRole('button', { name: `Open request ${reference}` }).click();
+  await expect(second.page.getByText(/Approved by agent\.a/)).toBeVisible();
+  await approve(second.page, 'Second check: video call, badge shown');
+  const code = present(await second.page.getByTestId('helpdesk-code').textContent(), 'the one-time code');
+  await look(second, testInfo, 'console-5-code-once');
+  // Shown once: back to the queue and in again, it is gone.
+  await second.page.getByRole('button', { name: 'Back to the requests' }).click();
+  await second.page.getByRole('button', { name: `Open request ${reference}` }).click();
+  await expect(second.page.getByTestId('helpdesk-code')).toHaveCount(0);
+
+  // The person types the code the agent read out, on the device that asked.
+  await page.getByLabel('Code from the help desk').fill(code);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
+  await expect(page.getByText('Grace Hopper')).toBeVisible();
+  const recovering = await fk.server.db.selectFrom('sessions').select('opened_by').where('purpose', '=', 'recover').execute();
+  expect(recovering).toEqual([{ opened_by: 'helpdesk-code' }]);
+  // ...and finishes: a new security key, trusted as her tier demands, and new recovery codes.
+  await fk.addAuthenticator({ transport: 'usb' });
+  await page.getByRole('button', { name: /^This is me:/ }).click();
+  await keepRecoveryCodes(page);
+  const keys = await fk.server.db
+    .selectFrom('credentials')
+    .innerJoin('users', 'users.id', 'credentials.user_id')
+    .select(['credentials.factor', 'credentials.status'])
+    .where('users.username', '=', 'grace.admin')
+    .execute();
+  expect(keys).toContainEqual({ factor: 'security-key', status: 'active' });
+
+  // The audit trail names both accounts.
+  const approvals = await fk.server.db.selectFrom('audit_events').select('actor').where('event', '=', 'recovery.approved').execute();
+  expect(approvals.map((r) => r.actor).sort()).toEqual(['account:agent.a', 'account:agent.b']);
+  expect(await fk.auditIntact()).toBe(true);
+  await first.close();
+  await second.close();
+}
+
 test.describe('help-desk console', () => {
   test('two agents approve a privileged recovery with their keys; the second sees the code once; the app recovers with it', async ({
     browser,
-    page,
-    fk,
   }, testInfo) => {
-    const a = await agent(fk, 'agent.a', 'Alice Agent', 'helpdesk');
-    const b = await agent(fk, 'agent.b', 'Bob Agent', 'helpdesk');
-    // The same name in another case is the same account: the server refuses to make a second one.
-    await expect(fk.server.services.accounts.createUser({ username: 'Agent.A', displayName: 'Impostor' }, 'test')).rejects.toThrow();
-
-    const reference = await fileHelpdeskRequest(page, fk, 'grace.admin');
-
-    const first = await signedIn(browser, fk, a);
-    await look(first, testInfo, 'console-2-queue');
-    const row = first.page.getByRole('row').filter({ hasText: reference });
-    await expect(row).toContainText('Grace Hopper');
-    await expect(row).toContainText('privileged');
-    await expect(row).toContainText('0 of 2');
-    await first.page.getByRole('button', { name: `Open request ${reference}` }).click();
-    await expect(first.page.getByRole('heading', { name: `Request ${reference}` })).toBeFocused();
-    await expect(first.page.getByText('two different agents must approve')).toBeVisible();
-    // Approve stays off until every identity check is ticked.
-    await expect(first.page.getByRole('button', { name: 'Approve' })).toBeDisabled();
-    await look(first, testInfo, 'console-3-request');
-    await approve(first.page, 'Called back on the number in the HR record; manager confirmed on Teams');
-    await expect(first.page.getByRole('status').filter({ hasText: 'A second, different agent must now approve' })).toBeVisible();
-    await expect(first.page.getByTestId('helpdesk-code')).toHaveCount(0);
-    await look(first, testInfo, 'console-4-first-approval');
-
-    // The same agent approving again is refused by the server, and says why.
-    await first.page.getByRole('button', { name: 'Approve' }).click();
-    await expect(first.page.getByRole('alert')).toContainText('A second approval must come from a different agent');
-    await look(first, testInfo, 'console-4-same-agent-refused');
-
-    const second = await signedIn(browser, fk, b);
-    await second.page.getByRole('button', { name: `Open request ${reference}` }).click();
-    await expect(second.page.getByText(/Approved by agent\.a/)).toBeVisible();
-    await approve(second.page, 'Second check: video call, badge shown');
-    const code = present(await second.page.getByTestId('helpdesk-code').textContent(), 'the one-time code');
-    await look(second, testInfo, 'console-5-code-once');
-    // Shown once: back to the queue and in again, it is gone.
-    await second.page.getByRole('button', { name: 'Back to the requests' }).click();
-    await second.page.getByRole('button', { name: `Open request ${reference}` }).click();
-    await expect(second.page.getByTestId('helpdesk-code')).toHaveCount(0);
-
-    // The person types the code the agent read out, on the device that asked.
-    await page.getByLabel('Code from the help desk').fill(code);
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
-    await expect(page.getByText('Grace Hopper')).toBeVisible();
-    const recovering = await fk.server.db.selectFrom('sessions').select('opened_by').where('purpose', '=', 'recover').execute();
-    expect(recovering).toEqual([{ opened_by: 'helpdesk-code' }]);
-
-    // The audit trail names both accounts.
-    const approvals = await fk.server.db.selectFrom('audit_events').select('actor').where('event', '=', 'recovery.approved').execute();
-    expect(approvals.map((r) => r.actor).sort()).toEqual(['account:agent.a', 'account:agent.b']);
-    expect(await fk.auditIntact()).toBe(true);
-    await first.close();
-    await second.close();
+    // Grace is an admin: her new key must carry attestation the operator's metadata trusts.
+    const { fk, cleanup } = await trustedStack();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await fk.attach(context, page);
+      await privilegedRecovery(browser, page, fk, testInfo);
+    } finally {
+      await context.close();
+      await fk.stop();
+      cleanup();
+    }
   });
 
   test('an enrolment code with its link and QR code; a person looked up and a device revoked with a reason', async ({

@@ -1,11 +1,11 @@
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { sweepMoverGrace } from '../../server/movers/grace-sweep.js';
-import { createMdsWorld } from '../support/make-mds-blob.js';
 import { checkScreen, expect, test } from './fixtures.js';
-import { FirstKeyHarness, present } from './harness.js';
+import { present } from './harness.js';
 import { keepRecoveryCodes, startEnrolment } from './journey.js';
+import { trustedStack } from './trusted-keys.js';
+
+const DAY = 86_400;
 
 /**
  * Issue 15, movers, in Chromium with the real renderer, main's controller and the real server: Ada enrols a passkey
@@ -13,34 +13,6 @@ import { keepRecoveryCodes, startEnrolment } from './journey.js';
  * when; she adds a security key with a session her passkey opens, the notice goes, and at the deadline the passkey
  * is suspended while the security key goes on working.
  */
-
-/** Chromium's virtual security key, listed in the operator's metadata as an approved model (test/fixtures). */
-const VIRTUAL_KEY_AAGUID = '01020304-0506-0708-0102-030405060708';
-const DAY = 86_400;
-
-async function trustedStack(): Promise<{ fk: FirstKeyHarness; cleanup: () => void }> {
-  const world = createMdsWorld();
-  const batch = new X509Certificate(readFileSync('test/fixtures/chromium-virtual-authenticator-attestation.pem'));
-  const blob = await world.makeBlob({
-    entries: [
-      {
-        aaguid: VIRTUAL_KEY_AAGUID,
-        description: 'Chromium virtual security key',
-        roots: [new Uint8Array(batch.raw)],
-        statusReports: [{ status: 'FIDO_CERTIFIED' }],
-      },
-    ],
-  });
-  const fk = new FirstKeyHarness();
-  // The built-in policy: admins are privileged, and their keys need attestation the metadata trusts.
-  await fk.start({ mdsBlobFile: world.writeFile('blob.jwt', blob), mdsRootFile: world.writeFile('root.pem', world.fidoRoot.pem) });
-  return {
-    fk,
-    cleanup: () => {
-      world.cleanup();
-    },
-  };
-}
 
 async function signInToMySecurity(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Manage my sign-in keys' }).click();
