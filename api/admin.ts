@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const AccountKind = z.enum(['human', 'service']);
+/** `break-glass`: an emergency account with its own built-in tier (server/break-glass/). */
+export const AccountKind = z.enum(['human', 'service', 'break-glass']);
 export type AccountKind = z.infer<typeof AccountKind>;
 
 export const Username = z

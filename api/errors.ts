@@ -76,6 +76,14 @@ export const ApiErrorCode = z.enum([
   'account_inactive',
   /** The device does not meet its tier's devicePosture (details in `posture`). Nothing was spent: fix it and try the same code again. */
   'device_posture_insufficient',
+  /** A break-glass enrolment needs two custodians' confirmations or a kiosk operator's (server/break-glass/). */
+  'break_glass_unsupervised',
+  /** A break-glass account completes only with at least two security keys. */
+  'break_glass_keys_required',
+  /** Every break-glass key is labelled with its custodian and location before the session completes. */
+  'break_glass_key_unlabelled',
+  /** Break-glass accounts have no recovery codes, no help-desk recovery and no device approval: the keys are the recovery. */
+  'break_glass_no_recovery',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

@@ -3,6 +3,7 @@ import { FactorId, ListQuery, operation, RecordId, type OperationSpec } from './
 import { consoleOperations } from './operations/console.js';
 import { moverOperations } from './operations/movers.js';
 import { frictionOperations } from './operations/friction.js';
+import { breakGlassOperations } from './operations/break-glass.js';
 import { operatorOperations } from './operations/operators.js';
 import { CreateUserRequest, IssueCodeRequest, IssueCodeResponse, UserView } from './admin.js';
 import {
@@ -477,6 +478,7 @@ export const httpOperations = {
   ...consoleOperations,
   ...moverOperations,
   ...frictionOperations,
+  ...breakGlassOperations,
 } as const satisfies Record<string, OperationSpec>;
 
 export type HttpOperations = typeof httpOperations;

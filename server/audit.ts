@@ -91,7 +91,12 @@ export type AuditEvent =
   | 'device_approval.collected'
   | 'device_approval.collect_refused'
   /** A dropped UPDATE/DELETE trigger on audit_events was put back at start (server/audit/trigger-guard.ts). */
-  | 'audit.trigger_restored';
+  | 'audit.trigger_restored'
+  /** Break-glass accounts (server/break-glass/): a custodian's confirmation, a key's label, the completed ceremony, every use. */
+  | 'break_glass.supervised'
+  | 'break_glass.key_labelled'
+  | 'break_glass.enrolled'
+  | 'break_glass.used';
 
 export interface AuditEntry {
   event: AuditEvent;

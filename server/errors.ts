@@ -46,6 +46,10 @@ const STATUS: Record<ApiErrorCode, number> = {
   not_a_security_key: 403,
   account_inactive: 403,
   device_posture_insufficient: 403,
+  break_glass_unsupervised: 403,
+  break_glass_keys_required: 409,
+  break_glass_key_unlabelled: 409,
+  break_glass_no_recovery: 403,
   internal: 500,
 };
 

@@ -4,6 +4,7 @@ import { AuthenticationService } from './authentication/service.js';
 import type { ServiceDeps } from './context.js';
 import { DeviceApprovals } from './device-approval/service.js';
 import { Completion } from './enrolment/completion.js';
+import { BreakGlassService } from './break-glass/service.js';
 import { DeviceRegistry } from './enrolment/devices.js';
 import { EnrolmentService } from './enrolment/service.js';
 import { FrictionService } from './friction/service.js';
@@ -46,6 +47,8 @@ export interface Services {
   consoleSessions: ConsoleSessions;
   /** The help-desk console's look-up and revocations of one person. */
   people: { lookup: PersonLookup; revocation: PersonRevocation };
+  /** Break-glass accounts' supervised ceremony: custodians' confirmations and key labels. */
+  breakGlass: BreakGlassService;
 }
 
 /**
@@ -82,5 +85,6 @@ export function createServices(deps: ServiceDeps): Services {
     apiTokens: new ApiTokens(deps),
     consoleSessions: new ConsoleSessions(deps),
     people: { lookup: new PersonLookup(deps, helpdesk), revocation: new PersonRevocation(deps, devices) },
+    breakGlass: new BreakGlassService(deps),
   };
 }

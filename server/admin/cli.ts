@@ -10,17 +10,25 @@ import { BACKUP_USAGE, runBackupCommand } from './backup.js';
 import { auditCommands } from './audit-commands.js';
 import type { AdminCommands } from './command.js';
 import { moverCommands } from './mover-commands.js';
+import { breakGlassCommands } from './break-glass-commands.js';
 import { operatorCommands } from './operator-commands.js';
 import { provisioningCommands } from './provisioning-commands.js';
 import { reportCommands } from './report-commands.js';
 import { missingStationOption, runStationCommand, STATION_COMMANDS, STATION_USAGE } from './station-commands.js';
 
 /** Commands that parse their own options (server/admin/command.ts). */
-const COMMANDS: AdminCommands = { ...operatorCommands, ...provisioningCommands, ...auditCommands, ...reportCommands, ...moverCommands };
+const COMMANDS: AdminCommands = {
+  ...operatorCommands,
+  ...provisioningCommands,
+  ...auditCommands,
+  ...reportCommands,
+  ...moverCommands,
+  ...breakGlassCommands,
+};
 
 const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes, recoveries and kiosk stations; back up the database
 
-  npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--contractor] [--service]
+  npm run admin -- create-user --username ada.new --name "Ada Lovelace" [--email a@corp.example] [--role engineer] [--contractor] [--service | --break-glass]
   npm run admin -- issue-code --username ada.new [--ttl 3600]
   npm run admin -- list-devices
   npm run admin -- revoke-device --id <device id>
@@ -71,6 +79,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       email: { type: 'string' },
       role: { type: 'string' },
       service: { type: 'boolean' },
+      'break-glass': { type: 'boolean' },
       contractor: { type: 'boolean' },
       ttl: { type: 'string' },
       id: { type: 'string' },
@@ -132,7 +141,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, out: (lin
           displayName: values.name ?? values.username ?? '',
           email: values.email,
           role: values.role,
-          accountKind: values.service ? 'service' : 'human',
+          accountKind: values.service ? 'service' : values['break-glass'] ? 'break-glass' : 'human',
           employmentType: values.contractor ? 'contractor' : 'employee',
         },
         actor,

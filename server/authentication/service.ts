@@ -13,6 +13,7 @@ import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication, type AllowedCredential } from '../webauthn/authentication.js';
 import { assertUserActive, isActiveUser } from '../accounts/active.js';
 import { admitPosture } from '../posture/admit.js';
+import { recordBreakGlassUseIn } from '../break-glass/use.js';
 
 /**
  * Sessions opened by a factor the user still has: authentication options for a username, then
@@ -55,7 +56,7 @@ export class AuthenticationService {
       .selectFrom('users')
       .selectAll()
       .where('username', '=', username)
-      .where('account_kind', '=', 'human')
+      .where('account_kind', 'in', ['human', 'break-glass'])
       .where(isActiveUser(now))
       .executeTakeFirst();
     const usable = user
@@ -211,6 +212,7 @@ export class AuthenticationService {
           userVerified: outcome.assertion.userVerified,
         },
       });
+      await recordBreakGlassUseIn(tx, clock, user, credential, { id: device.id, name: device.label ?? device.name });
       await appendAuditIn(tx, clock, {
         event: 'session.opened',
         actor: user.username,

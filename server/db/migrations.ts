@@ -7,6 +7,7 @@ import { operatorMigrations } from './migrations/0014-operators.js';
 import { provisioningMigrations } from './migrations/0015-provisioning.js';
 import { postureMigrations } from './migrations/0019-posture.js';
 import { moverMigrations } from './migrations/0018-movers.js';
+import { breakGlassMigrations } from './migrations/0020-break-glass.js';
 
 /** The few column types that differ between the two databases; everything else is portable text and integers. */
 interface Types {
@@ -432,6 +433,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
     ...frictionMigrations(kind),
     ...postureMigrations(kind),
     ...moverMigrations(kind),
+    ...breakGlassMigrations(kind),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

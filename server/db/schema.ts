@@ -4,6 +4,7 @@ import type { OperatorTables } from './schema-operators.js';
 import type { ProvisioningTables } from './schema-provisioning.js';
 import type { PostureTables } from './schema-posture.js';
 import type { MoverTables } from './schema-movers.js';
+import type { BreakGlassTables } from './schema-break-glass.js';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are ISO-8601 UTC strings: sortable, portable between SQLite and PostgreSQL. */
@@ -15,7 +16,7 @@ export interface UsersTable {
   display_name: string;
   email: string | null;
   role: string;
-  account_kind: 'human' | 'service';
+  account_kind: 'human' | 'service' | 'break-glass';
   employment_type: 'employee' | 'contractor';
   created_at: Iso;
 }
@@ -322,7 +323,8 @@ export interface DeviceApprovalsTable {
   session_id: string | null;
 }
 
-export interface Database extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables, PostureTables, MoverTables {
+export interface Database
+  extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables, PostureTables, MoverTables, BreakGlassTables {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
   sessions: SessionsTable;

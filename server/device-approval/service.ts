@@ -23,6 +23,7 @@ import { approvalCodeHasher, newApprovalCode } from './code.js';
 import { refuseOverFilingLimits } from './filing-limits.js';
 import { APPROVAL_RULES, codeTryRules } from './rules.js';
 import { assertUserActive, isActiveUser } from '../accounts/active.js';
+import { refuseBreakGlassRecovery } from '../break-glass/refusals.js';
 
 const PLATFORMS = ['darwin', 'win32', 'linux'] as const;
 
@@ -82,6 +83,7 @@ export class DeviceApprovals {
     await this.devices.refuseRevoked(jkt);
     await this.devices.refuseStation(jkt);
     await refuseOverFilingLimits(db, clock, username, client);
+    await refuseBreakGlassRecovery(db, username, 'device approval');
     const device = await this.devices.record(jkt, signals);
     const user = await this.humanUser(username);
     const hash = await approvalCodeHasher(db);

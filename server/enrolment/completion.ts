@@ -11,6 +11,7 @@ import type { DeviceRegistry } from './devices.js';
 import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
 import { forgetRecoveryTries } from '../recovery/recovery-codes.js';
+import { breakGlassCeremonyIn } from '../break-glass/ceremony.js';
 
 /** What one completion does, gathered inside its transaction and written with it. */
 interface Effects {
@@ -48,12 +49,18 @@ export class Completion {
     const device = await this.devices.byId(db, session.device_id);
     const deviceRef = device ? { id: device.id, name: device.label ?? device.name } : null;
     // Hashing ten codes is slow: done before the transaction, used only if needed.
-    const codes = session.purpose === 'recover' || !(await this.codes.hasSet(db, user.id)) ? await this.codes.prepare() : null;
+    // A break-glass account gets no recovery codes: its keys, in separate safes, are the recovery.
+    const codes =
+      user.account_kind !== 'break-glass' && (session.purpose === 'recover' || !(await this.codes.hasSet(db, user.id)))
+        ? await this.codes.prepare()
+        : null;
     const fx: Effects = { audits: [], notes: [], retiredFactors: [], retiredDevices: [] };
     const actor = user.username;
     const deviceId = session.device_id;
 
     const issued = await transaction(db, async (tx) => {
+      const ceremony = await breakGlassCeremonyIn(tx, session, user);
+      if (ceremony) fx.audits.push(ceremony);
       const claim = await tx
         .updateTable('sessions')
         .set({ completed_at: now, challenge: null })

@@ -6,6 +6,7 @@ import type { Handlers } from './route.js';
 import { consoleHandlers } from './handlers/console.js';
 import { moverHandlers } from './handlers/movers.js';
 import { frictionHandlers } from './handlers/friction.js';
+import { breakGlassHandlers } from './handlers/break-glass.js';
 import { operatorHandlers } from './handlers/operators.js';
 import { decidingAgent } from '../operators/deciding-agent.js';
 import { helpdeskChecklist } from '../policy/schema.js';
@@ -87,5 +88,6 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     ...consoleHandlers(services),
     ...moverHandlers(services),
     ...frictionHandlers(services),
+    ...breakGlassHandlers(services),
   };
 }

@@ -174,6 +174,8 @@ export class ManageService {
   async regenerateCodes(caller: Caller): Promise<RecoveryCodesResponse> {
     const { session, user } = await this.sessions.live(caller, ['manage']);
     this.sessions.requireFresh(session);
+    if (user.account_kind === 'break-glass')
+      throw new ApiFailure('break_glass_no_recovery', 'a break-glass account has no recovery codes: its keys are the recovery');
     const { db, clock } = this.deps;
     const set = await this.codes.prepare();
     const device = await this.device(session);

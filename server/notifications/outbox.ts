@@ -28,7 +28,9 @@ export type NotificationKind =
   | 'device.revoked'
   | 'device.approved'
   /** A joiner's invitation: the one notification that carries a code (details.code, details.link), for the person's own email. */
-  | 'enrolment.invited';
+  | 'enrolment.invited'
+  /** High priority (details.priority 'high'): a break-glass key was used to sign in (server/break-glass/use.ts). */
+  | 'break_glass.used';
 
 type Detail = string | number | boolean | null | string[];
 
@@ -68,6 +70,7 @@ const MESSAGES: Record<NotificationKind, string> = {
   'device.revoked': 'A device of yours can no longer be used with your account.',
   'device.approved': 'A new computer was approved from one of your devices and may now add a sign-in factor to your account.',
   'enrolment.invited': 'Welcome: set up your sign-in with the enrolment code in this message before it expires.',
+  'break_glass.used': 'A break-glass key was used to sign in to this emergency account.',
 };
 
 export interface NotifyInput {

@@ -3,6 +3,7 @@ import type { UserRow } from '../db/schema.js';
 import type { FactorRequirements, VerifiedRegistration } from '../webauthn/registration.js';
 import { ApiFailure } from '../errors.js';
 import type { PolicyFile, Tier } from './schema.js';
+import { BREAK_GLASS_TIER, BREAK_GLASS_TIER_NAME } from '../break-glass/tier.js';
 
 export interface ResolvedTier {
   name: string;
@@ -18,6 +19,8 @@ export function tierFor(policy: PolicyFile, user: UserRow): ResolvedTier {
   if (user.account_kind === 'service') {
     throw new ApiFailure('account_not_eligible', 'service accounts use workload identity, not interactive factors');
   }
+  // Break-glass accounts never reach the rules: their tier is built in (server/break-glass/tier.ts).
+  if (user.account_kind === 'break-glass') return { name: BREAK_GLASS_TIER_NAME, tier: BREAK_GLASS_TIER };
   for (const rule of policy.rules) {
     const m = rule.match;
     const roleOk = !m?.role || m.role.includes(user.role);

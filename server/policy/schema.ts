@@ -67,6 +67,11 @@ export const PolicyFile = z
     version: z.literal(1),
     tiers: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'tier names are lower-case words'), Tier),
     rules: z.array(z.object({ match: Match.optional(), tier: z.string() }).strict()).min(1),
+    /** Break-glass keys must each be used (a test sign-in) at least this often; `check-break-glass` reports the rest. 90 when unset. */
+    breakGlass: z
+      .object({ testIntervalDays: z.number().int().min(1).max(3650) })
+      .strict()
+      .optional(),
     /** What an agent confirms before approving a recovery: each item's id must be ticked (server/recovery/helpdesk.ts). */
     helpdesk: z
       .object({

@@ -18,6 +18,7 @@ import { newId } from '../secrets.js';
 import { generateHelpdeskCode, hashSecret, parseHelpdeskCode, verifyNothing, verifySecret } from './codes.js';
 import { displayReference, parseReference, storeWithFreshReference } from './reference.js';
 import { isActiveUser } from '../accounts/active.js';
+import { refuseBreakGlassRecovery } from '../break-glass/refusals.js';
 
 /**
  * Help-desk recovery: the user files a request from the app (bound to that device's key); an
@@ -99,6 +100,7 @@ export class Helpdesk {
     const { db, clock, config } = this.deps;
     await this.devices.refuseRevoked(jkt);
     await this.devices.refuseStation(jkt);
+    await refuseBreakGlassRecovery(db, username, 'help desk');
     const device = await this.devices.record(jkt, signals);
     const open = await db
       .selectFrom('recovery_requests')

@@ -13,6 +13,7 @@ import { WindowCounter } from '../limits/window-counter.js';
 import { notify } from '../notifications/outbox.js';
 import { newId } from '../secrets.js';
 import { generateRecoveryCodes, hashSecret, parseRecoveryCode, verifyNothing, verifySecret } from './codes.js';
+import { refuseBreakGlassRecovery } from '../break-glass/refusals.js';
 
 /** A new set, hashed and ready to store: hashing is slow, so it happens before any transaction. */
 export interface PreparedSet {
@@ -131,6 +132,7 @@ export class RecoveryCodes {
    */
   async redeem(username: string, typed: string, deviceId: string | null, client: string): Promise<{ user: UserRow; codeId: string }> {
     const { db, clock } = this.deps;
+    await refuseBreakGlassRecovery(db, username, 'recovery codes');
     const user = await db
       .selectFrom('users')
       .selectAll()

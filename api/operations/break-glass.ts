@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { Username } from '../admin.js';
+import { FactorId, operation, type OperationSpec } from '../operation-spec.js';
+
+export const BreakGlassParams = z.object({ username: Username });
+export const BreakGlassKeyParams = z.object({ username: Username, ...FactorId.shape });
+
+/** Who keeps a break-glass key, and where: both required, free text an auditor can read. */
+export const BreakGlassKeyLabel = z.strictObject({
+  custodian: z.string().trim().min(1).max(120),
+  location: z.string().trim().min(1).max(200),
+});
+export type BreakGlassKeyLabel = z.infer<typeof BreakGlassKeyLabel>;
+
+export const BreakGlassKeyView = z.object({
+  factorId: z.string(),
+  custodian: z.string(),
+  location: z.string(),
+  labelledAt: z.string(),
+});
+export type BreakGlassKeyView = z.infer<typeof BreakGlassKeyView>;
+
+export const BreakGlassSupervisionView = z.object({
+  username: z.string(),
+  sessionId: z.string(),
+  /** Distinct custodians who confirmed this session, in order. */
+  custodians: z.array(z.string()),
+  /** Two custodians confirmed: the session may complete once it has two labelled keys. */
+  supervised: z.boolean(),
+});
+export type BreakGlassSupervisionView = z.infer<typeof BreakGlassSupervisionView>;
+
+/** The HTTP operations of break-glass accounts (merged into api/http.ts). */
+export const breakGlassOperations = {
+  superviseBreakGlass: operation({
+    method: 'POST',
+    path: '/v1/admin/break-glass/{username}/supervision',
+    summary:
+      "A custodian (admin role, console session signed in with their own key within 5 minutes) confirms they supervise the break-glass account's open session; two distinct custodians are needed",
+    auth: 'admin',
+    permission: 'users:write',
+    params: BreakGlassParams,
+    response: BreakGlassSupervisionView,
+    status: 200,
+  }),
+  labelBreakGlassKey: operation({
+    method: 'POST',
+    path: '/v1/admin/break-glass/{username}/keys/{id}/label',
+    summary: "Labels one of a break-glass account's keys with its custodian and location (each key needs one before the session completes)",
+    auth: 'admin',
+    permission: 'users:write',
+    params: BreakGlassKeyParams,
+    body: BreakGlassKeyLabel,
+    response: BreakGlassKeyView,
+    status: 200,
+  }),
+} as const satisfies Record<string, OperationSpec>;

@@ -1,0 +1,306 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { breakGlassCommands } from '../../server/admin/break-glass-commands.js';
+import { noMetadata } from '../../server/policy/evaluate.js';
+import { Api, Device, expectAnswer, expectRefusal, expectStatus, passkey, securityKey } from '../support/api-harness.js';
+import { send } from '../support/http-client.js';
+import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn, type Agent } from '../support/operators.js';
+import { TEST_ORIGIN } from '../support/service-harness.js';
+import type { SoftAuthenticator } from '../support/soft-authenticator.js';
+import { confirmed, openAt, operator, registeredStation } from './kiosk-support.js';
+
+/**
+ * Issue 15, break-glass accounts over the real HTTP API: one supervised ceremony (two custodians
+ * with their own fresh console sign-in, or a kiosk operator), at least two labelled trusted keys,
+ * no way back but the keys, and every use notified.
+ */
+
+let api: Api;
+afterEach(async () => {
+  await api.close();
+});
+
+async function start(opts: Parameters<typeof Api.start>[1] = {}): Promise<Api> {
+  api = await Api.start({}, opts);
+  return api;
+}
+
+interface Key {
+  id: string;
+  key: SoftAuthenticator;
+}
+
+let accounts = 0;
+/** A break-glass account created through the admin API, its enrolment session open on `device`. */
+async function openCeremony(): Promise<{ username: string; device: Device; token: string }> {
+  const username = `emergency-${++accounts}`;
+  const body = { username, displayName: 'Emergency access', email: 'security@corp.example', role: 'admin', accountKind: 'break-glass' };
+  expect(expectAnswer('createUser', await api.admin('createUser', { body })).accountKind).toBe('break-glass');
+  const device = await api.device();
+  const token = await device.openEnrolment(await api.enrolmentCode(username));
+  return { username, device, token };
+}
+
+/** A custodian: an operator account with the admin role, signed in to the console with their own key just now. */
+async function custodian(): Promise<{ agent: Agent; console: string }> {
+  const agent = await agentAccount(api, 'admin');
+  return { agent, console: (await consoleSignIn(api, agent)).token };
+}
+
+const supervise = (username: string, headers: Record<string, string>) =>
+  send(api.server.url, 'superviseBreakGlass', { params: { username }, headers });
+
+async function labelled(username: string, device: Device, token: string, custodianName: string, location: string) {
+  const key = securityKey();
+  const id = await device.register(token, 'security-key', key);
+  const reply = await api.admin('labelBreakGlassKey', { params: { username, id }, body: { custodian: custodianName, location } });
+  expect(expectAnswer('labelBreakGlassKey', reply)).toMatchObject({ factorId: id, custodian: custodianName, location });
+  return { id, key };
+}
+
+/** A break-glass account enrolled with two labelled keys under two custodians. */
+async function enrolledBreakGlass(): Promise<{ username: string; keys: [Key, Key] }> {
+  const { username, device, token } = await openCeremony();
+  for (const c of [await custodian(), await custodian()]) expectStatus(await supervise(username, consoleHeader(c.console)), 200);
+  const keys: [Key, Key] = [
+    await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin'),
+    await labelled(username, device, token, 'CTO M. Roe', 'Safe B, Paris'),
+  ];
+  const done = await device.complete(token);
+  expect(done.recoveryCodes).toBeUndefined();
+  return { username, keys };
+}
+
+describe('Break-glass: one supervised ceremony', () => {
+  it('two custodians, two labelled keys: completes without recovery codes, the ceremony audited with both custodians', async () => {
+    await start();
+    const { username, device, token } = await openCeremony();
+    const a = await custodian();
+    const b = await custodian();
+    expect(expectAnswer('superviseBreakGlass', await supervise(username, consoleHeader(a.console)))).toMatchObject({
+      custodians: [a.agent.username],
+      supervised: false,
+    });
+    expect(expectAnswer('superviseBreakGlass', await supervise(username, consoleHeader(b.console)))).toMatchObject({
+      custodians: [a.agent.username, b.agent.username],
+      supervised: true,
+    });
+    await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin');
+    await labelled(username, device, token, 'CTO M. Roe', 'Safe B, Paris');
+    const done = await device.complete(token);
+    expect(done.credentials).toHaveLength(2);
+    expect(done.recoveryCodes).toBeUndefined();
+    const trail = await api.auditOf(username);
+    expect(trail.filter((e) => e.event === 'break_glass.supervised').map((e) => e.actor)).toEqual([
+      `account:${a.agent.username}`,
+      `account:${b.agent.username}`,
+    ]);
+    expect(trail.find((e) => e.event === 'break_glass.enrolled')?.details).toMatchObject({
+      supervision: 'custodians',
+      custodians: `${a.agent.username}, ${b.agent.username}`,
+      keys: 2,
+    });
+    expect(trail.some((e) => e.event === 'recovery.codes_issued')).toBe(false);
+  });
+
+  it('a kiosk station with an operator is supervision enough: no custodians needed there', async () => {
+    await start();
+    const username = `emergency-kiosk-${++accounts}`;
+    const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
+    expectStatus(await api.admin('createUser', { body }), 201);
+    const { station } = await registeredStation(api);
+    const confirmation = await confirmed(station, await operator(api), username);
+    const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
+    await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
+    expectRefusal(await station.completion(opened.token), 409, 'break_glass_keys_required');
+    await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
+    const done = await station.complete(opened.token);
+    expect(done.recoveryCodes).toBeUndefined();
+    const trail = await api.auditOf(username);
+    expect(trail.find((e) => e.event === 'break_glass.enrolled')?.details).toMatchObject({ supervision: 'kiosk', custodians: '' });
+  });
+
+  it('cannot finish with one key, even supervised', async () => {
+    await start();
+    const { username, device, token } = await openCeremony();
+    for (const c of [await custodian(), await custodian()]) expectStatus(await supervise(username, consoleHeader(c.console)), 200);
+    await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin');
+    expectRefusal(await device.completion(token), 409, 'break_glass_keys_required');
+    // Refused, not spent: a second key and it completes.
+    await labelled(username, device, token, 'CTO M. Roe', 'Safe B, Paris');
+    expectStatus(await device.completion(token), 200);
+  });
+
+  it('an unsupervised session is refused, and one custodian confirming twice is still one', async () => {
+    await start();
+    const { username, device, token } = await openCeremony();
+    await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin');
+    await labelled(username, device, token, 'CTO M. Roe', 'Safe B, Paris');
+    expectRefusal(await device.completion(token), 403, 'break_glass_unsupervised');
+    const a = await custodian();
+    expectStatus(await supervise(username, consoleHeader(a.console)), 200);
+    const again = expectAnswer('superviseBreakGlass', await supervise(username, consoleHeader((await consoleSignIn(api, a.agent)).token)));
+    expect(again).toMatchObject({ custodians: [a.agent.username], supervised: false });
+    expectRefusal(await device.completion(token), 403, 'break_glass_unsupervised');
+    expectStatus(await supervise(username, consoleHeader((await custodian()).console)), 200);
+    expectStatus(await device.completion(token), 200);
+  });
+
+  it('a key without its custodian and location is refused at completion', async () => {
+    await start();
+    const { username, device, token } = await openCeremony();
+    for (const c of [await custodian(), await custodian()]) expectStatus(await supervise(username, consoleHeader(c.console)), 200);
+    await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin');
+    await device.register(token, 'security-key', securityKey());
+    expectRefusal(await device.completion(token), 409, 'break_glass_key_unlabelled');
+  });
+
+  it('a custodian confirms only as themselves, holding admin, from a fresh console sign-in', async () => {
+    await start();
+    const { username } = await openCeremony();
+    // The bootstrap token stands for nobody.
+    expectRefusal(await api.admin('superviseBreakGlass', { params: { username } }), 403, 'forbidden');
+    // An API token proves no presence.
+    const admin = await agentAccount(api, 'admin');
+    const issued = await agentToken(api, admin.username, ['users:write']);
+    expectRefusal(await supervise(username, bearerHeader(issued.token)), 403, 'reauth_required');
+    // A console session from more than five minutes ago is not a fresh confirmation.
+    const stale = (await consoleSignIn(api, admin)).token;
+    api.clock.advance(6 * 60);
+    expectRefusal(await supervise(username, consoleHeader(stale)), 403, 'reauth_required');
+    // A help-desk agent has no users:write at all.
+    const helpdesk = await agentAccount(api, 'helpdesk');
+    expectRefusal(await supervise(username, consoleHeader((await consoleSignIn(api, helpdesk)).token)), 403, 'forbidden');
+    const trail = await api.auditOf(username);
+    expect(trail.some((e) => e.event === 'break_glass.supervised')).toBe(false);
+  });
+
+  it('the built-in tier: a passkey is refused, and a key whose attestation chains to no trusted root', async () => {
+    await start({ attestation: noMetadata });
+    const { device, token } = await openCeremony();
+    expectRefusal(await device.call('registrationOptions', { token, body: { factor: 'passkey' } }), 403, 'factor_not_allowed');
+    const reply = await device.call('registrationOptions', { token, body: { factor: 'security-key' } });
+    const { options } = expectAnswer('registrationOptions', reply);
+    expect(options.attestation).toBe('direct');
+    expect(options.authenticatorSelection?.userVerification).toBe('required');
+    const response = securityKey().create(options, { origin: TEST_ORIGIN });
+    expectRefusal(
+      await device.call('verifyRegistration', { token, body: { factor: 'security-key', response } }),
+      403,
+      'authenticator_not_allowed',
+    );
+  });
+});
+
+describe('Break-glass: no way back but the keys', () => {
+  it('recovery codes, the help desk and device approval are each refused with break_glass_no_recovery', async () => {
+    await start();
+    const { username } = await enrolledBreakGlass();
+    const stranger = await api.device();
+    expectRefusal(await stranger.recover({ method: 'recovery-code', username, code: 'ABCD-EFGH-JKLM' }), 403, 'break_glass_no_recovery');
+    expectRefusal(
+      await stranger.call('fileRecoveryRequest', { body: { username, device: stranger.signals } }),
+      403,
+      'break_glass_no_recovery',
+    );
+    expectRefusal(
+      await stranger.call('fileDeviceApproval', { body: { username, device: stranger.signals } }),
+      403,
+      'break_glass_no_recovery',
+    );
+    const rows = await api.db.selectFrom('recovery_requests').select('id').where('username', '=', username).execute();
+    expect(rows).toHaveLength(0);
+  });
+
+  it('a manage session cannot make recovery codes for it either', async () => {
+    await start();
+    const { username, keys } = await enrolledBreakGlass();
+    const device = await api.device();
+    const token = await device.sessionWith(username, 'manage', keys[0].key);
+    expectRefusal(await device.call('regenerateRecoveryCodes', { token }), 403, 'break_glass_no_recovery');
+  });
+});
+
+describe('Break-glass: every use notifies', () => {
+  it('a sign-in with a break-glass key writes a high-priority notification and a break_glass.used audit event, naming the key by its label', async () => {
+    await start();
+    const { username, keys } = await enrolledBreakGlass();
+    const before = (await api.notificationsOf(username)).length;
+    const device = await api.device();
+    const at = api.clock.now().toISOString();
+    await device.sessionWith(username, 'manage', keys[1].key);
+    const notes = (await api.notificationsOf(username)).slice(before);
+    const used = notes.filter((n) => n.kind === 'break_glass.used');
+    expect(used).toHaveLength(1);
+    const payloadText = used[0]?.payload ?? '';
+    const payload = JSON.parse(payloadText) as { details: Record<string, unknown>; user: { username: string }; device: unknown };
+    expect(payload.user.username).toBe(username);
+    expect(payload.details).toEqual({
+      priority: 'high',
+      account: username,
+      credentialId: keys[1].id,
+      custodian: 'CTO M. Roe',
+      location: 'Safe B, Paris',
+      at,
+    });
+    expect(payload.device).toMatchObject({ id: await api.deviceId(device) });
+    // Nothing secret: no public key, counter, challenge or token in what a mailer receives.
+    const stored = await api.db.selectFrom('credentials').select('public_key').where('id', '=', keys[1].id).executeTakeFirstOrThrow();
+    expect(payloadText).not.toContain(stored.public_key);
+    expect(payloadText).not.toMatch(/challenge|token|signature/i);
+    const audit = (await api.auditOf(username)).filter((e) => e.event === 'break_glass.used');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.details).toMatchObject({ credentialId: keys[1].id, custodian: 'CTO M. Roe', location: 'Safe B, Paris', at });
+  });
+
+  it('an ordinary account signing in raises no break-glass notification', async () => {
+    await start();
+    const key = passkey();
+    const { username } = await api.enrolled(await api.device(), key, 'passkey');
+    await (await api.device()).sessionWith(username, 'manage', key);
+    expect((await api.notificationsOf(username)).some((n) => n.kind === 'break_glass.used')).toBe(false);
+  });
+});
+
+describe('check-break-glass', () => {
+  async function check(): Promise<{ code: number; lines: string[] }> {
+    const lines: string[] = [];
+    const { services, db } = api.server;
+    const command = breakGlassCommands['check-break-glass'];
+    if (!command) throw new Error('check-break-glass is not registered');
+    const code = await command.run([], {
+      services,
+      db,
+      config: api.config,
+      env: {},
+      actor: 'cli',
+      out: (line) => lines.push(line),
+    });
+    return { code, lines };
+  }
+
+  it('exits 0 when every account has two working keys used within the interval, and names an untested key after it', async () => {
+    await start();
+    const { username, keys } = await enrolledBreakGlass();
+    expect(await check()).toMatchObject({ code: 0 });
+    api.clock.advance(60 * 86_400);
+    // The drill: a sign-in with the first key; the second stays in its safe untried.
+    await (await api.device()).sessionWith(username, 'manage', keys[0].key);
+    api.clock.advance(31 * 86_400);
+    const { code, lines } = await check();
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0] ?? '').toContain(username);
+    expect(lines[0] ?? '').toContain(keys[1].id);
+    expect(lines[0] ?? '').toContain('CTO M. Roe, Safe B, Paris');
+    expect(lines.join('\n')).not.toContain(keys[0].id);
+  });
+
+  it('names an account left with a single working key', async () => {
+    await start();
+    const { username, keys } = await enrolledBreakGlass();
+    await api.db.updateTable('credentials').set({ status: 'revoked' }).where('id', '=', keys[0].id).execute();
+    const { code, lines } = await check();
+    expect(code).toBe(1);
+    expect(lines).toEqual([`${username}: 1 working key(s), at least 2 needed`]);
+  });
+});
