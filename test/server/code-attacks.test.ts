@@ -314,8 +314,8 @@ describe('guessing recovery codes', () => {
 
   it('lifting a lock is audited against the user, and works for a username nobody has', async () => {
     const ada = await b.db.selectFrom('users').select('id').where('username', '=', 'ada').executeTakeFirstOrThrow();
-    await b.recoveryCodes.resetLock('ada', 'grace');
-    await b.recoveryCodes.resetLock('nobody', 'grace');
+    await b.recoveryCodes.resetLock('ada', 'account:grace');
+    await b.recoveryCodes.resetLock('nobody', 'account:grace');
     const rows = await b.db.selectFrom('audit_events').select(['user_id', 'details']).where('event', '=', 'recovery.lock_reset').execute();
     expect(rows.map((r) => [r.user_id, (JSON.parse(r.details) as { username: string }).username])).toEqual([
       [ada.id, 'ada'],
@@ -337,11 +337,11 @@ describe('guessing recovery codes', () => {
     await expect(b.recoveryCodes.redeem('ada', codes[0]!, null, another())).rejects.toEqual(failure('recovery_code_invalid'));
     for (let i = 1; i < MAX; i++) await b.recoveryCodes.redeem('ada', wrong, null, another()).catch(() => undefined);
     await expect(b.recoveryCodes.redeem('ada', next.display[0]!, null, another())).rejects.toEqual(failure('recovery_locked'));
-    await b.recoveryCodes.resetLock('ada', 'grace');
-    await b.recoveryCodes.resetLock('ada', 'grace');
+    await b.recoveryCodes.resetLock('ada', 'account:grace');
+    await b.recoveryCodes.resetLock('ada', 'account:grace');
     expect((await auditTrail(b.db, 'recovery.lock_reset')).map((e) => [e.actor, e.details.hadFailures])).toEqual([
-      ['agent:grace', true],
-      ['agent:grace', false],
+      ['account:grace', true],
+      ['account:grace', false],
     ]);
     await expect(b.recoveryCodes.redeem('ada', next.display[0]!, null, another())).resolves.toBeDefined();
     expect(await b.recoveryCodes.status(ada.id)).toEqual({ remaining: 9, createdAt: expect.any(String) as unknown });
