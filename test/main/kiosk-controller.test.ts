@@ -309,7 +309,7 @@ describe('A station serves first enrolments only', () => {
       ['fileApprovalRequest', { username: 'ada.new' }],
       ['approvalRequestStatus', undefined],
       ['collectApproval', undefined],
-      ['findApprovalRequest', { code: '123 456' }],
+      ['findApprovalRequest', { code: 'K7MQ-4QX9' }],
       ['decideApprovalRequest', { decision: 'approve' }],
     ];
     for (const [name, payload] of calls) expectRefused(await app.call(name, payload), 'kiosk_enrolment_only');
