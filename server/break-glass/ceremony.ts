@@ -52,7 +52,7 @@ export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, us
   };
 }
 
-/** The usernames of the custodians who confirmed this session, each once. */
+/** The usernames of the custodians who confirmed this session, each once, in the order they confirmed (by name within one instant). */
 export async function custodiansOf(ex: Executor, sessionId: string): Promise<string[]> {
   const rows = await ex
     .selectFrom('break_glass_supervisions')
@@ -60,6 +60,7 @@ export async function custodiansOf(ex: Executor, sessionId: string): Promise<str
     .select('users.username')
     .where('break_glass_supervisions.session_id', '=', sessionId)
     .orderBy('break_glass_supervisions.confirmed_at')
+    .orderBy('users.username')
     .execute();
   return rows.map((r) => r.username);
 }

@@ -1,12 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { createHash, createPrivateKey, sign } from 'node:crypto';
+import { isoCBOR } from '@simplewebauthn/server/helpers';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import { breakGlassCommands } from '../../server/admin/break-glass-commands.js';
-import { noMetadata } from '../../server/policy/evaluate.js';
+import { parseMetadataBlob } from '../../server/attestation/mds-blob.js';
+import { createAttestationJudge } from '../../server/attestation/trust.js';
+import type { AttestationJudge } from '../../server/policy/evaluate.js';
 import { Api, Device, expectAnswer, expectRefusal, expectStatus, passkey, securityKey } from '../support/api-harness.js';
 import { send } from '../support/http-client.js';
 import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn, type Agent } from '../support/operators.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
-import type { SoftAuthenticator } from '../support/soft-authenticator.js';
-import { confirmed, openAt, operator, registeredStation } from './kiosk-support.js';
+import { createMdsWorld, TEST_NOW, type MdsWorld } from '../support/make-mds-blob.js';
+import { SoftAuthenticator, type CreateInput } from '../support/soft-authenticator.js';
+import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 
 /**
  * Issue 15, break-glass accounts over the real HTTP API: one supervised ceremony (two custodians
@@ -14,13 +20,60 @@ import { confirmed, openAt, operator, registeredStation } from './kiosk-support.
  * no way back but the keys, and every use notified.
  */
 
+type CborValue = Parameters<typeof isoCBOR.encode>[0];
+
+/**
+ * A hardware key of a model the operator's metadata lists: packed attestation whose x5c chains
+ * (attestation certificate, batch intermediate) to the model's root in a signed metadata BLOB.
+ */
+class TrustedKey extends SoftAuthenticator {
+  constructor(private readonly world: MdsWorld) {
+    super({ attachment: 'cross-platform', attestation: 'packed', userVerified: true, signCount: 1, aaguid: world.model.aaguid });
+  }
+
+  override create(options: CreationOptionsJSON, input: CreateInput): RegistrationResponseJSON {
+    const response = super.create(options, input);
+    const object = isoCBOR.decodeFirst<Map<string, CborValue>>(
+      new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url')),
+    );
+    const authData = object.get('authData') as Uint8Array;
+    const clientDataHash = createHash('sha256').update(Buffer.from(response.response.clientDataJSON, 'base64url')).digest();
+    const sig = sign('sha256', Buffer.concat([authData, clientDataHash]), createPrivateKey(this.world.model.attestation.keyPem));
+    object.set(
+      'attStmt',
+      new Map<string, CborValue>([
+        ['alg', -7],
+        ['sig', new Uint8Array(sig)],
+        ['x5c', this.world.model.x5c],
+      ]),
+    );
+    return {
+      ...response,
+      response: { ...response.response, attestationObject: Buffer.from(isoCBOR.encode(object)).toString('base64url') },
+    };
+  }
+}
+
+let world: MdsWorld;
+let judge: AttestationJudge;
+beforeAll(async () => {
+  world = createMdsWorld();
+  const catalogue = await parseMetadataBlob(await world.makeBlob(), { root: world.fidoRoot.pem, now: TEST_NOW });
+  judge = createAttestationJudge({ catalogue: () => catalogue, clock: { now: () => TEST_NOW } });
+}, 60_000);
+afterAll(() => {
+  world.cleanup();
+});
+const trustedKey = () => new TrustedKey(world);
+
 let api: Api;
 afterEach(async () => {
   await api.close();
 });
 
-async function start(opts: Parameters<typeof Api.start>[1] = {}): Promise<Api> {
-  api = await Api.start({}, opts);
+/** The server judging attestation against the test metadata: only keys chaining to a listed root are trusted. */
+async function start(): Promise<Api> {
+  api = await Api.start({}, { attestation: judge });
   return api;
 }
 
@@ -50,7 +103,7 @@ const supervise = (username: string, headers: Record<string, string>) =>
   send(api.server.url, 'superviseBreakGlass', { params: { username }, headers });
 
 async function labelled(username: string, device: Device, token: string, custodianName: string, location: string) {
-  const key = securityKey();
+  const key = trustedKey();
   const id = await device.register(token, 'security-key', key);
   const reply = await api.admin('labelBreakGlassKey', { params: { username, id }, body: { custodian: custodianName, location } });
   expect(expectAnswer('labelBreakGlassKey', reply)).toMatchObject({ factorId: id, custodian: custodianName, location });
@@ -80,6 +133,7 @@ describe('Break-glass: one supervised ceremony', () => {
       custodians: [a.agent.username],
       supervised: false,
     });
+    api.clock.advance(1);
     expect(expectAnswer('superviseBreakGlass', await supervise(username, consoleHeader(b.console)))).toMatchObject({
       custodians: [a.agent.username, b.agent.username],
       supervised: true,
@@ -108,7 +162,10 @@ describe('Break-glass: one supervised ceremony', () => {
     const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
     expectStatus(await api.admin('createUser', { body }), 201);
     const { station } = await registeredStation(api);
-    const confirmation = await confirmed(station, await operator(api), username);
+    // The operator is an admin: their own key must be trusted hardware too.
+    const key = trustedKey();
+    const { username: operatorName } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
+    const confirmation = await confirmed(station, { username: operatorName, key }, username);
     const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
     await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
     expectRefusal(await station.completion(opened.token), 409, 'break_glass_keys_required');
@@ -150,7 +207,7 @@ describe('Break-glass: one supervised ceremony', () => {
     const { username, device, token } = await openCeremony();
     for (const c of [await custodian(), await custodian()]) expectStatus(await supervise(username, consoleHeader(c.console)), 200);
     await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin');
-    await device.register(token, 'security-key', securityKey());
+    await device.register(token, 'security-key', trustedKey());
     expectRefusal(await device.completion(token), 409, 'break_glass_key_unlabelled');
   });
 
@@ -175,7 +232,7 @@ describe('Break-glass: one supervised ceremony', () => {
   });
 
   it('the built-in tier: a passkey is refused, and a key whose attestation chains to no trusted root', async () => {
-    await start({ attestation: noMetadata });
+    await start();
     const { device, token } = await openCeremony();
     expectRefusal(await device.call('registrationOptions', { token, body: { factor: 'passkey' } }), 403, 'factor_not_allowed');
     const reply = await device.call('registrationOptions', { token, body: { factor: 'security-key' } });
