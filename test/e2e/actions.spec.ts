@@ -1,4 +1,4 @@
-import { serverAgent, CHECKED } from '../support/operators.js';
+import { CHECKED, serverAgent } from '../support/deciding-agents.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';

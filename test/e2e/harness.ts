@@ -465,8 +465,17 @@ export class FirstKeyHarness {
 
   /** The help desk at the command line (`npm run admin -- ...`) against this server's database: its exit code and what it printed. */
   async admin(...argv: string[]): Promise<{ code: number; out: string }> {
+    return this.adminWith({}, ...argv);
+  }
+
+  /** The CLI as the agent whose API token is `token` (FIRSTKEY_TOKEN), as help-desk decisions must be made. */
+  async adminAs(token: string, ...argv: string[]): Promise<{ code: number; out: string }> {
+    return this.adminWith({ FIRSTKEY_TOKEN: token }, ...argv);
+  }
+
+  private async adminWith(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
-    const code = await runAdmin(argv, { FIRSTKEY_DATA_DIR: this.dataDir, USER: 'e2e' }, (line) => lines.push(line));
+    const code = await runAdmin(argv, { FIRSTKEY_DATA_DIR: this.dataDir, USER: 'e2e', ...env }, (line) => lines.push(line));
     return { code, out: lines.join('\n') };
   }
 

@@ -1,6 +1,7 @@
-import { serverAgent, CHECKED } from '../support/operators.js';
+import { CHECKED, serverAgent } from '../support/deciding-agents.js';
 import type { Page } from '@playwright/test';
 import type { HelpdeskRequestView } from '../../api/recovery.js';
+import { ROLE_PERMISSIONS } from '../../api/permissions.js';
 import { expect, test } from './fixtures.js';
 import { keepRecoveryCodes, startEnrolment } from './journey.js';
 import { present, type FirstKeyHarness } from './harness.js';
@@ -254,6 +255,13 @@ test.describe('help desk for a privileged user', () => {
   });
 });
 
+/** An API token of `name`'s help-desk account: the CLI decides as that account (FIRSTKEY_TOKEN). */
+async function cliToken(fk: FirstKeyHarness, name: string): Promise<string> {
+  await serverAgent(fk.server, name);
+  const issued = await fk.server.services.apiTokens.issue(name, { name: 'cli', scopes: [...ROLE_PERMISSIONS.helpdesk] }, 'test-admin');
+  return issued.token;
+}
+
 /** From the start screen to the help-desk screen, as the person finds it again after reopening the app. */
 async function toHelpdesk(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
@@ -294,14 +302,17 @@ test.describe('help-desk continuity (issue 14)', () => {
     await lookAt('7-helpdesk-request-after-restart');
 
     // The agent types the reference as they heard it: lower case, no dash.
-    const approved = await fk.admin(
+    const approved = await fk.adminAs(
+      await cliToken(fk, 'agent.smith'),
       'approve-recovery',
       '--request',
       filed.reference.toLowerCase().replace('-', ''),
       '--username',
       'ada.new',
-      '--agent',
-      'agent.smith',
+      '--reason',
+      CHECKED.reason,
+      '--checklist',
+      CHECKED.checklist.join(','),
     );
     expect(approved.code, approved.out).toBe(0);
     const code = present(/code for \S+: (\S+)/.exec(approved.out)?.[1], 'the code the CLI printed');
@@ -324,7 +335,16 @@ test.describe('help-desk continuity (issue 14)', () => {
     await fk.open(page);
     await toHelpdesk(page);
     const first = await fileRequest(page, fk);
-    const denied = await fk.admin('deny-recovery', '--request', first.reference, '--username', 'ada.new', '--agent', 'agent.smith');
+    const denied = await fk.adminAs(
+      await cliToken(fk, 'agent.smith'),
+      'deny-recovery',
+      '--request',
+      first.reference,
+      '--username',
+      'ada.new',
+      '--reason',
+      'could not reach them on the directory number',
+    );
     expect(denied.code, denied.out).toBe(0);
 
     await fk.restart(page);
@@ -353,9 +373,19 @@ test.describe('help-desk continuity (issue 14)', () => {
     await fk.open(page);
     await toHelpdesk(page);
     const filed = await fileRequest(page, fk);
-    expect((await fk.admin('approve-recovery', '--request', filed.reference, '--username', 'ada.new', '--agent', 'agent.smith')).code).toBe(
-      0,
+    const approved = await fk.adminAs(
+      await cliToken(fk, 'agent.smith'),
+      'approve-recovery',
+      '--request',
+      filed.reference,
+      '--username',
+      'ada.new',
+      '--reason',
+      CHECKED.reason,
+      '--checklist',
+      CHECKED.checklist.join(','),
     );
+    expect(approved.code, approved.out).toBe(0);
 
     await fk.deleteDeviceKey();
     await fk.restart(page);

@@ -1,8 +1,3 @@
-import { sql } from 'kysely';
-import type { Db } from '../../server/db/open.js';
-import type { UserRow } from '../../server/db/schema.js';
-import type { DecidingAgent } from '../../server/recovery/helpdesk.js';
-import type { Services } from '../../server/services.js';
 import type { AuthenticationResponseJSON } from '../../api/webauthn.js';
 import type { ConsoleSessionResponse, IssuedToken } from '../../api/operations/operators.js';
 import { ROLE_PERMISSIONS, type OperatorRole, type Permission } from '../../api/permissions.js';
@@ -11,6 +6,9 @@ import { ConsoleSignInOptionsResponse } from '../../api/operations/operators.js'
 import { type Api, expectAnswer, expectStatus, passkey } from './api-harness.js';
 import { send, type Reply, type SendOptions } from './http-client.js';
 import type { GetInput, SoftAuthenticator } from './soft-authenticator.js';
+
+// The helpers without vitest (the e2e specs use them too) live in deciding-agents.ts.
+export { benchAgent, CHECKED, serverAgent } from './deciding-agents.js';
 
 /** A help-desk agent, admin or auditor: a person enrolled with a passkey whose account holds `role`. */
 export interface Agent {
@@ -50,35 +48,6 @@ export const bearerHeader = (token: string) => ({ authorization: `Bearer ${token
 /** An API token for `agent`'s account, issued with the bootstrap token. */
 export async function agentToken(api: Api, username: string, scopes: Permission[], name = 'test token'): Promise<IssuedToken> {
   return expectAnswer('issueApiToken', await api.admin('issueApiToken', { params: { username }, body: { name, scopes } }));
-}
-
-/** A decision that confirmed every identity check of the default policy. */
-export const CHECKED = { reason: 'called back on the directory number and saw them on video', checklist: ['callback', 'identity'] };
-
-async function existingAccount(db: Db, name: string): Promise<DecidingAgent | undefined> {
-  return db
-    .selectFrom('users')
-    .select(['id', 'username'])
-    .where(sql<string>`lower(username)`, '=', name.toLowerCase())
-    .executeTakeFirst();
-}
-
-/** The account deciding in service-level tests: `name`'s account (any spelling), created when missing. */
-export async function benchAgent(b: { db: Db; addUser(username: string): Promise<UserRow> }, name: string): Promise<DecidingAgent> {
-  const found = await existingAccount(b.db, name);
-  if (found) return found;
-  const user = await b.addUser(name);
-  return { id: user.id, username: user.username };
-}
-
-/** The same for tests holding a whole server's services. */
-export async function serverAgent(server: { db: Db; services: Services }, name: string): Promise<DecidingAgent> {
-  const found = await existingAccount(server.db, name);
-  if (found) return found;
-  const body = { username: name, displayName: name, email: `${name}@corp.example`, role: 'helpdesk', employmentType: 'employee' as const };
-  await server.services.accounts.createUser(body, 'test-admin');
-  await server.services.operatorRoles.grant(name, 'helpdesk', 'test-admin');
-  return (await existingAccount(server.db, name)) ?? { id: '', username: name };
 }
 
 const agentTokens = new WeakMap<Api, Map<string, string>>();
