@@ -13,6 +13,7 @@ import { TEST_ORIGIN } from '../support/service-harness.js';
 import { createMdsWorld, TEST_NOW, type MdsWorld } from '../support/make-mds-blob.js';
 import { SoftAuthenticator, type CreateInput } from '../support/soft-authenticator.js';
 import { confirmed, openAt, registeredStation } from './kiosk-support.js';
+import { expectScimError, FIRSTKEY_USER, scim, scimUser } from './scim-client.js';
 
 /**
  * Issue 15, break-glass accounts over the real HTTP API: one supervised ceremony (two custodians
@@ -174,6 +175,18 @@ describe('Break-glass: one supervised ceremony', () => {
     expect(done.recoveryCodes).toBeUndefined();
     const trail = await api.auditOf(username);
     expect(trail.find((e) => e.event === 'break_glass.enrolled')?.details).toMatchObject({ supervision: 'kiosk', custodians: '' });
+  });
+
+  it('SCIM cannot create one: an identity provider does not mint emergency accounts', async () => {
+    await start();
+    const body = scimUser('idp.emergency', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', FIRSTKEY_USER],
+      [FIRSTKEY_USER]: { accountKind: 'break-glass' },
+    });
+    const reply = await scim(api, 'POST', '/Users', body);
+    expectScimError(reply, 400, 'invalidValue');
+    expect(JSON.stringify(reply.body)).toContain('accountKind');
+    expect(await api.db.selectFrom('users').select('id').where('username', '=', 'idp.emergency').executeTakeFirst()).toBeUndefined();
   });
 
   it('cannot finish with one key, even supervised', async () => {
