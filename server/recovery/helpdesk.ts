@@ -7,18 +7,15 @@ import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { RecoveryRequestRow, UserRow } from '../db/schema.js';
 import type { DeviceRegistry } from '../enrolment/devices.js';
-import { ApiFailure, wrongCode } from '../errors.js';
-import { triesLeft } from '../limits/tries-left.js';
-import { sql } from 'kysely';
-import { backoffOf, delayAfter, firstSlowed, secondsToWait, tooEarly } from '../limits/backoff.js';
-import { waitEndFor } from '../limits/wait-expression.js';
+import { ApiFailure } from '../errors.js';
 import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
-import { generateHelpdeskCode, hashSecret, parseHelpdeskCode, verifyNothing, verifySecret } from './codes.js';
+import { generateHelpdeskCode, hashSecret } from './codes.js';
 import { displayReference, parseReference, storeWithFreshReference } from './reference.js';
 import { isActiveUser } from '../accounts/active.js';
 import { refuseBreakGlassRecovery } from '../break-glass/refusals.js';
+import { redeemHelpdeskCode, requestStatus } from './helpdesk-redemption.js';
 
 /**
  * Help-desk recovery: the user files a request from the app (bound to that device's key); an
@@ -51,12 +48,8 @@ export class Helpdesk {
     return this.deps.clock.now().toISOString();
   }
 
-  /** What the request is now: a pending request or an approved code past its time has expired. */
   private status(r: RecoveryRequestRow): RecoveryRequestStatus {
-    const now = this.nowIso();
-    if (r.status === 'pending' && r.expires_at <= now) return 'expired';
-    if (r.status === 'approved' && (r.code_expires_at ?? '') <= now) return 'expired';
-    return r.status;
+    return requestStatus(r, this.deps.clock.now());
   }
 
   private userView(r: RecoveryRequestRow): RecoveryRequestView {
@@ -232,8 +225,7 @@ export class Helpdesk {
     const user = r.user_id ? await this.deps.db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst() : undefined;
     if (action === 'approve') {
       if (!user) await refuse('unknown_user', 'no such user: deny this request');
-      if (agent.id === user?.id)
-        await refuse('own_account', 'an agent cannot approve the recovery of their own account');
+      if (agent.id === user?.id) await refuse('own_account', 'an agent cannot approve the recovery of their own account');
     }
     return { r, user };
   }
@@ -245,7 +237,10 @@ export class Helpdesk {
     if (!user) throw new ApiFailure('approval_refused', 'no such user');
     const missing = helpdeskChecklist(this.deps.policy.policy).filter((item) => !decision.checklist.includes(item.id));
     if (missing.length > 0) {
-      throw new ApiFailure('invalid_request', `confirm every identity check before approving: ${missing.map((m) => `${m.id} (${m.label})`).join(', ')}`);
+      throw new ApiFailure(
+        'invalid_request',
+        `confirm every identity check before approving: ${missing.map((m) => `${m.id} (${m.label})`).join(', ')}`,
+      );
     }
     // The policy in force now decides (a user made admin since filing needs two agents); a service account gets none.
     const required = Math.max(r.approvals_required, tierFor(this.deps.policy.policy, user).tier.requireTrustedAttestation ? 2 : 1);
@@ -340,119 +335,8 @@ export class Helpdesk {
     return this.agentView((await this.find(r.id)) ?? r);
   }
 
-  /** Spends the help-desk code of an approved request, from the device that filed it. */
-  async redeem(requestId: string, typed: string, jkt: string): Promise<{ user: UserRow; request: RecoveryRequestRow }> {
-    const { db, clock, config } = this.deps;
-    const r = await this.find(requestId);
-    const refused = async (reason: string, userId: string | null) =>
-      appendAudit(db, clock, {
-        event: 'recovery.helpdesk_code_refused',
-        actor: 'anonymous',
-        userId,
-        details: { requestId, reason, deviceId: await this.devices.idOf(jkt) },
-      });
-    if (!r) {
-      await verifyNothing(typed);
-      throw new ApiFailure('recovery_code_invalid', 'help-desk code not recognised');
-    }
-    if (r.jkt !== jkt) {
-      await refused('other_device', r.user_id);
-      throw new ApiFailure('device_mismatch', 'a help-desk code works only on the device that asked for it');
-    }
-    const status = this.status(r);
-    if (status === 'pending') throw new ApiFailure('request_pending', 'the help desk has not approved this request yet');
-    if (status === 'locked') throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
-    if (status === 'expired' && r.status === 'approved')
-      throw new ApiFailure('code_expired', 'the help-desk code expired: file a new request');
-    if (status !== 'approved' || !r.code_hash || !r.user_id) throw new ApiFailure('request_closed', `the request is ${status}`);
-    // Throttled like every code (server/limits/backoff.ts): a wrong code makes the next one wait.
-    const now = clock.now();
-    const backoff = backoffOf(config);
-    const wait = secondsToWait(r.next_try_at, now);
-    if (wait > 0) {
-      await refused('throttled', r.user_id);
-      throw tooEarly('help-desk codes for this request', wait);
-    }
-    // The try is counted, and the wait it would earn set from the count the database holds at that
-    // instant (server/limits/wait-expression.ts), before the code is checked: a try that raced past
-    // the wait check above finds the wait set and is refused here.
-    const count = sql<number>`(${sql.ref('code_attempts')} + 1)`;
-    const reserved = await db
-      .updateTable('recovery_requests')
-      .set({ code_attempts: count, next_try_at: waitEndFor(count, now, backoff) })
-      .where('id', '=', r.id)
-      .where('status', '=', 'approved')
-      // Tries in flight that used up the count leave nothing for the rest: no try past the limit is ever checked.
-      .where('code_attempts', '<', config.helpdeskCodeMaxAttempts)
-      .where((eb) => eb.or([eb('next_try_at', 'is', null), eb('next_try_at', '<=', now.toISOString())]))
-      .returning('code_attempts')
-      .executeTakeFirst();
-    if (!reserved) {
-      const current = await this.find(r.id);
-      if (current?.status === 'locked' || (current?.status === 'approved' && current.code_attempts >= config.helpdeskCodeMaxAttempts)) {
-        // The count is spent: the request is locked, whichever try in flight gets there first.
-        await db
-          .updateTable('recovery_requests')
-          .set({ status: 'locked' })
-          .where('id', '=', r.id)
-          .where('status', '=', 'approved')
-          .where('code_attempts', '>=', config.helpdeskCodeMaxAttempts)
-          .execute();
-        await refused('locked', r.user_id);
-        throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
-      }
-      if (current?.status !== 'approved') throw new ApiFailure('request_closed', 'the request was decided meanwhile');
-      await refused('throttled', r.user_id);
-      throw tooEarly('help-desk codes for this request', Math.max(1, secondsToWait(current.next_try_at, now)));
-    }
-    const attempts = reserved.code_attempts;
-    const secret = parseHelpdeskCode(typed);
-    const matches =
-      attempts <= config.helpdeskCodeMaxAttempts && (secret ? await verifySecret(secret, r.code_hash) : await verifyNothing(typed));
-    if (!matches) {
-      if (attempts >= config.helpdeskCodeMaxAttempts)
-        await db
-          .updateTable('recovery_requests')
-          .set({ status: 'locked' })
-          .where('id', '=', r.id)
-          .where('status', '=', 'approved')
-          .execute();
-      await refused(attempts >= config.helpdeskCodeMaxAttempts ? 'locked' : 'wrong', r.user_id);
-      if (attempts < config.helpdeskCodeMaxAttempts && firstSlowed(attempts, backoff)) {
-        const owner = await db.selectFrom('users').selectAll().where('id', '=', r.user_id).executeTakeFirst();
-        if (owner)
-          await notify(db, clock, {
-            user: owner,
-            kind: 'codes.guessed',
-            details: { codes: 'help-desk', requestId: r.id, failures: attempts, waitSeconds: delayAfter(attempts, backoff) },
-          });
-      }
-      if (attempts > config.helpdeskCodeMaxAttempts)
-        throw new ApiFailure('recovery_locked', 'too many wrong help-desk codes: file a new request');
-      throw wrongCode(
-        'recovery_code_invalid',
-        'help-desk code not recognised',
-        triesLeft(attempts, backoff.freeFailures, config.helpdeskCodeMaxAttempts),
-      );
-    }
-    const userId = r.user_id;
-    const user = await transaction(db, async (tx) => {
-      const claim = await tx
-        .updateTable('recovery_requests')
-        .set({ status: 'redeemed', redeemed_at: this.nowIso(), code_hash: null })
-        .where('id', '=', r.id)
-        .where('status', '=', 'approved')
-        .executeTakeFirst();
-      if (claim.numUpdatedRows !== 1n) throw new ApiFailure('request_closed', 'the help-desk code was already used');
-      const owner = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
-      await appendAuditIn(tx, clock, {
-        event: 'recovery.helpdesk_code_used',
-        actor: owner.username,
-        userId: owner.id,
-        details: { requestId: r.id, deviceId: r.device_id },
-      });
-      return owner;
-    });
-    return { user, request: r };
+  /** Spends the help-desk code of an approved request, from the device that filed it (helpdesk-redemption.ts). */
+  redeem(requestId: string, typed: string, jkt: string): Promise<{ user: UserRow; request: RecoveryRequestRow }> {
+    return redeemHelpdeskCode(this.deps, this.devices, requestId, typed, jkt);
   }
 }
