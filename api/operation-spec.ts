@@ -46,4 +46,3 @@ export interface OperationSpec {
 }
 
 export const operation = <const T extends OperationSpec>(spec: T): T => spec;
-

@@ -139,7 +139,12 @@ export const ServerConfig = z
      */
     consoleOrigin: z.url({ protocol: /^https?$/ }).default(DEMO_CONSOLE_ORIGIN),
     /** A console session ends this long after sign-in, whatever happens (short: an agent's desk is not a vault). */
-    consoleSessionSeconds: z.coerce.number().int().min(300).max(12 * HOURS).default(HOURS),
+    consoleSessionSeconds: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(12 * HOURS)
+      .default(HOURS),
     /** ...and after this long without a call. */
     consoleIdleSeconds: z.coerce.number().int().min(60).max(HOURS).default(900),
     /**
@@ -149,7 +154,12 @@ export const ServerConfig = z
      */
     auditKeyFile: z.string().min(1).optional(),
     /** How often each instance verifies the audit chain from its last checkpoint. */
-    auditVerifySeconds: z.coerce.number().int().min(10).max(24 * HOURS).default(300),
+    auditVerifySeconds: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(24 * HOURS)
+      .default(300),
     /** Which header those proxies set; the other is ignored, so a client cannot slip one past a proxy that only sets one. */
     forwardedHeader: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
   })

@@ -19,7 +19,12 @@ export function operatorMigrations(_kind: DatabaseKind): Record<string, Migratio
           .execute();
         // Approvals count accounts: the same account twice is refused whatever its name is spelled.
         await db.schema.alterTable('recovery_approvals').addColumn('agent_id', 'text').execute();
-        await db.schema.createIndex('recovery_approvals_account').unique().on('recovery_approvals').columns(['request_id', 'agent_id']).execute();
+        await db.schema
+          .createIndex('recovery_approvals_account')
+          .unique()
+          .on('recovery_approvals')
+          .columns(['request_id', 'agent_id'])
+          .execute();
         await db.schema
           .createTable('console_ceremonies')
           .addColumn('id', 'text', (c) => c.primaryKey())
