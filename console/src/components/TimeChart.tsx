@@ -8,6 +8,8 @@ const WIDTH = 600;
 const HEIGHT = 230;
 /** Room under the axis for the bucket labels, turned so they never run into each other. */
 const AXIS = 90;
+/** How far the first slanted axis label reaches left of the plot. */
+const LABEL_OVERHANG = 60;
 
 /**
  * The time-to-enrol distribution: the report's buckets are cumulative (Prometheus style), so each
@@ -33,7 +35,8 @@ export function TimeChart({ timeToEnrol }: { timeToEnrol: FunnelReport['timeToEn
       ) : (
         <p>{t('funnel.noTimes')}</p>
       )}
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} aria-hidden="true" focusable="false" className="bars">
+      {/* Room on the left for the first slanted label, which reaches back past the first bar. */}
+      <svg viewBox={`${-LABEL_OVERHANG} 0 ${WIDTH + LABEL_OVERHANG} ${HEIGHT}`} aria-hidden="true" focusable="false" className="bars">
         <line x1={0} x2={WIDTH} y1={plot} y2={plot} className="axis" />
         {buckets.map((b, i) => {
           const h = (plot - 16) * (b.count / top);

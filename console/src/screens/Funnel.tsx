@@ -47,7 +47,7 @@ export function Funnel() {
           <TimeChart timeToEnrol={funnel.timeToEnrol} />
           <p>
             {t('funnel.helpdesk', {
-              requests: funnel.helpdesk.requests,
+              count: funnel.helpdesk.requests,
               approved: funnel.helpdesk.approved,
               denied: funnel.helpdesk.denied,
             })}
