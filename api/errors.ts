@@ -84,6 +84,10 @@ export const ApiErrorCode = z.enum([
   'break_glass_key_unlabelled',
   /** Break-glass accounts have no recovery codes, no help-desk recovery and no device approval: the keys are the recovery. */
   'break_glass_no_recovery',
+  /** Emergency access to a service account is asked for by its named owner only (unknown accounts answer alike). */
+  'not_service_owner',
+  /** The emergency-access grant is not approved (yet, or at all): no token. */
+  'emergency_not_approved',
   'internal',
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;

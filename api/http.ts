@@ -5,6 +5,7 @@ import { consoleOperations } from './operations/console.js';
 import { moverOperations } from './operations/movers.js';
 import { frictionOperations } from './operations/friction.js';
 import { breakGlassOperations } from './operations/break-glass.js';
+import { emergencyAccessOperations } from './operations/emergency-access.js';
 import { operatorOperations } from './operations/operators.js';
 import {
   ApprovalCandidate,
@@ -346,6 +347,7 @@ export const httpOperations = {
   ...moverOperations,
   ...frictionOperations,
   ...breakGlassOperations,
+  ...emergencyAccessOperations,
 } as const satisfies Record<string, OperationSpec>;
 
 export type HttpOperations = typeof httpOperations;

@@ -30,6 +30,12 @@ export const Permission = z.enum([
   'audit:read',
   /** Friction metrics and reports. */
   'metrics:read',
+  /** See emergency-access grants for service accounts (the report). */
+  'emergency:read',
+  /** Approve, deny or end emergency access to a service account (never one's own request). */
+  'emergency:decide',
+  /** Ask whether an emergency-access token works now: what a system acting on it holds. */
+  'emergency:introspect',
 ]);
 export type Permission = z.infer<typeof Permission>;
 
@@ -40,5 +46,5 @@ export type OperatorRole = z.infer<typeof OperatorRole>;
 export const ROLE_PERMISSIONS: Record<OperatorRole, readonly Permission[]> = {
   helpdesk: ['recovery:read', 'recovery:decide', 'people:read', 'people:revoke', 'codes:issue'],
   admin: Permission.options,
-  auditor: ['recovery:read', 'people:read', 'audit:read', 'metrics:read'],
+  auditor: ['recovery:read', 'people:read', 'audit:read', 'metrics:read', 'emergency:read'],
 };

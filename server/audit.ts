@@ -96,7 +96,16 @@ export type AuditEvent =
   | 'break_glass.supervised'
   | 'break_glass.key_labelled'
   | 'break_glass.enrolled'
-  | 'break_glass.used';
+  | 'break_glass.used'
+  | 'service_account.owner_set'
+  | 'emergency.requested'
+  | 'emergency.approved'
+  | 'emergency.denied'
+  | 'emergency.activated'
+  | 'emergency.used'
+  | 'emergency.use_refused'
+  | 'emergency.ended'
+  | 'emergency.expired';
 
 export interface AuditEntry {
   event: AuditEvent;

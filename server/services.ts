@@ -5,6 +5,7 @@ import type { ServiceDeps } from './context.js';
 import { DeviceApprovals } from './device-approval/service.js';
 import { Completion } from './enrolment/completion.js';
 import { BreakGlassService } from './break-glass/service.js';
+import { EmergencyAccessService } from './emergency-access/service.js';
 import { DeviceRegistry } from './enrolment/devices.js';
 import { EnrolmentService } from './enrolment/service.js';
 import { FrictionService } from './friction/service.js';
@@ -49,6 +50,8 @@ export interface Services {
   people: { lookup: PersonLookup; revocation: PersonRevocation };
   /** Break-glass accounts' supervised ceremony: custodians' confirmations and key labels. */
   breakGlass: BreakGlassService;
+  /** Emergency human-backed access to service accounts: owners ask, admins decide, systems introspect. */
+  emergencyAccess: EmergencyAccessService;
 }
 
 /**
@@ -86,5 +89,6 @@ export function createServices(deps: ServiceDeps): Services {
     consoleSessions: new ConsoleSessions(deps),
     people: { lookup: new PersonLookup(deps, helpdesk), revocation: new PersonRevocation(deps, devices) },
     breakGlass: new BreakGlassService(deps),
+    emergencyAccess: new EmergencyAccessService(deps, sessions),
   };
 }

@@ -11,6 +11,7 @@ import { auditCommands } from './audit-commands.js';
 import type { AdminCommands } from './command.js';
 import { moverCommands } from './mover-commands.js';
 import { breakGlassCommands } from './break-glass-commands.js';
+import { emergencyCommands } from './emergency-commands.js';
 import { operatorCommands } from './operator-commands.js';
 import { provisioningCommands } from './provisioning-commands.js';
 import { reportCommands } from './report-commands.js';
@@ -24,6 +25,7 @@ const COMMANDS: AdminCommands = {
   ...reportCommands,
   ...moverCommands,
   ...breakGlassCommands,
+  ...emergencyCommands,
 };
 
 const USAGE = `firstkey-admin: manage FirstKey users, enrolment codes, recoveries and kiosk stations; back up the database

@@ -8,6 +8,7 @@ import { provisioningMigrations } from './migrations/0015-provisioning.js';
 import { postureMigrations } from './migrations/0019-posture.js';
 import { moverMigrations } from './migrations/0018-movers.js';
 import { breakGlassMigrations } from './migrations/0020-break-glass.js';
+import { emergencyAccessMigrations } from './migrations/0021-emergency-access.js';
 
 /** The few column types that differ between the two databases; everything else is portable text and integers. */
 interface Types {
@@ -434,6 +435,7 @@ export function migrationProvider(kind: DatabaseKind): MigrationProvider {
     ...postureMigrations(kind),
     ...moverMigrations(kind),
     ...breakGlassMigrations(kind),
+    ...emergencyAccessMigrations(kind),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }

@@ -5,6 +5,7 @@ import type { ProvisioningTables } from './schema-provisioning.js';
 import type { PostureTables } from './schema-posture.js';
 import type { MoverTables } from './schema-movers.js';
 import type { BreakGlassTables } from './schema-break-glass.js';
+import type { EmergencyAccessTables } from './schema-emergency-access.js';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Times are ISO-8601 UTC strings: sortable, portable between SQLite and PostgreSQL. */
@@ -324,7 +325,15 @@ export interface DeviceApprovalsTable {
 }
 
 export interface Database
-  extends OperatorTables, ProvisioningTables, AuditProofTables, FrictionTables, PostureTables, MoverTables, BreakGlassTables {
+  extends
+    OperatorTables,
+    ProvisioningTables,
+    AuditProofTables,
+    FrictionTables,
+    PostureTables,
+    MoverTables,
+    BreakGlassTables,
+    EmergencyAccessTables {
   users: UsersTable;
   enrolment_codes: EnrolmentCodesTable;
   sessions: SessionsTable;

@@ -1,3 +1,4 @@
+import { sweepEmergencyGrants } from '../emergency-access/sweep.js';
 import { utcDay } from '../accounts/active.js';
 import { addSeconds } from '../clock.js';
 import type { Executor, ServiceDeps } from '../context.js';
@@ -102,6 +103,7 @@ export function startSweeper(deps: SweepDeps, intervalMs: number, report: (error
       sweepIdleThrottles(deps),
       sweepEndedContractors(deps),
       sweepMoverGrace(deps),
+      sweepEmergencyGrants(deps),
     ]).catch(report);
   }, intervalMs);
   timer.unref();

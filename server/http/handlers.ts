@@ -7,6 +7,7 @@ import { consoleHandlers } from './handlers/console.js';
 import { moverHandlers } from './handlers/movers.js';
 import { frictionHandlers } from './handlers/friction.js';
 import { breakGlassHandlers } from './handlers/break-glass.js';
+import { emergencyAccessHandlers } from './handlers/emergency-access.js';
 import { operatorHandlers } from './handlers/operators.js';
 import { decidingAgent } from '../operators/deciding-agent.js';
 import { helpdeskChecklist } from '../policy/schema.js';
@@ -89,5 +90,6 @@ export function createHandlers(services: Services, policy: PolicyStore, readines
     ...moverHandlers(services),
     ...frictionHandlers(services),
     ...breakGlassHandlers(services),
+    ...emergencyAccessHandlers(services),
   };
 }

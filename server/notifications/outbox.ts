@@ -30,7 +30,11 @@ export type NotificationKind =
   /** A joiner's invitation: the one notification that carries a code (details.code, details.link), for the person's own email. */
   | 'enrolment.invited'
   /** High priority (details.priority 'high'): a break-glass key was used to sign in (server/break-glass/use.ts). */
-  | 'break_glass.used';
+  | 'break_glass.used'
+  /** Emergency access to a service account the person owns: asked for in their name, approved, denied (server/emergency-access/). */
+  | 'emergency.requested'
+  | 'emergency.approved'
+  | 'emergency.denied';
 
 type Detail = string | number | boolean | null | string[];
 
@@ -71,6 +75,9 @@ const MESSAGES: Record<NotificationKind, string> = {
   'device.approved': 'A new computer was approved from one of your devices and may now add a sign-in factor to your account.',
   'enrolment.invited': 'Welcome: set up your sign-in with the enrolment code in this message before it expires.',
   'break_glass.used': 'A break-glass key was used to sign in to this emergency account.',
+  'emergency.requested': 'Emergency access to a service account you own was requested in your name.',
+  'emergency.approved': 'Your emergency access to a service account was approved; collect it in FirstKey before the window ends.',
+  'emergency.denied': 'Your request for emergency access to a service account was denied.',
 };
 
 export interface NotifyInput {

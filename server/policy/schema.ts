@@ -72,6 +72,14 @@ export const PolicyFile = z
       .object({ testIntervalDays: z.number().int().min(1).max(3650) })
       .strict()
       .optional(),
+    /**
+     * Emergency access to service accounts (server/emergency-access/): the longest window an owner may
+     * ask for, in minutes. 60 when unset; a request asks for 60 or this, whichever is less, unless it says.
+     */
+    emergencyAccess: z
+      .object({ maxMinutes: z.number().int().min(5).max(1440) })
+      .strict()
+      .optional(),
     /** What an agent confirms before approving a recovery: each item's id must be ticked (server/recovery/helpdesk.ts). */
     helpdesk: z
       .object({
