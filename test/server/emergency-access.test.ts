@@ -148,7 +148,9 @@ describe('emergency access: the journey', () => {
     const report = EmergencyGrantList.parse(
       expectStatus(await send(api.server.url, 'listEmergencyGrants', { headers: as(approver.token) }), 200),
     );
-    expect(report.grants).toEqual([expect.objectContaining({ id: asked.id, status: 'expired', uses: 2, activatedAt: expect.any(String) })]);
+    expect(report.grants).toHaveLength(1);
+    expect(report.grants[0]).toMatchObject({ id: asked.id, status: 'expired', uses: 2 });
+    expect(report.grants[0]?.activatedAt).not.toBeNull();
     const events = (await api.auditOf(svc)).map((e) => e.event);
     expect(events).toEqual([
       'user.created',
