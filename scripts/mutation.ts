@@ -58,6 +58,32 @@ const GROUPS: Group[] = [
     tests: ['test/server/device-approval.test.ts'],
   },
   {
+    name: 'emergency-access',
+    modules: [
+      'server/emergency-access/owner-requests.ts',
+      'server/emergency-access/decisions.ts',
+      'server/emergency-access/introspection.ts',
+      'server/emergency-access/owners.ts',
+      'server/emergency-access/token.ts',
+    ],
+    tests: ['test/server/emergency-access*.test.ts'],
+  },
+  {
+    name: 'operators',
+    modules: ['server/operators/resolve.ts', 'server/operators/api-tokens.ts', 'server/operators/console-sessions.ts'],
+    tests: ['test/server/operators-*.test.ts'],
+  },
+  {
+    name: 'break-glass',
+    modules: ['server/break-glass/ceremony.ts', 'server/break-glass/service.ts', 'server/break-glass/use.ts'],
+    tests: ['test/server/break-glass.test.ts'],
+  },
+  {
+    name: 'audit-proof',
+    modules: ['server/audit/chain.ts', 'server/audit/verifier.ts'],
+    tests: ['test/server/audit-*.test.ts'],
+  },
+  {
     name: 'ctap2',
     modules: ['electron/main/ctap2/cbor.ts', 'electron/main/ctap2/pin-protocol.ts', 'electron/main/ctap2/ctaphid.ts'],
     tests: ['test/main/ctap2-*.test.ts'],
