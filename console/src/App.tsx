@@ -1,6 +1,7 @@
 import { Shell, SECTIONS } from './components/Shell';
 import { SessionWatch } from './components/SessionWatch';
 import { useConsole } from './store';
+import { EmergencyAccess } from './screens/EmergencyAccess';
 import { Funnel } from './screens/Funnel';
 import { IssueCode } from './screens/IssueCode';
 import { People } from './screens/People';
@@ -25,6 +26,7 @@ export function App() {
         {shown === 'codes' && <IssueCode />}
         {shown === 'people' && <People />}
         {shown === 'funnel' && <Funnel />}
+        {shown === 'emergency' && <EmergencyAccess />}
       </Shell>
     </>
   );

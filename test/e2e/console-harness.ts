@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
 import { DEMO_CONSOLE_ORIGIN } from '../../api/defaults.js';
+import type { SoftAuthenticator } from '../support/soft-authenticator.js';
 import type { FirstKeyHarness, KeyCredential } from './harness.js';
 
 /** The help-desk console as an agent's browser sees it: its https origin, served by the real server. */
@@ -47,13 +48,13 @@ export class AgentBrowser {
     return new AgentBrowser(context, page, cdp, null);
   }
 
-  /** The agent's security key, with the credential they registered through FirstKey. */
-  async plugKey(credentials: KeyCredential[]): Promise<void> {
+  /** The agent's security key, with the credential they registered through FirstKey ('internal': a passkey on this computer). */
+  async plugKey(credentials: KeyCredential[], transport: 'usb' | 'internal' = 'usb'): Promise<void> {
     if (this.authenticatorId) await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
     const { authenticatorId } = await this.cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: {
         protocol: 'ctap2',
-        transport: 'usb',
+        transport,
         hasResidentKey: true,
         hasUserVerification: true,
         isUserVerified: true,
@@ -77,4 +78,16 @@ export class AgentBrowser {
   close(): Promise<void> {
     return this.context.close();
   }
+}
+
+/** A software authenticator's credentials as Chromium's virtual authenticator takes them: a key enrolled outside the browser, plugged in. */
+export function keyContents(key: SoftAuthenticator): KeyCredential[] {
+  return key.credentials.map((credential) => ({
+    credentialId: Buffer.from(credential.id, 'base64url').toString('base64'),
+    isResidentCredential: false,
+    rpId: credential.rpId,
+    privateKey: credential.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    userHandle: Buffer.from(credential.userHandle, 'base64url').toString('base64'),
+    signCount: credential.signCount,
+  }));
 }

@@ -8,6 +8,7 @@ export const SECTIONS: { view: View; permission: string }[] = [
   { view: 'codes', permission: 'codes:issue' },
   { view: 'people', permission: 'people:read' },
   { view: 'funnel', permission: 'metrics:read' },
+  { view: 'emergency', permission: 'emergency:read' },
 ];
 
 export function Shell({ children }: { children: React.ReactNode }) {

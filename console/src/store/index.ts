@@ -2,6 +2,7 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createCodesSlice } from './codes-slice';
+import { createEmergencySlice } from './emergency-slice';
 import { createFunnelSlice } from './funnel-slice';
 import { createNavigationSlice } from './navigation-slice';
 import { createPeopleSlice } from './people-slice';
@@ -20,6 +21,7 @@ export function createConsoleStore(deps: StoreDeps): StoreApi<ConsoleState> {
     ...createCodesSlice(deps)(...a),
     ...createPeopleSlice(deps)(...a),
     ...createFunnelSlice(deps)(...a),
+    ...createEmergencySlice(deps)(...a),
   }));
 }
 

@@ -8,6 +8,7 @@ import type {
   PersonView,
   RecoveryApprovalResponse,
 } from '../api/types';
+import type { EmergencySlice } from './emergency-slice';
 
 /** Why the agent is back on the sign-in screen; null on first arrival. */
 export type SessionEnd = 'expired' | 'idle' | 'signedOut' | null;
@@ -15,7 +16,7 @@ export type SessionEnd = 'expired' | 'idle' | 'signedOut' | null;
 /** A failed call, as an i18n key the screen shows (errors.<code>). */
 export type Failure = { code: string } | null;
 
-export type View = 'queue' | 'request' | 'codes' | 'people' | 'funnel';
+export type View = 'queue' | 'request' | 'codes' | 'people' | 'funnel' | 'emergency';
 
 export interface SessionSlice {
   agent: Agent | null;
@@ -78,7 +79,7 @@ export interface FunnelSlice {
   loadFunnel: (since: string) => Promise<void>;
 }
 
-export type ConsoleState = SessionSlice & NavigationSlice & QueueSlice & CodesSlice & PeopleSlice & FunnelSlice;
+export type ConsoleState = SessionSlice & NavigationSlice & QueueSlice & CodesSlice & PeopleSlice & FunnelSlice & EmergencySlice;
 
 export interface StoreDeps {
   now: () => number;
