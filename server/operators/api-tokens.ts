@@ -46,11 +46,23 @@ function view(row: ApiTokensTable, username: string): ApiTokenView {
 export class ApiTokens {
   constructor(readonly deps: ServiceDeps) {}
 
-  async issue(username: string, input: z.infer<typeof IssueTokenRequest>, actor: string): Promise<IssuedToken> {
+  /**
+   * `issuerAccountId`: the account of the person asking. A person issues tokens for their own
+   * account only: a token acts as its account, so one issued for someone else would let one admin
+   * decide as two people. The bootstrap token and the CLI at the server (null) set up any account.
+   */
+  async issue(
+    username: string,
+    input: z.infer<typeof IssueTokenRequest>,
+    actor: string,
+    issuerAccountId: string | null = null,
+  ): Promise<IssuedToken> {
     const { db, clock } = this.deps;
     return transaction(db, async (tx) => {
       const user = await tx.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
       if (!user) throw new ApiFailure('not_found', `no user ${username}`);
+      if (issuerAccountId !== null && issuerAccountId !== user.id)
+        throw new ApiFailure('forbidden', 'you issue API tokens for your own account only: a token acts as the person it belongs to');
       const held = await permissionsOf(tx, user.id);
       const beyond = input.scopes.filter((scope) => !held.has(scope));
       if (beyond.length > 0) {

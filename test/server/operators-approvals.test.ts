@@ -27,6 +27,40 @@ async function filed(role = 'engineer'): Promise<{ username: string; id: string 
 }
 
 describe('API tokens', () => {
+  it('a person issues tokens for their own account only: one admin cannot approve a second time as another agent', async () => {
+    const { username, id } = await filed('admin');
+    await agentBearer(api, 'alan');
+    const mallory = await agentBearer(api, 'mallory', 'admin');
+    expectStatus(
+      await send(api.server.url, 'approveRecovery', { params: { id }, body: { username, ...CHECKED }, headers: bearerHeader(mallory) }),
+      200,
+    );
+    const forAlan = await send(api.server.url, 'issueApiToken', {
+      params: { username: 'alan' },
+      body: { name: 'as alan', scopes: ['recovery:decide'] },
+      headers: bearerHeader(mallory),
+    });
+    expectRefusal(forAlan, 403, 'forbidden');
+    expect(await api.db.selectFrom('api_tokens').select('name').where('name', '=', 'as alan').execute()).toEqual([]);
+    // Her own next token is hers, and still counts as her.
+    const own = await send(api.server.url, 'issueApiToken', {
+      params: { username: 'mallory' },
+      body: { name: 'second laptop', scopes: ['recovery:decide'] },
+      headers: bearerHeader(mallory),
+    });
+    const again = expectAnswer('issueApiToken', own).token;
+    api.clock.advance(5);
+    const second = await send(api.server.url, 'approveRecovery', {
+      params: { id },
+      body: { username, ...CHECKED },
+      headers: bearerHeader(again),
+    });
+    expect(second.status).not.toBe(200);
+    expect(await api.db.selectFrom('recovery_requests').select('status').where('id', '=', id).executeTakeFirstOrThrow()).toEqual({
+      status: 'pending',
+    });
+  });
+
   it('a token cannot be issued beyond its account’s roles', async () => {
     await agentBearer(api, 'grace');
     expectRefusal(

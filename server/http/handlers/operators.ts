@@ -13,7 +13,7 @@ export function operatorHandlers(services: Services): HandlerSet<typeof operator
     listOperators: async () => operatorRoles.list(),
     grantOperatorRole: async ({ actor, params, body }) => operatorRoles.grant(params.username, body.role, actor),
     revokeOperatorRole: async ({ actor, params }) => operatorRoles.revoke(params.username, params.role, actor),
-    issueApiToken: async ({ actor, params, body }) => apiTokens.issue(params.username, body, actor),
+    issueApiToken: async ({ params, body, principal }) => apiTokens.issue(params.username, body, principal.actor, principal.accountId),
     listApiTokens: async () => apiTokens.list(),
     revokeApiToken: async ({ actor, params }) => apiTokens.revoke(params.id, actor),
   };
