@@ -14,10 +14,16 @@ export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, us
   const custodians = await custodiansOf(tx, session.id);
   // A kiosk session opened only after an operator confirmed this account at the station (server/kiosk/).
   const kiosk = session.station_id !== null;
-  if (!kiosk && custodians.length < 2)
+  const operator = kiosk ? await kioskOperatorOf(tx, session.id) : null;
+  // Two different people, always: one admin could otherwise register a station, issue the code and
+  // confirm herself as its operator. The operator counts once, as one of the two.
+  const supervisors = new Set([...custodians, ...(operator ? [operator] : [])]);
+  if (supervisors.size < 2)
     throw new ApiFailure(
       'break_glass_unsupervised',
-      `a break-glass enrolment needs two custodians' confirmations (${custodians.length} so far) or a kiosk operator`,
+      kiosk
+        ? `a break-glass enrolment at a kiosk needs the operator and a custodian who is someone else (${supervisors.size} person so far)`
+        : `a break-glass enrolment needs two custodians' confirmations, or a kiosk operator and one custodian (${custodians.length} so far)`,
     );
   const pending = await tx
     .selectFrom('credentials')
@@ -46,6 +52,7 @@ export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, us
       sessionId: session.id,
       supervision: kiosk ? 'kiosk' : 'custodians',
       custodians: custodians.join(', '),
+      kioskOperator: operator,
       stationId: session.station_id,
       keys: pending.length,
     },
@@ -63,4 +70,15 @@ export async function custodiansOf(ex: Executor, sessionId: string): Promise<str
     .orderBy('users.username')
     .execute();
   return rows.map((r) => r.username);
+}
+
+/** The username of the operator whose confirmation opened this kiosk session. */
+async function kioskOperatorOf(ex: Executor, sessionId: string): Promise<string | null> {
+  const row = await ex
+    .selectFrom('kiosk_confirmations')
+    .innerJoin('users', 'users.id', 'kiosk_confirmations.operator_id')
+    .select('users.username')
+    .where('kiosk_confirmations.session_id', '=', sessionId)
+    .executeTakeFirst();
+  return row?.username ?? null;
 }

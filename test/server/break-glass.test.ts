@@ -157,7 +157,7 @@ describe('Break-glass: one supervised ceremony', () => {
     expect(trail.some((e) => e.event === 'recovery.codes_issued')).toBe(false);
   });
 
-  it('a kiosk station with an operator is supervision enough: no custodians needed there', async () => {
+  it('at a kiosk station the operator is one of two people: a custodian who is someone else confirms too', async () => {
     await start();
     const username = `emergency-kiosk-${++accounts}`;
     const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
@@ -165,16 +165,27 @@ describe('Break-glass: one supervised ceremony', () => {
     const { station } = await registeredStation(api);
     // The operator is an admin: their own key must be trusted hardware too.
     const key = trustedKey();
-    const { username: operatorName } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
+    const { username: operatorName, credentialId } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
     const confirmation = await confirmed(station, { username: operatorName, key }, username);
     const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
     await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
-    expectRefusal(await station.completion(opened.token), 409, 'break_glass_keys_required');
     await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
+    // The operator alone is one person, even when she also confirms as a custodian from the console.
+    expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'admin' } }), 200);
+    const herself = (await consoleSignIn(api, { username: operatorName, key, credentialId })).token;
+    expectStatus(await supervise(username, consoleHeader(herself)), 200);
+    expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
+    const other = await custodian();
+    expectStatus(await supervise(username, consoleHeader(other.console)), 200);
     const done = await station.complete(opened.token);
     expect(done.recoveryCodes).toBeUndefined();
     const trail = await api.auditOf(username);
-    expect(trail.find((e) => e.event === 'break_glass.enrolled')?.details).toMatchObject({ supervision: 'kiosk', custodians: '' });
+    expect(trail.find((e) => e.event === 'break_glass.enrolled')?.details).toMatchObject({
+      supervision: 'kiosk',
+      kioskOperator: operatorName,
+      custodians: `${operatorName}, ${other.agent.username}`,
+    });
   });
 
   it('SCIM cannot create one: an identity provider does not mint emergency accounts', async () => {
