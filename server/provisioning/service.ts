@@ -42,12 +42,16 @@ export class ProvisioningService {
     return personById(this.deps.db, id);
   }
 
-  /** People not deleted, oldest first: one page from `offset`, and how many match in all. */
+  /**
+   * People not deleted, oldest first: one page from `offset`, and how many match in all. Break-glass
+   * accounts are not the identity provider's to see: they exist to outlive it (server/break-glass/).
+   */
   async list(query: PersonQuery, offset: number, limit: number): Promise<{ people: Person[]; total: number }> {
     const base = this.deps.db
       .selectFrom('users')
       .leftJoin('user_provisioning', 'user_provisioning.user_id', 'users.id')
       .where('user_provisioning.deleted_at', 'is', null)
+      .where('users.account_kind', '!=', 'break-glass')
       .$if(query?.attribute === 'userName', (q) => q.where(sql<string>`lower(users.username)`, '=', (query?.value ?? '').toLowerCase()))
       .$if(query?.attribute === 'externalId', (q) => q.where('user_provisioning.external_id', '=', query?.value ?? ''))
       .$if(query?.attribute === 'id', (q) => q.where('users.id', '=', query?.value ?? ''));

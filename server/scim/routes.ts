@@ -92,7 +92,8 @@ export function registerScim(app: FastifyInstance, services: Services, auth: Aut
       const actorOf = (request: FastifyRequest) => (request as ScimRequest).actor ?? 'scim';
       const live = async (id: string): Promise<Person> => {
         const person = await people.byId(id);
-        if (!person || person.state.deleted_at) throw new ScimError(404, `no user ${id}`);
+        // A break-glass account must survive its identity provider: SCIM can neither see, change nor delete it.
+        if (!person || person.state.deleted_at || person.user.account_kind === 'break-glass') throw new ScimError(404, `no user ${id}`);
         return person;
       };
       const answer = (request: FastifyRequest, reply: FastifyReply, status: number, person: Person) =>

@@ -200,6 +200,26 @@ describe('Break-glass: one supervised ceremony', () => {
     expect(await api.db.selectFrom('users').select('id').where('username', '=', 'idp.emergency').executeTakeFirst()).toBeUndefined();
   });
 
+  it('SCIM can neither see, change nor delete one: it must outlive its identity provider', async () => {
+    await start();
+    const body = { username: 'emergency-scim', displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
+    expectStatus(await api.admin('createUser', { body }), 201);
+    const { id } = await api.db.selectFrom('users').select('id').where('username', '=', 'emergency-scim').executeTakeFirstOrThrow();
+    const patch = {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    };
+    expectScimError(await scim(api, 'GET', `/Users/${id}`), 404);
+    expectScimError(await scim(api, 'PATCH', `/Users/${id}`, patch), 404);
+    expectScimError(await scim(api, 'PUT', `/Users/${id}`, scimUser('emergency-scim', { active: false })), 404);
+    expectScimError(await scim(api, 'DELETE', `/Users/${id}`), 404);
+    const listed = await scim(api, 'GET', '/Users?filter=userName%20eq%20%22emergency-scim%22');
+    expect(listed.body).toMatchObject({ totalResults: 0 });
+    expectScimError(await scim(api, 'POST', '/Users', scimUser('emergency-scim')), 409, 'uniqueness');
+    const state = await api.db.selectFrom('user_provisioning').select('deactivated_at').where('user_id', '=', id).executeTakeFirst();
+    expect(state?.deactivated_at ?? null).toBeNull();
+  });
+
   it('cannot finish with one key, even supervised', async () => {
     await start();
     const { username, device, token } = await openCeremony();
