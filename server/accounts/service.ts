@@ -2,18 +2,16 @@ import { sql } from 'kysely';
 import { transaction } from '../db/transaction.js';
 import { CreateUserRequest, type IssueCodeResponse, type UserView } from '../../api/admin.js';
 import { appendAuditIn } from '../audit.js';
-import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { storeWithFreshHandle } from '../enrolment/codes.js';
 import { userView } from '../enrolment/views.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
-import { newId, sha256 } from '../secrets.js';
+import { newId } from '../secrets.js';
 import { recordProvisioningIn } from '../provisioning/record.js';
 import { assertUserActive } from './active.js';
-
-/** How many times issuing draws a new code when its public handle clashes with an old one. */
+import { handleTakenIn, issueCodeIn } from './issue-code.js';
 
 /** Users and the one-time enrolment codes IT issues to them (admin API and CLI). */
 export class AccountService {
@@ -61,38 +59,12 @@ export class AccountService {
     const { db, clock, config } = this.deps;
     const user = await this.findUser(username);
     await assertUserActive(db, user.id, clock.now());
-    tierFor(this.deps.policy.policy, user); // refuse before a code for a service account ever exists
+    const tier = tierFor(this.deps.policy.policy, user).name; // refuse before a code for a service account ever exists
     const ttl = Math.min(ttlSeconds ?? config.codeTtlSeconds, config.codeTtlSeconds);
-    const now = clock.now();
-    const expiresAt = addSeconds(now, ttl).toISOString();
-    const id = newId();
-    return storeWithFreshHandle(
-      async (code) => {
-        await transaction(db, async (tx) => {
-          await tx
-            .insertInto('enrolment_codes')
-            .values({
-              id,
-              user_id: user.id,
-              handle: code.handle,
-              secret_hash: sha256(code.secret),
-              created_at: now.toISOString(),
-              expires_at: expiresAt,
-              used_at: null,
-              locked_at: null,
-            })
-            .execute();
-          await appendAuditIn(tx, clock, {
-            event: 'code.issued',
-            actor,
-            userId: user.id,
-            details: { codeId: id, ttlSeconds: ttl, tier: tierFor(this.deps.policy.policy, user).name },
-          });
-        });
-        const link = `${config.linkBase}?code=${encodeURIComponent(code.display)}`;
-        return { code: code.display, link, expiresAt };
-      },
-      async (handle) => Boolean(await db.selectFrom('enrolment_codes').select('id').where('handle', '=', handle).executeTakeFirst()),
+    const issued = await storeWithFreshHandle(
+      (code) => transaction(db, (tx) => issueCodeIn(tx, this.deps, user, actor, { code, ttlSeconds: ttl, tier })),
+      handleTakenIn(db),
     );
+    return { code: issued.code, link: issued.link, expiresAt: issued.expiresAt };
   }
 }

@@ -1,10 +1,7 @@
-import { appendAuditIn } from '../audit.js';
-import { addSeconds } from '../clock.js';
+import { handleTakenIn, issueCodeIn } from '../accounts/issue-code.js';
 import type { Executor } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { generateCode } from '../enrolment/codes.js';
-import { notify } from '../notifications/outbox.js';
-import { newId, sha256 } from '../secrets.js';
 import type { MoverDeps } from './reevaluate.js';
 
 /** Draws before giving up on a free handle (server/enrolment/codes.ts explains the clash). */
@@ -35,40 +32,16 @@ export async function issueMoverCodeIn(tx: Executor, deps: MoverDeps, user: User
     .where('expires_at', '>', now.toISOString())
     .executeTakeFirst();
   if (working) return false;
+  const taken = handleTakenIn(tx);
+  // Drawn and checked inside the mover's transaction: a clashing insert would abort it on PostgreSQL.
   for (let draw = 1; draw <= HANDLE_DRAWS; draw++) {
     const code = generateCode();
-    const taken = await tx.selectFrom('enrolment_codes').select('id').where('handle', '=', code.handle).executeTakeFirst();
-    if (taken) continue;
-    const codeId = newId();
-    const expiresAt = addSeconds(now, config.codeTtlSeconds).toISOString();
-    await tx
-      .insertInto('enrolment_codes')
-      .values({
-        id: codeId,
-        user_id: user.id,
-        handle: code.handle,
-        secret_hash: sha256(code.secret),
-        created_at: now.toISOString(),
-        expires_at: expiresAt,
-        used_at: null,
-        locked_at: null,
-      })
-      .execute();
-    await appendAuditIn(tx, clock, {
-      event: 'code.issued',
-      actor,
-      userId: user.id,
-      details: { codeId, ttlSeconds: config.codeTtlSeconds, tier, delivery: 'mover' },
-    });
-    await notify(tx, clock, {
-      user,
-      kind: 'enrolment.invited',
-      details: {
-        code: code.display,
-        link: `${config.linkBase}?code=${encodeURIComponent(code.display)}`,
-        expiresAt,
-        reason: 'role_changed',
-      },
+    if (await taken(code.handle)) continue;
+    await issueCodeIn(tx, deps, user, actor, {
+      code,
+      ttlSeconds: config.codeTtlSeconds,
+      tier,
+      mailbox: { delivery: 'mover', reason: 'role_changed' },
     });
     return true;
   }

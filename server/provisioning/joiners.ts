@@ -1,14 +1,13 @@
 import { sql, type Transaction } from 'kysely';
+import { handleTakenIn, issueCodeIn } from '../accounts/issue-code.js';
 import { appendAuditIn } from '../audit.js';
-import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { Database, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
-import { storeWithFreshHandle } from '../enrolment/codes.js';
+import { type NewCode, storeWithFreshHandle } from '../enrolment/codes.js';
 import { reevaluateMoverIn } from '../movers/reevaluate.js';
-import { notify } from '../notifications/outbox.js';
 import { tierFor } from '../policy/evaluate.js';
-import { newId, sha256 } from '../secrets.js';
+import { newId } from '../secrets.js';
 import { deactivateIn, reactivateIn } from './leaver.js';
 import { type Person, type PersonChanges, type PersonInput, ProvisioningRefusal } from './person.js';
 
@@ -45,41 +44,12 @@ async function refuseTakenExternalId(tx: Transaction<Database>, externalId: stri
 }
 
 /** Issues an enrolment code inside `tx` and hands it to the outbox, addressed to the person alone. */
-async function inviteIn(
-  tx: Transaction<Database>,
-  deps: ProvisioningDeps,
-  user: UserRow,
-  code: { handle: string; secret: string; display: string },
-  actor: string,
-) {
-  const { clock, config } = deps;
-  const now = clock.now();
-  const expiresAt = addSeconds(now, config.codeTtlSeconds).toISOString();
-  const codeId = newId();
-  await tx
-    .insertInto('enrolment_codes')
-    .values({
-      id: codeId,
-      user_id: user.id,
-      handle: code.handle,
-      secret_hash: sha256(code.secret),
-      created_at: now.toISOString(),
-      expires_at: expiresAt,
-      used_at: null,
-      locked_at: null,
-    })
-    .execute();
-  await appendAuditIn(tx, clock, {
-    event: 'code.issued',
-    actor,
-    userId: user.id,
-    details: { codeId, ttlSeconds: config.codeTtlSeconds, tier: tierFor(deps.policy.policy, user).name, delivery: 'invitation' },
-  });
-  // The code goes to the person's own mailbox through the outbox, never to the caller or a log line.
-  await notify(tx, clock, {
-    user,
-    kind: 'enrolment.invited',
-    details: { code: code.display, link: `${config.linkBase}?code=${encodeURIComponent(code.display)}`, expiresAt },
+async function inviteIn(tx: Transaction<Database>, deps: ProvisioningDeps, user: UserRow, code: NewCode, actor: string): Promise<void> {
+  await issueCodeIn(tx, deps, user, actor, {
+    code,
+    ttlSeconds: deps.config.codeTtlSeconds,
+    tier: tierFor(deps.policy.policy, user).name,
+    mailbox: { delivery: 'invitation' },
   });
 }
 
@@ -102,7 +72,7 @@ export async function createPerson(
 ): Promise<Created> {
   const { db, clock } = deps;
   const invite = opts.invite && input.active && input.accountKind === 'human';
-  const store = (code: { handle: string; secret: string; display: string } | null) =>
+  const store = (code: NewCode | null) =>
     transaction(db, async (tx) => {
       if (await personByUsername(tx, input.username)) throw new ProvisioningRefusal('uniqueness', `userName ${input.username} is taken`);
       const now = clock.now().toISOString();
@@ -140,10 +110,7 @@ export async function createPerson(
       return { person: { user, state: await stateOf(tx, user.id) }, invited: code !== null };
     });
   if (!invite) return store(null);
-  return storeWithFreshHandle(
-    (code) => store(code),
-    async (handle) => Boolean(await db.selectFrom('enrolment_codes').select('id').where('handle', '=', handle).executeTakeFirst()),
-  );
+  return storeWithFreshHandle((code) => store(code), handleTakenIn(db));
 }
 
 /** Which of `changes` differ from the person as stored: the names the audit trail and the report list. */
@@ -236,6 +203,6 @@ export async function invitePerson(deps: ProvisioningDeps, userId: string, actor
         const user = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
         await inviteIn(tx, deps, user, code, actor);
       }),
-    async (handle) => Boolean(await deps.db.selectFrom('enrolment_codes').select('id').where('handle', '=', handle).executeTakeFirst()),
+    handleTakenIn(deps.db),
   );
 }
