@@ -1,5 +1,4 @@
 import { transaction } from '../db/transaction.js';
-import { createHmac, randomBytes } from 'node:crypto';
 import type { SessionView } from '../../api/enrolment.js';
 import type { AuthenticateRequest, AuthenticationOptionsResponse, AuthenticationPurpose } from '../../api/security.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
@@ -10,10 +9,11 @@ import type { SessionStore } from '../enrolment/sessions.js';
 import { ApiFailure } from '../errors.js';
 import { factorRequirements, tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
-import { buildRequestOptions, verifyAuthentication, type AllowedCredential } from '../webauthn/authentication.js';
+import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
 import { assertUserActive, isActiveUser } from '../accounts/active.js';
 import { admitPosture } from '../posture/admit.js';
 import { recordBreakGlassUseIn } from '../break-glass/use.js';
+import { decoyCredential } from './decoy.js';
 
 /**
  * Sessions opened by a factor the user still has: authentication options for a username, then
@@ -28,24 +28,6 @@ export class AuthenticationService {
     private readonly sessions: SessionStore,
     private readonly devices: DeviceRegistry,
   ) {}
-
-  private async serverSecret(name: string): Promise<string> {
-    const db = this.deps.db;
-    await db
-      .insertInto('server_secrets')
-      .values({ name, value: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
-    const row = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-    return row.value;
-  }
-
-  private async decoy(username: string): Promise<AllowedCredential> {
-    const id = createHmac('sha256', await this.serverSecret('decoy-credentials'))
-      .update(username)
-      .digest('base64url');
-    return { id, transports: ['usb'] };
-  }
 
   async options(username: string, purpose: AuthenticationPurpose, jkt: string): Promise<AuthenticationOptionsResponse> {
     const { db, clock, config } = this.deps;
@@ -78,7 +60,7 @@ export class AuthenticationService {
       rpId: config.rpId,
       allowCredentials: known
         ? usable.map((c) => ({ id: c.id, transports: JSON.parse(c.transports) as string[] }))
-        : [await this.decoy(username)],
+        : [await decoyCredential(db, username)],
       userVerification,
       timeoutMs: config.ceremonyTimeoutMs,
     });

@@ -1,8 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { ConsoleSessionResponse, ConsoleSignInOptionsResponse, ConsoleSignInRequest } from '../../api/operations/operators.js';
 import { assertUserActive, isActiveUser } from '../accounts/active.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
+import { decoyCredential } from '../authentication/decoy.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import { transaction } from '../db/transaction.js';
@@ -17,8 +17,6 @@ type SignInRequest = z.infer<typeof ConsoleSignInRequest>;
 
 /** A console sign-in ceremony is short: long enough to touch a key, no longer. */
 const CEREMONY_SECONDS = 120;
-/** Where the decoy credential ids of unknown usernames come from (the app's sign-in uses the same secret). */
-const DECOY_SECRET = 'decoy-credentials';
 
 /**
  * An agent signs in to the help-desk console with their own enrolled factor, at the console origin,
@@ -51,7 +49,7 @@ export class ConsoleSignIn {
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
       .orderBy('created_at')
       .execute();
-    const decoy = await this.decoy(username);
+    const decoy = await decoyCredential(db, username);
     const operator = user !== undefined && roles.length > 0 && factors.length > 0;
     const options = await buildRequestOptions({
       rpId: config.rpId,
@@ -154,16 +152,5 @@ export class ConsoleSignIn {
       });
       return session;
     });
-  }
-
-  private async decoy(username: string): Promise<{ id: string; transports: string[] }> {
-    const { db } = this.deps;
-    await db
-      .insertInto('server_secrets')
-      .values({ name: DECOY_SECRET, value: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
-    const row = await db.selectFrom('server_secrets').select('value').where('name', '=', DECOY_SECRET).executeTakeFirstOrThrow();
-    return { id: createHmac('sha256', row.value).update(username).digest('base64url'), transports: ['usb'] };
   }
 }
