@@ -16,6 +16,10 @@ export interface LeaverCounts {
   recoveryCodes: number;
   recoveryRequests: number;
   deviceApprovals: number;
+  /** Help-desk console sessions still live (an agent who leaves). */
+  consoleSessions: number;
+  /** Per-account API tokens not yet revoked. */
+  apiTokens: number;
 }
 
 export interface DeactivateOptions {
@@ -116,6 +120,25 @@ async function endEverything(tx: Transaction<Database>, userId: string, now: str
     .where('user_id', '=', userId)
     .where('status', 'in', ['pending', 'approved'])
     .executeTakeFirst();
+  // An agent who leaves: their console and scripts stop too, and stay stopped should they be re-activated.
+  const consoleSessions = await tx
+    .updateTable('console_sessions')
+    .set({ ended_at: now })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('idle_ends_at', '>', now)
+    .executeTakeFirst();
+  await tx.updateTable('console_sessions').set({ ended_at: now }).where('user_id', '=', userId).where('ended_at', 'is', null).execute();
+  const apiTokens = await tx
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirst();
+  // Lapsed ones are revoked too, uncounted, as lapsed sessions end above.
+  await tx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
   // An assertion or operator confirmation already under way finds its ceremony spent.
   await tx.updateTable('assertion_ceremonies').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
   await tx
@@ -133,6 +156,8 @@ async function endEverything(tx: Transaction<Database>, userId: string, now: str
     recoveryCodes: count(recoveryCodes),
     recoveryRequests: count(recoveryRequests),
     deviceApprovals: count(deviceApprovals),
+    consoleSessions: count(consoleSessions),
+    apiTokens: count(apiTokens),
   };
 }
 

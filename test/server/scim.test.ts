@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/audit.js';
-import { Api, expectRefusal, passkey, type Device } from '../support/api-harness.js';
+import { Api, expectRefusal, expectStatus, passkey, type Device } from '../support/api-harness.js';
+import { send } from '../support/http-client.js';
+import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn } from '../support/operators.js';
 import type { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { CORE_USER, ENTERPRISE_USER, expectScimError, FIRSTKEY_USER, fixture, invitationCodes, scim, scimUser } from './scim-client.js';
 
@@ -161,6 +163,34 @@ describe('SCIM Users: leavers', () => {
     expect(deactivated?.details.sessions).toBeGreaterThanOrEqual(1);
     // An admin cannot hand a leaver a code.
     expectRefusal(await api.admin('issueCode', { body: { username: 'leaver.one' } }), 403, 'account_inactive');
+    expect(await verifyAuditChain(api.db)).toBeNull();
+  });
+
+  it('an agent who leaves: their console session ends and their API token is revoked, refused at the next call and after a return', async () => {
+    const agent = await agentAccount(api, 'helpdesk', 'leaving.agent');
+    const userId = (await api.db.selectFrom('users').select('id').where('username', '=', agent.username).executeTakeFirstOrThrow()).id;
+    const { token: consoleToken } = await consoleSignIn(api, agent);
+    const { token: apiToken } = await agentToken(api, agent.username, ['people:read']);
+    const lookUp = (headers: Record<string, string>) =>
+      send(api.server.url, 'getPerson', { params: { username: agent.username }, headers });
+    expectStatus(await lookUp(consoleHeader(consoleToken)), 200);
+    expectStatus(await lookUp(bearerHeader(apiToken)), 200);
+
+    expect((await scim(api, 'PATCH', `/Users/${userId}`, fixture('okta-patch-deactivate.json'))).status).toBe(200);
+
+    expectRefusal(await lookUp(consoleHeader(consoleToken)), 401, 'unauthorized');
+    expectRefusal(await lookUp(bearerHeader(apiToken)), 401, 'unauthorized');
+    const sessions = await api.db.selectFrom('console_sessions').select('ended_at').where('user_id', '=', userId).execute();
+    expect(sessions).toEqual([{ ended_at: api.clock.now().toISOString() }]);
+    const tokens = await api.db.selectFrom('api_tokens').select('revoked_at').where('user_id', '=', userId).execute();
+    expect(tokens).toEqual([{ revoked_at: api.clock.now().toISOString() }]);
+    const deactivated = (await api.auditOf(agent.username)).find((e) => e.event === 'user.deactivated');
+    expect(deactivated?.details).toMatchObject({ consoleSessions: 1, apiTokens: 1 });
+
+    // Made active again (their role kept), neither comes back: both were ended, not merely hidden while they were away.
+    expect((await scim(api, 'PATCH', `/Users/${userId}`, fixture('okta-patch-reactivate.json'))).status).toBe(200);
+    expectRefusal(await lookUp(consoleHeader(consoleToken)), 401, 'unauthorized');
+    expectRefusal(await lookUp(bearerHeader(apiToken)), 401, 'unauthorized');
     expect(await verifyAuditChain(api.db)).toBeNull();
   });
 
