@@ -81,6 +81,31 @@ describe('console sign-in', () => {
     );
   });
 
+  it('an unknown username gets options that look like a real operator’s: one credential of the same shape, the same every time', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const ask = async (username: string) =>
+      expectAnswer('consoleSignInOptions', await send(api.server.url, 'consoleSignInOptions', { body: { username } })).options;
+    const real = await ask(alice.username);
+    const decoy = await ask('no.such.agent');
+    const again = await ask('no.such.agent');
+    expect(Object.keys(decoy).sort()).toEqual(Object.keys(real).sort());
+    expect(real.allowCredentials).toHaveLength(1);
+    expect(decoy.allowCredentials).toHaveLength(1);
+    const [realCredential, decoyCredential] = [real.allowCredentials?.[0], decoy.allowCredentials?.[0]];
+    expect(Object.keys(decoyCredential ?? {}).sort()).toEqual(Object.keys(realCredential ?? {}).sort());
+    expect(decoyCredential?.type).toBe(realCredential?.type);
+    expect(decoyCredential?.id).toHaveLength(realCredential?.id.length ?? 0);
+    expect(decoyCredential?.id).not.toBe(realCredential?.id);
+    expect(decoy.userVerification).toBe(real.userVerification);
+    // Stable for the name, so asking twice tells nothing; a fresh challenge each time all the same.
+    expect(again.allowCredentials).toEqual(decoy.allowCredentials);
+    expect(again.challenge).not.toBe(decoy.challenge);
+    // Another unknown name gets another decoy; the app's sign-in offers this name the very same one.
+    expect((await ask('no.such.agent.2')).allowCredentials).not.toEqual(decoy.allowCredentials);
+    const app = await (await api.device()).call('authenticationOptions', { body: { username: 'no.such.agent', purpose: 'manage' } });
+    expect(expectAnswer('authenticationOptions', app).options.allowCredentials).toEqual(decoy.allowCredentials);
+  });
+
   it('a suspended or revoked factor signs in nobody', async () => {
     const alice = await agentAccount(api, 'helpdesk');
     await api.db.updateTable('credentials').set({ status: 'suspended' }).where('id', '=', alice.credentialId).execute();
