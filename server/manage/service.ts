@@ -8,7 +8,9 @@ import { deviceView, type DeviceRegistry } from '../enrolment/devices.js';
 import type { SessionStore } from '../enrolment/sessions.js';
 import { factorView } from '../enrolment/views.js';
 import { ApiFailure } from '../errors.js';
+import { factorGap } from '../movers/compliance.js';
 import { moverComplianceOf } from '../movers/overview.js';
+import { tierFor } from '../policy/evaluate.js';
 import { notify } from '../notifications/outbox.js';
 import type { RecoveryCodes } from '../recovery/recovery-codes.js';
 
@@ -192,11 +194,31 @@ export class ManageService {
     return { recoveryCodes: set.display, createdAt: clock.now().toISOString() };
   }
 
-  /** After review, an agent puts a factor suspended by a recovery back in use. */
+  /**
+   * After review, an agent puts a suspended factor back in use: only one the person's tier accepts
+   * now. A factor suspended at the end of a mover's grace period stays suspended, or one agent could
+   * keep a synced passkey on a privileged account for good.
+   */
   async reinstateFactor(credentialId: string, agent: string): Promise<void> {
-    const { db, clock } = this.deps;
+    const { db, clock, policy } = this.deps;
     const now = clock.now().toISOString();
     await transaction(db, async (tx) => {
+      const suspended = await tx
+        .selectFrom('credentials')
+        .innerJoin('users', 'users.id', 'credentials.user_id')
+        .selectAll('credentials')
+        .select('users.username')
+        .where('credentials.id', '=', credentialId)
+        .where('credentials.status', '=', 'suspended')
+        .executeTakeFirst();
+      if (!suspended) throw new ApiFailure('not_found', `no suspended factor ${credentialId}`);
+      const user = await tx.selectFrom('users').selectAll().where('id', '=', suspended.user_id).executeTakeFirstOrThrow();
+      const gap = factorGap(policy.policy, tierFor(policy.policy, user).tier, suspended);
+      if (gap)
+        throw new ApiFailure(
+          'factor_not_allowed',
+          `${suspended.username}'s tier does not accept this factor (${gap}): they add one it accepts instead`,
+        );
       const c = await tx
         .updateTable('credentials')
         .set({ status: 'active', status_changed_at: now })

@@ -7,6 +7,9 @@ import { notify } from '../notifications/outbox.js';
 import { factorGap, graceDaysOf } from './compliance.js';
 import { issueMoverCodeIn } from './mover-code.js';
 
+/** After this long a factor restored by a move gets a fresh grace period if it falls short again. */
+const REGRACE_AFTER_DAYS = 365;
+
 export type MoverDeps = Pick<ServiceDeps, 'clock' | 'config' | 'policy'>;
 
 export interface Move {
@@ -86,6 +89,19 @@ export async function reevaluateMoverIn(tx: Executor, deps: MoverDeps, move: Mov
     ).map((r) => [r.credential_id, r.deadline]),
   );
   const deadline = addSeconds(now, graceDaysOf(tier) * 86_400).toISOString();
+  // A factor that was short before and restored by moving away keeps that earlier deadline when it falls
+  // short again within a year: moving away and back never buys another grace period.
+  const earlier = new Map(
+    (
+      await tx
+        .selectFrom('factor_compliance')
+        .select(['credential_id', 'deadline'])
+        .where('user_id', '=', user.id)
+        .where('resolution', '=', 'restored')
+        .where('resolved_at', '>', addSeconds(now, -REGRACE_AFTER_DAYS * 86_400).toISOString())
+        .execute()
+    ).map((r) => [r.credential_id, r.deadline]),
+  );
   for (const factor of usable) {
     const gap = factorGap(policy.policy, tier, factor);
     const openDeadline = open.get(factor.id);
@@ -111,7 +127,17 @@ export async function reevaluateMoverIn(tx: Executor, deps: MoverDeps, move: Mov
       outcome.deadline = outcome.deadline && outcome.deadline < openDeadline ? outcome.deadline : openDeadline;
       continue;
     }
-    const row = { user_id: user.id, reason: gap, tier: toTier, since: now.toISOString(), deadline, resolved_at: null, resolution: null };
+    const kept = earlier.get(factor.id);
+    const due = kept !== undefined && kept < deadline ? kept : deadline;
+    const row = {
+      user_id: user.id,
+      reason: gap,
+      tier: toTier,
+      since: now.toISOString(),
+      deadline: due,
+      resolved_at: null,
+      resolution: null,
+    };
     await tx
       .insertInto('factor_compliance')
       .values({ credential_id: factor.id, ...row })
@@ -121,10 +147,10 @@ export async function reevaluateMoverIn(tx: Executor, deps: MoverDeps, move: Mov
       event: 'factor.non_compliant',
       actor: move.actor,
       userId: user.id,
-      details: { credentialId: factor.id, factor: factor.factor, reason: gap, tier: toTier, deadline, via: move.via },
+      details: { credentialId: factor.id, factor: factor.factor, reason: gap, tier: toTier, deadline: due, via: move.via },
     });
     outcome.nonCompliant.push(factor.id);
-    outcome.deadline = outcome.deadline && outcome.deadline < deadline ? outcome.deadline : deadline;
+    outcome.deadline = outcome.deadline && outcome.deadline < due ? outcome.deadline : due;
   }
 
   if (outcome.nonCompliant.length > 0) {

@@ -212,6 +212,46 @@ describe('movers: to a less strict tier', () => {
   });
 });
 
+describe('movers: no way to keep a factor that falls short', () => {
+  it('moving away and back before the deadline keeps the first deadline: no second grace period', async () => {
+    const { username, credentialId } = await api.enrolled(await api.device(), syncedPasskey(), 'passkey');
+    const id = await userIdOf(username);
+    expect((await patchRole(id, 'admin')).status).toBe(200);
+    const first = await api.db
+      .selectFrom('factor_compliance')
+      .select('deadline')
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirstOrThrow();
+    api.clock.advance(13 * DAY);
+    expect((await patchRole(id, 'engineer')).status).toBe(200);
+    expect((await patchRole(id, 'admin')).status).toBe(200);
+    const again = await api.db
+      .selectFrom('factor_compliance')
+      .selectAll()
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirstOrThrow();
+    expect(again).toMatchObject({ deadline: first.deadline, resolved_at: null });
+    api.clock.advance(1 * DAY);
+    await sweep();
+    expect(await statusOf(credentialId)).toBe('suspended');
+  });
+
+  it('a help-desk agent cannot reinstate a factor the person’s tier does not accept', async () => {
+    const { username, credentialId } = await api.enrolled(await api.device(), syncedPasskey(), 'passkey');
+    expect((await patchRole(await userIdOf(username), 'admin')).status).toBe(200);
+    api.clock.advance(15 * DAY);
+    await sweep();
+    expect(await statusOf(credentialId)).toBe('suspended');
+    const reinstated = await api.admin('reinstateFactor', { params: { id: credentialId }, body: { reason: 'asked nicely on the phone' } });
+    expectRefusal(reinstated, 403, 'factor_not_allowed');
+    expect(await statusOf(credentialId)).toBe('suspended');
+    // Moved back to a tier that takes it, the same factor can be reinstated after review.
+    expect((await patchRole(await userIdOf(username), 'engineer')).status).toBe(200);
+    expectStatus(await api.admin('reinstateFactor', { params: { id: credentialId }, body: { reason: 'back in the standard tier' } }), 204);
+    expect(await statusOf(credentialId)).toBe('active');
+  });
+});
+
 describe('movers: set-role from the admin CLI', () => {
   withCli();
 
