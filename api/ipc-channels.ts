@@ -48,6 +48,10 @@ export const IPC_CHANNELS = {
   nativeKeySetPin: 'firstkey:native:set-pin',
   nativeKeyCancel: 'firstkey:native:cancel',
   reportStepTimings: 'firstkey:friction:step-timings',
+  myEmergencyAccess: 'firstkey:emergency:mine',
+  requestEmergencyAccess: 'firstkey:emergency:request',
+  activateEmergencyAccess: 'firstkey:emergency:activate',
+  endEmergencyAccess: 'firstkey:emergency:end',
 } as const;
 
 export type IpcName = keyof typeof IPC_CHANNELS;

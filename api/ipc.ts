@@ -34,6 +34,13 @@ import { AuthenticationResponseJSON, type CreationOptionsJSON, type RequestOptio
 import { IPC_CHANNELS, type IpcName } from './ipc-channels.js';
 import { StepTimings } from './friction.js';
 import {
+  type ActivatedEmergencyAccess,
+  EmergencyGrantParams,
+  type EmergencyGrantView,
+  type MyEmergencyAccess,
+  RequestEmergencyAccess,
+} from './operations/emergency-access.js';
+import {
   CeremonyPathRequest,
   type ComputerCapabilities,
   NativeKeyPinRequest,
@@ -184,6 +191,11 @@ export const ipcRequests = {
   nativeKeySetPin: NativeKeyPinRequest,
   nativeKeyCancel: z.undefined(),
   reportStepTimings: StepTimingsReport,
+  myEmergencyAccess: z.undefined(),
+  requestEmergencyAccess: RequestEmergencyAccess,
+  // Strict: a grant is named by its id and nothing else rides along.
+  activateEmergencyAccess: EmergencyGrantParams.strict(),
+  endEmergencyAccess: EmergencyGrantParams.strict(),
 } as const satisfies Record<IpcName, z.ZodType>;
 
 export { IPC_CHANNELS, type IpcName };
@@ -255,6 +267,16 @@ export interface IpcResults {
   nativeKeyCancel: null;
   /** Sent, or refused by the server: either way the person is never told (friction metrics are not theirs to fix). */
   reportStepTimings: null;
+  /** My security: the service accounts this person owns, their emergency-access grants and the policy's windows. */
+  myEmergencyAccess: MyEmergencyAccess;
+  requestEmergencyAccess: EmergencyGrantView;
+  /**
+   * The access token of an approved grant, for the page to show once: it acts for the service account, never
+   * for this session (whose token stays in main). main hands it over and keeps nothing of it.
+   */
+  activateEmergencyAccess: ActivatedEmergencyAccess;
+  /** Withdraws a request, or ends an approved or active grant early. */
+  endEmergencyAccess: EmergencyGrantView;
 }
 
 /** Failures the app itself adds to the server's: the server was unreachable, or the call was malformed. */

@@ -6,6 +6,7 @@ import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
 import { OperatorPinError } from './kiosk/operator-pin.js';
 import { APPROVAL_CALLS, deviceApprovalHandlers } from './device-approval-handlers.js';
+import { EMERGENCY_CALLS, emergencyAccessHandlers } from './emergency-access-handlers.js';
 import { nativeKeyHandlers, type NativeKeySupport } from './native-webauthn/handlers.js';
 import { HelpdeskRequests } from './recovery/helpdesk-requests.js';
 import type { PendingRequestStore } from './recovery/pending-request.js';
@@ -56,6 +57,7 @@ const PERSONAL_ONLY = [
   'regenerateRecoveryCodes',
   'exportDiagnostics',
   ...APPROVAL_CALLS,
+  ...EMERGENCY_CALLS,
 ] as const satisfies readonly IpcName[];
 
 /** How many finished sessions' tokens main keeps for their step timings. */
@@ -239,6 +241,11 @@ export class EnrolmentController {
       device: this.device,
       withSession: <T>(call: (token: string) => Promise<T>) => this.withSession(call),
       openSession: async (open) => this.adopt(await this.openFresh(open)),
+    })),
+    // Acting for a service account, the owner's side (electron/main/emergency-access-handlers.ts): the session token stays here.
+    ...emergencyAccessHandlers(() => ({
+      api: this.api,
+      withSession: <T>(call: (token: string) => Promise<T>) => this.withSession(call),
     })),
     // FirstKey's own security-key ceremony (electron/main/native-webauthn/handlers.ts): the options and the PIN stay in main.
     ...nativeKeyHandlers(() => ({

@@ -3,6 +3,7 @@ import { DEMO_ENROLMENT_ORIGIN } from '../../api/defaults.js';
 import type { CompleteResponse, CredentialView, SessionView } from '../../api/enrolment.js';
 import { IPC_CHANNELS, type IpcName } from '../../api/ipc-channels.js';
 import type { IpcResult, IpcResults } from '../../api/ipc.js';
+import type { EmergencyGrantView } from '../../api/operations/emergency-access.js';
 import type { CreationOptionsJSON } from '../../api/webauthn.js';
 import { ApiClientError } from '../../electron/main/api-client.js';
 import type { Handlers } from '../../electron/main/enrolment-controller.js';
@@ -68,6 +69,25 @@ const REQUEST_VIEW = {
   helpDeskContact: null,
 } as const;
 
+const GRANT: EmergencyGrantView = {
+  id: 'g1',
+  reference: 'K7MQ-4QX9',
+  serviceAccount: 'svc.payments',
+  owner: 'ada.new',
+  reason: 'settlement job stuck since 02:00',
+  minutes: 30,
+  status: 'requested',
+  requestedAt: '2026-11-23T12:00:00.000Z',
+  expiresAt: '2026-11-23T14:00:00.000Z',
+  decidedBy: null,
+  decidedAt: null,
+  decisionReason: null,
+  activatedAt: null,
+  endedAt: null,
+  endedBy: null,
+  uses: 0,
+};
+
 const APPROVAL_VIEW = {
   id: 'a1',
   status: 'pending',
@@ -132,6 +152,10 @@ const VALID_PAYLOAD: Record<IpcName, unknown> = {
   nativeKeySetPin: { pin: '1234' },
   nativeKeyCancel: undefined,
   reportStepTimings: { sessionId: 's1', timings: [{ step: 'code', ms: 1200 }] },
+  myEmergencyAccess: undefined,
+  requestEmergencyAccess: { serviceAccount: 'svc.payments', reason: 'settlement job stuck since 02:00', minutes: 30 },
+  activateEmergencyAccess: { id: 'g1' },
+  endEmergencyAccess: { id: 'g1' },
   authenticate: {
     response: {
       id: 'Y3JlZA',
@@ -228,6 +252,16 @@ function recordingHandlers(fail?: () => never) {
       }
     ),
     decideApprovalRequest: async (request) => (record('decideApprovalRequest', request), { id: 'a1', status: 'approved' }),
+    myEmergencyAccess: async (request) => (
+      record('myEmergencyAccess', request),
+      { serviceAccounts: [], grants: [GRANT], maxMinutes: 60, defaultMinutes: 60 }
+    ),
+    requestEmergencyAccess: async (request) => (record('requestEmergencyAccess', request), GRANT),
+    activateEmergencyAccess: async (request) => (
+      record('activateEmergencyAccess', request),
+      { grant: { ...GRANT, status: 'active' }, token: 'fke_g1_c2VjcmV0', expiresAt: '2026-11-23T12:30:00.000Z' }
+    ),
+    endEmergencyAccess: async (request) => (record('endEmergencyAccess', request), { ...GRANT, status: 'ended' }),
   };
   return { handlers, calls };
 }

@@ -311,6 +311,11 @@ describe('A station serves first enrolments only', () => {
       ['collectApproval', undefined],
       ['findApprovalRequest', { code: 'K7MQ-4QX9' }],
       ['decideApprovalRequest', { decision: 'approve' }],
+      // Acting for a service account is the owner's, on their own computer.
+      ['myEmergencyAccess', undefined],
+      ['requestEmergencyAccess', { serviceAccount: 'svc.payments', reason: 'settlement job stuck since 02:00', minutes: 30 }],
+      ['activateEmergencyAccess', { id: 'g1' }],
+      ['endEmergencyAccess', { id: 'g1' }],
     ];
     for (const [name, payload] of calls) expectRefused(await app.call(name, payload), 'kiosk_enrolment_only');
   });

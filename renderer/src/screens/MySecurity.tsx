@@ -2,6 +2,7 @@ import { useEffect, useState, type SubmitEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DeviceView, FactorView } from '../../../api/security';
 import { ApproveNewComputer } from '../components/ApproveNewComputer';
+import { EmergencyAccess } from '../components/EmergencyAccess';
 import { FactorCard, factorTitle } from '../components/FactorCard';
 import { FactorStopsNotice, RoleChangeNotice } from '../components/RoleChangeNotice';
 import { ScreenHeading } from '../components/ScreenHeading';
@@ -137,7 +138,7 @@ function DeviceItem({ device }: { device: DeviceView }) {
   );
 }
 
-/** "My security": what the person has, with rename and remove, and new recovery codes. */
+/** "My security": what the person has, with rename and remove, new recovery codes, and acting for a service account they own. */
 export function MySecurity() {
   const { t } = useTranslation();
   const overview = useApp((s) => s.overview);
@@ -186,6 +187,8 @@ export function MySecurity() {
           {t('security.regenerate')}
         </button>
       </div>
+      {/* Only for the named owner of a service account; nobody else sees anything of it. */}
+      <EmergencyAccess />
       <div className="actions">
         <button type="button" className="primary" onClick={() => void finishManaging()}>
           {t('security.finish')}

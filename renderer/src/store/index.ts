@@ -4,6 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAccessSlice } from './access-slice';
 import { createApprovalSlice } from './approval-slice';
 import { createCeremonySlice } from './ceremony-slice';
+import { createEmergencySlice } from './emergency-slice';
 import { createDeviceSlice, DEVICE_KEY_LOST_NOTICE } from './device-slice';
 import { createKioskSlice } from './kiosk-slice';
 import { authenticateWhereItWorks, createNativeKeySlice } from './native-key-slice';
@@ -36,6 +37,7 @@ export function createAppStore(given: StoreDeps): StoreApi<AppState> {
     ...createKioskSlice(deps)(...a),
     ...createApprovalSlice(deps)(...a),
     ...createNativeKeySlice(deps)(...a),
+    ...createEmergencySlice(deps)(...a),
   }));
   // Any call can be the first to find the device key gone; each slice reports it as a notice, and this one place
   // turns that notice into the key-lost screen, instead of teaching every failure path about it.

@@ -7,6 +7,7 @@ import type { HelpdeskRequestState } from '../../../api/recovery';
 import type { AuthenticationPurpose, SecurityOverview } from '../../../api/security';
 import type { AuthenticationResponseJSON, CreationOptionsJSON, RegistrationResponseJSON, RequestOptionsJSON } from '../../../api/webauthn';
 import type { PostureRefusal } from '../../../api/posture';
+import type { ActivatedEmergencyAccess, MyEmergencyAccess, RequestEmergencyAccess } from '../../../api/operations/emergency-access';
 
 /** `recover`, `helpdesk` and `signin` are the ways back for someone who lost, or still has, a key. */
 export type Step =
@@ -220,6 +221,33 @@ export interface NativeKeySlice {
   cancelNativeKey: () => void;
 }
 
+/** My security, "Act for a service account": the owner's emergency-access grants (api/operations/emergency-access.ts). */
+export interface EmergencySlice {
+  /** What the server says this person owns and asked for; null until loaded, or when it could not be. */
+  emergency: MyEmergencyAccess | null;
+  /** A call about emergency access is under way: its buttons wait, the rest of My security does not. */
+  emergencyBusy: boolean;
+  /** What went wrong with the last of these calls, shown in the section itself (it sits far below the banner). */
+  emergencyNotice: Notice | null;
+  /** What the last call did, said in the section (requested, ended). */
+  emergencyDone: 'requested' | 'ended' | null;
+  /** When the grants were last fetched (this computer's clock), for "Checked at". */
+  emergencyCheckedAt: number | null;
+  /** The token just collected: shown once, forgotten when My security is left. */
+  emergencyToken: ActivatedEmergencyAccess | null;
+  loadEmergency: () => Promise<void>;
+  /** True when the request was filed (the form then starts over). */
+  requestEmergency: (request: RequestEmergencyAccess) => Promise<boolean>;
+  activateEmergency: (id: string) => Promise<void>;
+  endEmergency: (id: string) => Promise<void>;
+  /**
+   * After `reauth_required`: the person confirms with their key as for "Manage my sign-in keys" (a fresh manage
+   * session), and what was refused (asking, starting) is done again.
+   */
+  confirmEmergencyWithKey: () => Promise<void>;
+  forgetEmergency: () => void;
+}
+
 export type AppState = SessionSlice &
   CeremonySlice &
   AccessSlice &
@@ -227,4 +255,5 @@ export type AppState = SessionSlice &
   DeviceSlice &
   KioskSlice &
   ApprovalSlice &
-  NativeKeySlice;
+  NativeKeySlice &
+  EmergencySlice;
