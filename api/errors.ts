@@ -84,6 +84,8 @@ export const ApiErrorCode = z.enum([
   'break_glass_key_unlabelled',
   /** Break-glass accounts have no recovery codes, no help-desk recovery and no device approval: the keys are the recovery. */
   'break_glass_no_recovery',
+  /** An enrolment code is for a person with no working factor: one who has one adds another from My security, or recovers. */
+  'already_enrolled',
   /** Emergency access to a service account is asked for by its named owner only (unknown accounts answer alike). */
   'not_service_owner',
   /** The emergency-access grant is not approved (yet, or at all): no token. */

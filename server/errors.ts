@@ -50,6 +50,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   break_glass_keys_required: 409,
   break_glass_key_unlabelled: 409,
   break_glass_no_recovery: 403,
+  already_enrolled: 409,
   not_service_owner: 403,
   emergency_not_approved: 409,
   internal: 500,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { transaction } from '../db/transaction.js';
 import { CreateUserRequest, type IssueCodeResponse, type UserView } from '../../api/admin.js';
 import { appendAuditIn } from '../audit.js';
-import type { ServiceDeps } from '../context.js';
+import type { Executor, ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { storeWithFreshHandle } from '../enrolment/codes.js';
 import { userView } from '../enrolment/views.js';
@@ -60,6 +60,14 @@ export class AccountService {
     const user = await this.findUser(username);
     await assertUserActive(db, user.id, clock.now());
     const tier = tierFor(this.deps.policy.policy, user).name; // refuse before a code for a service account ever exists
+    // A code binds a factor without the person's own authentication: for someone who can already sign in,
+    // one operator issuing it would add their own key to that account. Those people add a key from My
+    // security or recover (two agents for the privileged). A break-glass ceremony has its two custodians.
+    if (user.account_kind !== 'break-glass' && (await canSignIn(db, user.id, clock.now())))
+      throw new ApiFailure(
+        'already_enrolled',
+        `${username} already has a working sign-in factor: they add another from My security, or recover through the help desk`,
+      );
     const ttl = Math.min(ttlSeconds ?? config.codeTtlSeconds, config.codeTtlSeconds);
     const issued = await storeWithFreshHandle(
       (code) => transaction(db, (tx) => issueCodeIn(tx, this.deps, user, actor, { code, ttlSeconds: ttl, tier })),
@@ -67,4 +75,16 @@ export class AccountService {
     );
     return { code: issued.code, link: issued.link, expiresAt: issued.expiresAt };
   }
+}
+
+/** Whether the person holds an active, unexpired factor. */
+async function canSignIn(db: Executor, userId: string, now: Date): Promise<boolean> {
+  const factor = await db
+    .selectFrom('credentials')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
+    .executeTakeFirst();
+  return factor !== undefined;
 }

@@ -73,8 +73,15 @@ describe('new device, factor still in hand (replace)', () => {
 
   it('only an authenticated user adds a factor: an enrolment session cannot retire', async () => {
     const laptop = await api.device();
-    const { username } = await api.enrolled(laptop, passkey(), 'passkey');
-    const enrol = await laptop.openEnrolment(await api.enrolmentCode(username));
+    const username = await api.createUser();
+    const [first, spare] = [await api.enrolmentCode(username), await api.enrolmentCode(username)];
+    const opened = await laptop.openEnrolment(first);
+    await laptop.register(opened, 'passkey', passkey());
+    await laptop.complete(opened);
+    // Enrolled: no operator can issue the person another code, which would bind a factor without them.
+    expectRefusal(await api.admin('issueCode', { body: { username } }), 409, 'already_enrolled');
+    // One issued before still opens an enrolment session, and that session cannot retire anything.
+    const enrol = await laptop.openEnrolment(spare);
     await laptop.register(enrol, 'security-key', securityKey());
     expectRefusal(await laptop.completion(enrol, { retireDevices: ['x'] }), 400, 'invalid_request');
   });

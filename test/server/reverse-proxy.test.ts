@@ -44,6 +44,8 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
     app = (localAddress: string) =>
       createApiClient({ baseUrl: nginx.url, signProof: deviceProofSigner(), fetch: trustingFetch(nginx.certificate, localAddress) });
     await server.services.accounts.createUser({ username: 'ada.new', displayName: 'Ada Lovelace', role: 'engineer' }, 'test');
+    // Each test's own person: once enrolled, nobody is issued another enrolment code.
+    await server.services.accounts.createUser({ username: 'bo.new', displayName: 'Bo Lind', role: 'engineer' }, 'test');
   }, 60_000);
 
   afterAll(async () => {
@@ -67,7 +69,7 @@ describe('Behind a TLS-terminating proxy: DPoP through FIRSTKEY_PUBLIC_URL', () 
   it('refuses a proof made for the internal URL, through the proxy and straight to the server', async () => {
     const key = await DpopKey.create();
     const internal = urlOf(server.url, 'openSession');
-    const { code } = await server.services.accounts.issueCode('ada.new', 'test-helpdesk');
+    const { code } = await server.services.accounts.issueCode('bo.new', 'test-helpdesk');
     const body = JSON.stringify({ code, device: DEVICE });
     // Through nginx, signed for where the server listens: the htu does not match the public URL.
     const viaProxy = await trustingFetch(nginx.certificate, '127.0.0.5')(urlOf(nginx.url, 'openSession'), {
