@@ -20,6 +20,10 @@ export interface LeaverCounts {
   consoleSessions: number;
   /** Per-account API tokens not yet revoked. */
   apiTokens: number;
+  /** Operator roles dropped: a person who comes back gets them again only from an admin. */
+  operatorRoles: number;
+  /** Emergency-access grants to service accounts the person owned, ended while open. */
+  emergencyGrants: number;
 }
 
 export interface DeactivateOptions {
@@ -139,6 +143,15 @@ async function endEverything(tx: Transaction<Database>, userId: string, now: str
     .executeTakeFirst();
   // Lapsed ones are revoked too, uncounted, as lapsed sessions end above.
   await tx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  // Roles go with the person: re-activated (by SCIM, perhaps with another email address), they would
+  // otherwise come back as an operator through nothing but a new invitation.
+  const operatorRoles = await tx.deleteFrom('operator_roles').where('user_id', '=', userId).executeTakeFirst();
+  const emergencyGrants = await tx
+    .updateTable('emergency_grants')
+    .set({ status: 'ended', ended_at: now, ended_by: 'system:leaver', end_reason: 'the owner left' })
+    .where('owner_user_id', '=', userId)
+    .where('status', 'in', ['requested', 'approved', 'active'])
+    .executeTakeFirst();
   // An assertion or operator confirmation already under way finds its ceremony spent.
   await tx.updateTable('assertion_ceremonies').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
   await tx
@@ -158,6 +171,8 @@ async function endEverything(tx: Transaction<Database>, userId: string, now: str
     deviceApprovals: count(deviceApprovals),
     consoleSessions: count(consoleSessions),
     apiTokens: count(apiTokens),
+    operatorRoles: Number(operatorRoles.numDeletedRows),
+    emergencyGrants: count(emergencyGrants),
   };
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/audit.js';
 import { Api, expectRefusal, expectStatus, passkey, type Device } from '../support/api-harness.js';
 import { send } from '../support/http-client.js';
-import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn } from '../support/operators.js';
+import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn, signInReply } from '../support/operators.js';
 import type { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { CORE_USER, ENTERPRISE_USER, expectScimError, FIRSTKEY_USER, fixture, invitationCodes, scim, scimUser } from './scim-client.js';
 
@@ -186,13 +186,36 @@ describe('SCIM Users: leavers', () => {
     const tokens = await api.db.selectFrom('api_tokens').select('revoked_at').where('user_id', '=', userId).execute();
     expect(tokens).toEqual([{ revoked_at: api.clock.now().toISOString() }]);
     const deactivated = (await api.auditOf(agent.username)).find((e) => e.event === 'user.deactivated');
-    expect(deactivated?.details).toMatchObject({ consoleSessions: 1, apiTokens: 1 });
+    expect(deactivated?.details).toMatchObject({ consoleSessions: 1, apiTokens: 1, operatorRoles: 1 });
 
-    // Made active again (their role kept), neither comes back: both were ended, not merely hidden while they were away.
+    // Made active again, neither comes back: both were ended, not merely hidden while they were away.
     expect((await scim(api, 'PATCH', `/Users/${userId}`, fixture('okta-patch-reactivate.json'))).status).toBe(200);
     expectRefusal(await lookUp(consoleHeader(consoleToken)), 401, 'unauthorized');
     expectRefusal(await lookUp(bearerHeader(apiToken)), 401, 'unauthorized');
     expect(await verifyAuditChain(api.db)).toBeNull();
+  });
+
+  it('a SCIM token cannot make an admin of itself: an email swap, a leave and a return bring back no operator role', async () => {
+    const victim = await agentAccount(api, 'admin', 'swapped.admin');
+    const userId = (await api.db.selectFrom('users').select('id').where('username', '=', victim.username).executeTakeFirstOrThrow()).id;
+    const patch = (Operations: unknown[]) =>
+      scim(api, 'PATCH', `/Users/${userId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations });
+    expect((await patch([{ op: 'replace', path: 'emails[type eq "work"].value', value: 'attacker@evil.example' }])).status).toBe(200);
+    expect((await patch([{ op: 'replace', path: 'active', value: false }])).status).toBe(200);
+    expect((await patch([{ op: 'replace', path: 'active', value: true }])).status).toBe(200);
+    // The invitation went to the new address, and whoever reads it enrols a key of their own...
+    const [code] = (await invitationCodes(api, victim.username)).slice(-1);
+    const device = await api.device();
+    const token = await device.openEnrolment(code ?? '');
+    const theirs = passkey();
+    const credentialId = await device.register(token, 'passkey', theirs);
+    await device.complete(token);
+    // ...but the account holds no role any more: the console refuses it.
+    expect(await api.db.selectFrom('operator_roles').select('role').where('user_id', '=', userId).execute()).toEqual([]);
+    // The console offers the new key nothing to sign in with (the options are a no-role decoy).
+    await expect(signInReply(api, { username: victim.username, key: theirs, credentialId })).rejects.toThrow(
+      /none of the allowed credentials/,
+    );
   });
 
   it('sessions opened while the deactivation runs are refused or ended by it: none outlives it', async () => {
