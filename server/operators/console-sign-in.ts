@@ -89,14 +89,19 @@ export class ConsoleSignIn {
     if (spent.numUpdatedRows !== 1n) throw new ApiFailure('challenge_missing', 'ask for sign-in options first');
 
     const credentialId = input.response.id;
-    const refuse = async (reason: string, code: 'verification_failed' | 'factor_revoked' = 'verification_failed'): Promise<never> => {
+    /** `told`: what the key's holder reads; only after the signature verified does a refusal say more than "refused". */
+    const refuse = async (
+      reason: string,
+      code: 'verification_failed' | 'factor_revoked' | 'factor_not_allowed' = 'verification_failed',
+      told?: string,
+    ): Promise<never> => {
       await appendAudit(db, clock, {
         event: 'operator.sign_in_refused',
         actor: 'anonymous',
         userId: ceremony.user_id,
         details: { ceremonyId: ceremony.id, reason, credentialId },
       });
-      throw new ApiFailure(code, code === 'factor_revoked' ? reason : 'the console sign-in was refused');
+      throw new ApiFailure(code, told ?? (code === 'factor_revoked' ? reason : 'the console sign-in was refused'));
     };
     const credential = ceremony.user_id
       ? await db
@@ -130,6 +135,14 @@ export class ConsoleSignIn {
     if (credential.expires_at && credential.expires_at <= now) return refuse('factor expired', 'factor_revoked');
     // Roles are read again: one revoked between options and sign-in counts.
     if ((await rolesOf(db, user.id)).length === 0) return refuse('no_operator_role');
+    // An operator acts on everyone's accounts: a synced passkey lives in a cloud account an attacker can
+    // phish or recover, whatever tier the person's own role puts them in. A device-bound key only.
+    if (credential.backup_eligible === 1)
+      return refuse(
+        'synced credential',
+        'factor_not_allowed',
+        'sign in to the console with a security key or a passkey that is not synced',
+      );
 
     return transaction(db, async (tx) => {
       await assertUserActive(tx, user.id, clock.now());

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Api, expectAnswer, expectRefusal, expectStatus } from '../support/api-harness.js';
 import { send } from '../support/http-client.js';
 import { agentAccount, consoleHeader, consoleSignIn, signInReply } from '../support/operators.js';
+import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 /** Agents sign in to the console with their own key at the console origin; the session is short and ends. */
 let api: Api;
@@ -47,6 +48,15 @@ describe('console sign-in', () => {
     const alice = await agentAccount(api, 'helpdesk');
     const { reply } = await signInReply(api, alice, { flags: { userVerified: false } });
     expectRefusal(reply, 400, 'verification_failed');
+  });
+
+  it('a synced passkey does not open the console, whatever tier the person’s own role is in', async () => {
+    const synced = new SoftAuthenticator({ attachment: 'platform', userVerified: true, backupEligible: true, backedUp: true });
+    const { username, credentialId } = await api.enrolled(await api.device(), synced, 'passkey');
+    expectStatus(await api.admin('grantOperatorRole', { params: { username }, body: { role: 'admin' } }), 200);
+    const { reply } = await signInReply(api, { username, key: synced, credentialId });
+    expectRefusal(reply, 403, 'factor_not_allowed');
+    expect(await api.db.selectFrom('console_sessions').select('id').execute()).toEqual([]);
   });
 
   it('a ceremony is spent once: the same assertion sent again is refused', async () => {
