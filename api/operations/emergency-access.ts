@@ -37,6 +37,7 @@ export const EmergencyGrantView = z.object({
   requestedAt: z.iso.datetime(),
   /** While `requested`: when the request lapses undecided. Once approved: when the window ends. */
   expiresAt: z.iso.datetime(),
+  /** Audit actors: `account:<username>` for an operator, the bare username for the owner, `system:…` for the server. */
   decidedBy: z.string().nullable(),
   decidedAt: z.iso.datetime().nullable(),
   decisionReason: z.string().nullable(),
