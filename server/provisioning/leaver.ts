@@ -22,7 +22,7 @@ export interface LeaverCounts {
   apiTokens: number;
   /** Operator roles dropped: a person who comes back gets them again only from an admin. */
   operatorRoles: number;
-  /** Emergency-access grants to service accounts the person owned, ended while open. */
+  /** Open emergency-access grants ended: the person's as owner, or every one for a retired service account. */
   emergencyGrants: number;
 }
 
@@ -148,8 +148,9 @@ async function endEverything(tx: Transaction<Database>, userId: string, now: str
   const operatorRoles = await tx.deleteFrom('operator_roles').where('user_id', '=', userId).executeTakeFirst();
   const emergencyGrants = await tx
     .updateTable('emergency_grants')
-    .set({ status: 'ended', ended_at: now, ended_by: 'system:leaver', end_reason: 'the owner left' })
-    .where('owner_user_id', '=', userId)
+    .set({ status: 'ended', ended_at: now, ended_by: 'system:leaver', end_reason: 'the owner left, or the service account was retired' })
+    // Theirs as owner, or, for a service account that is retired, every grant to act for it.
+    .where((eb) => eb.or([eb('owner_user_id', '=', userId), eb('service_user_id', '=', userId)]))
     .where('status', 'in', ['requested', 'approved', 'active'])
     .executeTakeFirst();
   // An assertion or operator confirmation already under way finds its ceremony spent.

@@ -106,7 +106,10 @@ describe('emergency access: the journey', () => {
     expect(asked.reference).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(new Date(asked.expiresAt).getTime() - api.clock.now().getTime()).toBe(PENDING_MINUTES * 60_000);
     // The owner hears of a request made in their name.
-    expect((await api.notificationsOf(ada.username)).map((n) => n.kind)).toContain('emergency.requested');
+    const requested = (await api.notificationsOf(ada.username)).find((n) => n.kind === 'emergency.requested');
+    expect(JSON.parse(requested?.payload ?? '{}')).toMatchObject({ details: { serviceAccount: svc } });
+    const listed = MyEmergencyAccess.parse(expectStatus(await ada.device.call('myEmergencyAccess', { token: session }), 200));
+    expect(listed.grants.map((g) => [g.id, g.status])).toEqual([[asked.id, 'requested']]);
     // Collecting before anyone approved gives nothing.
     expectRefusal(await activate(ada, session, asked.id), 409, 'emergency_not_approved');
 
@@ -120,7 +123,13 @@ describe('emergency access: the journey', () => {
     });
     const windowEnd = api.clock.now().getTime() + 30 * 60_000;
     expect(new Date(approved.expiresAt).getTime()).toBe(windowEnd);
-    expect((await api.notificationsOf(ada.username)).map((n) => n.kind)).toContain('emergency.approved');
+    const told = (await api.notificationsOf(ada.username)).find((n) => n.kind === 'emergency.approved');
+    expect(JSON.parse(told?.payload ?? '{}')).toMatchObject({ details: { serviceAccount: svc } });
+    const approvedEvent = (await api.auditOf(svc)).find((e) => e.event === 'emergency.approved');
+    expect(approvedEvent).toMatchObject({
+      actor: `account:${approver.username}`,
+      details: { grantId: asked.id, serviceAccount: svc, owner: ada.username, minutes: 30, reason: 'checked with the on-call lead' },
+    });
 
     session = await manage(ada);
     const collected = ActivatedEmergencyAccess.parse(expectStatus(await activate(ada, session, asked.id), 200));
@@ -136,13 +145,19 @@ describe('emergency access: the journey', () => {
       act: { sub: ada.username },
       token_type: 'emergency_access',
       exp: Math.floor(windowEnd / 1000),
+      iat: Math.floor(new Date(collected.grant.activatedAt ?? '').getTime() / 1000),
       jti: asked.id,
       reference: asked.reference,
     });
     await introspect(system.token, collected.token);
 
+    // Our token behind anything else is not our token.
+    expect(await introspect(system.token, `x${collected.token}`)).toEqual({ active: false });
+    // At the very end of the window it no longer works.
     api.clock.advance(30 * 60);
     expect(await introspect(system.token, collected.token)).toEqual({ active: false });
+    const refusals = (await api.auditOf(svc)).filter((e) => e.event === 'emergency.use_refused').map((e) => e.details.refusal);
+    expect(refusals).toEqual(['window over']);
     await api.server.services.emergencyAccess.sweep();
 
     const report = EmergencyGrantList.parse(
@@ -188,6 +203,8 @@ describe('emergency access: the journey', () => {
       endedBy: `account:${approver.username}`,
     });
     expect(await introspect(system.token, token)).toEqual({ active: false });
+    const refused = (await api.auditOf(svc)).filter((e) => e.event === 'emergency.use_refused');
+    expect(refused.map((e) => e.details)).toEqual([{ grantId: first.id, refusal: 'grant ended' }]);
     expectRefusal(await decide('endEmergencyAccess', first.id, approver.token), 410, 'request_closed');
 
     session = await manage(ada);
@@ -314,12 +331,12 @@ describe('emergency access: refusals', () => {
     expectRefusal(await request(ada, session, svc, 31), 400, 'invalid_request');
     expectRefusal(await request(ada, session, svc, 4), 400, 'invalid_request');
 
-    // Approved, never collected, window over.
-    const late = grant(await request(ada, session, svc, 10), 201);
+    // Approved, never collected, window over. The longest window the policy allows is allowed.
+    const late = grant(await request(ada, session, svc, 30), 201);
     // One open grant per owner and account at a time.
     expectRefusal(await request(ada, session, svc, 10), 409, 'request_pending');
     grant(await decide('approveEmergencyAccess', late.id, approver.token));
-    api.clock.advance(10 * 60);
+    api.clock.advance(30 * 60);
     session = await manage(ada);
     expectRefusal(await activate(ada, session, late.id), 410, 'request_closed');
 
@@ -332,6 +349,8 @@ describe('emergency access: refusals', () => {
     session = await manage(ada);
     const denied = grant(await request(ada, session, svc, 10), 201);
     expect(grant(await decide('denyEmergencyAccess', denied.id, approver.token)).status).toBe('denied');
+    expect((await api.auditOf(svc)).filter((e) => e.event === 'emergency.denied').map((e) => e.details.grantId)).toEqual([denied.id]);
+    expect((await api.auditOf(svc)).some((e) => e.event === 'emergency.approved' && e.details.grantId === denied.id)).toBe(false);
     expectRefusal(await activate(ada, session, denied.id), 410, 'request_closed');
     expectRefusal(await decide('approveEmergencyAccess', denied.id, approver.token), 410, 'request_closed');
     expect((await api.notificationsOf(ada.username)).map((n) => n.kind)).toContain('emergency.denied');
@@ -367,6 +386,16 @@ describe('emergency access: refusals', () => {
     const bob = await owner();
     expectStatus(await api.admin('setServiceOwner', { params: { username: svc }, body: { owner: bob.username } }), 200);
     expect(await introspect(system.token, token)).toEqual({ active: false });
+    const afterChange = await api.db
+      .selectFrom('emergency_grants')
+      .select(['status', 'end_reason'])
+      .where('id', '=', asked.id)
+      .executeTakeFirstOrThrow();
+    expect(afterChange).toEqual({ status: 'ended', end_reason: 'the service account has a new owner' });
+    // Naming the same owner again ends nothing.
+    expectStatus(await api.admin('setServiceOwner', { params: { username: svc }, body: { owner: bob.username } }), 200);
+    const owned = (await api.auditOf(svc)).filter((e) => e.event === 'service_account.owner_set');
+    expect(owned.map((e) => e.details.endedGrants)).toEqual([0, 1, 0]);
 
     // An owner who leaves acts for nothing, even inside a window.
     const bobSession = await manage(bob);
@@ -382,6 +411,25 @@ describe('emergency access: refusals', () => {
     expect(await introspect(system.token, bobToken)).toEqual({ active: false });
   });
 
+  it('a retired service account: its open grants end and its token stops at once', async () => {
+    const ada = await owner();
+    const svc = await serviceAccount(ada.username);
+    const approver = await tokenOf('admin', ['emergency:decide']);
+    const system = await tokenOf('admin', ['emergency:introspect']);
+    const session = await manage(ada);
+    const asked = grant(await request(ada, session, svc), 201);
+    grant(await decide('approveEmergencyAccess', asked.id, approver.token));
+    const { token } = ActivatedEmergencyAccess.parse(expectStatus(await activate(ada, session, asked.id), 200));
+    const { id } = await api.db.selectFrom('users').select('id').where('username', '=', svc).executeTakeFirstOrThrow();
+    const counts = await api.server.services.provisioning.deactivate(id, 'test', 'cli');
+    expect(counts).toMatchObject({ emergencyGrants: 1 });
+    expect(await introspect(system.token, token)).toEqual({ active: false });
+    const row = await api.db.selectFrom('emergency_grants').select('status').where('id', '=', asked.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'ended' });
+    // Nor can its owner ask again.
+    expectRefusal(await request(ada, session, svc), 403, 'not_service_owner');
+  });
+
   it('a service account never gets a factor: no enrolment code, and setServiceOwner accepts only a person', async () => {
     const ada = await owner();
     const svc = await serviceAccount(ada.username);
@@ -394,6 +442,11 @@ describe('emergency access: refusals', () => {
       'invalid_request',
     );
     expectRefusal(await api.admin('setServiceOwner', { params: { username: svc }, body: { owner: 'nobody.here' } }), 404, 'not_found');
+    expectRefusal(
+      await api.admin('setServiceOwner', { params: { username: 'svc.nobody' }, body: { owner: ada.username } }),
+      404,
+      'not_found',
+    );
     expect(await boundToServiceAccount(svc)).toBe(0);
   });
 });
