@@ -50,6 +50,12 @@ export const SHOWN_CODES: ReadonlySet<string> = new Set([
   'fresh_registration_required',
   'kiosk_session_refused',
   'device_posture_insufficient',
+  'account_inactive',
+  'already_enrolled',
+  'break_glass_no_recovery',
+  'break_glass_unsupervised',
+  'break_glass_keys_required',
+  'break_glass_key_unlabelled',
 ]);
 
 /** "Too many tries": how long to wait, in minutes once it is a minute or more. */
