@@ -1,14 +1,14 @@
 import type { DeviceSignals, FactorKind, SessionDeadlines, SessionView } from '../../api/enrolment.js';
-import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults, KioskStationState } from '../../api/ipc.js';
+import type { DiagnosticsExport, IpcName, IpcRequest, IpcResults } from '../../api/ipc.js';
 import { ApiClientError, type ApiClient, type SessionAuth } from './api-client.js';
 import type { CreationOptionsJSON, RequestOptionsJSON } from '../../api/webauthn.js';
 import type { DeviceKeyLoader } from './device/device-identity.js';
 import type { KioskHost } from './kiosk/host.js';
-import { OperatorPinError } from './kiosk/operator-pin.js';
 import { APPROVAL_CALLS, deviceApprovalHandlers } from './device-approval-handlers.js';
 import { EMERGENCY_CALLS, emergencyAccessHandlers } from './emergency-access-handlers.js';
 import { nativeKeyHandlers, type NativeKeySupport } from './native-webauthn/handlers.js';
 import { HelpdeskRequests } from './recovery/helpdesk-requests.js';
+import { StationControl, stationHandlers } from './kiosk/station-control.js';
 import type { PendingRequestStore } from './recovery/pending-request.js';
 
 /** Refusals after which the token is worth nothing: forget it rather than send it again. */
@@ -63,15 +63,6 @@ const PERSONAL_ONLY = [
 /** How many finished sessions' tokens main keeps for their step timings. */
 const TIMING_TOKENS_KEPT = 3;
 
-/** Failures that mean the server was never reached (or answered nothing we could read). */
-const UNREACHABLE: ReadonlySet<string> = new Set(['network', 'bad_response', 'internal']);
-
-/** What main keeps of an operator's confirmation: the server's id for it, and whom it covers. */
-interface HeldConfirmation {
-  id: string;
-  newHire: string;
-}
-
 function notWired(what: string): never {
   throw new ApiClientError('internal', `${what} is not available in this build`);
 }
@@ -89,22 +80,8 @@ export class EnrolmentController {
   private readonly helpdesk: HelpdeskRequests;
   /** The renderer's pending waitForLaunchCode call, woken when a link arrives while it runs. */
   private linkWaiter: ((arrived: boolean) => void) | null = null;
-  /** The operator's assertion ceremony on a kiosk station; like ceremonyId, never shown to the page. */
-  private operatorCeremonyId: string | null = null;
-  /**
-   * The recovery codes of the person at the kiosk, kept only for the station's printer: the page asks
-   * to print without sending text, so it cannot make the printer print anything else. Gone at reset.
-   */
-  private printableCodes: string[] | null = null;
-  /** The operator's PIN was verified since the last reset: only then may the PIN change or the app leave kiosk mode. */
-  private operatorUnlocked = false;
-  /**
-   * The station code from IT was redeemed in this run and no reset came since: the operator who typed it
-   * is the only proof there is that whoever chooses the first PIN may, so the first PIN needs it.
-   */
-  private freshlyRegistered = false;
-  /** The operator's confirmation for the person now at the station: its id opens their session, and only theirs. */
-  private confirmation: HeldConfirmation | null = null;
+  /** The station's side (electron/main/kiosk/station-control.ts): its state is kept there. */
+  private readonly station: StationControl;
 
   /** The held session's deadlines as the latest answer gave them (the session's own, never an older one's). */
   private deadlines: SessionDeadlines | null = null;
@@ -126,6 +103,22 @@ export class EnrolmentController {
   ) {
     this.api = this.watchingDeadlines(api);
     this.helpdesk = new HelpdeskRequests(api, device, { store: options.pendingRequest, helpDeskContact: options.helpDeskContact });
+    this.station = new StationControl({
+      api: this.api,
+      device,
+      kiosk: options.kiosk,
+      deviceKey: options.deviceKey,
+      now: options.now,
+      openFresh: (open) => this.openFresh(open),
+      adopt: (opened) => this.adopt(opened),
+      offerAssertion: (assertion) => {
+        this.assertion = assertion;
+      },
+      endSession: () => this.handlers.endSession(undefined),
+      forgetPerson: () => {
+        this.forgetPerson();
+      },
+    });
     if (options.kiosk) {
       const refuse = () => Promise.reject(new ApiClientError('kiosk_enrolment_only', 'a kiosk station serves first enrolments only'));
       Object.assign(this.handlers, Object.fromEntries(PERSONAL_ONLY.map((name) => [name, refuse])));
@@ -142,79 +135,6 @@ export class EnrolmentController {
     const waiter = this.linkWaiter;
     this.linkWaiter = null;
     waiter?.(true);
-  }
-
-  private requireKiosk(): KioskHost {
-    if (!this.options.kiosk) throw new ApiClientError('not_a_kiosk', 'this computer is not a kiosk station');
-    return this.options.kiosk;
-  }
-
-  private requireOperator(): KioskHost {
-    const kiosk = this.requireKiosk();
-    if (!this.operatorUnlocked) throw new ApiClientError('operator_unlock_required', "the operator's PIN is needed first");
-    return kiosk;
-  }
-
-  /** The station's registration as the server sees it, and what the operator needs to judge the station's health. */
-  private async stationState(): Promise<KioskStationState> {
-    const kiosk = this.requireKiosk();
-    // A keychain that cannot say whether a PIN is kept is shown in the health panel; the station just does not serve.
-    const pinKept = await kiosk.operatorPin.isSet().catch(() => false);
-    const operatorPin = pinKept ? 'set' : this.freshlyRegistered ? 'choose' : 'missing';
-    const keychain = this.options.deviceKey ? await this.options.deviceKey.status() : 'ready';
-    const state = { kiosk: true, operatorPin, keychain } as const;
-    // Without a usable device key nothing can be signed, so the server cannot be asked who this station is.
-    if (keychain !== 'ready') return { ...state, registration: 'unknown', station: null, serverReachable: null };
-    try {
-      const station = await this.api.call('stationStatus', {});
-      return { ...state, registration: 'registered', station, serverReachable: true };
-    } catch (error) {
-      if (!(error instanceof ApiClientError)) throw error;
-      if (error.code === 'station_not_registered') return { ...state, registration: 'unregistered', station: null, serverReachable: true };
-      if (error.code === 'station_revoked') return { ...state, registration: 'revoked', station: null, serverReachable: true };
-      return { ...state, registration: 'unknown', station: null, serverReachable: !UNREACHABLE.has(error.code) };
-    }
-  }
-
-  /** A station serves nobody until its operator has a PIN: without one, nobody could let the operator out or in. */
-  private async requireServingStation(): Promise<KioskHost> {
-    const kiosk = this.requireKiosk();
-    if (!(await kiosk.operatorPin.isSet())) throw new ApiClientError('operator_pin_missing', 'this station has no operator PIN yet');
-    return kiosk;
-  }
-
-  /**
-   * On a station a session opens only for the person the operator confirmed, with that confirmation,
-   * and only as a kiosk session: anything else the server hands back is ended at once.
-   */
-  private async openKioskSession(code: string): Promise<SessionView> {
-    await this.requireServingStation();
-    const held = this.confirmation;
-    if (!held) throw new ApiClientError('operator_confirmation_required', 'the operator has not confirmed anyone at this station');
-    const opened = await this.openFresh(() =>
-      this.api.call('openSession', { body: { code, device: this.device, confirmationId: held.id } }),
-    );
-    // The server spent the confirmation on this session: whatever happens next, it opens nothing else.
-    this.confirmation = null;
-    if (opened.kiosk && opened.session.user.username === held.newHire) return this.adopt(opened);
-    await this.api.call('endSession', { token: opened.token }).catch(() => undefined);
-    throw new ApiClientError('kiosk_session_refused', 'the server did not open a kiosk session for the confirmed new hire');
-  }
-
-  /** The host's own refusals (a PIN too simple, an unlock that lapsed) in the contract's words. */
-  private async fromHost<T>(run: () => T | Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (!(error instanceof OperatorPinError)) throw error;
-      const code =
-        error.code === 'operator_required'
-          ? 'operator_unlock_required'
-          : error.code === 'pin_too_simple'
-            ? 'pin_too_simple'
-            : 'bad_payload';
-      throw new ApiClientError(code, error.message);
-    }
   }
 
   private requireToken(): string {
@@ -247,6 +167,8 @@ export class EnrolmentController {
       api: this.api,
       withSession: <T>(call: (token: string) => Promise<T>) => this.withSession(call),
     })),
+    // A kiosk station's registration, operator and printer (electron/main/kiosk/station-control.ts).
+    ...stationHandlers(() => this.station),
     // FirstKey's own security-key ceremony (electron/main/native-webauthn/handlers.ts): the options and the PIN stay in main.
     ...nativeKeyHandlers(() => ({
       support: this.options.nativeKeys,
@@ -265,7 +187,7 @@ export class EnrolmentController {
     })),
     startSession: async ({ code }) =>
       this.options.kiosk
-        ? this.openKioskSession(code)
+        ? this.station.openKioskSession(code)
         : this.adopt(await this.openFresh(() => this.api.call('openSession', { body: { code, device: this.device } }))),
     currentSession: async () => (this.token ? this.withSession((token) => this.api.call('getSession', { token })) : null),
     registrationOptions: async ({ factor }) => {
@@ -283,7 +205,7 @@ export class EnrolmentController {
     completeSession: async (request) => {
       const result = await this.withSession((token) => this.api.call('complete', { token, body: request ?? {} }));
       this.token = null;
-      if (this.options.kiosk && result.recoveryCodes?.length) this.printableCodes = [...result.recoveryCodes];
+      this.station.keepPrintableCodes(result.recoveryCodes);
       return result;
     },
     endSession: async () => {
@@ -359,81 +281,6 @@ export class EnrolmentController {
       return null;
     },
     regenerateRecoveryCodes: async () => this.withSession((token) => this.api.call('regenerateRecoveryCodes', { token })),
-    stationStatus: async () => (this.options.kiosk ? this.stationState() : { kiosk: false }),
-    registerStation: async ({ code }) => {
-      this.requireKiosk();
-      await this.api.call('registerStation', { body: { code } });
-      this.freshlyRegistered = true;
-      return this.stationState();
-    },
-    operatorOptions: async ({ operator }) => {
-      await this.requireServingStation();
-      const { ceremonyId, options } = await this.api.call('operatorOptions', { body: { operator } });
-      this.operatorCeremonyId = ceremonyId;
-      this.assertion = options;
-      return options;
-    },
-    confirmNewHire: async ({ response, newHire, checks }) => {
-      await this.requireServingStation();
-      const ceremonyId = this.operatorCeremonyId;
-      if (!ceremonyId) throw new ApiClientError('challenge_missing', "ask for the operator's options first");
-      this.operatorCeremonyId = null;
-      const confirmed = await this.api.call('confirmNewHire', { body: { ceremonyId, response, newHire, checks } });
-      // The server cancelled this station's earlier confirmations: main holds only the newest too.
-      this.confirmation = { id: confirmed.id, newHire: confirmed.newHire.username };
-      const now = this.options.now?.() ?? new Date();
-      return {
-        newHire: confirmed.newHire,
-        operator: confirmed.operator,
-        checks: confirmed.checks,
-        confirmedAt: now.toISOString(),
-        expiresAt: confirmed.expiresAt,
-      };
-    },
-    printRecoveryCodes: async () => {
-      const kiosk = this.requireKiosk();
-      if (!this.printableCodes) throw new ApiClientError('no_session', 'there are no recovery codes to print');
-      return kiosk.printRecoveryCodes(this.printableCodes);
-    },
-    resetStation: async () => {
-      const kiosk = this.requireKiosk();
-      // The order the issue asks for: the server forgets the session and any confirmation first, then the page and its storage go.
-      await this.handlers.endSession(undefined);
-      // Best effort, like endSession: an unreachable server's confirmations still lapse at their expiry.
-      await this.api.call('cancelConfirmations', {}).catch(() => undefined);
-      this.forgetPerson();
-      await kiosk.wipe();
-      return null;
-    },
-    operatorPinStatus: async () => ({ set: await this.requireKiosk().operatorPin.isSet() }),
-    setOperatorPin: async ({ pin }) => {
-      const kiosk = this.requireKiosk();
-      // Changing a PIN needs the current one; the first needs the station code IT just gave the operator,
-      // redeemed in this run, so a passer-by at a station whose PIN was lost cannot take it over.
-      const first = !(await kiosk.operatorPin.isSet());
-      if (first && !this.freshlyRegistered) {
-        throw new ApiClientError(
-          'fresh_registration_required',
-          'register the station again with a new station code to choose its first PIN',
-        );
-      }
-      if (!first) this.requireOperator();
-      await this.fromHost(() => kiosk.operatorPin.set(pin));
-      this.freshlyRegistered = false;
-      return null;
-    },
-    verifyOperatorPin: async ({ pin }) => {
-      const verdict = await this.requireKiosk().operatorPin.verify(pin);
-      this.operatorUnlocked = verdict.ok;
-      return verdict;
-    },
-    exitKiosk: async () => {
-      const kiosk = this.requireOperator();
-      await this.fromHost(() => {
-        kiosk.exit();
-      });
-      return null;
-    },
     reportStepTimings: async ({ sessionId, timings }) => {
       const token = this.timingTokens.get(sessionId);
       if (!token) throw new ApiClientError('no_session', 'no session of this window has that id, or its timings were sent');
@@ -446,13 +293,9 @@ export class EnrolmentController {
   /** Everything main held for the person at the station (and the operator's unlock) goes at a reset. */
   private forgetPerson(): void {
     this.ceremonyId = null;
-    this.operatorCeremonyId = null;
-    this.printableCodes = null;
     this.launchCode = null;
     this.helpdesk.unload();
-    this.operatorUnlocked = false;
-    this.freshlyRegistered = false;
-    this.confirmation = null;
+    this.station.forget();
   }
 
   /** Ends any session this window still holds before another opens: one window, one session. */
