@@ -13,6 +13,7 @@ import { closeKdfPool } from './recovery/kdf-pool.js';
 import { buildApp } from './http/app.js';
 import { ClientLimiter } from './limits/client-limiter.js';
 import { loadAuditKey } from './audit/key.js';
+import { exportedCheckpointsIn } from './audit/checkpoints.js';
 import { AuditMonitor } from './audit/monitor.js';
 import { auditRecordSink } from './notifications/audit-records.js';
 
@@ -56,9 +57,16 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   await sweepAbandonedFactors({ db, clock, config });
   // Before listening: a dropped append-only trigger is put back and the chain checked from the last
   // signed checkpoint, so /readyz is right from the first probe.
-  const audit = new AuditMonitor(database, loadAuditKey(config), clock, auditRecordSink(config), (line) => {
-    console.error(line);
-  });
+  const audit = new AuditMonitor(
+    database,
+    loadAuditKey(config),
+    clock,
+    auditRecordSink(config),
+    (line) => {
+      console.error(line);
+    },
+    () => exportedCheckpointsIn(config.notificationFile),
+  );
   try {
     await audit.start(config.auditVerifySeconds);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema.js';
@@ -111,4 +112,15 @@ export function parseExportedCheckpoints(text: string): Checkpoint[] {
     found.push({ seq: Number(c.seq), hash: c.hash, at: c.at, count: Number(c.count), signature: c.signature });
   }
   return found;
+}
+
+/** The checkpoints exported to the notification file, if there is one (none yet when it does not exist). */
+export async function exportedCheckpointsIn(file: string | undefined): Promise<Checkpoint[]> {
+  if (!file) return [];
+  try {
+    return parseExportedCheckpoints(await readFile(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }

@@ -91,6 +91,12 @@ export class AuditMonitor {
     private readonly clock: Clock,
     private readonly sink: AuditRecordSink,
     private readonly log: (line: string) => void,
+    /**
+     * The checkpoints this deployment exported (its notification file). Read only when the database
+     * holds no signed checkpoint to resume from: then a trail rewritten with its checkpoints deleted
+     * must still match what was shipped, or this instance would sign a checkpoint over the forgery.
+     */
+    private readonly exported: () => Promise<Checkpoint[]> = () => Promise.resolve([]),
   ) {}
 
   /** The first bad row found, for /readyz; null while the chain holds. */
@@ -119,7 +125,7 @@ export class AuditMonitor {
       });
     }
     this.verified = await latestSigned(this.handle, this.key);
-    await this.verifyNow();
+    await this.verifyNow(this.verified ? [] : await this.exportedOrNone());
     this.timer = setInterval(() => {
       void this.verifyNow();
     }, intervalSeconds * 1000);
@@ -127,23 +133,29 @@ export class AuditMonitor {
   }
 
   /** One incremental run; a broken chain stays reported until the process restarts with the trail repaired. */
-  verifyNow(): Promise<void> {
-    this.running ??= this.run().finally(() => {
+  verifyNow(exported: Checkpoint[] = []): Promise<void> {
+    this.running ??= this.run(exported).finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async run(): Promise<void> {
+  private async exportedOrNone(): Promise<Checkpoint[]> {
+    try {
+      return await this.exported();
+    } catch (error) {
+      this.log(`audit: the exported checkpoints could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  }
+
+  private async run(exported: Checkpoint[]): Promise<void> {
     if (this.problem) return;
     try {
-      const outcome = await verifyAndCheckpoint(
-        this.handle.db,
-        this.key,
-        this.clock,
-        this.sink,
-        this.verified ? { from: this.verified } : {},
-      );
+      const outcome = await verifyAndCheckpoint(this.handle.db, this.key, this.clock, this.sink, {
+        ...(this.verified ? { from: this.verified } : {}),
+        ...(exported.length > 0 ? { exported } : {}),
+      });
       if (outcome.problem) {
         this.problem = outcome.problem;
         const message = `audit: chain broken at ${describeProblem(outcome.problem)}`;

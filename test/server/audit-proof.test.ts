@@ -268,6 +268,23 @@ describe(`the audit trail an attacker with the database cannot rewrite unnoticed
     );
   });
 
+  it('the same rewrite found by an instance started afterwards: checked against the exported checkpoints, never signed over', async () => {
+    await addUsers(4);
+    await live().audit.verifyNow();
+    const end = await tail();
+    await dropTriggers();
+    await sql`DELETE FROM audit_checkpoints`.execute(live().db);
+    await sql`UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2`.execute(live().db);
+    await recompute(1, 'sha256');
+    // No instance was running to remember the chain: the next one starts from nothing in the database.
+    await live().close();
+    await start();
+    const ready = await readyz();
+    expect(ready.status).toBe(503);
+    expect(ready.message).toContain(`seq ${String(end)} (user.created`);
+    expect(await live().db.selectFrom('audit_checkpoints').selectAll().execute()).toEqual([]);
+  });
+
   it('a forged checkpoint (signed without the key) is refused', async () => {
     await addUsers(2);
     await live().audit.verifyNow();
