@@ -68,7 +68,8 @@ export const provisioningCommands: AdminCommands = {
       }
       context.out(
         `Deactivated ${values.username}: ${counts.factors} factors, ${counts.devices} devices and ${counts.sessions} sessions revoked; ` +
-          `${counts.enrolmentCodes} enrolment codes, ${counts.recoveryRequests} recovery requests and ${counts.deviceApprovals} device approvals ended`,
+          `${counts.enrolmentCodes} enrolment codes, ${counts.recoveryRequests} recovery requests and ${counts.deviceApprovals} device approvals ended; ` +
+          `${counts.consoleSessions} console sessions, ${counts.apiTokens} API tokens, ${counts.operatorRoles} operator roles and ${counts.emergencyGrants} emergency grants ended`,
       );
       return 0;
     },

@@ -159,6 +159,7 @@ describe('npm run admin -- import-joiners', () => {
     expect((await admin(['import-joiners', file, '--issue-codes'])).code).toBe(0);
     const off = await admin(['deactivate-user', '--username', 'leo']);
     expect(off.stdout).toMatch(/^Deactivated leo: 0 factors, 0 devices and 0 sessions revoked; 1 enrolment codes/m);
+    expect(off.stdout).toMatch(/0 console sessions, 0 API tokens, 0 operator roles and 0 emergency grants ended$/m);
     expect((await admin(['deactivate-user', '--username', 'leo'])).stdout).toMatch(/already deactivated/);
     const again = await admin(['import-joiners', file]);
     expect(again.stdout).toMatch(/line 2 \(leo\): leo was deactivated: reactivate-user first/);
