@@ -4,6 +4,7 @@ export type { FunnelReport } from '../../../api/friction';
 export type { Permission } from '../../../api/permissions';
 export type { PersonView, PersonFactor, PersonDevice, PersonEvent } from '../../../api/people';
 export type { HelpdeskRequestView, RecoveryApprovalResponse } from '../../../api/recovery';
+export type { MoveView, SetRoleBody } from '../../../api/operations/movers';
 export type { EmergencyGrantList, EmergencyGrantStatus, EmergencyGrantView } from '../../../api/operations/emergency-access';
 
 /** One item of the policy's identity check (`helpdesk.checklist`): the agent ticks each before deciding. */

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormats } from '../../../renderer/src/i18n/use-formats';
+import { ChangeRole } from '../components/ChangeRole';
 import { ConfirmRevoke } from '../components/ConfirmRevoke';
 import { FailureText } from '../components/FailureText';
 import { ScreenHeading } from '../components/Heading';
@@ -17,6 +18,7 @@ export function People() {
   const lookingUp = useConsole((s) => s.lookingUp);
   const lookUp = useConsole((s) => s.lookUp);
   const canRevoke = useConsole((s) => s.can('people:revoke'));
+  const canMove = useConsole((s) => s.can('users:write'));
   const revokeFactor = useConsole((s) => s.revokeFactor);
   const revokeDevice = useConsole((s) => s.revokeDevice);
   const [username, setUsername] = useState(person?.username ?? '');
@@ -56,6 +58,8 @@ export function People() {
       {person && (
         <>
           <h2>{t('people.summary', { name: person.displayName, username: person.username, tier: person.tier })}</h2>
+
+          {canMove && <ChangeRole person={person} />}
 
           <h3>{t('people.factors')}</h3>
           {person.factors.length === 0 ? (

@@ -4,6 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createCodesSlice } from './codes-slice';
 import { createEmergencySlice } from './emergency-slice';
 import { createFunnelSlice } from './funnel-slice';
+import { createMoversSlice } from './movers-slice';
 import { createNavigationSlice } from './navigation-slice';
 import { createPeopleSlice } from './people-slice';
 import { createQueueSlice } from './queue-slice';
@@ -22,6 +23,7 @@ export function createConsoleStore(deps: StoreDeps): StoreApi<ConsoleState> {
     ...createPeopleSlice(deps)(...a),
     ...createFunnelSlice(deps)(...a),
     ...createEmergencySlice(deps)(...a),
+    ...createMoversSlice(deps)(...a),
   }));
 }
 

@@ -1,5 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type {
+  MoveView,
+  SetRoleBody,
   Agent,
   ChecklistItem,
   FunnelReport,
@@ -79,7 +81,21 @@ export interface FunnelSlice {
   loadFunnel: (since: string) => Promise<void>;
 }
 
-export type ConsoleState = SessionSlice & NavigationSlice & QueueSlice & CodesSlice & PeopleSlice & FunnelSlice & EmergencySlice;
+/** A mover: the last role change's outcome for the person on screen. */
+export interface MoversSlice {
+  move: MoveView | null;
+  moveFailure: Failure;
+  changeRole: (username: string, body: SetRoleBody) => Promise<boolean>;
+}
+
+export type ConsoleState = SessionSlice &
+  NavigationSlice &
+  QueueSlice &
+  CodesSlice &
+  PeopleSlice &
+  FunnelSlice &
+  EmergencySlice &
+  MoversSlice;
 
 export interface StoreDeps {
   now: () => number;
