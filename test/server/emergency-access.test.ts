@@ -153,6 +153,7 @@ describe('emergency access: the journey', () => {
 
     // Our token behind anything else is not our token.
     expect(await introspect(system.token, `x${collected.token}`)).toEqual({ active: false });
+    expect(await introspect(system.token, `${collected.token}x`)).toEqual({ active: false });
     // At the very end of the window it no longer works.
     api.clock.advance(30 * 60);
     expect(await introspect(system.token, collected.token)).toEqual({ active: false });
