@@ -2,7 +2,8 @@ import type { Browser } from '@playwright/test';
 import type { DeviceSignals } from '../../api/enrolment.js';
 import { CompleteResponse, CreateSessionResponse, RegistrationOptionsResponse } from '../../api/enrolment.js';
 import { DpopKey } from '../support/dpop-key.js';
-import { send, type Reply } from '../support/http-client.js';
+import type { OperationName } from '../../api/http.js';
+import { send, type Reply, type SendOptions } from '../support/http-client.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { AgentBrowser } from './console-harness.js';
 import { checkScreen, expect, test } from './fixtures.js';
@@ -22,8 +23,7 @@ async function enrolSynced(fk: FirstKeyHarness, username: string, displayName: s
   await fk.server.services.accounts.createUser({ username, displayName, role: 'engineer' }, 'test');
   const key = await DpopKey.create(() => fk.clock.now().getTime());
   const passkey = new SoftAuthenticator({ attachment: 'platform', userVerified: true, backupEligible: true });
-  const call = (name: Parameters<typeof send>[1], opts: Omit<Parameters<typeof send>[2], 'key'> = {}) =>
-    send(fk.server.url, name, { ...opts, key });
+  const call = (name: OperationName, opts: Omit<SendOptions, 'key'> = {}) => send(fk.server.url, name, { ...opts, key });
   const { token } = CreateSessionResponse.parse(
     answered(await call('openSession', { body: { code: await fk.issueCode(username), device: SIGNALS } }), 201),
   );
