@@ -136,13 +136,15 @@ async function readyz(): Promise<{ status: number; message: string }> {
   return { status: reply.status, message: body.error?.message ?? '' };
 }
 
+/** This test's own schema only: other test files' schemas, on the same PostgreSQL at the same time, have the table too. */
 async function triggersPresent(): Promise<number> {
   const query =
     TEST_DATABASE === 'sqlite'
       ? sql<{ n: number }>`SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'`
       : sql<{
           n: number;
-        }>`SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname = 'audit_events' AND NOT t.tgisinternal`;
+        }>`SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+            WHERE c.relname = 'audit_events' AND s.nspname = current_schema() AND NOT t.tgisinternal`;
   return Number((await query.execute(live().db)).rows[0]?.n);
 }
 
