@@ -74,6 +74,19 @@ function grant(reply: Reply, status = 200): EmergencyGrantView {
   return EmergencyGrantView.parse(expectStatus(reply, status));
 }
 
+/** The path every active grant takes: the owner asks, `approver` approves, the owner collects the token. */
+async function activeGrant(
+  o: Owner,
+  session: string,
+  svc: string,
+  approver: string,
+): Promise<{ asked: EmergencyGrantView; token: string }> {
+  const asked = grant(await request(o, session, svc), 201);
+  grant(await decide('approveEmergencyAccess', asked.id, approver));
+  const { token } = ActivatedEmergencyAccess.parse(expectStatus(await activate(o, session, asked.id), 200));
+  return { asked, token };
+}
+
 async function boundToServiceAccount(username: string): Promise<number> {
   const user = await api.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow();
   const count = async (table: 'credentials' | 'sessions' | 'enrolment_codes') =>
@@ -195,9 +208,7 @@ describe('emergency access: the journey', () => {
     const system = await tokenOf('admin', ['emergency:introspect']);
     let session = await manage(ada);
 
-    const first = grant(await request(ada, session, svc), 201);
-    grant(await decide('approveEmergencyAccess', first.id, approver.token));
-    const token = ActivatedEmergencyAccess.parse(expectStatus(await activate(ada, session, first.id), 200)).token;
+    const { asked: first, token } = await activeGrant(ada, session, svc, approver.token);
     expect((await introspect(system.token, token)).active).toBe(true);
     expect(grant(await decide('endEmergencyAccess', first.id, approver.token))).toMatchObject({
       status: 'ended',
@@ -209,9 +220,7 @@ describe('emergency access: the journey', () => {
     expectRefusal(await decide('endEmergencyAccess', first.id, approver.token), 410, 'request_closed');
 
     session = await manage(ada);
-    const second = grant(await request(ada, session, svc), 201);
-    grant(await decide('approveEmergencyAccess', second.id, approver.token));
-    const again = ActivatedEmergencyAccess.parse(expectStatus(await activate(ada, session, second.id), 200)).token;
+    const { asked: second, token: again } = await activeGrant(ada, session, svc, approver.token);
     expect(grant(await ada.device.call('endMyEmergencyAccess', { token: session, params: { id: second.id } }))).toMatchObject({
       status: 'ended',
       endedBy: ada.username,
@@ -364,9 +373,7 @@ describe('emergency access: refusals', () => {
     const approver = await tokenOf('admin', ['emergency:decide']);
     const system = await tokenOf('admin', ['emergency:introspect']);
     const session = await manage(ada);
-    const asked = grant(await request(ada, session, svc), 201);
-    grant(await decide('approveEmergencyAccess', asked.id, approver.token));
-    const { token } = ActivatedEmergencyAccess.parse(expectStatus(await activate(ada, session, asked.id), 200));
+    const { asked, token } = await activeGrant(ada, session, svc, approver.token);
 
     // The right grant id with another secret, a made-up id, and not our shape at all.
     const forged = `${token.slice(0, TOKEN_PREFIX)}${'A'.repeat(43)}`;
@@ -400,9 +407,7 @@ describe('emergency access: refusals', () => {
 
     // An owner who leaves acts for nothing, even inside a window.
     const bobSession = await manage(bob);
-    const bobs = grant(await request(bob, bobSession, svc), 201);
-    grant(await decide('approveEmergencyAccess', bobs.id, approver.token));
-    const bobToken = ActivatedEmergencyAccess.parse(expectStatus(await activate(bob, bobSession, bobs.id), 200)).token;
+    const { token: bobToken } = await activeGrant(bob, bobSession, svc, approver.token);
     const bobId = (await api.db.selectFrom('users').select('id').where('username', '=', bob.username).executeTakeFirstOrThrow()).id;
     const left = await scim(api, 'PATCH', `/Users/${bobId}`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
@@ -418,9 +423,7 @@ describe('emergency access: refusals', () => {
     const approver = await tokenOf('admin', ['emergency:decide']);
     const system = await tokenOf('admin', ['emergency:introspect']);
     const session = await manage(ada);
-    const asked = grant(await request(ada, session, svc), 201);
-    grant(await decide('approveEmergencyAccess', asked.id, approver.token));
-    const { token } = ActivatedEmergencyAccess.parse(expectStatus(await activate(ada, session, asked.id), 200));
+    const { asked, token } = await activeGrant(ada, session, svc, approver.token);
     const { id } = await api.db.selectFrom('users').select('id').where('username', '=', svc).executeTakeFirstOrThrow();
     const counts = await api.server.services.provisioning.deactivate(id, 'test', 'cli');
     expect(counts).toMatchObject({ emergencyGrants: 1 });
