@@ -214,6 +214,8 @@ test.describe('session lifetime', () => {
     await fk.addAuthenticator({ transport: 'internal' });
     await fk.open(page);
     await enterCode(page, await fk.issueCode());
+    // The session must exist before time moves, or the exchange itself would happen after the jump.
+    await expect(page.getByRole('heading', { name: 'Is this you?' })).toBeVisible();
     fk.clock.advance(10 * 60 + 1);
     await page.getByRole('button', { name: /^This is me:/ }).click();
     await expect(page.getByRole('alert')).toContainText('Enter your code again to start over');
