@@ -30,8 +30,46 @@ export const BreakGlassSupervisionView = z.object({
 });
 export type BreakGlassSupervisionView = z.infer<typeof BreakGlassSupervisionView>;
 
+/** A key of a break-glass account: one added in the open session (pending) or already in use (active). */
+export const BreakGlassCeremonyKey = z.object({
+  factorId: z.string(),
+  status: z.enum(['pending', 'active']),
+  /** The model's name from the attestation metadata, when known. */
+  model: z.string().nullable(),
+  addedAt: z.iso.datetime(),
+  custodian: z.string().nullable(),
+  location: z.string().nullable(),
+});
+export type BreakGlassCeremonyKey = z.infer<typeof BreakGlassCeremonyKey>;
+
+/** Where a break-glass account's supervised ceremony stands, as its custodians see it in the console. */
+export const BreakGlassCeremonyView = z.object({
+  username: z.string(),
+  displayName: z.string(),
+  /** The open session that adds keys, if the enrolment code was used; null before (or after it ended). */
+  session: z.object({ id: z.string(), expiresAt: z.iso.datetime() }).nullable(),
+  custodians: z.array(z.string()),
+  supervised: z.boolean(),
+  /** Keys in the order they were added. */
+  keys: z.array(BreakGlassCeremonyKey),
+  /** Keys the ceremony needs in all. */
+  keysRequired: z.number().int(),
+});
+export type BreakGlassCeremonyView = z.infer<typeof BreakGlassCeremonyView>;
+
 /** The HTTP operations of break-glass accounts (merged into api/http.ts). */
 export const breakGlassOperations = {
+  breakGlassCeremony: operation({
+    method: 'GET',
+    path: '/v1/admin/break-glass/{username}',
+    summary:
+      "Where a break-glass account's supervised ceremony stands: its open session, the custodians who confirmed, its keys and their labels",
+    auth: 'admin',
+    permission: 'users:write',
+    params: BreakGlassParams,
+    response: BreakGlassCeremonyView,
+    status: 200,
+  }),
   superviseBreakGlass: operation({
     method: 'POST',
     path: '/v1/admin/break-glass/{username}/supervision',

@@ -1,4 +1,9 @@
-import type { BreakGlassKeyLabel, BreakGlassKeyView, BreakGlassSupervisionView } from '../../api/operations/break-glass.js';
+import type {
+  BreakGlassCeremonyView,
+  BreakGlassKeyLabel,
+  BreakGlassKeyView,
+  BreakGlassSupervisionView,
+} from '../../api/operations/break-glass.js';
 import { isActiveUser } from '../accounts/active.js';
 import { appendAuditIn } from '../audit.js';
 import type { ServiceDeps } from '../context.js';
@@ -10,7 +15,8 @@ import { rolesOf } from '../operators/roles.js';
 import { newId } from '../secrets.js';
 import { custodiansOf } from './ceremony.js';
 import { checkBreakGlass, type BreakGlassFinding } from './check.js';
-import { DEFAULT_TEST_INTERVAL_DAYS } from './tier.js';
+import { ceremonyKeys } from './ceremony-keys.js';
+import { DEFAULT_TEST_INTERVAL_DAYS, MIN_BREAK_GLASS_KEYS } from './tier.js';
 
 /** How recent the custodian's own WebAuthn sign-in (their console session's start) must be to confirm. */
 export const CUSTODIAN_FRESH_SECONDS = 300;
@@ -25,6 +31,23 @@ export class BreakGlassService {
     return {
       findings: await checkBreakGlass(db, policy.policy, clock.now()),
       testIntervalDays: policy.policy.breakGlass?.testIntervalDays ?? DEFAULT_TEST_INTERVAL_DAYS,
+    };
+  }
+
+  /** Where the account's ceremony stands, for the custodians in the console: nothing here decides anything. */
+  async ceremony(username: string): Promise<BreakGlassCeremonyView> {
+    const { db } = this.deps;
+    const user = await this.breakGlassUser(username);
+    const session = await this.findOpenSession(user);
+    const custodians = session ? await custodiansOf(db, session.id) : [];
+    return {
+      username: user.username,
+      displayName: user.display_name,
+      session: session ? { id: session.id, expiresAt: session.expires_at } : null,
+      custodians,
+      supervised: custodians.length >= 2,
+      keys: await ceremonyKeys(db, user.id, session?.id ?? null),
+      keysRequired: MIN_BREAK_GLASS_KEYS,
     };
   }
 
@@ -123,10 +146,17 @@ export class BreakGlassService {
 
   /** The one live session that adds keys to the account: what the custodians supervise. */
   private async openSession(user: UserRow) {
+    const session = await this.findOpenSession(user);
+    if (!session)
+      throw new ApiFailure('not_found', `no open session of ${user.username} to supervise: open it with the enrolment code first`);
+    return session;
+  }
+
+  private findOpenSession(user: UserRow) {
     const now = this.deps.clock.now().toISOString();
-    const session = await this.deps.db
+    return this.deps.db
       .selectFrom('sessions')
-      .select(['id'])
+      .select(['id', 'expires_at'])
       .where('user_id', '=', user.id)
       .where('purpose', 'in', ['enrol', 'replace'])
       .where('completed_at', 'is', null)
@@ -134,8 +164,5 @@ export class BreakGlassService {
       .where('expires_at', '>', now)
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
-    if (!session)
-      throw new ApiFailure('not_found', `no open session of ${user.username} to supervise: open it with the enrolment code first`);
-    return session;
   }
 }

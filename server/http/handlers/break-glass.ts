@@ -5,6 +5,7 @@ import type { HandlerSet } from '../route.js';
 /** What the operations of break-glass accounts do: each one call into the service, as the operator who called. */
 export function breakGlassHandlers(services: Services): HandlerSet<typeof breakGlassOperations> {
   return {
+    breakGlassCeremony: ({ params }) => services.breakGlass.ceremony(params.username),
     superviseBreakGlass: ({ params, principal }) => services.breakGlass.supervise(params.username, principal),
     labelBreakGlassKey: ({ params, body, principal }) => services.breakGlass.label(params.username, params.id, body, principal),
   };
