@@ -1,6 +1,7 @@
 import { Shell, SECTIONS } from './components/Shell';
 import { SessionWatch } from './components/SessionWatch';
 import { useConsole } from './store';
+import { BreakGlass } from './screens/BreakGlass';
 import { EmergencyAccess } from './screens/EmergencyAccess';
 import { Funnel } from './screens/Funnel';
 import { IssueCode } from './screens/IssueCode';
@@ -27,6 +28,7 @@ export function App() {
         {shown === 'people' && <People />}
         {shown === 'funnel' && <Funnel />}
         {shown === 'emergency' && <EmergencyAccess />}
+        {shown === 'breakGlass' && <BreakGlass />}
       </Shell>
     </>
   );

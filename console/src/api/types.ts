@@ -27,3 +27,4 @@ export interface ConsoleSession {
   idleEndsAt: string;
   agent: Agent;
 }
+export type { BreakGlassCeremonyKey, BreakGlassCeremonyView, BreakGlassKeyLabel } from '../../../api/operations/break-glass';

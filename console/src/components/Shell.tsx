@@ -9,6 +9,7 @@ export const SECTIONS: { view: View; permission: string }[] = [
   { view: 'people', permission: 'people:read' },
   { view: 'funnel', permission: 'metrics:read' },
   { view: 'emergency', permission: 'emergency:read' },
+  { view: 'breakGlass', permission: 'users:write' },
 ];
 
 export function Shell({ children }: { children: React.ReactNode }) {

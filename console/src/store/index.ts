@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createBreakGlassSlice } from './break-glass-slice';
 import { createCodesSlice } from './codes-slice';
 import { createEmergencySlice } from './emergency-slice';
 import { createFunnelSlice } from './funnel-slice';
@@ -24,6 +25,7 @@ export function createConsoleStore(deps: StoreDeps): StoreApi<ConsoleState> {
     ...createFunnelSlice(deps)(...a),
     ...createEmergencySlice(deps)(...a),
     ...createMoversSlice(deps)(...a),
+    ...createBreakGlassSlice(deps)(...a),
   }));
 }
 

@@ -16,6 +16,7 @@ export const SIGNED_OUT = {
   issued: null,
   person: null,
   funnel: null,
+  breakGlass: null,
   view: 'queue',
   requestId: null,
 } as const;

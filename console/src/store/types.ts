@@ -10,6 +10,7 @@ import type {
   PersonView,
   RecoveryApprovalResponse,
 } from '../api/types';
+import type { BreakGlassSlice } from './break-glass-slice';
 import type { EmergencySlice } from './emergency-slice';
 
 /** Why the agent is back on the sign-in screen; null on first arrival. */
@@ -18,7 +19,7 @@ export type SessionEnd = 'expired' | 'idle' | 'signedOut' | null;
 /** A failed call, as an i18n key the screen shows (errors.<code>). */
 export type Failure = { code: string } | null;
 
-export type View = 'queue' | 'request' | 'codes' | 'people' | 'funnel' | 'emergency';
+export type View = 'queue' | 'request' | 'codes' | 'people' | 'funnel' | 'emergency' | 'breakGlass';
 
 export interface SessionSlice {
   agent: Agent | null;
@@ -95,7 +96,8 @@ export type ConsoleState = SessionSlice &
   PeopleSlice &
   FunnelSlice &
   EmergencySlice &
-  MoversSlice;
+  MoversSlice &
+  BreakGlassSlice;
 
 export interface StoreDeps {
   now: () => number;

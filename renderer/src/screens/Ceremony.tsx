@@ -4,6 +4,13 @@ import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../store';
 import { NativeKeyPanel } from './native-key/NativeKeyPanel';
 
+/**
+ * Refusals at completion after the key was registered: a break-glass enrolment waits for its
+ * custodians or its labels (finish again), or for a second key (add one). Trying again would add a key.
+ */
+const FINISH_AGAIN = new Set(['errors.api.break_glass_unsupervised', 'errors.api.break_glass_key_unlabelled']);
+const ANOTHER_KEY = 'errors.api.break_glass_keys_required';
+
 export function Ceremony() {
   const { t } = useTranslation();
   const factor = useApp((s) => s.factor);
@@ -13,6 +20,8 @@ export function Ceremony() {
   const backToChoice = useApp((s) => s.backToChoice);
   const kiosk = useApp((s) => s.kiosk);
   const nativeKey = useApp((s) => s.nativeKey !== null);
+  const finish = useApp((s) => s.finish);
+  const refusal = useApp((s) => s.notice?.key ?? null);
 
   // The ceremony starts as soon as the screen shows: choosing the factor was the deliberate action.
   useEffect(() => {
@@ -52,9 +61,18 @@ export function Ceremony() {
         )}
       </div>
       <div className="actions">
+        {phase === 'failed' && refusal !== null && FINISH_AGAIN.has(refusal) && (
+          <button type="button" className="primary" onClick={() => void finish()}>
+            {t('ceremony.finish')}
+          </button>
+        )}
         {phase === 'failed' && (
-          <button type="button" className="primary" onClick={() => void runCeremony()}>
-            {t('ceremony.retry')}
+          <button
+            type="button"
+            className={refusal !== null && FINISH_AGAIN.has(refusal) ? 'secondary' : 'primary'}
+            onClick={() => void runCeremony()}
+          >
+            {refusal !== null && (FINISH_AGAIN.has(refusal) || refusal === ANOTHER_KEY) ? t('ceremony.another') : t('ceremony.retry')}
           </button>
         )}
         {phase === 'waiting' && (

@@ -129,6 +129,13 @@ export const createCeremonySlice =
         await complete();
       },
 
+      // A break-glass session refused at completion keeps its keys: finishing again registers none.
+      finish: async () => {
+        if (get().phase !== 'failed') return;
+        set({ phase: 'verifying', notice: null });
+        await complete();
+      },
+
       cancel: () => {
         if (get().phase !== 'waiting') return;
         deps.cancelCeremony();

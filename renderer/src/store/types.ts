@@ -87,6 +87,8 @@ export interface CeremonySlice {
   chooseFactor: (factor: FactorKind) => void;
   backToChoice: () => void;
   runCeremony: () => Promise<void>;
+  /** Completes the session again without a new key (after a refusal that a key would not fix). */
+  finish: () => Promise<void>;
   cancel: () => void;
   /** The person's own name for the next key they make, kept with whose it is; null: keep the default. */
   keyName: { username: string; value: string } | null;

@@ -1,0 +1,137 @@
+import { useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useFormats } from '../../../renderer/src/i18n/use-formats';
+import type { BreakGlassCeremonyView } from '../api/types';
+import { BreakGlassKey } from '../components/BreakGlassKey';
+import { FailureText } from '../components/FailureText';
+import { ScreenHeading } from '../components/Heading';
+import { useConsole } from '../store';
+import type { Failure } from '../store/types';
+import '../components/break-glass.css';
+
+/** What the ceremony still waits for, first thing first: the sentence that tells everyone in the room what to do next. */
+function nextStep(view: BreakGlassCeremonyView): string {
+  if (!view.session) return view.keys.filter((k) => k.status === 'active').length >= view.keysRequired ? 'enrolled' : 'noSession';
+  if (!view.supervised) return 'custodians';
+  if (view.keys.length < view.keysRequired) return 'keys';
+  if (view.keys.some((k) => k.custodian === null || k.location === null)) return 'labels';
+  return 'finish';
+}
+
+/**
+ * A break-glass account's supervised enrolment: each custodian confirms here, with a sign-in
+ * minutes old, that they watch it, and records who keeps each key where. The server decides
+ * whether the enrolment may finish; this page shows where it stands.
+ */
+export function BreakGlass() {
+  const { t } = useTranslation();
+  const formats = useFormats();
+  const view = useConsole((s) => s.breakGlass);
+  const failure = useConsole((s) => s.breakGlassFailure);
+  const busy = useConsole((s) => s.breakGlassBusy);
+  const load = useConsole((s) => s.loadBreakGlass);
+  const supervise = useConsole((s) => s.superviseBreakGlass);
+  const forget = useConsole((s) => s.forgetBreakGlass);
+  const signOut = useConsole((s) => s.signOut);
+  const me = useConsole((s) => s.agent?.username ?? '');
+  const [username, setUsername] = useState(view?.username ?? '');
+  const [confirmFailure, setConfirmFailure] = useState<Failure>(null);
+  const ids = useId();
+  // Leaving the screen drops the account's state from memory.
+  useEffect(() => forget, [forget]);
+
+  const confirmed = view?.custodians.includes(me) ?? false;
+  const step = view ? nextStep(view) : null;
+  return (
+    <section className="screen break-glass">
+      <ScreenHeading>{t('breakGlass.title')}</ScreenHeading>
+      <p>{t('breakGlass.intro')}</p>
+      <form
+        className="inline"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setConfirmFailure(null);
+          if (username.trim()) void load(username.trim());
+        }}
+      >
+        <label htmlFor={`${ids}-user`}>{t('breakGlass.username')}</label>
+        <input
+          id={`${ids}-user`}
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          value={username}
+          onChange={(e) => {
+            setUsername(e.target.value);
+          }}
+        />
+        <button type="submit" disabled={busy}>
+          {t('breakGlass.show')}
+        </button>
+      </form>
+      {failure && (
+        <p className="failure" role="alert">
+          {t(`breakGlass.loadFailed.${failure.code}`, { defaultValue: t(`errors.${failure.code}`, { defaultValue: t('errors.unknown') }) })}
+        </p>
+      )}
+      {view && step && (
+        <>
+          <div className="title-row">
+            <h2>{t('breakGlass.account', { name: view.displayName, username: view.username })}</h2>
+            <button type="button" className="secondary" disabled={busy} onClick={() => void load(view.username)}>
+              {t('queue.refresh')}
+            </button>
+          </div>
+          <p className="notice" role="status">
+            {t(`breakGlass.next.${step}`, { count: view.keysRequired - view.keys.length })}
+          </p>
+          {view.session && (
+            <>
+              <h3>{t('breakGlass.custodians.title')}</h3>
+              <p className="quiet">{t('breakGlass.custodians.open', { time: formats.moment(view.session.expiresAt) })}</p>
+              <p>
+                {view.custodians.length === 0
+                  ? t('breakGlass.custodians.none')
+                  : t('breakGlass.custodians.some', { names: formats.list(view.custodians) })}
+              </p>
+              {confirmed ? (
+                <p>{t('breakGlass.custodians.you')}</p>
+              ) : (
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => {
+                    setConfirmFailure(null);
+                    void supervise().then(setConfirmFailure);
+                  }}
+                >
+                  {t('breakGlass.custodians.confirm')}
+                </button>
+              )}
+              {confirmFailure?.code === 'reauth_required' ? (
+                <div className="failure" role="alert">
+                  <p>{t('breakGlass.custodians.reauth')}</p>
+                  <button type="button" className="secondary" onClick={() => void signOut()}>
+                    {t('breakGlass.custodians.signInAgain')}
+                  </button>
+                </div>
+              ) : (
+                <FailureText failure={confirmFailure} />
+              )}
+            </>
+          )}
+          <h3>{t('breakGlass.keysTitle', { count: view.keys.length, required: view.keysRequired })}</h3>
+          {view.keys.length === 0 ? (
+            <p>{t('breakGlass.noKeys')}</p>
+          ) : (
+            <ol className="bg-keys">
+              {view.keys.map((k, i) => (
+                <BreakGlassKey key={k.factorId} keyView={k} position={i + 1} />
+              ))}
+            </ol>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
