@@ -11,11 +11,31 @@ const DECOY_SECRET = 'decoy-credentials';
  * and unguessable without the secret.
  */
 export async function decoyCredential(db: Executor, username: string): Promise<AllowedCredential> {
+  return { id: decoyId(await decoySecret(db), username, 0), transports: ['usb'] };
+}
+
+/**
+ * `count` decoy credential ids for the name, the first the one `decoyCredential` offers: the console
+ * pads its answers with them, so how many keys an operator has does not show below that count.
+ */
+export async function decoyCredentialIds(db: Executor, username: string, count: number): Promise<string[]> {
+  const secret = await decoySecret(db);
+  return Array.from({ length: count }, (_, i) => decoyId(secret, username, i));
+}
+
+function decoyId(secret: string, username: string, index: number): string {
+  // Index 0 keeps the id every earlier answer for this name carried.
+  return createHmac('sha256', secret)
+    .update(index === 0 ? username : `${username}\u0000${String(index)}`)
+    .digest('base64url');
+}
+
+async function decoySecret(db: Executor): Promise<string> {
   await db
     .insertInto('server_secrets')
     .values({ name: DECOY_SECRET, value: randomBytes(32).toString('base64url') })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const row = await db.selectFrom('server_secrets').select('value').where('name', '=', DECOY_SECRET).executeTakeFirstOrThrow();
-  return { id: createHmac('sha256', row.value).update(username).digest('base64url'), transports: ['usb'] };
+  return row.value;
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ConsoleSessionResponse, ConsoleSignInOptionsResponse, ConsoleSignInRequest } from '../../api/operations/operators.js';
 import { assertUserActive, isActiveUser } from '../accounts/active.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
-import { decoyCredential } from '../authentication/decoy.js';
+import { decoyCredentialIds } from '../authentication/decoy.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import { transaction } from '../db/transaction.js';
@@ -19,9 +19,15 @@ type SignInRequest = z.infer<typeof ConsoleSignInRequest>;
 const CEREMONY_SECONDS = 120;
 
 /**
+ * Every answer names at least this many credentials, and none with its transports: an operator with
+ * one or two keys, of whatever kind, looks like a name with none (padded with that name's decoys).
+ */
+const OFFERED_CREDENTIALS = 2;
+
+/**
  * An agent signs in to the help-desk console with their own enrolled factor, at the console origin,
  * with user verification. Anyone may ask for options; an unknown username or one holding no role
- * gets the same shape with a decoy credential id, and is refused only at verification.
+ * gets the same shape with decoy credential ids, and is refused only at verification.
  */
 export class ConsoleSignIn {
   constructor(
@@ -43,17 +49,19 @@ export class ConsoleSignIn {
     const roles = await rolesOf(db, user?.id ?? '');
     const factors = await db
       .selectFrom('credentials')
-      .select(['id', 'transports'])
+      .select(['id'])
       .where('user_id', '=', user?.id ?? '')
       .where('status', '=', 'active')
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
       .orderBy('created_at')
       .execute();
-    const decoy = await decoyCredential(db, username);
+    const decoys = await decoyCredentialIds(db, username, OFFERED_CREDENTIALS);
     const operator = user !== undefined && roles.length > 0 && factors.length > 0;
+    // Without transports the browser offers every way to reach a key, so one list shape serves all.
+    const ids = operator ? [...factors.map((f) => f.id), ...decoys].slice(0, Math.max(OFFERED_CREDENTIALS, factors.length)) : decoys;
     const options = await buildRequestOptions({
       rpId: config.rpId,
-      allowCredentials: operator ? factors.map((f) => ({ id: f.id, transports: JSON.parse(f.transports) as string[] })) : [decoy],
+      allowCredentials: ids.map((id) => ({ id, transports: [] })),
       userVerification: 'required',
       timeoutMs: CEREMONY_SECONDS * 1000,
     });

@@ -79,8 +79,8 @@ describe('console sign-in', () => {
     );
     expect(asked.options.allowCredentials?.map((c) => c.id)).not.toContain(bob.credentialId);
     expect(Object.keys(asked.options).sort()).toEqual(Object.keys(unknown.options).sort());
-    expect(asked.options.allowCredentials).toHaveLength(1);
-    expect(unknown.options.allowCredentials).toHaveLength(1);
+    expect(asked.options.allowCredentials).toHaveLength(2);
+    expect(unknown.options.allowCredentials).toHaveLength(2);
     expect(asked.options.userVerification).toBe('required');
     // The person's own key holds none of the decoy's credentials: even forcing theirs is refused.
     const response = bob.key.get(asked.options, { origin: api.config.consoleOrigin, credentialId: bob.credentialId });
@@ -91,7 +91,7 @@ describe('console sign-in', () => {
     );
   });
 
-  it('an unknown username gets options that look like a real operator’s: one credential of the same shape, the same every time', async () => {
+  it('an unknown username gets options that look like a real operator’s: two credentials, no transports, the same every time', async () => {
     const alice = await agentAccount(api, 'helpdesk');
     const ask = async (username: string) =>
       expectAnswer('consoleSignInOptions', await send(api.server.url, 'consoleSignInOptions', { body: { username } })).options;
@@ -99,21 +99,42 @@ describe('console sign-in', () => {
     const decoy = await ask('no.such.agent');
     const again = await ask('no.such.agent');
     expect(Object.keys(decoy).sort()).toEqual(Object.keys(real).sort());
-    expect(real.allowCredentials).toHaveLength(1);
-    expect(decoy.allowCredentials).toHaveLength(1);
-    const [realCredential, decoyCredential] = [real.allowCredentials?.[0], decoy.allowCredentials?.[0]];
-    expect(Object.keys(decoyCredential ?? {}).sort()).toEqual(Object.keys(realCredential ?? {}).sort());
-    expect(decoyCredential?.type).toBe(realCredential?.type);
-    expect(decoyCredential?.id).toHaveLength(realCredential?.id.length ?? 0);
-    expect(decoyCredential?.id).not.toBe(realCredential?.id);
+    // Alice's one key comes first, padded with a decoy: one key or none, the list is two long.
+    expect(real.allowCredentials?.map((c) => c.id)[0]).toBe(alice.credentialId);
+    expect(real.allowCredentials).toHaveLength(2);
+    expect(decoy.allowCredentials).toHaveLength(2);
+    // No transports anywhere: a USB key, an NFC key or a passkey on a laptop would otherwise show.
+    for (const c of [...(real.allowCredentials ?? []), ...(decoy.allowCredentials ?? [])]) {
+      expect(c.transports ?? []).toEqual([]);
+      expect(c.type).toBe('public-key');
+    }
+    expect(decoy.allowCredentials?.map((c) => c.id)).not.toContain(alice.credentialId);
     expect(decoy.userVerification).toBe(real.userVerification);
     // Stable for the name, so asking twice tells nothing; a fresh challenge each time all the same.
     expect(again.allowCredentials).toEqual(decoy.allowCredentials);
     expect(again.challenge).not.toBe(decoy.challenge);
-    // Another unknown name gets another decoy; the app's sign-in offers this name the very same one.
+    // Another unknown name gets other decoys; the app's sign-in offers this name the console's first one.
     expect((await ask('no.such.agent.2')).allowCredentials).not.toEqual(decoy.allowCredentials);
     const app = await (await api.device()).call('authenticationOptions', { body: { username: 'no.such.agent', purpose: 'manage' } });
-    expect(expectAnswer('authenticationOptions', app).options.allowCredentials).toEqual(decoy.allowCredentials);
+    expect(expectAnswer('authenticationOptions', app).options.allowCredentials?.map((c) => c.id)).toEqual([
+      decoy.allowCredentials?.[0]?.id,
+    ]);
+  });
+
+  it('an operator with a passkey on a laptop and several keys is offered all of them, still with no transports', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
+    const ask = async (username: string) =>
+      expectAnswer('consoleSignInOptions', await send(api.server.url, 'consoleSignInOptions', { body: { username } })).options;
+    const stored = await api.db.selectFrom('credentials').selectAll().where('id', '=', alice.credentialId).executeTakeFirstOrThrow();
+    const extra = ['laptop-passkey', 'spare-key', 'desk-key'].map((id) => ({
+      ...stored,
+      id,
+      transports: JSON.stringify(id === 'laptop-passkey' ? ['internal', 'hybrid'] : ['usb', 'nfc']),
+    }));
+    await api.db.insertInto('credentials').values(extra).execute();
+    const offered = await ask(alice.username);
+    expect(offered.allowCredentials?.map((c) => c.id).sort()).toEqual([alice.credentialId, ...extra.map((e) => e.id)].sort());
+    expect(offered.allowCredentials?.every((c) => (c.transports ?? []).length === 0)).toBe(true);
   });
 
   it('a suspended or revoked factor signs in nobody', async () => {
