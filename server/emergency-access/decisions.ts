@@ -9,7 +9,7 @@ import type { Principal } from '../operators/principal.js';
 import { rolesOf } from '../operators/roles.js';
 import { grantByIdOrReference, grantsQuery, grantView, statusAt } from './grants.js';
 import { stillOwns } from './owners.js';
-import { endGrant } from './owner-requests.js';
+import { endGrant } from './end-grant.js';
 
 /** How many grants the report lists at most, newest first. */
 const REPORT_LIMIT = 500;

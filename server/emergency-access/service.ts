@@ -1,4 +1,6 @@
+import type { EmergencyGrantStatus } from '../../api/operations/emergency-access.js';
 import type { ServiceDeps } from '../context.js';
+import type { Principal } from '../operators/principal.js';
 import type { SessionStore } from '../enrolment/sessions.js';
 import { decideGrant, endGrantAsAdmin, listGrants } from './decisions.js';
 import { introspect } from './introspection.js';
@@ -18,11 +20,10 @@ export class EmergencyAccessService {
   }
 
   setOwner = (service: string, owner: string, actor: string) => setServiceOwner(this.deps, service, owner, actor);
-  list = (status?: Parameters<typeof listGrants>[1]) => listGrants(this.deps, status);
-  decide = (typed: string, decision: 'approve' | 'deny', reason: string, principal: Parameters<typeof decideGrant>[4]) =>
+  list = (status?: EmergencyGrantStatus) => listGrants(this.deps, status);
+  decide = (typed: string, decision: 'approve' | 'deny', reason: string, principal: Principal) =>
     decideGrant(this.deps, typed, decision, reason, principal);
-  end = (typed: string, reason: string, principal: Parameters<typeof endGrantAsAdmin>[3]) =>
-    endGrantAsAdmin(this.deps, typed, reason, principal);
-  introspect = (token: string, principal: Parameters<typeof introspect>[2]) => introspect(this.deps, token, principal);
+  end = (typed: string, reason: string, principal: Principal) => endGrantAsAdmin(this.deps, typed, reason, principal);
+  introspect = (token: string, principal: Principal) => introspect(this.deps, token, principal);
   sweep = () => sweepEmergencyGrants(this.deps);
 }
