@@ -1,35 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ActivatedEmergencyAccess, EmergencyGrantView } from '../../api/operations/emergency-access.js';
-import { runAdmin } from '../../server/admin/cli.js';
-import { Api, expectStatus, passkey } from '../support/api-harness.js';
+import { expectStatus, passkey } from '../support/api-harness.js';
+import { cliOnDisk } from '../support/cli-on-disk.js';
 
 /** Emergency access at the terminal: naming an owner, the report, and decisions made as the account of FIRSTKEY_TOKEN. */
 describe('emergency access commands', () => {
-  let dir: string;
-  let api: Api;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'firstkey-emergency-'));
-    api = await Api.start({ dataDir: dir });
-  });
-  afterEach(async () => {
-    await api.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function admin(argv: string[], token?: string): Promise<{ code: number; out: string }> {
-    const lines: string[] = [];
-    const env = { FIRSTKEY_DATA_DIR: dir, USER: 'tester', ...(token ? { FIRSTKEY_TOKEN: token } : {}) };
-    const code = await runAdmin(argv, env, (line) => lines.push(line));
-    return { code, out: lines.join('\n') };
-  }
+  const cli = cliOnDisk('firstkey-emergency-');
+  const admin = (argv: string[], token?: string) => cli.admin(argv, token);
 
   it('names the owner, lists the request, approves it as a second admin, and ends it; never as the owner or without a token', async () => {
-    const device = await api.device();
+    const device = await cli.api.device();
     const key = passkey();
-    const { username: owner } = await api.enrolled(device, key, 'passkey');
+    const { username: owner } = await cli.api.enrolled(device, key, 'passkey');
     const body = {
       username: 'svc.backup',
       displayName: 'Backup job',
@@ -37,7 +19,7 @@ describe('emergency access commands', () => {
       role: 'service',
       accountKind: 'service',
     };
-    expectStatus(await api.admin('createUser', { body }), 201);
+    expectStatus(await cli.api.admin('createUser', { body }), 201);
 
     expect(await admin(['set-service-owner', '--service', 'svc.backup', '--owner', owner])).toEqual({
       code: 0,
@@ -71,7 +53,7 @@ describe('emergency access commands', () => {
     const own = await admin(['approve-emergency', '--grant', asked.reference, '--reason', 'restore approved by me'], ownToken);
     expect(own).toEqual({ code: 1, out: 'Error: nobody approves their own emergency access: another admin must' });
 
-    await api.createUser({ username: 'grace' });
+    await cli.api.createUser({ username: 'grace' });
     expect((await admin(['grant-role', '--username', 'grace', '--role', 'admin'])).code).toBe(0);
     const grace = (
       await admin(['issue-token', '--username', 'grace', '--name', 'cli', '--scopes', 'emergency:decide,emergency:read'])
@@ -92,7 +74,7 @@ describe('emergency access commands', () => {
     const ended = await admin(['end-emergency', '--grant', asked.reference, '--reason', 'restore finished early'], grace);
     expect(ended.code).toBe(0);
     expect(ended.out).toContain('ended by account:grace');
-    expect((await api.auditOf('svc.backup')).map((e) => [e.event, e.actor])).toEqual([
+    expect((await cli.api.auditOf('svc.backup')).map((e) => [e.event, e.actor])).toEqual([
       ['user.created', 'admin-api'],
       ['service_account.owner_set', 'cli:tester'],
       ['emergency.requested', owner],

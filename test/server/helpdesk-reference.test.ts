@@ -1,15 +1,12 @@
 import { agentBearer, asAgent, CHECKED } from '../support/operators.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HelpdeskRequestView, RecoveryApprovalResponse, RecoveryRequestList, RecoveryRequestView } from '../../api/recovery.js';
-import { runAdmin } from '../../server/admin/cli.js';
 import { migrationProvider } from '../../server/db/migrations.js';
 import { openDatabase } from '../../server/db/open.js';
 import { parseReference, storeWithFreshReference } from '../../server/recovery/reference.js';
 import { Api, expectRefusal, expectStatus, passkey, type Device } from '../support/api-harness.js';
+import { cliOnDisk } from '../support/cli-on-disk.js';
 import { reserveTestDatabase } from '../support/test-database.js';
 
 /**
@@ -137,27 +134,12 @@ describe('the reference the app shows is accepted by the help desk', () => {
 });
 
 describe('the help desk command accepts the reference', () => {
-  let dir: string;
-  let disk: Api;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'firstkey-reference-'));
-    disk = await Api.start({ dataDir: dir });
-  });
-  afterEach(async () => {
-    await disk.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function admin(...argv: string[]): Promise<{ code: number; out: string }> {
-    const lines: string[] = [];
-    const env = { FIRSTKEY_DATA_DIR: dir, USER: 'tester', FIRSTKEY_TOKEN: await agentBearer(disk, 'grace') };
-    const code = await runAdmin(argv, env, (line) => lines.push(line));
-    return { code, out: lines.join('\n') };
-  }
+  const cli = cliOnDisk('firstkey-reference-');
+  const admin = async (...argv: string[]) => cli.admin(argv, await agentBearer(cli.api, 'grace'));
 
   it('list shows the reference first; approve-recovery and deny-recovery take it as the person read it out', async () => {
-    const { username } = await disk.enrolled(await disk.device(), passkey(), 'passkey');
-    const fresh = await disk.device({ name: 'replacement laptop' });
+    const { username } = await cli.api.enrolled(await cli.api.device(), passkey(), 'passkey');
+    const fresh = await cli.api.device({ name: 'replacement laptop' });
     const request = await file(fresh, username);
 
     const listed = await admin('list-recovery-requests');

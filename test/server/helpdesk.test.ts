@@ -1,14 +1,11 @@
 import { agentBearer, asAgent, CHECKED } from '../support/operators.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateSessionResponse } from '../../api/enrolment.js';
 import { ApiError } from '../../api/errors.js';
 import { HelpdeskRequestView, RecoveryApprovalResponse, RecoveryRequestList, RecoveryRequestView } from '../../api/recovery.js';
-import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
 import { Api, expectRefusal, expectStatus, passkey, securityKey, type Device } from '../support/api-harness.js';
+import { cliOnDisk } from '../support/cli-on-disk.js';
 import { dumpDatabase } from '../support/service-harness.js';
 
 /** Help-desk recovery: a request filed from the app, approved by one agent (two for privileged users), redeemed on the filing device. */
@@ -231,27 +228,12 @@ describe('help-desk recovery, privileged user: two different agents', () => {
 });
 
 describe('the admin CLI for the help desk', () => {
-  let dir: string;
-  let disk: Api;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'firstkey-helpdesk-'));
-    disk = await Api.start({ dataDir: dir });
-  });
-  afterEach(async () => {
-    await disk.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function admin(...argv: string[]): Promise<{ code: number; out: string }> {
-    const lines: string[] = [];
-    const env = { FIRSTKEY_DATA_DIR: dir, USER: 'tester', FIRSTKEY_TOKEN: await agentBearer(disk, 'grace') };
-    const code = await runAdmin(argv, env, (line) => lines.push(line));
-    return { code, out: lines.join('\n') };
-  }
+  const cli = cliOnDisk('firstkey-helpdesk-');
+  const admin = async (...argv: string[]) => cli.admin(argv, await agentBearer(cli.api, 'grace'));
 
   it('lists, refuses a mismatched username, approves (printing the code once) and denies', async () => {
-    const { username } = await disk.enrolled(await disk.device(), passkey(), 'passkey');
-    const fresh = await disk.device({ name: 'replacement laptop' });
+    const { username } = await cli.api.enrolled(await cli.api.device(), passkey(), 'passkey');
+    const fresh = await cli.api.device({ name: 'replacement laptop' });
     const request = RecoveryRequestView.parse(
       (await fresh.call('fileRecoveryRequest', { body: { username, device: fresh.signals } })).body,
     );

@@ -1,35 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecoveryRequestView } from '../../api/recovery.js';
-import { runAdmin } from '../../server/admin/cli.js';
-import { Api, expectStatus, passkey } from '../support/api-harness.js';
+import { expectStatus, passkey } from '../support/api-harness.js';
+import { cliOnDisk } from '../support/cli-on-disk.js';
 import { send } from '../support/http-client.js';
 import { bearerHeader } from '../support/operators.js';
 
 /** Operators managed at the terminal: roles, tokens, and decisions made as the token's account. */
 describe('operator commands', () => {
-  let dir: string;
-  let disk: Api;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'firstkey-operators-'));
-    disk = await Api.start({ dataDir: dir });
-  });
-  afterEach(async () => {
-    await disk.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function admin(argv: string[], token?: string): Promise<{ code: number; out: string }> {
-    const lines: string[] = [];
-    const env = { FIRSTKEY_DATA_DIR: dir, USER: 'tester', ...(token ? { FIRSTKEY_TOKEN: token } : {}) };
-    const code = await runAdmin(argv, env, (line) => lines.push(line));
-    return { code, out: lines.join('\n') };
-  }
+  const cli = cliOnDisk('firstkey-operators-');
+  const admin = (argv: string[], token?: string) => cli.admin(argv, token);
 
   it('grants a role, issues a token shown once, decides as its account, and revokes it', async () => {
-    await disk.createUser({ username: 'grace' });
+    await cli.api.createUser({ username: 'grace' });
     expect((await admin(['grant-role', '--username', 'grace', '--role', 'helpdesk'])).out).toBe('grace holds helpdesk.');
     expect((await admin(['list-operators'])).out).toContain('grace');
     expect((await admin(['issue-token', '--username', 'grace', '--name', 'cli', '--scopes', 'operators:manage'])).code).toBe(1);
@@ -48,8 +30,8 @@ describe('operator commands', () => {
     const token = issued.out.split('\n')[1] ?? '';
     expect(token).toMatch(/^fk_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
 
-    const { username } = await disk.enrolled(await disk.device(), passkey(), 'passkey');
-    const fresh = await disk.device();
+    const { username } = await cli.api.enrolled(await cli.api.device(), passkey(), 'passkey');
+    const fresh = await cli.api.device();
     const request = RecoveryRequestView.parse(
       (await fresh.call('fileRecoveryRequest', { body: { username, device: fresh.signals } })).body,
     );
@@ -67,13 +49,13 @@ describe('operator commands', () => {
     const refused = await admin(decide);
     expect(refused).toEqual({ code: 1, out: expect.stringContaining('FIRSTKEY_TOKEN') as unknown });
     expect((await admin(decide, token)).code).toBe(0);
-    const approvals = (await disk.auditOf(username)).filter((e) => e.event === 'recovery.approved');
+    const approvals = (await cli.api.auditOf(username)).filter((e) => e.event === 'recovery.approved');
     expect(approvals.map((e) => e.actor)).toEqual(['account:grace']);
 
     const id = /^Token (\S+)/.exec(issued.out)?.[1] ?? '';
     expect((await admin(['revoke-token', '--id', id])).code).toBe(0);
-    expect((await send(disk.server.url, 'listRecoveryRequests', { headers: bearerHeader(token) })).status).toBe(401);
+    expect((await send(cli.api.server.url, 'listRecoveryRequests', { headers: bearerHeader(token) })).status).toBe(401);
     expect((await admin(['list-tokens'])).out).toContain('REVOKED');
-    expectStatus(await disk.admin('listApiTokens'), 200);
+    expectStatus(await cli.api.admin('listApiTokens'), 200);
   });
 });
