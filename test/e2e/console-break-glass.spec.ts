@@ -133,7 +133,20 @@ async function ceremony(browser: Browser, page: Page, fk: FirstKeyHarness, testI
   const enrolled = await fk.server.db.selectFrom('audit_events').select('details').where('event', '=', 'break_glass.enrolled').execute();
   expect(enrolled).toHaveLength(1);
   expect(JSON.parse(enrolled[0]?.details ?? '{}')).toMatchObject({ custodians: 'ann.custodian, ben.custodian', keys: 2 });
+
+  // A use of a break-glass key raises a high-priority notice naming the key's custodian and safe.
+  await page.getByRole('button', { name: 'Back to the start' }).click();
+  await page.getByRole('button', { name: 'Manage my sign-in keys' }).click();
+  await page.getByLabel('Username').fill(ACCOUNT);
+  await page.getByRole('button', { name: 'Use my key' }).click();
+  await expect(page.getByRole('heading', { name: 'Your sign-in keys' })).toBeVisible();
+  const used = await fk.server.db.selectFrom('notifications').select(['payload']).where('kind', '=', 'break_glass.used').execute();
+  expect(used).toHaveLength(1);
+  expect(JSON.parse(used[0]?.payload ?? '{}')).toMatchObject({
+    details: { priority: 'high', account: ACCOUNT, custodian: 'Ben Custodian', location: 'Safe B, Paris office' },
+  });
   expect(await fk.auditIntact()).toBe(true);
+
   await late.page.getByRole('button', { name: 'Refresh' }).click();
   await expect(late.page.getByRole('status').filter({ hasText: 'Enrolled: this account’s keys are in use' })).toBeVisible();
   await expect(late.page.getByText(/Added .*\. In use\./)).toHaveCount(2);
