@@ -401,17 +401,3 @@ test.describe('help-desk continuity (issue 14)', () => {
     await expect(page.getByText(`Reference: ${fresh.reference}`)).toBeVisible();
   });
 });
-
-test.describe('an emergency account', () => {
-  test('a recovery code for a break-glass account is refused with why, and what to do instead', async ({ page, fk }) => {
-    const body = { username: 'emergency.one', displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' as const };
-    await fk.server.services.accounts.createUser(body, 'test');
-    await fk.open(page);
-    await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
-    await page.getByLabel('Username').fill('emergency.one');
-    await page.getByLabel('Recovery code').fill('7K2M-4QX9-HT3V-W8RD');
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await expect(page.getByRole('alert')).toContainText('This is an emergency (break-glass) account: it has no recovery codes');
-    await expect(page.getByRole('alert')).toContainText('ask their custodians');
-  });
-});

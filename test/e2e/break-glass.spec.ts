@@ -12,7 +12,7 @@ import { trustedStack } from './trusted-keys.js';
  */
 
 const ACCOUNT = 'emergency.ops';
-const SHOTS = '/tmp/pw-console-break-glass/shots';
+const SHOTS = '/tmp/pw-break-glass/shots';
 
 async function custodian(fk: FirstKeyHarness, username: string, displayName: string): Promise<KeyCredential[]> {
   await fk.server.services.accounts.createUser({ username, displayName, role: 'engineer' }, 'test');
@@ -172,5 +172,19 @@ test.describe('console: break-glass ceremony', () => {
       await fk.stop();
       cleanup();
     }
+  });
+});
+
+test.describe('break-glass: no way back but the keys', () => {
+  test('a recovery code for a break-glass account is refused with why, and what to do instead', async ({ page, fk }) => {
+    const body = { username: 'emergency.one', displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' as const };
+    await fk.server.services.accounts.createUser(body, 'test');
+    await fk.open(page);
+    await page.getByRole('button', { name: 'I lost my sign-in key' }).click();
+    await page.getByLabel('Username').fill('emergency.one');
+    await page.getByLabel('Recovery code').fill('7K2M-4QX9-HT3V-W8RD');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert')).toContainText('This is an emergency (break-glass) account: it has no recovery codes');
+    await expect(page.getByRole('alert')).toContainText('ask their custodians');
   });
 });
