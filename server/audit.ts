@@ -29,6 +29,8 @@ export type AuditEvent =
   | 'code.locked'
   /** A code whose session timed out or was ended by the app opened a new one from the same device (enrolment/code-reopening.ts). */
   | 'code.reopened'
+  /** A completion spent the person's other live enrolment codes (server/enrolment/completion.ts). */
+  | 'enrolment.codes_voided'
   | 'session.opened'
   | 'session.completed'
   | 'session.ended'

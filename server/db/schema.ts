@@ -31,6 +31,7 @@ export interface EnrolmentCodesTable {
   secret_hash: string;
   created_at: Iso;
   expires_at: Iso;
+  /** When it opened a session, or was voided because its person completed a session another way (enrolment/completion.ts). */
   used_at: Iso | null;
   failed_attempts: Generated<number>;
   locked_at: Iso | null;

@@ -319,14 +319,13 @@ describe('enrolment sessions and registration', () => {
 
   it('an enrolled authenticator is excluded next time, and cannot be registered twice', async () => {
     const first = await openSession();
-    // Issued while the person has no factor yet: once they have one, nobody issues them another code.
-    const spare = await h.services.accounts.issueCode('ada.new', 'test');
+    // Opened while the person has no factor yet: once they have one, no code opens a session for them.
+    const second = { caller: callerOf((await redeem((await h.services.accounts.issueCode('ada.new', 'test')).code)).token) };
     const key = securityKey();
     const { credential } = await register(first.caller, 'security-key', key);
     await h.services.enrolment.complete(first.caller);
     await expect(h.services.accounts.issueCode('ada.new', 'test')).rejects.toMatchObject({ code: 'already_enrolled' });
 
-    const second = { caller: callerOf((await redeem(spare.code)).token) };
     const options = await h.services.enrolment.registrationOptions(second.caller, 'security-key');
     expect(options.excludeCredentials?.map((c) => c.id)).toEqual([credential.id]);
     expect(() => key.create(options, { origin: TEST_ORIGIN })).toThrow(CredentialExcludedError);
@@ -357,10 +356,10 @@ describe('enrolment sessions and registration', () => {
 
   it('sweepExpired removes factors left pending by expired sessions, and only those', async () => {
     const done = await openSession();
-    const spare = await h.services.accounts.issueCode('ada.new', 'test');
+    // Opened before the other completes: after that, the spare code would be void.
+    const abandoned = { caller: callerOf((await redeem((await h.services.accounts.issueCode('ada.new', 'test')).code)).token) };
     await register(done.caller, 'passkey', passkey());
     await h.services.enrolment.complete(done.caller);
-    const abandoned = { caller: callerOf((await redeem(spare.code)).token) };
     await register(abandoned.caller, 'passkey', passkey());
     expect(await sweepAbandonedFactors(h)).toBe(0);
     h.clock.advance(h.config.sessionTtlSeconds);
