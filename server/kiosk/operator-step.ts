@@ -7,6 +7,7 @@ import type { UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
+import { permissionsOf } from '../operators/roles.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
 import { cancelUnusedConfirmationsIn } from './confirmations.js';
@@ -25,8 +26,15 @@ export class OperatorStep {
     private readonly stations: StationRegistry,
   ) {}
 
-  private isOperatorRole(user: UserRow): boolean {
-    return user.account_kind === 'human' && this.deps.config.kioskOperatorRoles.includes(user.role);
+  /**
+   * The HR role (FIRSTKEY_KIOSK_OPERATOR_ROLES) comes from the HR feed, which SCIM can change: alone it would
+   * let an HR change make someone a kiosk operator. So the person must also hold a console role granted in
+   * FirstKey (server/operators/roles.ts) that lets them issue enrolment codes (help desk or admin): confirming
+   * a new hire lets a code bind a key, the same trust as issuing one. An auditor, who only reads, cannot.
+   */
+  private async isOperator(user: UserRow): Promise<boolean> {
+    if (user.account_kind !== 'human' || !this.deps.config.kioskOperatorRoles.includes(user.role)) return false;
+    return (await permissionsOf(this.deps.db, user.id)).has('codes:issue');
   }
 
   /**
@@ -36,7 +44,7 @@ export class OperatorStep {
    * operator's cloud account or laptop confirm new hires.
    */
   private async operatorKeys(user: UserRow | undefined) {
-    if (!user || !this.isOperatorRole(user)) return [];
+    if (!user || !(await this.isOperator(user))) return [];
     const keys = await this.deps.db
       .selectFrom('credentials')
       .selectAll()

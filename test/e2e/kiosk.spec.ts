@@ -25,6 +25,8 @@ const OPERATOR = { username: 'hedy.ops', displayName: 'Hedy Lamarr', role: 'onbo
 
 test.beforeEach(async ({ fk }) => {
   await fk.server.services.accounts.createUser(OPERATOR, 'test');
+  // The HR role alone makes nobody a kiosk operator: a console role that issues codes too (server/kiosk/operator-step.ts).
+  await fk.server.services.operatorRoles.grant(OPERATOR.username, 'helpdesk', 'test-admin');
 });
 
 /** Whatever a call was refused with, as the IPC gate would pass it on. */

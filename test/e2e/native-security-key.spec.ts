@@ -222,6 +222,7 @@ test.describe('issue 11: a kiosk station on Linux', () => {
     lookAt,
   }) => {
     await fk.server.services.accounts.createUser({ username: 'hedy.ops', displayName: 'Hedy Lamarr', role: 'onboarding' }, 'test');
+    await fk.server.services.operatorRoles.grant('hedy.ops', 'helpdesk', 'test-admin');
     const bus = new SoftHidBus();
     fk.useNativeKeys(page, bus, 'linux');
 

@@ -31,6 +31,8 @@ beforeAll(async () => {
   server = await startDemoServer({ kioskOperatorRoles: ['onboarding'] });
   operator = `operator.${randomUUID().slice(0, 8)}`;
   await server.services.accounts.createUser({ username: operator, displayName: 'Olga Operator', role: 'onboarding' }, 'test');
+  // The HR role alone makes nobody a kiosk operator: a console role that issues codes too (server/kiosk/operator-step.ts).
+  await server.services.operatorRoles.grant(operator, 'helpdesk', 'test-admin');
   const { code } = await server.services.accounts.issueCode(operator, 'test-helpdesk');
   // The operator enrols their own key at their own computer, as anyone does.
   const own = windowOf(newStation({ host: null }));

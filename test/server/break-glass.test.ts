@@ -166,13 +166,14 @@ describe('Break-glass: one supervised ceremony', () => {
     // The operator is an admin: their own key must be trusted hardware too.
     const key = trustedKey();
     const { username: operatorName, credentialId } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
+    // A kiosk operator holds a console role as well as the HR role (server/kiosk/operator-step.ts).
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'admin' } }), 200);
     const confirmation = await confirmed(station, { username: operatorName, key }, username);
     const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
     await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
     await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
     // The operator alone is one person, even when she also confirms as a custodian from the console.
     expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
-    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'admin' } }), 200);
     const herself = (await consoleSignIn(api, { username: operatorName, key, credentialId })).token;
     expectStatus(await supervise(username, consoleHeader(herself)), 200);
     expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OperatorCheck } from '../../api/kiosk.js';
 import { verifyAuditChain } from '../../server/audit.js';
-import { Api, expectAnswer, expectRefusal, passkey, securityKey } from '../support/api-harness.js';
+import { Api, expectAnswer, expectRefusal, expectStatus, passkey, securityKey } from '../support/api-harness.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
 import { confirm, confirmed, newHire, openAt, operator, registeredStation } from './kiosk-support.js';
 
@@ -216,6 +216,7 @@ describe('An operator step', () => {
 
     const key = securityKey();
     const { username: lead } = await api.enrolled(await api.device(), key, 'security-key', { role: 'hr' });
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: lead }, body: { role: 'helpdesk' } }), 200);
     const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: lead } }));
     await api.db.updateTable('users').set({ role: 'engineer' }).where('username', '=', lead).execute();
     const response = key.get(asked.options, { origin: TEST_ORIGIN });
@@ -228,6 +229,33 @@ describe('An operator step', () => {
     );
     await api.db.updateTable('users').set({ role: 'hr' }).where('username', '=', lead).execute();
     expect((await confirm(station, { username: lead, key }, hire.username)).status).toBe(201);
+  });
+
+  it('an HR role alone, which the HR feed sets, makes nobody an operator: a console role to issue codes is needed too', async () => {
+    const { station } = await registeredStation(api);
+    const hire = await newHire(api);
+    // HR role admin (the default FIRSTKEY_KIOSK_OPERATOR_ROLES) and a security key of their own, but no console role.
+    const fromFeed = await operator(api, 'admin', null);
+    // Their options are a decoy naming none of their keys: they sign with their own key all the same.
+    const confirmAnyway = async () => {
+      const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: fromFeed.username } }));
+      const response = fromFeed.key.get({ ...asked.options, allowCredentials: [] }, { origin: TEST_ORIGIN });
+      const body = {
+        ceremonyId: asked.ceremonyId,
+        response,
+        newHire: hire.username,
+        checks: ['photo_id', 'name_matches'] as OperatorCheck[],
+      };
+      return station.call('confirmNewHire', { body });
+    };
+    expectRefusal(await confirmAnyway(), 403, 'not_an_operator');
+    // An auditor only reads: they cannot confirm a new hire either.
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: fromFeed.username }, body: { role: 'auditor' } }), 200);
+    expectRefusal(await confirmAnyway(), 403, 'not_an_operator');
+    expect(await api.db.selectFrom('kiosk_confirmations').select('id').execute()).toHaveLength(0);
+
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: fromFeed.username }, body: { role: 'helpdesk' } }), 200);
+    expect((await confirm(station, fromFeed, hire.username)).status).toBe(201);
   });
 
   it('an ordinary computer needs no operator, and calling itself a kiosk changes nothing', async () => {

@@ -1,5 +1,5 @@
 import type { ConfirmationView, OperatorCheck } from '../../api/kiosk.js';
-import { Api, Device, expectAnswer, securityKey, type Reply } from '../support/api-harness.js';
+import { Api, Device, expectAnswer, expectStatus, securityKey, type Reply } from '../support/api-harness.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
 import type { SoftAuthenticator } from '../support/soft-authenticator.js';
 
@@ -12,10 +12,18 @@ export async function registeredStation(api: Api, name = 'Lobby 1'): Promise<{ s
   return { station, stationId: status.id };
 }
 
-/** An operator: a person in an operator role (`admin` unless the test configures others) with an active security key of their own. */
-export async function operator(api: Api, role = 'admin'): Promise<{ username: string; key: SoftAuthenticator }> {
+/**
+ * An operator: a person in a kiosk operator HR role (`admin` unless the test configures others) with an active
+ * security key of their own, who holds the console role `consoleRole` (help desk unless told: null for none).
+ */
+export async function operator(
+  api: Api,
+  role = 'admin',
+  consoleRole: 'helpdesk' | 'admin' | 'auditor' | null = 'helpdesk',
+): Promise<{ username: string; key: SoftAuthenticator }> {
   const key = securityKey();
   const { username } = await api.enrolled(await api.device({ name: 'operator laptop' }), key, 'security-key', { role });
+  if (consoleRole) expectStatus(await api.admin('grantOperatorRole', { params: { username }, body: { role: consoleRole } }), 200);
   return { username, key };
 }
 
