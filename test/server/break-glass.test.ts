@@ -1,17 +1,10 @@
-import { createHash, createPrivateKey, sign } from 'node:crypto';
-import { isoCBOR } from '@simplewebauthn/server/helpers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
+import { describe, expect, it } from 'vitest';
 import { breakGlassCommands } from '../../server/admin/break-glass-commands.js';
-import { parseMetadataBlob } from '../../server/attestation/mds-blob.js';
-import { createAttestationJudge } from '../../server/attestation/trust.js';
-import type { AttestationJudge } from '../../server/policy/evaluate.js';
-import { Api, Device, expectAnswer, expectRefusal, expectStatus, passkey, securityKey } from '../support/api-harness.js';
+import { type Api, expectAnswer, expectRefusal, expectStatus, passkey, securityKey } from '../support/api-harness.js';
+import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn } from '../support/operators.js';
 import { send } from '../support/http-client.js';
-import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn, type Agent } from '../support/operators.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
-import { createMdsWorld, TEST_NOW, type MdsWorld } from '../support/make-mds-blob.js';
-import { SoftAuthenticator, type CreateInput } from '../support/soft-authenticator.js';
+import { breakGlassBench } from './break-glass-support.js';
 import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 import { expectScimError, FIRSTKEY_USER, scim, scimUser } from './scim-client.js';
 
@@ -21,108 +14,10 @@ import { expectScimError, FIRSTKEY_USER, scim, scimUser } from './scim-client.js
  * no way back but the keys, and every use notified.
  */
 
-type CborValue = Parameters<typeof isoCBOR.encode>[0];
-
-/**
- * A hardware key of a model the operator's metadata lists: packed attestation whose x5c chains
- * (attestation certificate, batch intermediate) to the model's root in a signed metadata BLOB.
- */
-class TrustedKey extends SoftAuthenticator {
-  constructor(private readonly world: MdsWorld) {
-    super({ attachment: 'cross-platform', attestation: 'packed', userVerified: true, signCount: 1, aaguid: world.model.aaguid });
-  }
-
-  override create(options: CreationOptionsJSON, input: CreateInput): RegistrationResponseJSON {
-    const response = super.create(options, input);
-    const object = isoCBOR.decodeFirst<Map<string, CborValue>>(
-      new Uint8Array(Buffer.from(response.response.attestationObject, 'base64url')),
-    );
-    const authData = object.get('authData') as Uint8Array;
-    const clientDataHash = createHash('sha256').update(Buffer.from(response.response.clientDataJSON, 'base64url')).digest();
-    const sig = sign('sha256', Buffer.concat([authData, clientDataHash]), createPrivateKey(this.world.model.attestation.keyPem));
-    object.set(
-      'attStmt',
-      new Map<string, CborValue>([
-        ['alg', -7],
-        ['sig', new Uint8Array(sig)],
-        ['x5c', this.world.model.x5c],
-      ]),
-    );
-    return {
-      ...response,
-      response: { ...response.response, attestationObject: Buffer.from(isoCBOR.encode(object)).toString('base64url') },
-    };
-  }
-}
-
-let world: MdsWorld;
-let judge: AttestationJudge;
-beforeAll(async () => {
-  world = createMdsWorld();
-  const catalogue = await parseMetadataBlob(await world.makeBlob(), { root: world.fidoRoot.pem, now: TEST_NOW });
-  judge = createAttestationJudge({ catalogue: () => catalogue, clock: { now: () => TEST_NOW } });
-}, 60_000);
-afterAll(() => {
-  world.cleanup();
-});
-const trustedKey = () => new TrustedKey(world);
-
+const bench = breakGlassBench();
+const { trustedKey, openCeremony, custodian, supervise, labelled, enrolledBreakGlass } = bench;
 let api: Api;
-afterEach(async () => {
-  await api.close();
-});
-
-/** The server judging attestation against the test metadata: only keys chaining to a listed root are trusted. */
-async function start(): Promise<Api> {
-  api = await Api.start({}, { attestation: judge });
-  return api;
-}
-
-interface Key {
-  id: string;
-  key: SoftAuthenticator;
-}
-
-let accounts = 0;
-/** A break-glass account created through the admin API, its enrolment session open on `device`. */
-async function openCeremony(): Promise<{ username: string; device: Device; token: string }> {
-  const username = `emergency-${++accounts}`;
-  const body = { username, displayName: 'Emergency access', email: 'security@corp.example', role: 'admin', accountKind: 'break-glass' };
-  expect(expectAnswer('createUser', await api.admin('createUser', { body })).accountKind).toBe('break-glass');
-  const device = await api.device();
-  const token = await device.openEnrolment(await api.enrolmentCode(username));
-  return { username, device, token };
-}
-
-/** A custodian: an operator account with the admin role, signed in to the console with their own key just now. */
-async function custodian(): Promise<{ agent: Agent; console: string }> {
-  const agent = await agentAccount(api, 'admin');
-  return { agent, console: (await consoleSignIn(api, agent)).token };
-}
-
-const supervise = (username: string, headers: Record<string, string>) =>
-  send(api.server.url, 'superviseBreakGlass', { params: { username }, headers });
-
-async function labelled(username: string, device: Device, token: string, custodianName: string, location: string) {
-  const key = trustedKey();
-  const id = await device.register(token, 'security-key', key);
-  const reply = await api.admin('labelBreakGlassKey', { params: { username, id }, body: { custodian: custodianName, location } });
-  expect(expectAnswer('labelBreakGlassKey', reply)).toMatchObject({ factorId: id, custodian: custodianName, location });
-  return { id, key };
-}
-
-/** A break-glass account enrolled with two labelled keys under two custodians. */
-async function enrolledBreakGlass(): Promise<{ username: string; keys: [Key, Key] }> {
-  const { username, device, token } = await openCeremony();
-  for (const c of [await custodian(), await custodian()]) expectStatus(await supervise(username, consoleHeader(c.console)), 200);
-  const keys: [Key, Key] = [
-    await labelled(username, device, token, 'CISO J. Doe', 'Safe A, Berlin'),
-    await labelled(username, device, token, 'CTO M. Roe', 'Safe B, Paris'),
-  ];
-  const done = await device.complete(token);
-  expect(done.recoveryCodes).toBeUndefined();
-  return { username, keys };
-}
+const start = async (): Promise<Api> => (api = await bench.start());
 
 describe('Break-glass: one supervised ceremony', () => {
   it('two custodians, two labelled keys: completes without recovery codes, the ceremony audited with both custodians', async () => {
@@ -157,9 +52,80 @@ describe('Break-glass: one supervised ceremony', () => {
     expect(trail.some((e) => e.event === 'recovery.codes_issued')).toBe(false);
   });
 
+  it('the console reads where the ceremony stands: no session, then custodians and keys in order with their labels, then keys in use', async () => {
+    await start();
+    const view = async (username: string, headers: Record<string, string>) =>
+      expectAnswer('breakGlassCeremony', await send(api.server.url, 'breakGlassCeremony', { params: { username }, headers }));
+    const a = await custodian();
+    const headers = consoleHeader(a.console);
+    const body = { username: 'emergency-view', displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
+    expectStatus(await api.admin('createUser', { body }), 201);
+    expect(await view('emergency-view', headers)).toMatchObject({
+      session: null,
+      custodians: [],
+      supervised: false,
+      keys: [],
+      keysRequired: 2,
+    });
+
+    const device = await api.device();
+    const token = await device.openEnrolment(await api.enrolmentCode('emergency-view'));
+    expectStatus(await supervise('emergency-view', headers), 200);
+    const first = await labelled('emergency-view', device, token, 'CISO J. Doe', 'Safe A, Berlin');
+    api.clock.advance(1);
+    const second = await device.register(token, 'security-key', trustedKey());
+    const open = await view('emergency-view', headers);
+    expect(open.session?.expiresAt).toBe(
+      (
+        await api.db
+          .selectFrom('sessions')
+          .select('expires_at')
+          .where('id', '=', open.session?.id ?? '')
+          .executeTakeFirstOrThrow()
+      ).expires_at,
+    );
+    expect(open).toMatchObject({ displayName: 'Emergency access', custodians: [a.agent.username], supervised: false });
+    expect(open.keys).toEqual([
+      expect.objectContaining({ factorId: first.id, status: 'pending', custodian: 'CISO J. Doe', location: 'Safe A, Berlin' }),
+      expect.objectContaining({ factorId: second, status: 'pending', custodian: null, location: null }),
+    ]);
+
+    expectStatus(await supervise('emergency-view', consoleHeader((await custodian()).console)), 200);
+    expectStatus(
+      await api.admin('labelBreakGlassKey', {
+        params: { username: 'emergency-view', id: second },
+        body: { custodian: 'CTO', location: 'Safe B' },
+      }),
+      200,
+    );
+    await device.complete(token);
+    const done = await view('emergency-view', headers);
+    expect(done.session).toBeNull();
+    expect(done.keys.map((k) => [k.factorId, k.status])).toEqual([
+      [first.id, 'active'],
+      [second, 'active'],
+    ]);
+    // Another kind of account is not read here; a help-desk agent cannot read it at all.
+    const person = await api.enrolled(await api.device(), passkey(), 'passkey');
+    expectRefusal(
+      await send(api.server.url, 'breakGlassCeremony', { params: { username: person.username }, headers }),
+      400,
+      'invalid_request',
+    );
+    const helpdesk = await agentAccount(api, 'helpdesk');
+    expectRefusal(
+      await send(api.server.url, 'breakGlassCeremony', {
+        params: { username: 'emergency-view' },
+        headers: consoleHeader((await consoleSignIn(api, helpdesk)).token),
+      }),
+      403,
+      'forbidden',
+    );
+  });
+
   it('at a kiosk station the operator is one of two people: a custodian who is someone else confirms too', async () => {
     await start();
-    const username = `emergency-kiosk-${++accounts}`;
+    const username = 'emergency-kiosk';
     const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
     expectStatus(await api.admin('createUser', { body }), 201);
     const { station } = await registeredStation(api);
