@@ -86,6 +86,7 @@ async function ceremony(browser: Browser, page: Page, fk: FirstKeyHarness, testI
   await late.page.getByRole('button', { name: 'Confirm that I am watching this enrolment' }).click();
   await expect(late.page.getByRole('alert')).toContainText('your sign-in must be less than 5 minutes old');
   await checkScreen(late.page, testInfo, 'break-glass-reauth');
+  await photograph(late.page, 'break-glass-reauth');
   await late.page.getByRole('button', { name: 'Sign in again' }).click();
   await late.signIn('ben.custodian');
   await expect(late.page.getByRole('heading', { name: 'Recovery requests' })).toBeVisible();
