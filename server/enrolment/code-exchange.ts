@@ -1,6 +1,6 @@
 import type { DeviceSignals, SessionView } from '../../api/enrolment.js';
 import { assertUserActive } from '../accounts/active.js';
-import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';
+import { appendAuditIn } from '../audit.js';
 import type { ServiceDeps } from '../context.js';
 import type { StationRow, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
@@ -19,38 +19,27 @@ import {
 } from '../limits/code-tries.js';
 import { triesLeft } from '../limits/tries-left.js';
 import { notify } from '../notifications/outbox.js';
-import { allowsFactor, tierFor, type ResolvedTier } from '../policy/evaluate.js';
+import { allowsFactor } from '../policy/evaluate.js';
 import type { Tier } from '../policy/schema.js';
 import { admitPosture } from '../posture/admit.js';
 import { sameHash, sha256 } from '../secrets.js';
 import { reopenableSession } from './code-reopening.js';
 import { parseCode } from './codes.js';
 import type { DeviceRegistry } from './devices.js';
+import { EnrolmentStep } from './enrolment-step.js';
 import type { SessionStore } from './sessions.js';
 
 /**
  * The first step of enrolment: a one-time code from IT (or a reopening of it by the same device)
  * becomes an `enrol` session, with every wrong try counted and paced before it is answered.
  */
-export class CodeExchange {
+export class CodeExchange extends EnrolmentStep {
   constructor(
-    private readonly deps: ServiceDeps,
+    deps: ServiceDeps,
     private readonly sessions: SessionStore,
     private readonly devices: DeviceRegistry,
-  ) {}
-
-  private get db() {
-    return this.deps.db;
-  }
-  private now() {
-    return this.deps.clock.now();
-  }
-  private tier(user: UserRow): ResolvedTier {
-    return tierFor(this.deps.policy.policy, user);
-  }
-  /** For refusals that change nothing else: the audit row is the whole write. */
-  private audit(entry: AuditEntry) {
-    return appendAudit(this.db, this.deps.clock, entry);
+  ) {
+    super(deps);
   }
 
   /**

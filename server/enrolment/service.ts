@@ -11,17 +11,18 @@ import type {
 import { CompleteRequest } from '../../api/enrolment.js';
 import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import { authenticatorNameFor } from '../attestation/names.js';
-import { appendAudit, appendAuditIn, type AuditEntry } from '../audit.js';
+import { appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { Caller, ServiceDeps } from '../context.js';
 import type { CredentialRow, SessionRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
-import { allowsFactor, factorRequirements, judgeRegistration, refusalCode, tierFor, type ResolvedTier } from '../policy/evaluate.js';
+import { allowsFactor, factorRequirements, judgeRegistration, refusalCode } from '../policy/evaluate.js';
 import { sha256 } from '../secrets.js';
 import { buildCreationOptions, verifyRegistration } from '../webauthn/registration.js';
 import { claimsPlatformAttestation, notASecurityKey } from '../kiosk/security-key-only.js';
 import type { Completion } from './completion.js';
 import type { DeviceRegistry } from './devices.js';
+import { EnrolmentStep } from './enrolment-step.js';
 import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
 import { CodeExchange } from './code-exchange.js';
@@ -44,30 +45,17 @@ const REGISTERING = ['enrol', 'replace', 'recover', 'manage'] as const;
  * one method per call. Sessions opened by an assertion or a recovery share its registration
  * and completion steps.
  */
-export class EnrolmentService {
+export class EnrolmentService extends EnrolmentStep {
   private readonly exchange: CodeExchange;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    deps: ServiceDeps,
     private readonly sessions: SessionStore,
     devices: DeviceRegistry,
     private readonly completion: Completion,
   ) {
+    super(deps);
     this.exchange = new CodeExchange(deps, sessions, devices);
-  }
-
-  private get db() {
-    return this.deps.db;
-  }
-  private now() {
-    return this.deps.clock.now();
-  }
-  private tier(user: UserRow): ResolvedTier {
-    return tierFor(this.deps.policy.policy, user);
-  }
-  /** For refusals that change nothing else: the audit row is the whole write. */
-  private audit(entry: AuditEntry) {
-    return appendAudit(this.db, this.deps.clock, entry);
   }
 
   /** Exchanges a one-time code for a session (server/enrolment/code-exchange.ts). */
