@@ -1,9 +1,9 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { ConfirmationView, ConfirmNewHireRequest, OperatorCheck, OperatorOptionsResponse } from '../../api/kiosk.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
+import { decoyCredential } from '../authentication/decoy.js';
 import { transaction } from '../db/transaction.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
@@ -59,22 +59,6 @@ export class OperatorStep {
     return keys.filter((k) => !reachedThroughADevice(JSON.parse(k.transports) as string[]));
   }
 
-  /** A stable stand-in credential for a username that is no operator, so the answer does not say so. */
-  private async decoy(username: string): Promise<{ id: string; transports: string[] }> {
-    const db = this.deps.db;
-    await db
-      .insertInto('server_secrets')
-      .values({ name: 'kiosk-decoy-credentials', value: randomBytes(32).toString('base64url') })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
-    const secret = await db
-      .selectFrom('server_secrets')
-      .select('value')
-      .where('name', '=', 'kiosk-decoy-credentials')
-      .executeTakeFirstOrThrow();
-    return { id: createHmac('sha256', secret.value).update(username).digest('base64url'), transports: ['usb'] };
-  }
-
   async options(operator: string, jkt: string): Promise<OperatorOptionsResponse> {
     const { db, clock, config } = this.deps;
     const station = await this.stations.require(jkt);
@@ -85,7 +69,7 @@ export class OperatorStep {
       rpId: config.rpId,
       allowCredentials: known
         ? keys.map((k) => ({ id: k.id, transports: JSON.parse(k.transports) as string[] }))
-        : [await this.decoy(operator)],
+        : [await decoyCredential(db, operator)],
       userVerification: 'required',
       timeoutMs: config.ceremonyTimeoutMs,
     });
