@@ -81,7 +81,7 @@ const GROUPS: Group[] = [
       'server/break-glass/service.ts',
       'server/break-glass/use.ts',
     ],
-    tests: ['test/server/break-glass.test.ts'],
+    tests: ['test/server/break-glass*.test.ts'],
   },
   {
     name: 'audit-proof',
