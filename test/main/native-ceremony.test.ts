@@ -349,17 +349,19 @@ describe('issue 11: Insert your key, choose among several by a touch, Touch your
     plugged(bus, { pin: '4826' });
     const app = computer(bus);
     const { username } = await startEnrolment(app);
-    // A second code only while the person has no factor yet: once enrolled, nobody is issued another.
+    // A second session only while the person has no factor yet: once enrolled, nobody is issued a code, and
+    // a completion spends any spare one; a session opened before it lives on until its lifetime ends.
     const spare = await server.services.accounts.issueCode(username, 'test-helpdesk');
-    const pin = async (status: NativeKeyStatus) => {
-      if (status.state === 'pin') await app.value('nativeKeySubmitPin', { pin: '4826' });
+    const other = computer(bus);
+    await other.value('startSession', { code: spare.code });
+    const pin = (of: typeof app) => async (status: NativeKeyStatus) => {
+      if (status.state === 'pin') await of.value('nativeKeySubmitPin', { pin: '4826' });
     };
-    expect((await enrolWithKey(app, pin)).result.ok).toBe(true);
+    expect((await enrolWithKey(app, pin(app))).result.ok).toBe(true);
     await app.value('completeSession');
-    await app.value('startSession', { code: spare.code });
-    const options = await app.value('registrationOptions', { factor: 'security-key' });
+    const options = await other.value('registrationOptions', { factor: 'security-key' });
     expect(options.excludeCredentials).toHaveLength(1);
-    const again = await enrolWithKey(app, pin);
+    const again = await enrolWithKey(other, pin(other));
     expect(again.result).toMatchObject({ ok: false, error: { code: 'key_already_registered' } });
     expect(await credentialsOf(username)).toHaveLength(1);
   });
