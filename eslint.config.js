@@ -64,7 +64,7 @@ export default tseslint.config(
     rules: {
       // Test doubles implement Promise-returning interfaces, and `async` is what makes a
       // stand-in behave like the real thing: a value becomes a promise and a throw becomes a
-      // rejection (test/main/dispatcher.test.ts relies on exactly that). Production code keeps the rule.
+      // rejection (test/main/support/dispatcher.ts relies on exactly that). Production code keeps the rule.
       '@typescript-eslint/require-await': 'off',
       // A test's `!` on a value it has just asserted fails the test with a TypeError if it was
       // ever wrong, which is what an explicit check would do too. Production code keeps the rule.
