@@ -26,12 +26,6 @@ import {
 import { scim } from './scim-client.js';
 
 // Emergency access refused: the wrong asker, a stale session, the wrong decider, a closed window, a bad token, a retired account.
-/**
- * Issue 15, emergency human-backed access for a service account, over the real HTTP API: the named
- * owner asks from a fresh manage session opened with their own factor, a second person with the
- * admin role approves, the owner collects a token once, systems introspect each use, and the grant
- * ends by itself or early. Nothing is ever bound to the service account.
- */
 
 let api: Api;
 useEmergencyApi(() => api);
