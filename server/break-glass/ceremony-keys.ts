@@ -3,8 +3,10 @@ import type { Executor } from '../context.js';
 import { listedAuthenticatorName } from '../attestation/names.js';
 
 /**
- * A break-glass account's keys as its custodians label them: those the open session added and those
- * already in use, oldest first, so the order matches the order the keys were touched in.
+ * A break-glass account's keys as its custodians label them: those already in use, then those the open
+ * session added, each oldest first, so the order matches the order the keys were touched in. Status
+ * comes first because a key in use was always touched in an earlier session, while two timestamps
+ * can be equal (a clock of whole milliseconds, or a test's frozen one).
  */
 export async function ceremonyKeys(ex: Executor, userId: string, sessionId: string | null): Promise<BreakGlassCeremonyKey[]> {
   const rows = await ex
@@ -26,6 +28,7 @@ export async function ceremonyKeys(ex: Executor, userId: string, sessionId: stri
         ...(sessionId ? [eb.and([eb('credentials.status', '=', 'pending'), eb('credentials.session_id', '=', sessionId)])] : []),
       ]),
     )
+    .orderBy((eb) => eb.case().when('credentials.status', '=', 'active').then(0).else(1).end())
     .orderBy('credentials.created_at')
     .orderBy('credentials.id')
     .execute();
