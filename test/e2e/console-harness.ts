@@ -1,7 +1,8 @@
-import type { Browser, BrowserContext, CDPSession, Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { DEMO_CONSOLE_ORIGIN } from '../../api/defaults.js';
-import type { SoftAuthenticator } from '../support/soft-authenticator.js';
 import type { FirstKeyHarness, KeyCredential } from './harness.js';
+
+export { keyContents } from './virtual-key.js';
 
 /** The help-desk console as an agent's browser sees it: its https origin, served by the real server. */
 export const CONSOLE_ORIGIN = DEMO_CONSOLE_ORIGIN;
@@ -48,6 +49,15 @@ export class AgentBrowser {
     return new AgentBrowser(context, page, cdp, null);
   }
 
+  /** An agent signed in to the console with their own key, on the request queue. */
+  static async signedIn(browser: Browser, fk: FirstKeyHarness, username: string, key: KeyCredential[]): Promise<AgentBrowser> {
+    const agent = await AgentBrowser.open(browser, fk);
+    await agent.plugKey(key);
+    await agent.signIn(username);
+    await expect(agent.page.getByRole('heading', { name: 'Recovery requests' })).toBeVisible();
+    return agent;
+  }
+
   /** The agent's security key, with the credential they registered through FirstKey ('internal': a passkey on this computer). */
   async plugKey(credentials: KeyCredential[], transport: 'usb' | 'internal' = 'usb'): Promise<void> {
     if (this.authenticatorId) await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
@@ -78,16 +88,4 @@ export class AgentBrowser {
   close(): Promise<void> {
     return this.context.close();
   }
-}
-
-/** A software authenticator's credentials as Chromium's virtual authenticator takes them: a key enrolled outside the browser, plugged in. */
-export function keyContents(key: SoftAuthenticator): KeyCredential[] {
-  return key.credentials.map((credential) => ({
-    credentialId: Buffer.from(credential.id, 'base64url').toString('base64'),
-    isResidentCredential: false,
-    rpId: credential.rpId,
-    privateKey: credential.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-    userHandle: Buffer.from(credential.userHandle, 'base64url').toString('base64'),
-    signCount: credential.signCount,
-  }));
 }

@@ -2,30 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, CDPSession, Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import { DEMO_ENROLMENT_ORIGIN, DEMO_RP_ID } from '../../api/defaults.js';
-import { IPC_CHANNELS, type IpcName } from '../../api/ipc-channels.js';
-import { createApiClient } from '../../electron/main/api-client.js';
+import type { IpcName } from '../../api/ipc-channels.js';
 import { deviceKeyAccount, DEVICE_KEY_SERVICE } from '../../electron/main/device/device-key.js';
 import { createLinkReceiver, type LinkReceiver } from '../../electron/main/deep-link.js';
-import { collectDiagnostics, createDiagnosticsExport, saveToChosenFile } from '../../electron/main/diagnostics.js';
-import { deviceKeyLoader } from '../../electron/main/device/device-identity.js';
 import { readRecordedThumbprint } from '../../electron/main/device/thumbprint-record.js';
-import { createProofSigner } from '../../electron/main/device/dpop-proof.js';
 import { KeytarSecretStore, lazyKeytar, loadNapiKeyring } from '../../electron/main/device/secret-store.js';
-import { collectDeviceSignals } from '../../electron/main/device/signals.js';
 import { readPosture } from '../../electron/main/posture/read.js';
-import { reportingPosture } from '../../electron/main/posture/report.js';
 import type { DevicePosture } from '../../api/posture.js';
-import { EnrolmentController } from '../../electron/main/enrolment-controller.js';
-import { pendingRequestStore } from '../../electron/main/recovery/pending-request.js';
-import { createKioskHost, type KioskHost } from '../../electron/main/kiosk/host.js';
-import { createOperatorAccess, createOperatorPinStore, OPERATOR_PIN_SERVICE } from '../../electron/main/kiosk/operator-pin.js';
+import type { EnrolmentController } from '../../electron/main/enrolment-controller.js';
+import { OPERATOR_PIN_SERVICE } from '../../electron/main/kiosk/operator-pin.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher.js';
 import type { HidBus } from '../../electron/main/ctap2/transport.js';
-import { nativeKeySupport } from '../../electron/main/native-webauthn/support.js';
-import { createRendererAssetHandler } from '../../electron/main/renderer-assets.js';
 import { createLogger, readRecentLogLines } from '../../electron/main/log/logger.js';
 import { runAdmin } from '../../server/admin/cli.js';
 import { verifyAuditChain } from '../../server/audit.js';
@@ -33,6 +23,15 @@ import { ServerConfig } from '../../server/config.js';
 import type { CredentialRow, DeviceRow } from '../../server/db/schema.js';
 import { startServer, type RunningServer, type StartOptions } from '../../server/start.js';
 import { TestClock } from '../support/test-clock.js';
+import { bridgeToMain, serveAppAsMain } from './app-page.js';
+import { recordingFetch, runApp, type Machine, type WireRecord } from './app-run.js';
+import { newKioskRecord, stationHost, type KioskRecord, type StationParts } from './kiosk-host.js';
+import type { NativeKeyBus } from './native-key-host.js';
+import { keyContents, VirtualKey, type AuthenticatorOptions, type KeyCredential } from './virtual-key.js';
+
+export type { WireRecord } from './app-run.js';
+export type { KioskRecord } from './kiosk-host.js';
+export type { AuthenticatorOptions, KeyCredential } from './virtual-key.js';
 
 /** `value`, or a failure that names what was missing (instead of a non-null assertion). */
 export function present<T>(value: T | null | undefined, what: string): T {
@@ -40,44 +39,7 @@ export function present<T>(value: T | null | undefined, what: string): T {
   return value;
 }
 
-/** One API call as it crossed the wire. */
-export interface WireRecord {
-  authorization: string | null;
-  dpop: string | null;
-  requestBody: string | null;
-  responseBody: string;
-}
-
-/** A credential as Chromium's virtual authenticator exports it (DevTools protocol WebAuthn.Credential). */
-export interface KeyCredential {
-  credentialId: string;
-  isResidentCredential: boolean;
-  rpId?: string;
-  privateKey: string;
-  userHandle?: string;
-  signCount: number;
-}
-
-/** What a kiosk station's host did, in place of Electron's printer, window and quit. */
-export interface KioskRecord {
-  /** Each set of recovery codes sent to the station's printer. */
-  prints: string[][];
-  /** Each wipe, in order: the window's page blanked, its storage cleared, the clipboard cleared, the start screen loaded. */
-  wipes: string[][];
-  exits: number;
-}
-
 export const RENDERER_DIR = join(process.cwd(), 'dist', 'renderer');
-
-export interface AuthenticatorOptions {
-  transport: 'internal' | 'usb';
-  /** false: the key waits for a touch that never comes, as when the person walks away. */
-  touched?: boolean;
-  /** Keep the authenticator already there (a security key plugged into a computer with a platform authenticator). */
-  alongside?: boolean;
-  /** A passkey that syncs to other devices (backup eligible and backed up), as a password manager's would. */
-  synced?: boolean;
-}
 
 /**
  * One enrolment stack for one test: the real verification server on its own
@@ -106,10 +68,10 @@ export class FirstKeyHarness {
     ),
   );
   private readonly installations: string[] = [];
-  private cdp: CDPSession | null = null;
-  private authenticatorId: string | null = null;
+  /** Chromium's virtual authenticator in the attached page. */
+  private readonly key = new VirtualKey();
   /** Each device's installation: its keychain account and its user data directory (app.getPath('userData')). */
-  private readonly machines = new Map<EnrolmentController, { installationId: string; userData: string; kiosk: boolean }>();
+  private readonly machines = new Map<EnrolmentController, Machine>();
   /** What each kiosk station's host did. */
   private readonly kioskRecords = new Map<EnrolmentController, KioskRecord>();
   /** The controller each page's calls reach now; swapped by restart(), as a new run of the app would. */
@@ -214,15 +176,7 @@ export class FirstKeyHarness {
     const key = new SoftAuthenticator({ attachment: 'cross-platform', transports: ['usb'] });
     await laptop.handlers.verifyRegistration({ factor: 'security-key', response: key.create(options, { origin: this.origin }) });
     await laptop.handlers.completeSession(undefined);
-    const contents = key.credentials.map((credential) => ({
-      credentialId: Buffer.from(credential.id, 'base64url').toString('base64'),
-      isResidentCredential: false,
-      rpId: credential.rpId,
-      privateKey: credential.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-      userHandle: Buffer.from(credential.userHandle, 'base64url').toString('base64'),
-      signCount: credential.signCount,
-    }));
-    return { key, contents };
+    return { key, contents: keyContents(key) };
   }
 
   /** The page now runs on this machine (the same window, another installation), and starts again. */
@@ -236,79 +190,6 @@ export class FirstKeyHarness {
     throw new Error('no page runs on this station');
   }
 
-  /** main's kiosk host (index.ts builds the same from Electron's objects): real PIN store and wipe order. */
-  private kioskHost(installationId: string, controller: () => EnrolmentController, record: KioskRecord): KioskHost {
-    let steps: string[] = [];
-    // Electron's clipboard.clear empties the system clipboard at once; the page's (Chromium's) is emptied
-    // once a page of the origin is back, the first moment this browser lets anything write to it.
-    let clipboardToClear = false;
-    const host = createKioskHost({
-      access: createOperatorAccess(createOperatorPinStore({ store: this.store, account: installationId })),
-      print: {
-        openPrintWindow: () => {
-          throw new Error('printing goes to the record in these tests');
-        },
-        locale: 'en',
-      },
-      renderer: {
-        loadURL: async (url) => {
-          steps.push(`load ${url}`);
-          await this.pageOf(controller()).goto(url);
-        },
-        session: {
-          clearData: async () => {
-            steps.push('clearData');
-            const page = this.pageOf(controller());
-            await page.context().clearCookies();
-            const cdp = await page.context().newCDPSession(page);
-            await cdp.send('Storage.clearDataForOrigin', { origin: this.origin, storageTypes: 'all' });
-            await cdp.detach();
-          },
-          clearStorageData: () => Promise.resolve(),
-          clearCache: () => Promise.resolve(),
-        },
-        clearClipboard: () => {
-          steps.push('clearClipboard');
-          this.clipboardCleared += 1;
-          clipboardToClear = true;
-        },
-        restart: () => {
-          steps.push('restart');
-        },
-      },
-      startUrl: `${this.origin}/`,
-      quit: () => {
-        record.exits += 1;
-      },
-    });
-    return {
-      ...host,
-      printRecoveryCodes: (codes) => {
-        record.prints.push([...codes]);
-        return Promise.resolve({ printed: true });
-      },
-      wipe: async () => {
-        steps = [];
-        record.wipes.push(steps);
-        // A security key stays plugged into the station across the wipe; Chromium's virtual one goes
-        // with the page's process when it loads about:blank, so it is plugged back in, unchanged.
-        const carried = this.authenticatorId ? await this.keyContents() : [];
-        await host.wipe();
-        if (clipboardToClear) {
-          clipboardToClear = false;
-          await this.pageOf(controller())
-            .evaluate(() => navigator.clipboard.writeText(''))
-            .catch(() => undefined);
-        }
-        if (carried.length > 0) {
-          await present(this.cdp, 'an attached page').send('WebAuthn.enable');
-          this.authenticatorId = null;
-          await this.plugKey(carried);
-        }
-      },
-    };
-  }
-
   /** Managed configuration's `helpDeskContact` for the app runs started from now on (newDevice, restart). */
   helpDeskContact: string | undefined = undefined;
 
@@ -320,8 +201,8 @@ export class FirstKeyHarness {
   private readonly machinePosture = readPosture();
   posture: () => Promise<DevicePosture> = () => this.machinePosture;
 
-  /** main's own security-key path (index.ts wires node-hid): a software USB bus and the OS it stands for, once useNativeKeys() is called. */
-  private nativeKeyBus: { bus: HidBus; platform: NodeJS.Platform; touchId: 'configured' | 'unconfigured' | null } | null = null;
+  /** main's own security-key path, once useNativeKeys() is called. */
+  private nativeKeyBus: NativeKeyBus | null = null;
 
   /**
    * From now on this page's app (and every app run started later) has main's native ceremony on this
@@ -334,63 +215,51 @@ export class FirstKeyHarness {
     touchId: 'configured' | 'unconfigured' | null = null,
   ): EnrolmentController {
     this.nativeKeyBus = { bus, platform, touchId };
-    const before = this.controllerOf(page);
-    const controller = this.run(this.machineOf(before));
-    if (before === this.controller) this.controller = controller;
-    this.attached.set(page, controller);
-    return controller;
+    return this.runAgain(page);
   }
 
   /** Times main cleared the clipboard (Electron's clipboard.clear); the page's own clipboard is checked by the spec. */
   clipboardCleared = 0;
 
-  /** One run of the app on a machine: main's real loader, signer, client, controller and diagnostics export. */
-  private run(machine: { installationId: string; userData: string; kiosk: boolean }): EnrolmentController {
-    const loader = deviceKeyLoader(this.store, machine.installationId, machine.userData);
-    // The app's clock moves with the server's: a test that skips time skips it everywhere.
-    const signProof = createProofSigner(loader, () => this.clock.now().getTime());
-    const exportDiagnostics = createDiagnosticsExport({
-      collect: () =>
-        collectDiagnostics({
-          versions: { app: '0.1.0-test', node: process.versions.node },
-          config: { serverUrl: this.server.url, enrolmentOrigin: this.origin, kiosk: machine.kiosk },
-          readRecentLogLines: () => readRecentLogLines(this.logDir, 200),
-          secretStore: this.store,
-          serverUrl: this.server.url,
-          deviceKeyThumbprint: () => readRecordedThumbprint(machine.userData, machine.installationId),
-        }),
-      save: saveToChosenFile((name) => Promise.resolve(join(this.diagnosticsDir, name))),
+  /** One run of the app on a machine, wired as index.ts wires it. */
+  private run(machine: Machine): EnrolmentController {
+    const record = newKioskRecord();
+    const controller = runApp(machine, {
+      store: this.store,
+      clock: this.clock,
+      serverUrl: this.server.url,
+      origin: this.origin,
+      logger: this.logger,
+      logDir: this.logDir,
+      diagnosticsDir: this.diagnosticsDir,
+      fetch: recordingFetch(this.wire),
+      posture: () => this.posture(),
+      helpDeskContact: this.helpDeskContact,
+      nativeKeys: this.nativeKeyBus,
+      kiosk: machine.kiosk
+        ? stationHost(
+            this.stationParts(machine.installationId, () => controller),
+            record,
+          )
+        : undefined,
     });
-    const record: KioskRecord = { prints: [], wipes: [], exits: 0 };
-    const kiosk = machine.kiosk ? { kiosk: this.kioskHost(machine.installationId, () => controller, record) } : {};
-    const controller: EnrolmentController = new EnrolmentController(
-      // As index.ts wires it: the posture read afresh for each request that carries the device's signals.
-      reportingPosture(createApiClient({ baseUrl: this.server.url, signProof, logger: this.logger, fetch: this.recordingFetch }), () =>
-        this.posture(),
-      ),
-      collectDeviceSignals('0.1.0-test', machine.kiosk),
-      {
-        deviceKey: loader,
-        exportDiagnostics,
-        ...kiosk,
-        // As index.ts wires it: the filed help-desk request in this machine's user data, bound to its device key.
-        pendingRequest: pendingRequestStore({ dir: machine.userData, thumbprint: async () => (await loader()).thumbprint }),
-        helpDeskContact: this.helpDeskContact,
-        ...(this.nativeKeyBus
-          ? {
-              nativeKeys: nativeKeySupport({
-                ...this.nativeKeyBus,
-                origin: this.origin,
-                kiosk: machine.kiosk,
-                logger: this.logger,
-              }),
-            }
-          : {}),
-      },
-    );
     this.machines.set(controller, machine);
     if (machine.kiosk) this.kioskRecords.set(controller, record);
     return controller;
+  }
+
+  /** What a station's host stands on here: its page in place of Electron's window, and the key plugged into it. */
+  private stationParts(installationId: string, controller: () => EnrolmentController): StationParts {
+    return {
+      origin: this.origin,
+      store: this.store,
+      installationId,
+      page: () => this.pageOf(controller()),
+      key: this.key,
+      clipboardCleared: () => {
+        this.clipboardCleared += 1;
+      },
+    };
   }
 
   private machineOf(controller: EnrolmentController) {
@@ -410,26 +279,19 @@ export class FirstKeyHarness {
 
   /** Quits and starts the app again on the same machine (same keychain entry, same user data), then reloads the page. */
   async restart(page: Page): Promise<EnrolmentController> {
-    const before = this.controllerOf(page);
-    const controller = this.run(this.machineOf(before));
-    if (before === this.controller) this.controller = controller;
-    this.attached.set(page, controller);
+    const controller = this.runAgain(page);
     await page.reload();
     return controller;
   }
 
-  /** The network as main sees it, with every request's headers and both bodies kept for the log check. */
-  private readonly recordingFetch: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    const headers = new Headers(init?.headers);
-    this.wire.push({
-      authorization: headers.get('authorization'),
-      dpop: headers.get('dpop'),
-      requestBody: typeof init?.body === 'string' ? init.body : null,
-      responseBody: await response.clone().text(),
-    });
-    return response;
-  };
+  /** A new run of the app on the machine this page runs on, which the page's calls reach from now on. */
+  private runAgain(page: Page): EnrolmentController {
+    const before = this.controllerOf(page);
+    const controller = this.run(this.machineOf(before));
+    if (before === this.controller) this.controller = controller;
+    this.attached.set(page, controller);
+    return controller;
+  }
 
   /** Every line main has logged so far, across rotations. */
   logLines(): Promise<string[]> {
@@ -488,72 +350,29 @@ export class FirstKeyHarness {
    * `controller` is the machine the page runs on: a second one stands for a new computer.
    */
   async attach(context: BrowserContext, page: Page, controller: EnrolmentController = this.controller): Promise<void> {
-    const serve = createRendererAssetHandler(RENDERER_DIR, this.origin);
-    await context.route('**/*', async (route) => {
-      const request = route.request();
-      if (new URL(request.url()).origin !== this.origin) return route.abort('blockedbyclient');
-      const response = await serve(new Request(request.url(), { method: request.method() }));
-      return route.fulfill({
-        status: response.status,
-        headers: Object.fromEntries(response.headers),
-        body: Buffer.from(await response.arrayBuffer()),
-      });
-    });
+    await serveAppAsMain(context, RENDERER_DIR, this.origin);
     this.attached.set(page, controller);
-    await page.exposeBinding('__firstkeyInvoke', (source, name: IpcName, payload: unknown) =>
-      this.failingCalls.has(name)
-        ? { ok: false, error: { code: 'internal', message: `${name} failed in main` } }
-        : createDispatcher(this.controllerOf(page).handlers, this.origin, () => this.controllerOf(page).sessionDeadlines())({
-            senderUrl: source.frame.url(),
-            isMainFrame: source.frame === source.page.mainFrame(),
-            name,
-            payload,
-          }),
+    await bridgeToMain(page, (call) =>
+      this.failingCalls.has(call.name)
+        ? { ok: false, error: { code: 'internal', message: `${call.name} failed in main` } }
+        : createDispatcher(this.controllerOf(page).handlers, this.origin, () => this.controllerOf(page).sessionDeadlines())(call),
     );
-    await page.addInitScript((names: string[]) => {
-      const invoke = (window as unknown as { __firstkeyInvoke: (n: string, p: unknown) => Promise<unknown> }).__firstkeyInvoke;
-      Object.defineProperty(window, 'firstkey', {
-        value: Object.freeze(Object.fromEntries(names.map((n) => [n, (request?: unknown) => invoke(n, request)]))),
-      });
-    }, Object.keys(IPC_CHANNELS));
-    this.cdp = await context.newCDPSession(page);
-    this.authenticatorId = null;
-    await this.cdp.send('WebAuthn.enable');
+    await this.key.attach(await context.newCDPSession(page));
   }
 
-  /** The credentials a virtual authenticator holds, private keys included: what a security key carries. */
-  async keyContents(): Promise<KeyCredential[]> {
-    if (!this.cdp || !this.authenticatorId) throw new Error('no authenticator');
-    return (await this.cdp.send('WebAuthn.getCredentials', { authenticatorId: this.authenticatorId })).credentials;
+  /** The credentials the virtual authenticator holds, private keys included: what a security key carries. */
+  keyContents(): Promise<KeyCredential[]> {
+    return this.key.contents();
   }
 
   /** Plugs a security key with these credentials into the current page (a key carried to another computer, or found). */
-  async plugKey(credentials: KeyCredential[], options: { alongside?: boolean } = {}): Promise<void> {
-    await this.addAuthenticator({ transport: 'usb', ...options });
-    const cdp = present(this.cdp, 'an attached page');
-    const authenticatorId = present(this.authenticatorId, 'a virtual authenticator');
-    for (const credential of credentials) {
-      await cdp.send('WebAuthn.addCredential', { authenticatorId, credential });
-    }
+  plugKey(credentials: KeyCredential[], options: { alongside?: boolean } = {}): Promise<void> {
+    return this.key.plug(credentials, options);
   }
 
   /** Chromium's virtual authenticator: 'internal' stands for a platform passkey, 'usb' for a security key. */
-  async addAuthenticator(options: AuthenticatorOptions): Promise<void> {
-    if (!this.cdp) throw new Error('attach a page first');
-    if (this.authenticatorId && !options.alongside)
-      await this.cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: this.authenticatorId });
-    const { authenticatorId } = await this.cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: options.transport,
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: options.touched ?? true,
-        ...(options.synced ? { defaultBackupEligibility: true, defaultBackupState: true } : {}),
-      },
-    });
-    this.authenticatorId = authenticatorId;
+  addAuthenticator(options: AuthenticatorOptions): Promise<void> {
+    return this.key.add(options);
   }
 
   async open(page: Page): Promise<void> {
