@@ -4,7 +4,7 @@ import { checkScreen, expect, test } from './fixtures.js';
 import { AgentBrowser } from './console-harness.js';
 import { present, type FirstKeyHarness, type KeyCredential } from './harness.js';
 import { keepRecoveryCodes } from './journey.js';
-import { trustedStack } from './trusted-keys.js';
+import { withTrustedStack } from './trusted-keys.js';
 
 /**
  * The help-desk console in Chromium against the real server and database: agents are FirstKey
@@ -25,12 +25,8 @@ async function agent(fk: FirstKeyHarness, username: string, displayName: string,
   return { username, key: contents };
 }
 
-async function signedIn(browser: Parameters<typeof AgentBrowser.open>[0], fk: FirstKeyHarness, who: Agent): Promise<AgentBrowser> {
-  const console = await AgentBrowser.open(browser, fk);
-  await console.plugKey(who.key);
-  await console.signIn(who.username);
-  await expect(console.page.getByRole('heading', { name: 'Recovery requests' })).toBeVisible();
-  return console;
+function signedIn(browser: Browser, fk: FirstKeyHarness, who: Agent): Promise<AgentBrowser> {
+  return AgentBrowser.signedIn(browser, fk, who.username, who.key);
 }
 
 /** The person's app: lost key, no codes, a help-desk request filed. Returns the reference on their screen. */
@@ -128,17 +124,7 @@ test.describe('help-desk console', () => {
     browser,
   }, testInfo) => {
     // Grace is an admin: her new key must carry attestation the operator's metadata trusts.
-    const { fk, cleanup } = await trustedStack();
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
-      await fk.attach(context, page);
-      await privilegedRecovery(browser, page, fk, testInfo);
-    } finally {
-      await context.close();
-      await fk.stop();
-      cleanup();
-    }
+    await withTrustedStack(browser, (fk, page) => privilegedRecovery(browser, page, fk, testInfo));
   });
 
   test('an enrolment code with its link and QR code; a person looked up and a device revoked with a reason', async ({

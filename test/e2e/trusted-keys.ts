@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Browser, Page } from '@playwright/test';
 import { createMdsWorld } from '../support/make-mds-blob.js';
 import { FirstKeyHarness } from './harness.js';
 
@@ -32,4 +33,22 @@ export async function trustedStack(): Promise<{ fk: FirstKeyHarness; cleanup: ()
       world.cleanup();
     },
   };
+}
+
+/**
+ * Runs `story` on a trustedStack() with the app in its own window of `browser`, then closes the window,
+ * stops the stack and removes its metadata files, whether the story passed or not.
+ */
+export async function withTrustedStack(browser: Browser, story: (fk: FirstKeyHarness, page: Page) => Promise<void>): Promise<void> {
+  const { fk, cleanup } = await trustedStack();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await fk.attach(context, page);
+    await story(fk, page);
+  } finally {
+    await context.close();
+    await fk.stop();
+    cleanup();
+  }
 }
