@@ -10,10 +10,11 @@ import { ApiFailure } from '../errors.js';
 import { factorRequirements, tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
-import { assertUserActive, isActiveUser } from '../accounts/active.js';
+import { assertUserActive } from '../accounts/active.js';
 import { admitPosture } from '../posture/admit.js';
 import { recordBreakGlassUseIn } from '../break-glass/use.js';
 import { decoyCredential } from './decoy.js';
+import { signInAccount } from './factors.js';
 
 /**
  * Sessions opened by a factor the user still has: authentication options for a username, then
@@ -34,24 +35,10 @@ export class AuthenticationService {
     await this.devices.refuseRevoked(jkt);
     await this.devices.refuseStation(jkt);
     const now = clock.now();
-    const user = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', username)
-      .where('account_kind', 'in', ['human', 'break-glass'])
-      .where(isActiveUser(now))
-      .executeTakeFirst();
-    const usable = user
-      ? await db
-          .selectFrom('credentials')
-          .select(['id', 'transports', 'factor'])
-          .where('user_id', '=', user.id)
-          .where('status', '=', 'active')
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
-          .orderBy('created_at')
-          .execute()
-      : [];
-    const known = user !== undefined && usable.length > 0;
+    const account = await signInAccount(db, username, now);
+    const usable = account?.factors ?? [];
+    const user = account?.user;
+    const known = user !== undefined;
     const tier = known ? tierFor(this.deps.policy.policy, user).tier : null;
     // Passkeys always verify the user; security keys as the tier says.
     const allPasskeys = usable.length > 0 && usable.every((c) => c.factor === 'passkey');

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import type { ConsoleSessionResponse, ConsoleSignInOptionsResponse, ConsoleSignInRequest } from '../../api/operations/operators.js';
-import { assertUserActive, isActiveUser } from '../accounts/active.js';
+import { assertUserActive } from '../accounts/active.js';
 import { appendAudit, appendAuditIn } from '../audit.js';
 import { decoyCredentialIds } from '../authentication/decoy.js';
+import { signInAccount } from '../authentication/factors.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import { transaction } from '../db/transaction.js';
@@ -26,8 +27,10 @@ const OFFERED_CREDENTIALS = 2;
 
 /**
  * An agent signs in to the help-desk console with their own enrolled factor, at the console origin,
- * with user verification. Anyone may ask for options; an unknown username or one holding no role
- * gets the same shape with decoy credential ids, and is refused only at verification.
+ * with user verification. Anyone may ask for options, and gets what the app's sign-in would name: any
+ * active person's real credential ids, whether or not they hold a role, and decoy ids for an unknown
+ * username, in one shape. Roles are checked only at verification, which refuses a person holding none
+ * as it refuses an unknown name.
  */
 export class ConsoleSignIn {
   constructor(
@@ -38,27 +41,13 @@ export class ConsoleSignIn {
   async options(username: string): Promise<OptionsResponse> {
     const { db, clock, config } = this.deps;
     const now = clock.now();
-    const user = await db
-      .selectFrom('users')
-      .select(['id'])
-      .where('username', '=', username)
-      .where('account_kind', '=', 'human')
-      .where(isActiveUser(now))
-      .executeTakeFirst();
-    // The same queries run whoever asks, so the answer's time says little about the username.
-    const roles = await rolesOf(db, user?.id ?? '');
-    const factors = await db
-      .selectFrom('credentials')
-      .select(['id'])
-      .where('user_id', '=', user?.id ?? '')
-      .where('status', '=', 'active')
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
-      .orderBy('created_at')
-      .execute();
+    // The app's own lookup, roles unread: the app offers anyone's real ids, so offering a non-operator
+    // decoys here would tell whoever compares the two answers who is an operator.
+    const account = await signInAccount(db, username, now);
+    const factors = account?.factors ?? [];
     const decoys = await decoyCredentialIds(db, username, OFFERED_CREDENTIALS);
-    const operator = user !== undefined && roles.length > 0 && factors.length > 0;
     // Without transports the browser offers every way to reach a key, so one list shape serves all.
-    const ids = operator ? [...factors.map((f) => f.id), ...decoys].slice(0, Math.max(OFFERED_CREDENTIALS, factors.length)) : decoys;
+    const ids = [...factors.map((f) => f.id), ...decoys].slice(0, Math.max(OFFERED_CREDENTIALS, factors.length));
     const options = await buildRequestOptions({
       rpId: config.rpId,
       allowCredentials: ids.map((id) => ({ id, transports: [] })),
@@ -70,7 +59,7 @@ export class ConsoleSignIn {
       .insertInto('console_ceremonies')
       .values({
         id: ceremonyId,
-        user_id: operator ? user.id : null,
+        user_id: account?.user.id ?? null,
         challenge: options.challenge,
         created_at: now.toISOString(),
         expires_at: addSeconds(now, CEREMONY_SECONDS).toISOString(),
@@ -138,11 +127,12 @@ export class ConsoleSignIn {
       requireUserVerification: true,
     });
     if (!outcome.ok) return refuse(outcome.reason);
+    // The roles decide here, and first: the options named this person's keys whatever their roles, and one
+    // holding none is told no more than an unknown name is, not even that their key is revoked or synced.
+    if ((await rolesOf(db, user.id)).length === 0) return refuse('no_operator_role');
     // Only the key's holder learns that the factor no longer counts: the signature verified first.
     if (credential.status !== 'active') return refuse(`factor ${credential.status}`, 'factor_revoked');
     if (credential.expires_at && credential.expires_at <= now) return refuse('factor expired', 'factor_revoked');
-    // Roles are read again: one revoked between options and sign-in counts.
-    if ((await rolesOf(db, user.id)).length === 0) return refuse('no_operator_role');
     // An operator acts on everyone's accounts: a synced passkey lives in a cloud account an attacker can
     // phish or recover, whatever tier the person's own role puts them in. A device-bound key only.
     if (credential.backup_eligible === 1)

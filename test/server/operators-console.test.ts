@@ -67,28 +67,45 @@ describe('console sign-in', () => {
     expectRefusal(again, 409, 'challenge_missing');
   });
 
-  it('a person without a role gets options that look like anyone else’s, and is refused at verification', async () => {
+  it('a person without a role is offered the keys the app offers them, and is refused at verification as an unknown name is', async () => {
+    const alice = await agentAccount(api, 'helpdesk');
     const bob = await agentAccount(api, null);
-    const asked = expectAnswer(
-      'consoleSignInOptions',
-      await send(api.server.url, 'consoleSignInOptions', { body: { username: bob.username } }),
-    );
-    const unknown = expectAnswer(
-      'consoleSignInOptions',
-      await send(api.server.url, 'consoleSignInOptions', { body: { username: 'nobody.here' } }),
-    );
-    expect(asked.options.allowCredentials?.map((c) => c.id)).not.toContain(bob.credentialId);
-    expect(Object.keys(asked.options).sort()).toEqual(Object.keys(unknown.options).sort());
-    expect(asked.options.allowCredentials).toHaveLength(2);
-    expect(unknown.options.allowCredentials).toHaveLength(2);
-    expect(asked.options.userVerification).toBe('required');
-    // The person's own key holds none of the decoy's credentials: even forcing theirs is refused.
-    const response = bob.key.get(asked.options, { origin: api.config.consoleOrigin, credentialId: bob.credentialId });
-    expectRefusal(
-      await send(api.server.url, 'consoleSignIn', { body: { ceremonyId: asked.ceremonyId, response } }),
-      400,
-      'verification_failed',
-    );
+    const ask = async (username: string) =>
+      expectAnswer('consoleSignInOptions', await send(api.server.url, 'consoleSignInOptions', { body: { username } }));
+    const asked = await ask(bob.username);
+    const app = await (await api.device()).call('authenticationOptions', { body: { username: bob.username, purpose: 'manage' } });
+    const appIds = expectAnswer('authenticationOptions', app).options.allowCredentials?.map((c) => c.id) ?? [];
+    // Comparing the console's answer with the app's tells nobody who holds a role: both name the person's key.
+    expect(appIds).toEqual([bob.credentialId]);
+    expect(asked.options.allowCredentials?.map((c) => c.id).slice(0, appIds.length)).toEqual(appIds);
+    // An operator's answer and a non-operator's have one shape: padded to two, no transports.
+    const operator = (await ask(alice.username)).options;
+    for (const options of [asked.options, operator]) {
+      expect(Object.keys(options).sort()).toEqual(Object.keys(operator).sort());
+      expect(options.allowCredentials?.length).toBeGreaterThanOrEqual(2);
+      expect(options.allowCredentials?.every((c) => (c.transports ?? []).length === 0)).toBe(true);
+      expect(options.userVerification).toBe('required');
+    }
+
+    // Bob's own key signs a good assertion, and the console refuses it with the refusal an unknown name gets.
+    const refusedBob = await send(api.server.url, 'consoleSignIn', {
+      body: { ceremonyId: asked.ceremonyId, response: bob.key.get(asked.options, { origin: api.config.consoleOrigin }) },
+    });
+    const unknown = await ask('nobody.here');
+    const forced = bob.key.get(unknown.options, { origin: api.config.consoleOrigin, credentialId: bob.credentialId });
+    const refusedUnknown = await send(api.server.url, 'consoleSignIn', { body: { ceremonyId: unknown.ceremonyId, response: forced } });
+    expectRefusal(refusedBob, 400, 'verification_failed');
+    expect(refusedBob).toEqual(refusedUnknown);
+    // Revoked between options and assertion, a role-less person still learns no more than "refused".
+    const again = await ask(bob.username);
+    await api.db.updateTable('credentials').set({ status: 'revoked' }).where('id', '=', bob.credentialId).execute();
+    const refusedRevoked = await send(api.server.url, 'consoleSignIn', {
+      body: { ceremonyId: again.ceremonyId, response: bob.key.get(again.options, { origin: api.config.consoleOrigin }) },
+    });
+    expect(refusedRevoked).toEqual(refusedUnknown);
+    expect(await api.db.selectFrom('console_sessions').select('id').execute()).toEqual([]);
+    const reasons = (await api.auditOf(bob.username)).filter((e) => e.event === 'operator.sign_in_refused').map((e) => e.details.reason);
+    expect(reasons).toEqual(['no_operator_role', 'no_operator_role']);
   });
 
   it('an unknown username gets options that look like a real operator’s: two credentials, no transports, the same every time', async () => {
