@@ -165,7 +165,12 @@ export class CodeExchange extends EnrolmentStep {
     if (!allowsFactor(tier, 'security-key')) {
       throw new ApiFailure('factor_not_allowed', 'this person’s policy allows no security key, the only factor a kiosk station binds');
     }
-    const named = await namedConfirmation(this.db, confirmationId, station.id, user.id, this.now());
+    const named = await namedConfirmation(this.db, confirmationId, {
+      stationId: station.id,
+      userId: user.id,
+      now: this.now(),
+      kioskOperatorRoles: this.deps.config.kioskOperatorRoles,
+    });
     if (!named.ok) {
       await this.audit({
         event: 'kiosk.refused',

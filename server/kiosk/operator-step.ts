@@ -2,16 +2,14 @@ import type { ConfirmationView, ConfirmNewHireRequest, OperatorCheck, OperatorOp
 import { appendAudit, appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
-import type { UserRow } from '../db/schema.js';
 import { decoyCredential } from '../authentication/decoy.js';
 import { transaction } from '../db/transaction.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
-import { permissionsOf } from '../operators/roles.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
 import { cancelUnusedConfirmationsIn } from './confirmations.js';
-import { reachedThroughADevice } from './security-key-only.js';
+import { operatorKeysOf } from './operator-trust.js';
 import type { StationRegistry } from './stations.js';
 
 /**
@@ -26,44 +24,11 @@ export class OperatorStep {
     private readonly stations: StationRegistry,
   ) {}
 
-  /**
-   * The HR role (FIRSTKEY_KIOSK_OPERATOR_ROLES) comes from the HR feed, which SCIM can change: alone it would
-   * let an HR change make someone a kiosk operator. So the person must also hold a console role granted in
-   * FirstKey (server/operators/roles.ts) that lets them issue enrolment codes (help desk or admin): confirming
-   * a new hire lets a code bind a key, the same trust as issuing one. An auditor, who only reads, cannot.
-   */
-  private async isOperator(user: UserRow): Promise<boolean> {
-    if (user.account_kind !== 'human' || !this.deps.config.kioskOperatorRoles.includes(user.role)) return false;
-    return (await permissionsOf(this.deps.db, user.id)).has('codes:issue');
-  }
-
-  /**
-   * The operator's active, unexpired security keys; none for anyone who is not an operator. Only
-   * keys in hand count: a credential registered as a security key before that was checked, but
-   * synced (backup eligible) or reached through a computer or phone, would let anyone holding the
-   * operator's cloud account or laptop confirm new hires.
-   */
-  private async operatorKeys(user: UserRow | undefined) {
-    if (!user || !(await this.isOperator(user))) return [];
-    const keys = await this.deps.db
-      .selectFrom('credentials')
-      .selectAll()
-      .where('user_id', '=', user.id)
-      .where('status', '=', 'active')
-      .where('factor', '=', 'security-key')
-      .where('backup_eligible', '=', 0)
-      .where('backed_up', '=', 0)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', this.deps.clock.now().toISOString())]))
-      .orderBy('created_at')
-      .execute();
-    return keys.filter((k) => !reachedThroughADevice(JSON.parse(k.transports) as string[]));
-  }
-
   async options(operator: string, jkt: string): Promise<OperatorOptionsResponse> {
     const { db, clock, config } = this.deps;
     const station = await this.stations.require(jkt);
     const user = await db.selectFrom('users').selectAll().where('username', '=', operator).executeTakeFirst();
-    const keys = await this.operatorKeys(user);
+    const keys = await operatorKeysOf(db, config.kioskOperatorRoles, user, clock.now());
     const known = user !== undefined && keys.length > 0;
     const options = await buildRequestOptions({
       rpId: config.rpId,
@@ -145,7 +110,7 @@ export class OperatorStep {
       ? await db.selectFrom('users').selectAll().where('id', '=', ceremony.operator_id).executeTakeFirst()
       : undefined;
     // Checked again now: a role taken away or a key revoked since the options counts.
-    const keys = await this.operatorKeys(operator);
+    const keys = await operatorKeysOf(db, config.kioskOperatorRoles, operator, now);
     const key = keys.find((k) => k.id === input.response.id);
     if (!operator || !key) return refuse('not an operator, or not one of their security keys', 'not_an_operator');
     const userHandle = input.response.response.userHandle;

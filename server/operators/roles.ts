@@ -4,6 +4,7 @@ import type { Executor, ServiceDeps } from '../context.js';
 import { transaction } from '../db/transaction.js';
 import type { UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
+import { cancelOperatorConfirmationsIn } from '../kiosk/operator-cancellation.js';
 
 /** The roles an account holds now, in a stable order. */
 export async function rolesOf(db: Executor, userId: string): Promise<OperatorRole[]> {
@@ -18,6 +19,23 @@ export function permissionsFor(roles: readonly OperatorRole[]): Set<Permission> 
 
 export async function permissionsOf(db: Executor, userId: string): Promise<Set<Permission>> {
   return permissionsFor(await rolesOf(db, userId));
+}
+
+/**
+ * Whether the person may confirm new hires at a kiosk station. The HR role (FIRSTKEY_KIOSK_OPERATOR_ROLES)
+ * comes from the HR feed, which SCIM can change: alone it would let an HR change make someone a kiosk
+ * operator. So the person must also hold a console role granted in FirstKey that lets them issue enrolment
+ * codes (help desk or admin): confirming a new hire lets a code bind a key, the same trust as issuing one.
+ * An auditor, who only reads, cannot. Asked when confirming, again when the confirmation is used, and after
+ * any change that could end it (role revoked, HR role changed), so all three agree.
+ */
+export async function isKioskOperator(
+  db: Executor,
+  kioskOperatorRoles: readonly string[],
+  user: Pick<UserRow, 'id' | 'account_kind' | 'role'>,
+): Promise<boolean> {
+  if (user.account_kind !== 'human' || !kioskOperatorRoles.includes(user.role)) return false;
+  return (await permissionsOf(db, user.id)).has('codes:issue');
 }
 
 export interface OperatorView {
@@ -54,6 +72,10 @@ export class OperatorRoles {
       const deleted = await tx.deleteFrom('operator_roles').where('user_id', '=', user.id).where('role', '=', role).executeTakeFirst();
       if (deleted.numDeletedRows !== 0n) {
         await appendAuditIn(tx, this.deps.clock, { event: 'operator.role_revoked', actor, userId: user.id, details: { role } });
+        // Confirmations given at kiosk stations while they were an operator stop with the role, in this commit.
+        if (!(await isKioskOperator(tx, this.deps.config.kioskOperatorRoles, user))) {
+          await cancelOperatorConfirmationsIn(tx, this.deps.clock, { operatorId: user.id, actor, reason: 'operator_role_revoked' });
+        }
       }
       return { username: user.username, displayName: user.display_name, roles: await rolesOf(tx, user.id) };
     });

@@ -5,7 +5,9 @@ import type { ServiceDeps } from '../context.js';
 import type { Database, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { type NewCode, storeWithFreshHandle } from '../enrolment/codes.js';
+import { cancelOperatorConfirmationsIn } from '../kiosk/operator-cancellation.js';
 import { reevaluateMoverIn } from '../movers/reevaluate.js';
+import { isKioskOperator } from '../operators/roles.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { deactivateIn, reactivateIn } from './leaver.js';
@@ -128,6 +130,16 @@ export function changedFields(person: Person, changes: PersonChanges): (keyof Pe
 }
 
 /**
+ * The HR feed moved the person out of the kiosk operator roles: confirmations they gave at a kiosk station
+ * stop in this commit (a console role alone does not make an operator, server/operators/roles.ts).
+ */
+async function cancelIfNoLongerOperator(tx: Transaction<Database>, deps: ProvisioningDeps, userId: string, actor: string): Promise<void> {
+  const user = await tx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  if (await isKioskOperator(tx, deps.config.kioskOperatorRoles, user)) return;
+  await cancelOperatorConfirmationsIn(tx, deps.clock, { operatorId: userId, actor, reason: 'hr_role_changed' });
+}
+
+/**
  * A mover: applies what differs in `changes`, and `active` through the leaver path or re-activation, in
  * one commit, audited. Answers the person as now stored and what changed (empty: nothing did).
  */
@@ -183,6 +195,7 @@ export async function updatePerson(
       // A mover: their factors are judged against the new tier in this same commit (server/movers/).
       if (fields.includes('role') || fields.includes('employmentType'))
         await reevaluateMoverIn(tx, deps, { userId, before: person.user, actor, via });
+      if (fields.includes('role')) await cancelIfNoLongerOperator(tx, deps, userId, actor);
     }
     if (active === false && !person.state.deactivated_at) {
       await deactivateIn(tx, clock, userId, actor, { reason: via });

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import type { Database } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
+import { cancelOperatorConfirmationsIn } from '../kiosk/operator-cancellation.js';
 
 type LeaverDeps = Pick<ServiceDeps, 'db' | 'clock'>;
 
@@ -194,6 +195,8 @@ export async function deactivateIn(
   const newlyLeft = await markLeft(tx, userId, now, options.deleted === true);
   // Run even when already marked: whatever slipped in since (nothing should) ends now too.
   const counts = await endEverything(tx, userId, now);
+  // New hires they confirmed at a kiosk station are sent back to an operator who is still here.
+  await cancelOperatorConfirmationsIn(tx, clock, { operatorId: userId, actor, reason: 'operator_left' });
   if (newlyLeft) {
     await appendAuditIn(tx, clock, { event: 'user.deactivated', actor, userId, details: { reason: options.reason, ...counts } });
   }
