@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { Failure } from '../store/types';
+import { failureMessage } from './failure-message';
 
 /** A refusal in words, announced to screen readers as it appears. */
 export function FailureText({ failure, id }: { failure: Failure; id?: string }) {
@@ -7,7 +8,7 @@ export function FailureText({ failure, id }: { failure: Failure; id?: string }) 
   if (!failure) return null;
   return (
     <p className="failure" role="alert" id={id}>
-      {t(`errors.${failure.code}`, { defaultValue: t('errors.unknown') })}
+      {failureMessage(t, failure)}
     </p>
   );
 }

@@ -1,9 +1,10 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormats } from '../../../renderer/src/i18n/use-formats';
-import { FailureText } from '../components/FailureText';
+import { failureMessage } from '../components/failure-message';
 import { ScreenHeading } from '../components/Heading';
 import { QrCode } from '../components/QrCode';
+import { UsernameForm } from '../components/UsernameForm';
 import { useConsole } from '../store';
 
 export function IssueCode() {
@@ -14,7 +15,6 @@ export function IssueCode() {
   const issuing = useConsole((s) => s.issuing);
   const issueCode = useConsole((s) => s.issueCode);
   const forgetCode = useConsole((s) => s.forgetCode);
-  const [username, setUsername] = useState('');
   const ids = useId();
   // Shown once: leaving the screen forgets it.
   useEffect(() => forgetCode, [forgetCode]);
@@ -23,29 +23,14 @@ export function IssueCode() {
       <ScreenHeading>{t('codes.title')}</ScreenHeading>
       <p>{t('codes.intro')}</p>
       {!issued && (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (username.trim()) void issueCode(username.trim());
-          }}
-        >
-          <label htmlFor={`${ids}-user`}>{t('codes.username')}</label>
-          <input
-            id={`${ids}-user`}
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            value={username}
-            onChange={(e) => {
-              setUsername(e.target.value);
-            }}
-          />
-          <button type="submit" disabled={issuing}>
-            {t('codes.submit')}
-          </button>
-        </form>
+        <UsernameForm
+          labelKey="codes.username"
+          submitKey="codes.submit"
+          busy={issuing}
+          error={failureMessage(t, failure)}
+          onSubmit={(username) => void issueCode(username)}
+        />
       )}
-      <FailureText failure={failure} />
       {issued && (
         <div className="one-time" role="alert" aria-labelledby={`${ids}-issued`}>
           <h2 id={`${ids}-issued`}>{t('codes.issued', { username: issued.username })}</h2>
@@ -70,7 +55,6 @@ export function IssueCode() {
             className="secondary"
             onClick={() => {
               forgetCode();
-              setUsername('');
             }}
           >
             {t('codes.another')}

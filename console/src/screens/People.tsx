@@ -1,10 +1,12 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormats } from '../../../renderer/src/i18n/use-formats';
 import { ChangeRole } from '../components/ChangeRole';
 import { ConfirmRevoke } from '../components/ConfirmRevoke';
 import { FailureText } from '../components/FailureText';
+import { failureMessage } from '../components/failure-message';
 import { ScreenHeading } from '../components/Heading';
+import { UsernameForm } from '../components/UsernameForm';
 import { useConsole } from '../store';
 
 type Pending = { kind: 'factor' | 'device'; id: string; name: string } | null;
@@ -21,38 +23,24 @@ export function People() {
   const canMove = useConsole((s) => s.can('users:write'));
   const revokeFactor = useConsole((s) => s.revokeFactor);
   const revokeDevice = useConsole((s) => s.revokeDevice);
-  const [username, setUsername] = useState(person?.username ?? '');
   const [pending, setPending] = useState<Pending>(null);
   const [done, setDone] = useState(false);
-  const ids = useId();
   const when = (at: string | null) => (at ? formats.moment(at) : t('people.never'));
   return (
     <section className="screen">
       <ScreenHeading>{t('people.title')}</ScreenHeading>
-      <form
+      <UsernameForm
         className="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
+        labelKey="people.username"
+        submitKey="people.submit"
+        busy={lookingUp}
+        error={failureMessage(t, failure)}
+        initialUsername={person?.username}
+        onSubmit={(username) => {
           setDone(false);
-          if (username.trim()) void lookUp(username.trim());
+          void lookUp(username);
         }}
-      >
-        <label htmlFor={`${ids}-user`}>{t('people.username')}</label>
-        <input
-          id={`${ids}-user`}
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          value={username}
-          onChange={(e) => {
-            setUsername(e.target.value);
-          }}
-        />
-        <button type="submit" disabled={lookingUp}>
-          {t('people.submit')}
-        </button>
-      </form>
-      <FailureText failure={failure} />
+      />
       <FailureText failure={revokeFailure} />
       {done && <p role="status">{t('confirm.done')}</p>}
       {person && (
