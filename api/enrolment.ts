@@ -80,6 +80,11 @@ export const SessionView = z.object({
    * this device key if this one times out or the app ends it, nothing completed (the code's own expiry).
    */
   codeReopensUntil: z.iso.datetime().optional(),
+  /**
+   * Only in a break-glass account's session: the reference its custodians see in the console, so they
+   * confirm that they watch this session and no other.
+   */
+  supervision: z.object({ reference: z.string() }).optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;
 

@@ -29,8 +29,10 @@ export type AuditEvent =
   | 'code.locked'
   /** A code whose session timed out or was ended by the app opened a new one from the same device (enrolment/code-reopening.ts). */
   | 'code.reopened'
-  /** A completion spent the person's other live enrolment codes (server/enrolment/completion.ts). */
+  /** A completion spent the person's other live enrolment codes (server/enrolment/spare-enrolments.ts). */
   | 'enrolment.codes_voided'
+  /** A completion ended the person's other open sessions that an enrolment code opened (same module). */
+  | 'enrolment.sessions_ended'
   | 'session.opened'
   | 'session.completed'
   | 'session.ended'

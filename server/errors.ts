@@ -49,6 +49,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   break_glass_unsupervised: 403,
   break_glass_keys_required: 409,
   break_glass_key_unlabelled: 409,
+  break_glass_session_changed: 409,
+  break_glass_sessions_open: 409,
   break_glass_no_recovery: 403,
   already_enrolled: 409,
   not_service_owner: 403,

@@ -4,8 +4,12 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export function randomBase32(length: number): string {
-  // 256 is a multiple of 32, so `byte % 32` is unbiased.
-  return Array.from(randomBytes(length), (b) => ALPHABET[b % 32]).join('');
+  return base32Of(randomBytes(length));
+}
+
+/** One character per byte: 256 is a multiple of 32, so `byte % 32` keeps uniform bytes uniform. */
+export function base32Of(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => ALPHABET[b % 32]).join('');
 }
 
 export function sha256(value: string): string {

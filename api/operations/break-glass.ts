@@ -3,6 +3,10 @@ import { Username } from '../admin.js';
 import { FactorId, operation, type OperationSpec } from '../operation-spec.js';
 
 export const BreakGlassParams = z.object({ username: Username });
+
+/** The session a custodian watches, as the console showed it: a session opened since is not confirmed by mistake. */
+export const BreakGlassSupervision = z.strictObject({ sessionId: z.string().min(1).max(64) });
+export type BreakGlassSupervision = z.infer<typeof BreakGlassSupervision>;
 export const BreakGlassKeyParams = z.object({ username: Username, ...FactorId.shape });
 
 /** Who keeps a break-glass key, and where: both required, free text an auditor can read. */
@@ -25,7 +29,7 @@ export const BreakGlassSupervisionView = z.object({
   sessionId: z.string(),
   /** Distinct custodians who confirmed this session, in order. */
   custodians: z.array(z.string()),
-  /** Two custodians confirmed: the session may complete once it has two labelled keys. */
+  /** Two people supervise (custodians holding the admin role, or a kiosk operator holding it and one custodian): the session may complete once it has two labelled keys. */
   supervised: z.boolean(),
 });
 export type BreakGlassSupervisionView = z.infer<typeof BreakGlassSupervisionView>;
@@ -46,8 +50,22 @@ export type BreakGlassCeremonyKey = z.infer<typeof BreakGlassCeremonyKey>;
 export const BreakGlassCeremonyView = z.object({
   username: z.string(),
   displayName: z.string(),
-  /** The open session that adds keys, if the enrolment code was used; null before (or after it ended). */
-  session: z.object({ id: z.string(), expiresAt: z.iso.datetime() }).nullable(),
+  /** The open session that adds keys (the newest, if more than one), if the enrolment code was used; null before (or after it ended). */
+  session: z
+    .object({
+      id: z.string(),
+      /** What the key holder's app shows for this session: custodians compare it before confirming. */
+      reference: z.string(),
+      openedAt: z.iso.datetime(),
+      /** The earlier of its lifetime and its idle limit. */
+      expiresAt: z.iso.datetime(),
+      /** The computer it was opened on, as its app named it, and the kiosk station if it was one. */
+      device: z.string().nullable(),
+      station: z.string().nullable(),
+    })
+    .nullable(),
+  /** Other sessions adding keys to this account that are open too: nobody can confirm while there is one. */
+  otherOpenSessions: z.number().int(),
   custodians: z.array(z.string()),
   supervised: z.boolean(),
   /** Keys in the order they were added. */
@@ -74,10 +92,11 @@ export const breakGlassOperations = {
     method: 'POST',
     path: '/v1/admin/break-glass/{username}/supervision',
     summary:
-      "A custodian (admin role, console session signed in with their own key within 5 minutes) confirms they supervise the break-glass account's open session; two distinct custodians are needed",
+      "A custodian (admin role, console session signed in with their own key within 5 minutes) confirms they supervise the break-glass account's open session, named by its id; refused while another session adding keys is open; two distinct custodians are needed",
     auth: 'admin',
     permission: 'users:write',
     params: BreakGlassParams,
+    body: BreakGlassSupervision,
     response: BreakGlassSupervisionView,
     status: 200,
   }),

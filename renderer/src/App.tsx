@@ -4,6 +4,7 @@ import { Header } from './components/Header';
 import { IdleReset } from './components/IdleReset';
 import { LinkPrompt } from './components/LinkPrompt';
 import { NoticeBanner } from './components/NoticeBanner';
+import { SupervisedSession } from './components/SupervisedSession';
 import { Ceremony } from './screens/Ceremony';
 import { ConfirmIdentity } from './screens/ConfirmIdentity';
 import { Done } from './screens/Done';
@@ -88,6 +89,7 @@ export function App() {
       <main className="card">
         {!kiosk && <LinkPrompt />}
         <NoticeBanner />
+        <SupervisedSession />
         {nativeAside && (
           <section>
             <NativeKeyPanel />

@@ -11,18 +11,13 @@ import { MIN_BREAK_GLASS_KEYS } from './tier.js';
  */
 export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, user: UserRow): Promise<AuditEntry | null> {
   if (user.account_kind !== 'break-glass') return null;
-  const custodians = await custodiansOf(tx, session.id);
-  // A kiosk session opened only after an operator confirmed this account at the station (server/kiosk/).
   const kiosk = session.station_id !== null;
-  const operator = kiosk ? await kioskOperatorOf(tx, session.id) : null;
-  // Two different people, always: one admin could otherwise register a station, issue the code and
-  // confirm herself as its operator. The operator counts once, as one of the two.
-  const supervisors = new Set([...custodians, ...(operator ? [operator] : [])]);
-  if (supervisors.size < 2)
+  const { custodians, operator, count } = await supervisorsOf(tx, session);
+  if (count < 2)
     throw new ApiFailure(
       'break_glass_unsupervised',
       kiosk
-        ? `a break-glass enrolment at a kiosk needs the operator and a custodian who is someone else (${supervisors.size} person so far)`
+        ? `a break-glass enrolment at a kiosk needs an operator holding the admin role and a custodian who is someone else (${count} person so far)`
         : `a break-glass enrolment needs two custodians' confirmations, or a kiosk operator and one custodian (${custodians.length} so far)`,
     );
   const pending = await tx
@@ -59,11 +54,34 @@ export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, us
   };
 }
 
-/** The usernames of the custodians who confirmed this session, each once, in the order they confirmed (by name within one instant). */
+/**
+ * Who supervises this session, as completion counts them: the custodians who confirmed it, and for a
+ * kiosk session the operator whose confirmation opened it. Two different people, always: one admin
+ * could otherwise register a station, issue the code and confirm herself as its operator, so the
+ * operator counts once, as one of the two. Each must hold the admin role now, not only when they
+ * confirmed: a help-desk operator may confirm new hires at a kiosk, but not watch a break-glass
+ * ceremony, and a role revoked since takes the confirmation with it.
+ */
+export async function supervisorsOf(
+  ex: Executor,
+  session: Pick<SessionRow, 'id' | 'station_id'>,
+): Promise<{ custodians: string[]; operator: string | null; count: number }> {
+  const custodians = await custodiansOf(ex, session.id);
+  const operator = session.station_id !== null ? await kioskOperatorOf(ex, session.id) : null;
+  return { custodians, operator, count: new Set([...custodians, ...(operator ? [operator] : [])]).size };
+}
+
+/**
+ * The usernames of the custodians who confirmed this session and still hold the admin role, each once,
+ * in the order they confirmed (by name within one instant).
+ */
 export async function custodiansOf(ex: Executor, sessionId: string): Promise<string[]> {
   const rows = await ex
     .selectFrom('break_glass_supervisions')
     .innerJoin('users', 'users.id', 'break_glass_supervisions.custodian_id')
+    .innerJoin('operator_roles', (join) =>
+      join.onRef('operator_roles.user_id', '=', 'break_glass_supervisions.custodian_id').on('operator_roles.role', '=', 'admin'),
+    )
     .select('users.username')
     .where('break_glass_supervisions.session_id', '=', sessionId)
     .orderBy('break_glass_supervisions.confirmed_at')
@@ -72,11 +90,14 @@ export async function custodiansOf(ex: Executor, sessionId: string): Promise<str
   return rows.map((r) => r.username);
 }
 
-/** The username of the operator whose confirmation opened this kiosk session. */
+/** The username of the operator whose confirmation opened this kiosk session, if they hold the admin role. */
 async function kioskOperatorOf(ex: Executor, sessionId: string): Promise<string | null> {
   const row = await ex
     .selectFrom('kiosk_confirmations')
     .innerJoin('users', 'users.id', 'kiosk_confirmations.operator_id')
+    .innerJoin('operator_roles', (join) =>
+      join.onRef('operator_roles.user_id', '=', 'kiosk_confirmations.operator_id').on('operator_roles.role', '=', 'admin'),
+    )
     .select('users.username')
     .where('kiosk_confirmations.session_id', '=', sessionId)
     .executeTakeFirst();

@@ -2,6 +2,7 @@ import type {
   BreakGlassCeremonyView,
   BreakGlassKeyLabel,
   BreakGlassKeyView,
+  BreakGlassSupervision,
   BreakGlassSupervisionView,
 } from '../../api/operations/break-glass.js';
 import { isActiveUser } from '../accounts/active.js';
@@ -13,9 +14,11 @@ import { ApiFailure } from '../errors.js';
 import type { Principal } from '../operators/principal.js';
 import { rolesOf } from '../operators/roles.js';
 import { newId } from '../secrets.js';
-import { custodiansOf } from './ceremony.js';
+import { supervisorsOf } from './ceremony.js';
 import { checkBreakGlass, type BreakGlassFinding } from './check.js';
 import { ceremonyKeys } from './ceremony-keys.js';
+import { openCeremonySessions, type OpenCeremonySession } from './open-sessions.js';
+import { sessionReference } from './session-reference.js';
 import { DEFAULT_TEST_INTERVAL_DAYS, MIN_BREAK_GLASS_KEYS } from './tier.js';
 
 /** How recent the custodian's own WebAuthn sign-in (their console session's start) must be to confirm. */
@@ -38,29 +41,41 @@ export class BreakGlassService {
   async ceremony(username: string): Promise<BreakGlassCeremonyView> {
     const { db } = this.deps;
     const user = await this.breakGlassUser(username);
-    const session = await this.findOpenSession(user);
-    const custodians = session ? await custodiansOf(db, session.id) : [];
+    const [session, ...others] = await this.openSessions(user);
+    const supervisors = session ? await supervisorsOf(db, { id: session.id, station_id: session.stationId }) : null;
     return {
       username: user.username,
       displayName: user.display_name,
-      session: session ? { id: session.id, expiresAt: session.expires_at } : null,
-      custodians,
-      supervised: custodians.length >= 2,
+      session: session
+        ? {
+            id: session.id,
+            reference: sessionReference(session.id),
+            openedAt: session.openedAt,
+            expiresAt: session.expiresAt,
+            device: session.device,
+            station: session.station,
+          }
+        : null,
+      otherOpenSessions: others.length,
+      custodians: supervisors?.custodians ?? [],
+      supervised: (supervisors?.count ?? 0) >= 2,
       keys: await ceremonyKeys(db, user.id, session?.id ?? null),
       keysRequired: MIN_BREAK_GLASS_KEYS,
     };
   }
 
   /**
-   * A custodian confirms they supervise the account's open enrolment session. Only a person holding
-   * the admin role, signed in to the console with their own key moments ago: a token proves no
-   * presence, and the bootstrap token is nobody. The same person twice counts once.
+   * A custodian confirms they supervise the account's open enrolment session, the one the console
+   * showed them (by its id; its reference is on the key holder's screen). Only a person holding the
+   * admin role, signed in to the console with their own key moments ago: a token proves no presence,
+   * and the bootstrap token is nobody. The same person twice counts once. While a second session
+   * adding keys is open, nobody can confirm: it may be someone's with a spare code.
    */
-  async supervise(username: string, principal: Principal): Promise<BreakGlassSupervisionView> {
+  async supervise(username: string, request: BreakGlassSupervision, principal: Principal): Promise<BreakGlassSupervisionView> {
     const { db, clock } = this.deps;
     const custodian = await this.freshCustodian(principal);
     const user = await this.breakGlassUser(username);
-    const session = await this.openSession(user);
+    const session = await this.watchedSession(user, request.sessionId);
     const now = clock.now().toISOString();
     return transaction(db, async (tx) => {
       const added = await tx
@@ -76,8 +91,8 @@ export class BreakGlassService {
           userId: user.id,
           details: { sessionId: session.id, custodian: custodian.username, via: 'console' },
         });
-      const custodians = await custodiansOf(tx, session.id);
-      return { username, sessionId: session.id, custodians, supervised: custodians.length >= 2 };
+      const { custodians, count } = await supervisorsOf(tx, { id: session.id, station_id: session.stationId });
+      return { username, sessionId: session.id, custodians, supervised: count >= 2 };
     });
   }
 
@@ -144,25 +159,22 @@ export class BreakGlassService {
     return user;
   }
 
-  /** The one live session that adds keys to the account: what the custodians supervise. */
-  private async openSession(user: UserRow) {
-    const session = await this.findOpenSession(user);
-    if (!session)
+  /** The session the custodian was shown, if it is still the account's only open session that adds keys. */
+  private async watchedSession(user: UserRow, sessionId: string): Promise<OpenCeremonySession> {
+    const open = await this.openSessions(user);
+    if (open.length === 0)
       throw new ApiFailure('not_found', `no open session of ${user.username} to supervise: open it with the enrolment code first`);
-    return session;
+    if (!open.some((s) => s.id === sessionId))
+      throw new ApiFailure('break_glass_session_changed', `the session of ${user.username} you were shown has ended: look again`);
+    if (open.length > 1)
+      throw new ApiFailure(
+        'break_glass_sessions_open',
+        `${open.length} sessions adding keys to ${user.username} are open: confirm when only the one on the key holder's screen is`,
+      );
+    return open[0] as OpenCeremonySession;
   }
 
-  private findOpenSession(user: UserRow) {
-    const now = this.deps.clock.now().toISOString();
-    return this.deps.db
-      .selectFrom('sessions')
-      .select(['id', 'expires_at'])
-      .where('user_id', '=', user.id)
-      .where('purpose', 'in', ['enrol', 'replace'])
-      .where('completed_at', 'is', null)
-      .where('ended_at', 'is', null)
-      .where('expires_at', '>', now)
-      .orderBy('created_at', 'desc')
-      .executeTakeFirst();
+  private openSessions(user: UserRow): Promise<OpenCeremonySession[]> {
+    return openCeremonySessions(this.deps.db, user.id, this.deps.clock.now(), this.deps.config.sessionIdleSeconds);
   }
 }

@@ -12,6 +12,7 @@ import type { SessionStore } from './sessions.js';
 import { credentialView } from './views.js';
 import { forgetRecoveryTries } from '../recovery/recovery-codes.js';
 import { breakGlassCeremonyIn } from '../break-glass/ceremony.js';
+import { retireSpareEnrolmentsIn } from './spare-enrolments.js';
 
 /** What one completion does, gathered inside its transaction and written with it. */
 interface Effects {
@@ -85,7 +86,7 @@ export class Completion {
 
       if (session.purpose === 'replace') await this.replace(tx, session, user, request, newIds, fx);
       if (session.purpose === 'recover') await this.recover(tx, session, user, newIds, fx);
-      await voidSpareCodesIn(tx, session, user, now, fx);
+      fx.audits.push(...(await retireSpareEnrolmentsIn(tx, session, user, now)));
       if (await this.devices.bindIn(tx, user.id, deviceId))
         fx.audits.push({ event: 'device.bound', actor, userId: user.id, details: { deviceId, sessionId: session.id } });
 
@@ -322,30 +323,4 @@ export class Completion {
       fx.retiredDevices.push(id);
     }
   }
-}
-
-/**
- * Once a session completes, the person holds a working factor, and a code binds a key without their own
- * authentication: a spare one (a help-desk agent who issued two, an invitation beside a desk-issued code, a
- * mover's code before a recovery) would let whoever holds it add their key to an enrolled account. So every
- * other live code of theirs is spent here, in the completion's transaction, and its exchange answers
- * `code_used`. A break-glass account is no exception: its ceremony is supervised once, and a code for a later
- * one is issued after it. A code already exchanged is left to code-reopening.ts, which refuses it after this.
- */
-async function voidSpareCodesIn(tx: Executor, session: SessionRow, user: UserRow, now: string, fx: Effects): Promise<void> {
-  const voided = await tx
-    .updateTable('enrolment_codes')
-    .set({ used_at: now })
-    .where('user_id', '=', user.id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returning('id')
-    .execute();
-  if (voided.length === 0) return;
-  fx.audits.push({
-    event: 'enrolment.codes_voided',
-    actor: user.username,
-    userId: user.id,
-    details: { count: voided.length, sessionId: session.id, purpose: session.purpose },
-  });
 }

@@ -1,5 +1,6 @@
 import type { SessionDeadlines, SessionPurpose, SessionView } from '../../api/enrolment.js';
 import { addSeconds } from '../clock.js';
+import { sessionReference } from '../break-glass/session-reference.js';
 import type { Caller, Executor, ServiceDeps } from '../context.js';
 import type { SessionRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
@@ -73,6 +74,7 @@ export class SessionStore {
       requirements: kiosk && !requirements.includes('security_key_only') ? ['security_key_only', ...requirements] : requirements,
       expiresAt: this.effectiveExpiry(s),
       ...this.deadlines(s),
+      ...(user.account_kind === 'break-glass' ? { supervision: { reference: sessionReference(s.id) } } : {}),
     };
   }
 

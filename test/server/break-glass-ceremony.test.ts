@@ -32,6 +32,27 @@ describe('Break-glass ceremony edges', () => {
     expect((await station.complete(opened.token)).recoveryCodes).toBeUndefined();
   });
 
+  it('a help-desk kiosk operator is not one of the two: with one custodian it is unsupervised, with two it completes', async () => {
+    await start();
+    const username = 'emergency-helpdesk-kiosk';
+    const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
+    expectStatus(await api.admin('createUser', { body }), 201);
+    const { station } = await registeredStation(api);
+    const key = trustedKey();
+    const { username: operatorName } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'helpdesk' } }), 200);
+    const confirmation = await confirmed(station, { username: operatorName, key }, username);
+    const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
+    await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
+    await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
+    const first = await custodian();
+    expectStatus(await supervise(username, consoleHeader(first.console)), 200);
+    expect(expectAnswer('breakGlassCeremony', await view(username, consoleHeader(first.console))).supervised).toBe(false);
+    expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
+    expectStatus(await supervise(username, consoleHeader((await custodian()).console)), 200);
+    expect((await station.complete(opened.token)).recoveryCodes).toBeUndefined();
+  });
+
   it('a third key later: the keys in use count, the session is supervised again, and a revoked key is not listed', async () => {
     await start();
     const { username, keys } = await enrolledBreakGlass();

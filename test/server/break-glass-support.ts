@@ -75,8 +75,8 @@ export function breakGlassBench() {
   });
 
   /** The server judging attestation against the test metadata: only keys chaining to a listed root are trusted. */
-  async function start(): Promise<Api> {
-    api = await Api.start({}, { attestation: judge });
+  async function start(config: Parameters<typeof Api.start>[0] = {}): Promise<Api> {
+    api = await Api.start(config, { attestation: judge });
     return api;
   }
 
@@ -97,8 +97,23 @@ export function breakGlassBench() {
     return { agent, console: (await consoleSignIn(api, agent)).token };
   }
 
-  const supervise = (username: string, headers: Record<string, string>) =>
-    send(api.server.url, 'superviseBreakGlass', { params: { username }, headers });
+  /** The account's ceremony as a custodian's console reads it. */
+  const ceremony = async (username: string, headers: Record<string, string>) =>
+    expectAnswer('breakGlassCeremony', await send(api.server.url, 'breakGlassCeremony', { params: { username }, headers }));
+
+  /** What the console would send when it shows no session (or cannot read the account): the server refuses either. */
+  const shownSessionId = async (username: string, headers: Record<string, string>) => {
+    const reply = await send(api.server.url, 'breakGlassCeremony', { params: { username }, headers });
+    return (reply.status === 200 ? expectAnswer('breakGlassCeremony', reply).session?.id : undefined) ?? 'no-session-shown';
+  };
+
+  /** A custodian confirms the session the console shows them (or the one named), as the console does. */
+  const supervise = async (username: string, headers: Record<string, string>, sessionId?: string) =>
+    send(api.server.url, 'superviseBreakGlass', {
+      params: { username },
+      headers,
+      body: { sessionId: sessionId ?? (await shownSessionId(username, headers)) },
+    });
 
   async function labelled(username: string, device: Device, token: string, custodianName: string, location: string) {
     const key = trustedKey();
@@ -121,5 +136,5 @@ export function breakGlassBench() {
     return { username, keys };
   }
 
-  return { start, trustedKey, openCeremony, custodian, supervise, labelled, enrolledBreakGlass };
+  return { start, trustedKey, openCeremony, custodian, ceremony, supervise, labelled, enrolledBreakGlass };
 }

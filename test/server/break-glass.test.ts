@@ -226,7 +226,8 @@ describe('Break-glass: one supervised ceremony', () => {
     await start();
     const { username } = await openCeremony();
     // The bootstrap token stands for nobody.
-    expectRefusal(await api.admin('superviseBreakGlass', { params: { username } }), 403, 'forbidden');
+    const sessionId = expectAnswer('breakGlassCeremony', await api.admin('breakGlassCeremony', { params: { username } })).session?.id ?? '';
+    expectRefusal(await api.admin('superviseBreakGlass', { params: { username }, body: { sessionId } }), 403, 'forbidden');
     // An API token proves no presence.
     const admin = await agentAccount(api, 'admin');
     const issued = await agentToken(api, admin.username, ['users:write']);

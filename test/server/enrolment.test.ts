@@ -319,13 +319,19 @@ describe('enrolment sessions and registration', () => {
 
   it('an enrolled authenticator is excluded next time, and cannot be registered twice', async () => {
     const first = await openSession();
-    // Opened while the person has no factor yet: once they have one, no code opens a session for them.
-    const second = { caller: callerOf((await redeem((await h.services.accounts.issueCode('ada.new', 'test')).code)).token) };
     const key = securityKey();
     const { credential } = await register(first.caller, 'security-key', key);
     await h.services.enrolment.complete(first.caller);
     await expect(h.services.accounts.issueCode('ada.new', 'test')).rejects.toMatchObject({ code: 'already_enrolled' });
 
+    // Next time is a session opened with that key, to add another.
+    const { ceremonyId, options: signIn } = await h.services.authentication.options('ada.new', 'manage', TEST_JKT);
+    const assertion = key.get(signIn, { origin: TEST_ORIGIN });
+    const second = {
+      caller: callerOf(
+        (await h.services.authentication.openSession({ ceremonyId, response: assertion, device: TEST_DEVICE }, TEST_JKT)).token,
+      ),
+    };
     const options = await h.services.enrolment.registrationOptions(second.caller, 'security-key');
     expect(options.excludeCredentials?.map((c) => c.id)).toEqual([credential.id]);
     expect(() => key.create(options, { origin: TEST_ORIGIN })).toThrow(CredentialExcludedError);
@@ -355,15 +361,16 @@ describe('enrolment sessions and registration', () => {
   });
 
   it('sweepExpired removes factors left pending by expired sessions, and only those', async () => {
-    const done = await openSession();
-    // Opened before the other completes: after that, the spare code would be void.
-    const abandoned = { caller: callerOf((await redeem((await h.services.accounts.issueCode('ada.new', 'test')).code)).token) };
-    await register(done.caller, 'passkey', passkey());
-    await h.services.enrolment.complete(done.caller);
+    const abandoned = await openSession();
     await register(abandoned.caller, 'passkey', passkey());
-    expect(await sweepAbandonedFactors(h)).toBe(0);
-    h.clock.advance(h.config.sessionTtlSeconds);
+    // The app closed after the touch: the session idles out with its factor pending.
+    h.clock.advance(h.config.sessionIdleSeconds);
     expect(await sweepAbandonedFactors(h)).toBe(1);
+    // A live session's pending factor stays, and completes.
+    const live = await openSession();
+    await register(live.caller, 'passkey', passkey());
+    expect(await sweepAbandonedFactors(h)).toBe(0);
+    await h.services.enrolment.complete(live.caller);
     expect((await credentialsOf('ada.new')).map((c) => c.status)).toEqual(['active']);
   });
 });

@@ -76,15 +76,15 @@ describe('new device, factor still in hand (replace)', () => {
     const username = await api.createUser();
     const [first, spare] = [await api.enrolmentCode(username), await api.enrolmentCode(username)];
     const opened = await laptop.openEnrolment(first);
-    // A second enrolment session opened before the first completes (after, the spare code is void).
     const enrol = await laptop.openEnrolment(spare);
     await laptop.register(opened, 'passkey', passkey());
+    // An enrolment session cannot retire anything, with or without a key registered.
+    expectRefusal(await laptop.completion(opened, { retireDevices: ['x'] }), 400, 'invalid_request');
     await laptop.complete(opened);
     // Enrolled: no operator can issue the person another code, which would bind a factor without them.
     expectRefusal(await api.admin('issueCode', { body: { username } }), 409, 'already_enrolled');
-    // The session opened before cannot retire anything.
-    await laptop.register(enrol, 'security-key', securityKey());
-    expectRefusal(await laptop.completion(enrol, { retireDevices: ['x'] }), 400, 'invalid_request');
+    // The session the spare code opened before is over: it adds no key.
+    expectRefusal(await laptop.call('registrationOptions', { token: enrol, body: { factor: 'security-key' } }), 401, 'session_invalid');
   });
 });
 

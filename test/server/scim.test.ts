@@ -212,10 +212,10 @@ describe('SCIM Users: leavers', () => {
     await device.complete(token);
     // ...but the account holds no role any more: the console refuses it.
     expect(await api.db.selectFrom('operator_roles').select('role').where('user_id', '=', userId).execute()).toEqual([]);
-    // The console offers the new key nothing to sign in with (the options are a no-role decoy).
-    await expect(signInReply(api, { username: victim.username, key: theirs, credentialId })).rejects.toThrow(
-      /none of the allowed credentials/,
-    );
+    // The new key signs the console's options, and the console refuses it as it refuses an unknown name.
+    const { reply } = await signInReply(api, { username: victim.username, key: theirs, credentialId });
+    expectRefusal(reply, 400, 'verification_failed');
+    expect(await api.db.selectFrom('console_sessions').select('id').where('user_id', '=', userId).execute()).toEqual([]);
   });
 
   it('sessions opened while the deactivation runs are refused or ended by it: none outlives it', async () => {

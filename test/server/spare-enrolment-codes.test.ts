@@ -5,7 +5,8 @@ import { SoftAuthenticator } from '../support/soft-authenticator.js';
 /**
  * A help-desk agent who issues two codes to someone not yet enrolled could keep the second and, once the
  * person has enrolled with the first, bind their own key to the account until that code expires (up to a day).
- * The person's first completion voids every other live code of theirs.
+ * The person's first completion voids every other live code of theirs, and ends every other session a code
+ * opened, even one opened before it.
  */
 
 const AGENT_JKT = 'agent-device-key-thumbprint-00000000000000';
@@ -55,5 +56,31 @@ describe('spare enrolment codes at the first enrolment', () => {
     await enrolWith((await h.services.accounts.issueCode('ada.new', 'test')).code);
     const voided = await h.db.selectFrom('audit_events').select('seq').where('event', '=', 'enrolment.codes_voided').execute();
     expect(voided).toHaveLength(0);
+  });
+
+  it('a session opened with code B before A completes is ended by the completion: it can add no key, and the ending is audited', async () => {
+    const a = await h.services.accounts.issueCode('ada.new', 'agent.mallory');
+    const b = await h.services.accounts.issueCode('ada.new', 'agent.mallory');
+    const agentDevice = { ...TEST_DEVICE, name: 'agent-laptop' };
+    const spare = callerOf((await h.services.enrolment.openSession(b.code, AGENT_JKT, agentDevice)).token, AGENT_JKT);
+    const spareOptions = await h.services.enrolment.registrationOptions(spare, 'passkey');
+    await enrolWith(a.code);
+
+    // Neither the ceremony begun before nor a new one: the session is over.
+    const agentKey = passkey().create(spareOptions, { origin: TEST_ORIGIN });
+    await expect(h.services.enrolment.verifyRegistration(spare, 'passkey', agentKey)).rejects.toEqual(refusal('session_invalid'));
+    await expect(h.services.enrolment.registrationOptions(spare, 'passkey')).rejects.toEqual(refusal('session_invalid'));
+    await expect(h.services.enrolment.complete(spare)).rejects.toEqual(refusal('session_invalid'));
+    const keys = await h.db.selectFrom('credentials').select('status').execute();
+    expect(keys.map((k) => k.status)).toEqual(['active']);
+
+    const ended = await h.db
+      .selectFrom('audit_events')
+      .select(['actor', 'details'])
+      .where('event', '=', 'enrolment.sessions_ended')
+      .execute();
+    expect(ended).toHaveLength(1);
+    expect(ended[0]!.actor).toBe('ada.new');
+    expect(JSON.parse(ended[0]!.details)).toMatchObject({ count: 1 });
   });
 });

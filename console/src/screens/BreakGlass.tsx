@@ -18,6 +18,27 @@ function nextStep(view: BreakGlassCeremonyView): string {
   return 'finish';
 }
 
+/** The session a custodian is about to confirm, as the key holder's app names it, and where it was opened. */
+function SessionToWatch({ session }: { session: NonNullable<BreakGlassCeremonyView['session']> }) {
+  const { t } = useTranslation();
+  const formats = useFormats();
+  const time = formats.moment(session.openedAt);
+  const id = useId();
+  return (
+    <div className="bg-session">
+      <p id={`${id}-lead`}>{t('breakGlass.session.reference')}</p>
+      <p className="bg-reference" aria-describedby={`${id}-lead`}>
+        {session.reference}
+      </p>
+      <p className="quiet">
+        {session.station
+          ? t('breakGlass.session.station', { time, station: session.station })
+          : t('breakGlass.session.device', { time, device: session.device ?? '—' })}
+      </p>
+    </div>
+  );
+}
+
 /**
  * A break-glass account's supervised enrolment: each custodian confirms here, with a sign-in
  * minutes old, that they watch it, and records who keeps each key where. The server decides
@@ -88,13 +109,18 @@ export function BreakGlass() {
           {view.session && (
             <>
               <h3>{t('breakGlass.custodians.title')}</h3>
+              <SessionToWatch session={view.session} />
               <p className="quiet">{t('breakGlass.custodians.open', { time: formats.moment(view.session.expiresAt) })}</p>
               <p>
                 {view.custodians.length === 0
                   ? t('breakGlass.custodians.none')
                   : t('breakGlass.custodians.some', { names: formats.list(view.custodians) })}
               </p>
-              {confirmed ? (
+              {view.otherOpenSessions > 0 ? (
+                <p className="failure" role="alert">
+                  {t('breakGlass.session.others', { count: view.otherOpenSessions })}
+                </p>
+              ) : confirmed ? (
                 <p>{t('breakGlass.custodians.you')}</p>
               ) : (
                 <button

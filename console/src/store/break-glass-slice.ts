@@ -8,7 +8,7 @@ export interface BreakGlassSlice {
   breakGlassFailure: Failure;
   breakGlassBusy: boolean;
   loadBreakGlass: (username: string) => Promise<void>;
-  /** This agent confirms they watch the open enrolment; the server insists on a sign-in minutes old. */
+  /** This agent confirms they watch the enrolment on screen (by its id); the server insists on a sign-in minutes old. */
   superviseBreakGlass: () => Promise<Failure>;
   labelBreakGlassKey: (factorId: string, label: BreakGlassKeyLabel) => Promise<Failure>;
   forgetBreakGlass: () => void;
@@ -17,18 +17,30 @@ export interface BreakGlassSlice {
 const path = (username: string) => `/v1/admin/break-glass/${encodeURIComponent(username)}`;
 
 export const createBreakGlassSlice: Slice<BreakGlassSlice> = (deps) => (set, get) => {
-  /** One change, then the ceremony as it now stands: another custodian may have acted meanwhile. */
-  async function change(call: (username: string) => Promise<unknown>): Promise<Failure> {
-    const username = get().breakGlass?.username;
-    if (!username) return null;
+  /** The ceremony as it now stands; what was shown stays if it cannot be read (the failure is the change's to say). */
+  async function reload(username: string): Promise<void> {
+    try {
+      set({ breakGlass: await authed<BreakGlassCeremonyView>(deps, get, set, path(username)) });
+    } catch {
+      // The change's own refusal is what the custodian reads; a failed re-read adds nothing to it.
+    }
+  }
+
+  /**
+   * One change, then the ceremony as it now stands, refused or not: another custodian may have acted
+   * meanwhile, or the session may have changed, and a refusal read against a stale page misleads.
+   */
+  async function change(call: (view: BreakGlassCeremonyView) => Promise<unknown>): Promise<Failure> {
+    const view = get().breakGlass;
+    if (!view) return null;
     set({ breakGlassBusy: true });
     try {
-      await call(username);
-      set({ breakGlass: await authed<BreakGlassCeremonyView>(deps, get, set, path(username)) });
+      await call(view);
       return null;
     } catch (error) {
       return failureOf(error);
     } finally {
+      await reload(view.username);
       set({ breakGlassBusy: false });
     }
   }
@@ -47,9 +59,14 @@ export const createBreakGlassSlice: Slice<BreakGlassSlice> = (deps) => (set, get
         set({ breakGlassBusy: false });
       }
     },
-    superviseBreakGlass: () => change((username) => authed(deps, get, set, `${path(username)}/supervision`, { method: 'POST' })),
+    superviseBreakGlass: () =>
+      change((view) =>
+        view.session
+          ? authed(deps, get, set, `${path(view.username)}/supervision`, { body: { sessionId: view.session.id } })
+          : Promise.resolve(),
+      ),
     labelBreakGlassKey: (factorId, label) =>
-      change((username) => authed(deps, get, set, `${path(username)}/keys/${encodeURIComponent(factorId)}/label`, { body: label })),
+      change((view) => authed(deps, get, set, `${path(view.username)}/keys/${encodeURIComponent(factorId)}/label`, { body: label })),
     forgetBreakGlass: () => {
       set({ breakGlass: null, breakGlassFailure: null });
     },

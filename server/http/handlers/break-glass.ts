@@ -6,7 +6,7 @@ import type { HandlerSet } from '../route.js';
 export function breakGlassHandlers(services: Services): HandlerSet<typeof breakGlassOperations> {
   return {
     breakGlassCeremony: ({ params }) => services.breakGlass.ceremony(params.username),
-    superviseBreakGlass: ({ params, principal }) => services.breakGlass.supervise(params.username, principal),
+    superviseBreakGlass: ({ params, body, principal }) => services.breakGlass.supervise(params.username, body, principal),
     labelBreakGlassKey: ({ params, body, principal }) => services.breakGlass.label(params.username, params.id, body, principal),
   };
 }
