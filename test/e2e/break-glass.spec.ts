@@ -3,7 +3,7 @@ import { AgentBrowser } from './console-harness.js';
 import { checkScreen, expect, test } from './fixtures.js';
 import type { FirstKeyHarness, KeyCredential } from './harness.js';
 import { startEnrolment } from './journey.js';
-import { trustedStack } from './trusted-keys.js';
+import { withTrustedStack } from './trusted-keys.js';
 
 /**
  * A break-glass account's supervised ceremony, end to end: the person at the FirstKey app adds two
@@ -19,14 +19,6 @@ async function custodian(fk: FirstKeyHarness, username: string, displayName: str
   const { contents } = await fk.enrolSecurityKey(username);
   await fk.server.services.operatorRoles.grant(username, 'admin', 'test-admin');
   return contents;
-}
-
-async function signedIn(browser: Browser, fk: FirstKeyHarness, username: string, key: KeyCredential[]): Promise<AgentBrowser> {
-  const agent = await AgentBrowser.open(browser, fk);
-  await agent.plugKey(key);
-  await agent.signIn(username);
-  await expect(agent.page.getByRole('heading', { name: 'Recovery requests' })).toBeVisible();
-  return agent;
 }
 
 async function openCeremony(page: Page): Promise<void> {
@@ -60,7 +52,7 @@ async function ceremony(browser: Browser, page: Page, fk: FirstKeyHarness, testI
   const ann = await custodian(fk, 'ann.custodian', 'Ann Custodian');
   const ben = await custodian(fk, 'ben.custodian', 'Ben Custodian');
   // Ben signed in earlier in the day: a confirmation needs a sign-in of the last 5 minutes.
-  const late = await signedIn(browser, fk, 'ben.custodian', ben);
+  const late = await AgentBrowser.signedIn(browser, fk, 'ben.custodian', ben);
   fk.clock.advance(5 * 60 + 1);
 
   // The person at the app: a first key, and the server will not finish without the custodians.
@@ -69,12 +61,19 @@ async function ceremony(browser: Browser, page: Page, fk: FirstKeyHarness, testI
   await startEnrolment(page, await fk.issueCode(ACCOUNT));
   await expect(page.getByRole('alert')).toContainText('set up only while two custodians watch');
   await expect(page.getByRole('button', { name: 'Finish' })).toBeVisible();
+  // The app shows the session's reference for the custodians to compare.
+  const supervised = page.getByRole('complementary', { name: 'Supervised enrolment' });
+  await expect(supervised).toContainText('Read them this session reference');
+  const reference = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec((await supervised.textContent()) ?? '')?.[0] ?? 'none shown';
 
-  const first = await signedIn(browser, fk, 'ann.custodian', ann);
+  const first = await AgentBrowser.signedIn(browser, fk, 'ann.custodian', ann);
   await openCeremony(first.page);
   await expect(first.page.getByRole('status').filter({ hasText: 'Waiting for two custodians' })).toBeVisible();
   await expect(first.page.getByText('No custodian has confirmed yet.')).toBeVisible();
   await expect(first.page.getByRole('heading', { name: 'Keys (1 of at least 2)' })).toBeVisible();
+  // The console names the same session, and the computer it was opened on.
+  await expect(first.page.getByText(reference, { exact: true })).toBeVisible();
+  await expect(first.page.getByText(/^Opened .* on /)).toBeVisible();
   await checkScreen(first.page, testInfo, 'break-glass-waiting');
   await photograph(first.page, 'break-glass-waiting');
   await first.page.getByRole('button', { name: 'Confirm that I am watching this enrolment' }).click();
@@ -162,17 +161,7 @@ test.describe('console: break-glass ceremony', () => {
     browser,
   }, testInfo) => {
     // The account's keys must carry attestation the operator's metadata trusts.
-    const { fk, cleanup } = await trustedStack();
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
-      await fk.attach(context, page);
-      await ceremony(browser, page, fk, testInfo);
-    } finally {
-      await context.close();
-      await fk.stop();
-      cleanup();
-    }
+    await withTrustedStack(browser, (fk, page) => ceremony(browser, page, fk, testInfo));
   });
 });
 

@@ -208,7 +208,7 @@ test.describe('help-desk console', () => {
     const refused = await AgentBrowser.open(browser, fk);
     await refused.plugKey(nobody.key);
     await refused.signIn(nobody.username);
-    await expect(refused.page.getByRole('alert')).toContainText('not registered to an account with a help-desk role');
+    await expect(refused.page.getByRole('alert')).toContainText('your account may have no help-desk role');
     await expect(refused.page.getByRole('heading', { name: 'Recovery requests' })).toHaveCount(0);
     await look(refused, testInfo, 'console-11-sign-in-refused');
     await refused.close();

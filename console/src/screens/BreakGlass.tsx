@@ -5,6 +5,7 @@ import type { BreakGlassCeremonyView } from '../api/types';
 import { BreakGlassKey } from '../components/BreakGlassKey';
 import { FailureText } from '../components/FailureText';
 import { ScreenHeading } from '../components/Heading';
+import { UsernameForm } from '../components/UsernameForm';
 import { useConsole } from '../store';
 import type { Failure } from '../store/types';
 import '../components/break-glass.css';
@@ -55,9 +56,7 @@ export function BreakGlass() {
   const forget = useConsole((s) => s.forgetBreakGlass);
   const signOut = useConsole((s) => s.signOut);
   const me = useConsole((s) => s.agent?.username ?? '');
-  const [username, setUsername] = useState(view?.username ?? '');
   const [confirmFailure, setConfirmFailure] = useState<Failure>(null);
-  const ids = useId();
   // Leaving the screen drops the account's state from memory.
   useEffect(() => forget, [forget]);
 
@@ -67,34 +66,21 @@ export function BreakGlass() {
     <section className="screen break-glass">
       <ScreenHeading>{t('breakGlass.title')}</ScreenHeading>
       <p>{t('breakGlass.intro')}</p>
-      <form
+      <UsernameForm
         className="inline"
-        onSubmit={(event) => {
-          event.preventDefault();
+        labelKey="breakGlass.username"
+        submitKey="breakGlass.show"
+        busy={busy}
+        initialUsername={view?.username}
+        error={
+          failure &&
+          t(`breakGlass.loadFailed.${failure.code}`, { defaultValue: t(`errors.${failure.code}`, { defaultValue: t('errors.unknown') }) })
+        }
+        onSubmit={(username) => {
           setConfirmFailure(null);
-          if (username.trim()) void load(username.trim());
+          void load(username);
         }}
-      >
-        <label htmlFor={`${ids}-user`}>{t('breakGlass.username')}</label>
-        <input
-          id={`${ids}-user`}
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          value={username}
-          onChange={(e) => {
-            setUsername(e.target.value);
-          }}
-        />
-        <button type="submit" disabled={busy}>
-          {t('breakGlass.show')}
-        </button>
-      </form>
-      {failure && (
-        <p className="failure" role="alert">
-          {t(`breakGlass.loadFailed.${failure.code}`, { defaultValue: t(`errors.${failure.code}`, { defaultValue: t('errors.unknown') }) })}
-        </p>
-      )}
+      />
       {view && step && (
         <>
           <div className="title-row">
