@@ -82,10 +82,8 @@ export const ApiErrorCode = z.enum([
   'break_glass_keys_required',
   /** Every break-glass key is labelled with its custodian and location before the session completes. */
   'break_glass_key_unlabelled',
-  /** The break-glass session a custodian was shown has ended (or was never the account's): look again. */
-  'break_glass_session_changed',
-  /** More than one session adding keys to a break-glass account is open: nobody can confirm until only one is. */
-  'break_glass_sessions_open',
+  /** No open session of the break-glass account shows the reference the custodian typed: ask the key holder to read it again. */
+  'break_glass_reference_mismatch',
   /** Break-glass accounts have no recovery codes, no help-desk recovery and no device approval: the keys are the recovery. */
   'break_glass_no_recovery',
   /** An enrolment code is for a person with no working factor: one who has one adds another from My security, or recovers. */

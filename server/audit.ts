@@ -87,6 +87,8 @@ export type AuditEvent =
   | 'kiosk.refused'
   | 'kiosk.confirmation_used'
   | 'kiosk.confirmations_cancelled'
+  /** An operator left or lost what made them one: their live confirmations at every station (server/kiosk/operator-cancellation.ts). */
+  | 'kiosk.operator_confirmations_cancelled'
   | 'kiosk.factor_refused'
   | 'device_approval.requested'
   | 'device_approval.code_refused'

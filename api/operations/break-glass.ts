@@ -4,8 +4,12 @@ import { FactorId, operation, type OperationSpec } from '../operation-spec.js';
 
 export const BreakGlassParams = z.object({ username: Username });
 
-/** The session a custodian watches, as the console showed it: a session opened since is not confirmed by mistake. */
-export const BreakGlassSupervision = z.strictObject({ sessionId: z.string().min(1).max(64) });
+/**
+ * The session a custodian watches, named by the reference the key holder reads out from their own
+ * screen (the console does not show it): a session someone else opened beside it is not confirmed by
+ * mistake, and a custodian cannot confirm without hearing it. Any case, dashes and spaces ignored.
+ */
+export const BreakGlassSupervision = z.strictObject({ reference: z.string().trim().min(1).max(20) });
 export type BreakGlassSupervision = z.infer<typeof BreakGlassSupervision>;
 export const BreakGlassKeyParams = z.object({ username: Username, ...FactorId.shape });
 
@@ -50,12 +54,14 @@ export type BreakGlassCeremonyKey = z.infer<typeof BreakGlassCeremonyKey>;
 export const BreakGlassCeremonyView = z.object({
   username: z.string(),
   displayName: z.string(),
-  /** The open session that adds keys (the newest, if more than one), if the enrolment code was used; null before (or after it ended). */
+  /**
+   * The open session that adds keys, if the enrolment code was used; null before (or after it ended).
+   * With more than one open: the one custodians have confirmed most, else the newest. Its reference is
+   * not here: custodians hear it from the key holder.
+   */
   session: z
     .object({
       id: z.string(),
-      /** What the key holder's app shows for this session: custodians compare it before confirming. */
-      reference: z.string(),
       openedAt: z.iso.datetime(),
       /** The earlier of its lifetime and its idle limit. */
       expiresAt: z.iso.datetime(),
@@ -64,9 +70,11 @@ export const BreakGlassCeremonyView = z.object({
       station: z.string().nullable(),
     })
     .nullable(),
-  /** Other sessions adding keys to this account that are open too: nobody can confirm while there is one. */
+  /** Other sessions adding keys to this account that are open too: someone else may have opened one. */
   otherOpenSessions: z.number().int(),
   custodians: z.array(z.string()),
+  /** At a kiosk: the operator holding the admin role whose confirmation opened the session, counted as one of the two. */
+  kioskOperator: z.string().nullable(),
   supervised: z.boolean(),
   /** Keys in the order they were added. */
   keys: z.array(BreakGlassCeremonyKey),
@@ -92,7 +100,7 @@ export const breakGlassOperations = {
     method: 'POST',
     path: '/v1/admin/break-glass/{username}/supervision',
     summary:
-      "A custodian (admin role, console session signed in with their own key within 5 minutes) confirms they supervise the break-glass account's open session, named by its id; refused while another session adding keys is open; two distinct custodians are needed",
+      "A custodian (admin role, console session signed in with their own key within 5 minutes) confirms they supervise the break-glass account's open session named by the reference the key holder reads out; two distinct people are needed",
     auth: 'admin',
     permission: 'users:write',
     params: BreakGlassParams,

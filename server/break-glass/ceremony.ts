@@ -2,6 +2,7 @@ import type { AuditEntry } from '../audit.js';
 import type { Executor } from '../context.js';
 import type { SessionRow, UserRow } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
+import { isActiveUser } from '../accounts/active.js';
 import { MIN_BREAK_GLASS_KEYS } from './tier.js';
 
 /**
@@ -9,15 +10,15 @@ import { MIN_BREAK_GLASS_KEYS } from './tier.js';
  * inside its transaction): supervised, at least two keys, every new key labelled. Returns the audit
  * entry of the ceremony, or null for any other account.
  */
-export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, user: UserRow): Promise<AuditEntry | null> {
+export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, user: UserRow, now: Date): Promise<AuditEntry | null> {
   if (user.account_kind !== 'break-glass') return null;
   const kiosk = session.station_id !== null;
-  const { custodians, operator, count } = await supervisorsOf(tx, session);
+  const { custodians, operator, count } = await supervisorsOf(tx, session, now);
   if (count < 2)
     throw new ApiFailure(
       'break_glass_unsupervised',
       kiosk
-        ? `a break-glass enrolment at a kiosk needs an operator holding the admin role and a custodian who is someone else (${count} person so far)`
+        ? `a break-glass enrolment at a kiosk needs two people: an operator holding the admin role and one custodian, or two custodians (${count} so far)`
         : `a break-glass enrolment needs two custodians' confirmations, or a kiosk operator and one custodian (${custodians.length} so far)`,
     );
   const pending = await tx
@@ -65,17 +66,18 @@ export async function breakGlassCeremonyIn(tx: Executor, session: SessionRow, us
 export async function supervisorsOf(
   ex: Executor,
   session: Pick<SessionRow, 'id' | 'station_id'>,
+  now: Date,
 ): Promise<{ custodians: string[]; operator: string | null; count: number }> {
-  const custodians = await custodiansOf(ex, session.id);
-  const operator = session.station_id !== null ? await kioskOperatorOf(ex, session.id) : null;
+  const custodians = await custodiansOf(ex, session.id, now);
+  const operator = session.station_id !== null ? await kioskOperatorOf(ex, session.id, now) : null;
   return { custodians, operator, count: new Set([...custodians, ...(operator ? [operator] : [])]).size };
 }
 
 /**
- * The usernames of the custodians who confirmed this session and still hold the admin role, each once,
+ * The usernames of the custodians who confirmed this session and still hold the admin role and have not left, each once,
  * in the order they confirmed (by name within one instant).
  */
-export async function custodiansOf(ex: Executor, sessionId: string): Promise<string[]> {
+export async function custodiansOf(ex: Executor, sessionId: string, now: Date): Promise<string[]> {
   const rows = await ex
     .selectFrom('break_glass_supervisions')
     .innerJoin('users', 'users.id', 'break_glass_supervisions.custodian_id')
@@ -84,14 +86,15 @@ export async function custodiansOf(ex: Executor, sessionId: string): Promise<str
     )
     .select('users.username')
     .where('break_glass_supervisions.session_id', '=', sessionId)
+    .where(isActiveUser(now))
     .orderBy('break_glass_supervisions.confirmed_at')
     .orderBy('users.username')
     .execute();
   return rows.map((r) => r.username);
 }
 
-/** The username of the operator whose confirmation opened this kiosk session, if they hold the admin role. */
-async function kioskOperatorOf(ex: Executor, sessionId: string): Promise<string | null> {
+/** The username of the operator whose confirmation opened this kiosk session, if they hold the admin role and have not left. */
+async function kioskOperatorOf(ex: Executor, sessionId: string, now: Date): Promise<string | null> {
   const row = await ex
     .selectFrom('kiosk_confirmations')
     .innerJoin('users', 'users.id', 'kiosk_confirmations.operator_id')
@@ -100,6 +103,7 @@ async function kioskOperatorOf(ex: Executor, sessionId: string): Promise<string 
     )
     .select('users.username')
     .where('kiosk_confirmations.session_id', '=', sessionId)
+    .where(isActiveUser(now))
     .executeTakeFirst();
   return row?.username ?? null;
 }

@@ -7,7 +7,7 @@ import type {
 } from '../../api/operations/break-glass.js';
 import { isActiveUser } from '../accounts/active.js';
 import { appendAuditIn } from '../audit.js';
-import type { ServiceDeps } from '../context.js';
+import type { Executor, ServiceDeps } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { ApiFailure } from '../errors.js';
@@ -18,7 +18,7 @@ import { supervisorsOf } from './ceremony.js';
 import { checkBreakGlass, type BreakGlassFinding } from './check.js';
 import { ceremonyKeys } from './ceremony-keys.js';
 import { openCeremonySessions, type OpenCeremonySession } from './open-sessions.js';
-import { sessionReference } from './session-reference.js';
+import { isSessionReference } from './session-reference.js';
 import { DEFAULT_TEST_INTERVAL_DAYS, MIN_BREAK_GLASS_KEYS } from './tier.js';
 
 /** How recent the custodian's own WebAuthn sign-in (their console session's start) must be to confirm. */
@@ -41,43 +41,53 @@ export class BreakGlassService {
   async ceremony(username: string): Promise<BreakGlassCeremonyView> {
     const { db } = this.deps;
     const user = await this.breakGlassUser(username);
-    const [session, ...others] = await this.openSessions(user);
-    const supervisors = session ? await supervisorsOf(db, { id: session.id, station_id: session.stationId }) : null;
+    const open = await this.openSessions(db, user);
+    const shown = await this.mostWatched(open);
     return {
       username: user.username,
       displayName: user.display_name,
-      session: session
+      session: shown
         ? {
-            id: session.id,
-            reference: sessionReference(session.id),
-            openedAt: session.openedAt,
-            expiresAt: session.expiresAt,
-            device: session.device,
-            station: session.station,
+            id: shown.session.id,
+            openedAt: shown.session.openedAt,
+            expiresAt: shown.session.expiresAt,
+            device: shown.session.device,
+            station: shown.session.station,
           }
         : null,
-      otherOpenSessions: others.length,
-      custodians: supervisors?.custodians ?? [],
-      supervised: (supervisors?.count ?? 0) >= 2,
-      keys: await ceremonyKeys(db, user.id, session?.id ?? null),
+      otherOpenSessions: Math.max(0, open.length - 1),
+      custodians: shown?.supervisors.custodians ?? [],
+      kioskOperator: shown?.supervisors.operator ?? null,
+      supervised: (shown?.supervisors.count ?? 0) >= 2,
+      keys: await ceremonyKeys(db, user.id, shown?.session.id ?? null),
       keysRequired: MIN_BREAK_GLASS_KEYS,
     };
   }
 
   /**
-   * A custodian confirms they supervise the account's open enrolment session, the one the console
-   * showed them (by its id; its reference is on the key holder's screen). Only a person holding the
-   * admin role, signed in to the console with their own key moments ago: a token proves no presence,
-   * and the bootstrap token is nobody. The same person twice counts once. While a second session
-   * adding keys is open, nobody can confirm: it may be someone's with a spare code.
+   * A custodian confirms they supervise the account's open enrolment session: the one whose reference
+   * the key holder read out to them from the app (the console does not show it), so a session someone
+   * opened beside it with a spare code cannot borrow the confirmation. Only a person holding the admin
+   * role, signed in to the console with their own key moments ago: a token proves no presence, and the
+   * bootstrap token is nobody. The same person twice counts once.
    */
   async supervise(username: string, request: BreakGlassSupervision, principal: Principal): Promise<BreakGlassSupervisionView> {
     const { db, clock } = this.deps;
     const custodian = await this.freshCustodian(principal);
     const user = await this.breakGlassUser(username);
-    const session = await this.watchedSession(user, request.sessionId);
     const now = clock.now().toISOString();
     return transaction(db, async (tx) => {
+      // Under the account's row lock, which opening and completing a session take too.
+      await tx.updateTable('users').set({ id: user.id }).where('id', '=', user.id).execute();
+      const open = await this.openSessions(tx, user);
+      if (open.length === 0)
+        throw new ApiFailure('not_found', `no open session of ${user.username} to supervise: open it with the enrolment code first`);
+      const session = open.find((s) => isSessionReference(s.id, request.reference));
+      if (!session)
+        throw new ApiFailure(
+          'break_glass_reference_mismatch',
+          `no open session of ${user.username} shows that reference: ask the key holder to read it from their screen again`,
+        );
       const added = await tx
         .insertInto('break_glass_supervisions')
         .values({ id: newId(), session_id: session.id, user_id: user.id, custodian_id: custodian.id, via: 'console', confirmed_at: now })
@@ -91,7 +101,7 @@ export class BreakGlassService {
           userId: user.id,
           details: { sessionId: session.id, custodian: custodian.username, via: 'console' },
         });
-      const { custodians, count } = await supervisorsOf(tx, { id: session.id, station_id: session.stationId });
+      const { custodians, count } = await supervisorsOf(tx, { id: session.id, station_id: session.stationId }, clock.now());
       return { username, sessionId: session.id, custodians, supervised: count >= 2 };
     });
   }
@@ -159,22 +169,17 @@ export class BreakGlassService {
     return user;
   }
 
-  /** The session the custodian was shown, if it is still the account's only open session that adds keys. */
-  private async watchedSession(user: UserRow, sessionId: string): Promise<OpenCeremonySession> {
-    const open = await this.openSessions(user);
-    if (open.length === 0)
-      throw new ApiFailure('not_found', `no open session of ${user.username} to supervise: open it with the enrolment code first`);
-    if (!open.some((s) => s.id === sessionId))
-      throw new ApiFailure('break_glass_session_changed', `the session of ${user.username} you were shown has ended: look again`);
-    if (open.length > 1)
-      throw new ApiFailure(
-        'break_glass_sessions_open',
-        `${open.length} sessions adding keys to ${user.username} are open: confirm when only the one on the key holder's screen is`,
-      );
-    return open[0] as OpenCeremonySession;
+  /** Of the open sessions, the one with the most people supervising it (the newest among equals), with them. */
+  private async mostWatched(open: OpenCeremonySession[]) {
+    let best: { session: OpenCeremonySession; supervisors: Awaited<ReturnType<typeof supervisorsOf>> } | null = null;
+    for (const session of open) {
+      const supervisors = await supervisorsOf(this.deps.db, { id: session.id, station_id: session.stationId }, this.deps.clock.now());
+      if (!best || supervisors.count > best.supervisors.count) best = { session, supervisors };
+    }
+    return best;
   }
 
-  private openSessions(user: UserRow): Promise<OpenCeremonySession[]> {
-    return openCeremonySessions(this.deps.db, user.id, this.deps.clock.now(), this.deps.config.sessionIdleSeconds);
+  private openSessions(ex: Executor, user: UserRow): Promise<OpenCeremonySession[]> {
+    return openCeremonySessions(ex, user.id, this.deps.clock.now(), this.deps.config.sessionIdleSeconds);
   }
 }

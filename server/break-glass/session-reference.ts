@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { group } from '../enrolment/codes.js';
+import { group, normaliseTyped } from '../enrolment/codes.js';
 import { base32Of } from '../secrets.js';
 
 /** Eight Crockford base32 characters (40 bits), shown as two groups of four. */
@@ -13,4 +13,9 @@ const REFERENCE_LENGTH = 8;
 export function sessionReference(sessionId: string): string {
   const digest = createHash('sha256').update(`break-glass-session:${sessionId}`).digest();
   return group(base32Of(digest.subarray(0, REFERENCE_LENGTH)));
+}
+
+/** Whether what a custodian typed, as the key holder read it out, is this session's reference (any case, dashes and spaces ignored). */
+export function isSessionReference(sessionId: string, typed: string): boolean {
+  return normaliseTyped(typed) === normaliseTyped(sessionReference(sessionId));
 }

@@ -6,6 +6,7 @@ import type { StationRow, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { ApiFailure, wrongCode } from '../errors.js';
 import { namedConfirmation, spendConfirmationIn } from '../kiosk/confirmations.js';
+import { operatorStillTrusted } from '../kiosk/operator-trust.js';
 import { stationOfKey } from '../kiosk/station-state.js';
 import { backoffOf, delayAfter, firstSlowed } from '../limits/backoff.js';
 import {
@@ -106,6 +107,9 @@ export class CodeExchange extends EnrolmentStep {
     });
     const won = await transaction(this.db, async (tx) => {
       await assertUserActive(tx, user.id, now);
+      // Asked again under the person's row lock, which a completion takes first too: a completion that
+      // committed since the question above has spent what this code was for (spare-enrolments.ts).
+      if (reopening && !(await reopenableSession(tx, this.sessions, record, jkt, now))) return false;
       // A reopening wins only against the claim it found: two racing reopenings still give one session.
       const claim = await tx
         .updateTable('enrolment_codes')
@@ -115,6 +119,10 @@ export class CodeExchange extends EnrolmentStep {
         .executeTakeFirst();
       if (claim.numUpdatedRows !== 1n) return false;
       // Spent with the code, or neither is: two racing tabs cannot turn one confirmation into two sessions.
+      // The operator asked about again in the transaction: a key revoked since the check above vouches for nobody.
+      if (confirmation && !(await operatorStillTrusted(tx, this.deps.config.kioskOperatorRoles, confirmation, now))) {
+        throw new ApiFailure('operator_confirmation_required', 'the operator who confirmed this person is no longer trusted');
+      }
       if (confirmation && !(await spendConfirmationIn(tx, confirmation.id, session.id, now))) {
         throw new ApiFailure('operator_confirmation_required', 'the operator confirmation was already used');
       }

@@ -1,4 +1,5 @@
 import { transaction } from '../db/transaction.js';
+import { assertUserActive } from '../accounts/active.js';
 import type { CompleteRequest, CompleteResponse } from '../../api/enrolment.js';
 import { appendAuditIn, type AuditEntry } from '../audit.js';
 import type { Executor, ServiceDeps } from '../context.js';
@@ -60,7 +61,10 @@ export class Completion {
     const deviceId = session.device_id;
 
     const issued = await transaction(db, async (tx) => {
-      const ceremony = await breakGlassCeremonyIn(tx, session, user);
+      // The person's row lock first, as a code exchange takes it: a spare code reopening a session
+      // either commits before this completion (and its session is ended below) or sees it.
+      await assertUserActive(tx, user.id, clock.now());
+      const ceremony = await breakGlassCeremonyIn(tx, session, user, clock.now());
       if (ceremony) fx.audits.push(ceremony);
       const claim = await tx
         .updateTable('sessions')

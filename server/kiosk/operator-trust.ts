@@ -5,7 +5,7 @@ import { isKioskOperator } from '../operators/roles.js';
 import { reachedThroughADevice } from './security-key-only.js';
 
 /**
- * The operator's active, unexpired security keys; none for anyone who is not an operator. Only
+ * The operator's active, unexpired security keys; none for anyone who is not an operator or has left. Only
  * keys in hand count: a credential registered as a security key before that was checked, but
  * synced (backup eligible) or reached through a computer or phone, would let anyone holding the
  * operator's cloud account or laptop confirm new hires.
@@ -17,6 +17,9 @@ export async function operatorKeysOf(
   now: Date,
 ): Promise<CredentialRow[]> {
   if (!user || !(await isKioskOperator(db, kioskOperatorRoles, user))) return [];
+  // A contractor past their end date keeps their role rows until a sweep deactivates them: not an operator meanwhile.
+  const active = await db.selectFrom('users').select('id').where('id', '=', user.id).where(isActiveUser(now)).executeTakeFirst();
+  if (!active) return [];
   const keys = await db
     .selectFrom('credentials')
     .selectAll()
@@ -42,12 +45,7 @@ export async function operatorStillTrusted(
   confirmation: Pick<KioskConfirmationsTable, 'operator_id' | 'operator_credential_id'>,
   now: Date,
 ): Promise<boolean> {
-  const operator = await db
-    .selectFrom('users')
-    .selectAll()
-    .where('id', '=', confirmation.operator_id)
-    .where(isActiveUser(now))
-    .executeTakeFirst();
+  const operator = await db.selectFrom('users').selectAll().where('id', '=', confirmation.operator_id).executeTakeFirst();
   const keys = await operatorKeysOf(db, kioskOperatorRoles, operator, now);
   return keys.some((k) => k.id === confirmation.operator_credential_id);
 }

@@ -7,6 +7,7 @@ import { signInAccount } from '../authentication/factors.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
 import { transaction } from '../db/transaction.js';
+import { recordBreakGlassUseIn } from '../break-glass/use.js';
 import { ApiFailure } from '../errors.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
@@ -127,6 +128,9 @@ export class ConsoleSignIn {
       requireUserVerification: true,
     });
     if (!outcome.ok) return refuse(outcome.reason);
+    // A break-glass key that signed, even where it opens nothing, was taken out of its safe: noticed as any use is.
+    if (user.account_kind === 'break-glass')
+      await transaction(db, (tx) => recordBreakGlassUseIn(tx, clock, user, credential, { id: 'console', name: 'FirstKey console' }));
     // The roles decide here, and first: the options named this person's keys whatever their roles, and one
     // holding none is told no more than an unknown name is, not even that their key is revoked or synced.
     if ((await rolesOf(db, user.id)).length === 0) return refuse('no_operator_role');

@@ -3,6 +3,7 @@ import { isoCBOR } from '@simplewebauthn/server/helpers';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { CreationOptionsJSON, RegistrationResponseJSON } from '../../api/webauthn.js';
 import { parseMetadataBlob } from '../../server/attestation/mds-blob.js';
+import { sessionReference } from '../../server/break-glass/session-reference.js';
 import { createAttestationJudge } from '../../server/attestation/trust.js';
 import type { AttestationJudge } from '../../server/policy/evaluate.js';
 import { Api, type Device, expectAnswer, expectStatus } from '../support/api-harness.js';
@@ -101,19 +102,23 @@ export function breakGlassBench() {
   const ceremony = async (username: string, headers: Record<string, string>) =>
     expectAnswer('breakGlassCeremony', await send(api.server.url, 'breakGlassCeremony', { params: { username }, headers }));
 
-  /** What the console would send when it shows no session (or cannot read the account): the server refuses either. */
-  const shownSessionId = async (username: string, headers: Record<string, string>) => {
-    const reply = await send(api.server.url, 'breakGlassCeremony', { params: { username }, headers });
-    return (reply.status === 200 ? expectAnswer('breakGlassCeremony', reply).session?.id : undefined) ?? 'no-session-shown';
-  };
-
-  /** A custodian confirms the session the console shows them (or the one named), as the console does. */
-  const supervise = async (username: string, headers: Record<string, string>, sessionId?: string) =>
+  /**
+   * A custodian confirms the session whose reference the key holder read out (by default the one the
+   * console shows: its reference as the key holder's app shows it).
+   */
+  const supervise = async (username: string, headers: Record<string, string>, reference?: string) =>
     send(api.server.url, 'superviseBreakGlass', {
       params: { username },
       headers,
-      body: { sessionId: sessionId ?? (await shownSessionId(username, headers)) },
+      body: { reference: reference ?? (await shownReference(username, headers)) },
     });
+
+  /** The reference of the session the console shows, or one no session has when it shows none (or cannot read the account). */
+  const shownReference = async (username: string, headers: Record<string, string>) => {
+    const reply = await send(api.server.url, 'breakGlassCeremony', { params: { username }, headers });
+    const id = reply.status === 200 ? expectAnswer('breakGlassCeremony', reply).session?.id : undefined;
+    return id ? sessionReference(id) : 'ZZZZ-ZZZZ';
+  };
 
   async function labelled(username: string, device: Device, token: string, custodianName: string, location: string) {
     const key = trustedKey();

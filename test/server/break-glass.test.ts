@@ -4,6 +4,7 @@ import { type Api, expectAnswer, expectRefusal, expectStatus, passkey, securityK
 import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn } from '../support/operators.js';
 import { send } from '../support/http-client.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
+import { sessionReference } from '../../server/break-glass/session-reference.js';
 import { breakGlassBench } from './break-glass-support.js';
 import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 import { expectScimError, FIRSTKEY_USER, scim, scimUser } from './scim-client.js';
@@ -227,7 +228,8 @@ describe('Break-glass: one supervised ceremony', () => {
     const { username } = await openCeremony();
     // The bootstrap token stands for nobody.
     const sessionId = expectAnswer('breakGlassCeremony', await api.admin('breakGlassCeremony', { params: { username } })).session?.id ?? '';
-    expectRefusal(await api.admin('superviseBreakGlass', { params: { username }, body: { sessionId } }), 403, 'forbidden');
+    const reference = sessionReference(sessionId);
+    expectRefusal(await api.admin('superviseBreakGlass', { params: { username }, body: { reference } }), 403, 'forbidden');
     // An API token proves no presence.
     const admin = await agentAccount(api, 'admin');
     const issued = await agentToken(api, admin.username, ['users:write']);

@@ -1,13 +1,12 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useFormats } from '../../../renderer/src/i18n/use-formats';
 import type { BreakGlassCeremonyView } from '../api/types';
+import { BreakGlassConfirm } from '../components/BreakGlassConfirm';
 import { BreakGlassKey } from '../components/BreakGlassKey';
-import { FailureText } from '../components/FailureText';
 import { ScreenHeading } from '../components/Heading';
 import { UsernameForm } from '../components/UsernameForm';
 import { useConsole } from '../store';
-import type { Failure } from '../store/types';
 import '../components/break-glass.css';
 
 /** What the ceremony still waits for, first thing first: the sentence that tells everyone in the room what to do next. */
@@ -19,24 +18,17 @@ function nextStep(view: BreakGlassCeremonyView): string {
   return 'finish';
 }
 
-/** The session a custodian is about to confirm, as the key holder's app names it, and where it was opened. */
-function SessionToWatch({ session }: { session: NonNullable<BreakGlassCeremonyView['session']> }) {
+/** Where the session custodians are about to confirm was opened: the computer or kiosk station, and when. */
+function SessionOpened({ session }: { session: NonNullable<BreakGlassCeremonyView['session']> }) {
   const { t } = useTranslation();
   const formats = useFormats();
   const time = formats.moment(session.openedAt);
-  const id = useId();
   return (
-    <div className="bg-session">
-      <p id={`${id}-lead`}>{t('breakGlass.session.reference')}</p>
-      <p className="bg-reference" aria-describedby={`${id}-lead`}>
-        {session.reference}
-      </p>
-      <p className="quiet">
-        {session.station
-          ? t('breakGlass.session.station', { time, station: session.station })
-          : t('breakGlass.session.device', { time, device: session.device ?? '—' })}
-      </p>
-    </div>
+    <p className="quiet">
+      {session.station
+        ? t('breakGlass.session.station', { time, station: session.station })
+        : t('breakGlass.session.device', { time, device: session.device ?? '—' })}
+    </p>
   );
 }
 
@@ -52,11 +44,8 @@ export function BreakGlass() {
   const failure = useConsole((s) => s.breakGlassFailure);
   const busy = useConsole((s) => s.breakGlassBusy);
   const load = useConsole((s) => s.loadBreakGlass);
-  const supervise = useConsole((s) => s.superviseBreakGlass);
   const forget = useConsole((s) => s.forgetBreakGlass);
-  const signOut = useConsole((s) => s.signOut);
   const me = useConsole((s) => s.agent?.username ?? '');
-  const [confirmFailure, setConfirmFailure] = useState<Failure>(null);
   // Leaving the screen drops the account's state from memory.
   useEffect(() => forget, [forget]);
 
@@ -77,7 +66,6 @@ export function BreakGlass() {
           t(`breakGlass.loadFailed.${failure.code}`, { defaultValue: t(`errors.${failure.code}`, { defaultValue: t('errors.unknown') }) })
         }
         onSubmit={(username) => {
-          setConfirmFailure(null);
           void load(username);
         }}
       />
@@ -95,41 +83,22 @@ export function BreakGlass() {
           {view.session && (
             <>
               <h3>{t('breakGlass.custodians.title')}</h3>
-              <SessionToWatch session={view.session} />
+              <SessionOpened session={view.session} />
               <p className="quiet">{t('breakGlass.custodians.open', { time: formats.moment(view.session.expiresAt) })}</p>
               <p>
                 {view.custodians.length === 0
                   ? t('breakGlass.custodians.none')
                   : t('breakGlass.custodians.some', { names: formats.list(view.custodians) })}
               </p>
-              {view.otherOpenSessions > 0 ? (
+              {view.kioskOperator && (
+                <p>{t('breakGlass.custodians.kioskOperator', { name: view.kioskOperator, station: view.session.station ?? '—' })}</p>
+              )}
+              {view.otherOpenSessions > 0 && (
                 <p className="failure" role="alert">
                   {t('breakGlass.session.others', { count: view.otherOpenSessions })}
                 </p>
-              ) : confirmed ? (
-                <p>{t('breakGlass.custodians.you')}</p>
-              ) : (
-                <button
-                  type="button"
-                  disabled={busy}
-                  onClick={() => {
-                    setConfirmFailure(null);
-                    void supervise().then(setConfirmFailure);
-                  }}
-                >
-                  {t('breakGlass.custodians.confirm')}
-                </button>
               )}
-              {confirmFailure?.code === 'reauth_required' ? (
-                <div className="failure" role="alert">
-                  <p>{t('breakGlass.custodians.reauth')}</p>
-                  <button type="button" className="secondary" onClick={() => void signOut()}>
-                    {t('breakGlass.custodians.signInAgain')}
-                  </button>
-                </div>
-              ) : (
-                <FailureText failure={confirmFailure} />
-              )}
+              {confirmed ? <p>{t('breakGlass.custodians.you')}</p> : <BreakGlassConfirm key={view.session.id} />}
             </>
           )}
           <h3>{t('breakGlass.keysTitle', { count: view.keys.length, required: view.keysRequired })}</h3>

@@ -8,8 +8,8 @@ export interface BreakGlassSlice {
   breakGlassFailure: Failure;
   breakGlassBusy: boolean;
   loadBreakGlass: (username: string) => Promise<void>;
-  /** This agent confirms they watch the enrolment on screen (by its id); the server insists on a sign-in minutes old. */
-  superviseBreakGlass: () => Promise<Failure>;
+  /** This agent confirms they watch the enrolment whose reference the key holder read out; the server insists on a sign-in minutes old. */
+  superviseBreakGlass: (reference: string) => Promise<Failure>;
   labelBreakGlassKey: (factorId: string, label: BreakGlassKeyLabel) => Promise<Failure>;
   forgetBreakGlass: () => void;
 }
@@ -59,12 +59,8 @@ export const createBreakGlassSlice: Slice<BreakGlassSlice> = (deps) => (set, get
         set({ breakGlassBusy: false });
       }
     },
-    superviseBreakGlass: () =>
-      change((view) =>
-        view.session
-          ? authed(deps, get, set, `${path(view.username)}/supervision`, { body: { sessionId: view.session.id } })
-          : Promise.resolve(),
-      ),
+    superviseBreakGlass: (reference) =>
+      change((view) => authed(deps, get, set, `${path(view.username)}/supervision`, { body: { reference } })),
     labelBreakGlassKey: (factorId, label) =>
       change((view) => authed(deps, get, set, `${path(view.username)}/keys/${encodeURIComponent(factorId)}/label`, { body: label })),
     forgetBreakGlass: () => {
