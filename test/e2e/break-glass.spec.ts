@@ -69,7 +69,7 @@ async function ceremony(browser: Browser, page: Page, fk: FirstKeyHarness, testI
   await expect(page.getByRole('button', { name: 'Finish' })).toBeVisible();
   // The app shows the session's reference for the custodians to compare.
   const supervised = page.getByRole('complementary', { name: 'Supervised enrolment' });
-  await expect(supervised).toContainText('Read them this session reference');
+  await expect(supervised).toContainText('Read this session reference out to each custodian');
   const reference = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec((await supervised.textContent()) ?? '')?.[0] ?? 'none shown';
 
   const first = await AgentBrowser.signedIn(browser, fk, 'ann.custodian', ann);
