@@ -26,7 +26,7 @@ const GROUPS: Group[] = [
   {
     name: 'codes',
     modules: ['server/enrolment/codes.ts', 'server/recovery/codes.ts', 'server/recovery/recovery-codes.ts'],
-    tests: ['test/server/enrolment.test.ts', 'test/server/code-attacks.test.ts', 'test/server/code-issuing-attacks.test.ts'],
+    tests: ['test/server/enrolment-*.test.ts', 'test/server/code-attacks-*.test.ts', 'test/server/code-issuing-attacks.test.ts'],
   },
   { name: 'sessions', modules: ['server/enrolment/sessions.ts'], tests: ['test/server/session-attacks.test.ts'] },
   { name: 'helpdesk', modules: ['server/recovery/helpdesk.ts'], tests: ['test/server/helpdesk*attacks.test.ts'] },
