@@ -8,7 +8,15 @@ import { newDevice, settle } from './device.js';
 import { newEnrolee, startDemoServer } from './server.js';
 import { windowOf, type AppWindow } from './window.js';
 
-/** What the ways-back tests share: one demo server per test file, a first day through main, and the checks on what main gives away. */
+/**
+ * What the ways-back tests share: one demo server per test file, a first day through main, and
+ * the checks on what main gives away. The ways back are tested through main as the renderer
+ * reaches it: the controller's real handlers behind the IPC gate, the real API client signing
+ * DPoP proofs with a real device key, and the real verification server on an in-memory database.
+ * A recovery code or a help-desk code opens a `recover` session; an assertion of a factor the
+ * person still holds opens a `replace` session, which can move that factor to this device.
+ * Session tokens, ceremony ids and the help-desk request id main sends stay in main.
+ */
 
 export const ORIGIN = DEMO_ENROLMENT_ORIGIN;
 export const clock = new TestClock('running');
