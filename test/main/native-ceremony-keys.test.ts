@@ -9,16 +9,7 @@ import type { HidBus } from '../../electron/main/ctap2/transport.js';
 import { ctap2Driver } from '../../electron/main/native-webauthn/ctap2-driver.js';
 import { SOFT_KEY_AAGUID, SoftHidBus, SoftSecurityKey } from '../support/ctap2/index.js';
 import { type AppWindow } from './support/window.js';
-import {
-  computer,
-  credentialsOf,
-  enrolWithKey,
-  names,
-  plugged,
-  server,
-  startEnrolment,
-  useNativeServer,
-} from './support/native-ceremony.js';
+import { computer, credentialsOf, enrolWithKey, names, plugged, startEnrolment, useNativeServer } from './support/native-ceremony.js';
 
 // Main's native ceremony and the keys: inserting and choosing one, cancel and a pulled key, sign-in, real attestation, clientDataJSON.
 /**
