@@ -2,21 +2,34 @@ import type { ConfirmationView, ConfirmNewHireRequest, OperatorCheck, OperatorOp
 import { appendAudit, appendAuditIn } from '../audit.js';
 import { addSeconds } from '../clock.js';
 import type { ServiceDeps } from '../context.js';
-import { decoyCredential } from '../authentication/decoy.js';
+import { decoyCredentialIds } from '../authentication/decoy.js';
+import { signInAccount } from '../authentication/factors.js';
 import { transaction } from '../db/transaction.js';
 import { ApiFailure } from '../errors.js';
 import { tierFor } from '../policy/evaluate.js';
 import { newId } from '../secrets.js';
 import { buildRequestOptions, verifyAuthentication } from '../webauthn/authentication.js';
 import { cancelUnusedConfirmationsIn } from './confirmations.js';
-import { operatorKeysOf } from './operator-trust.js';
+import { keysInHandOf, operatorKeysOf } from './operator-trust.js';
 import type { StationRegistry } from './stations.js';
+
+/**
+ * Every answer names at least this many credential ids, and none with its transports: a person with one
+ * key in hand looks like one with two, and like a name with none (padded with that name's decoys).
+ */
+const OFFERED_CREDENTIALS = 2;
+
+/** What the station is told when the name is no operator's, or the key none of theirs: one answer for every such case. */
+const NOT_AN_OPERATOR = 'not an operator, or not one of their security keys';
 
 /**
  * The operator step at a kiosk station: an operator (a person whose role is an operator role, with
  * an active security key of their own) checks the new hire in person and confirms it with an
  * assertion, user verification required. The confirmation names operator, new hire, station and
  * checks, and lets that new hire's code open one session on that station for a short while.
+ * Anyone may ask for options and gets the keys in hand of any active person, whether or not an operator
+ * (the app's sign-in names them too), so the two answers compared do not tell who is an operator; that is
+ * decided at `confirm`, first after the signature, refusing a non-operator exactly as an unknown name.
  */
 export class OperatorStep {
   constructor(
@@ -27,26 +40,29 @@ export class OperatorStep {
   async options(operator: string, jkt: string): Promise<OperatorOptionsResponse> {
     const { db, clock, config } = this.deps;
     const station = await this.stations.require(jkt);
-    const user = await db.selectFrom('users').selectAll().where('username', '=', operator).executeTakeFirst();
-    const keys = await operatorKeysOf(db, config.kioskOperatorRoles, user, clock.now());
-    const known = user !== undefined && keys.length > 0;
+    const now = clock.now();
+    // The app's own lookup, roles unread: the app names anyone's real ids, so naming only an operator's
+    // here would tell whoever compares the two answers who is an operator.
+    const account = await signInAccount(db, operator, now);
+    const keys = await keysInHandOf(db, account?.user, now);
+    const decoys = await decoyCredentialIds(db, operator, OFFERED_CREDENTIALS);
+    const ids = [...keys.map((k) => k.id), ...decoys].slice(0, Math.max(OFFERED_CREDENTIALS, keys.length));
+    // Without transports the browser tries every way to reach a key, so one list shape serves all.
     const options = await buildRequestOptions({
       rpId: config.rpId,
-      allowCredentials: known
-        ? keys.map((k) => ({ id: k.id, transports: JSON.parse(k.transports) as string[] }))
-        : [await decoyCredential(db, operator)],
+      allowCredentials: ids.map((id) => ({ id, transports: [] })),
       userVerification: 'required',
       timeoutMs: config.ceremonyTimeoutMs,
     });
-    const now = clock.now();
     const ceremonyId = newId();
+    const personId = account?.user.id ?? null;
     await transaction(db, async (tx) => {
       await tx
         .insertInto('operator_ceremonies')
         .values({
           id: ceremonyId,
           station_id: station.id,
-          operator_id: known ? user.id : null,
+          operator_id: personId,
           challenge: options.challenge,
           created_at: now.toISOString(),
           expires_at: addSeconds(now, config.ceremonyTimeoutMs / 1000).toISOString(),
@@ -56,8 +72,9 @@ export class OperatorStep {
       await appendAuditIn(tx, clock, {
         event: 'kiosk.operator_challenged',
         actor: station.name,
-        userId: known ? user.id : null,
-        details: { stationId: station.id, ceremonyId, knownOperator: known },
+        userId: personId,
+        // Whether the name is an active person's, operator or not: the options did not ask which.
+        details: { stationId: station.id, ceremonyId, knownPerson: personId !== null, keysInHand: keys.length },
       });
     });
     return { ceremonyId, options };
@@ -106,16 +123,16 @@ export class OperatorStep {
       });
       throw new ApiFailure(code, reason);
     };
-    const operator = ceremony.operator_id
+    const person = ceremony.operator_id
       ? await db.selectFrom('users').selectAll().where('id', '=', ceremony.operator_id).executeTakeFirst()
       : undefined;
-    // Checked again now: a role taken away or a key revoked since the options counts.
-    const keys = await operatorKeysOf(db, config.kioskOperatorRoles, operator, now);
-    const key = keys.find((k) => k.id === input.response.id);
-    if (!operator || !key) return refuse('not an operator, or not one of their security keys', 'not_an_operator');
+    // The keys the options named, operator or not: until the signature verified, a non-operator's key is
+    // handled exactly as an operator's, so no answer before it tells the two apart.
+    const offered = await keysInHandOf(db, person, now);
+    const key = offered.find((k) => k.id === input.response.id);
+    if (!person || !key) return refuse(NOT_AN_OPERATOR, 'not_an_operator');
     const userHandle = input.response.response.userHandle;
-    if (userHandle && userHandle !== Buffer.from(operator.id).toString('base64url'))
-      return refuse('user_handle_mismatch', 'not_an_operator');
+    if (userHandle && userHandle !== Buffer.from(person.id).toString('base64url')) return refuse('user_handle_mismatch', 'not_an_operator');
     const outcome = await verifyAuthentication({
       response: input.response,
       expectedChallenge: ceremony.challenge,
@@ -125,6 +142,11 @@ export class OperatorStep {
       requireUserVerification: true,
     });
     if (!outcome.ok) return refuse(outcome.reason, 'verification_failed');
+    // The operator decides here, and first: read now, so a role taken away or a key revoked since the options
+    // counts, and a non-operator is told no more than an unknown name is, not even what their key signed.
+    const operatorKeys = await operatorKeysOf(db, config.kioskOperatorRoles, person, now);
+    if (!operatorKeys.some((k) => k.id === key.id)) return refuse(NOT_AN_OPERATOR, 'not_an_operator');
+    const operator = person;
     // The signed flags of this very assertion: a key that now says it syncs is no key in hand.
     if (outcome.assertion.backupEligible || outcome.assertion.backedUp) {
       return refuse(outcome.assertion.backupEligible ? 'backup_eligible' : 'backed_up', 'not_an_operator');

@@ -5,25 +5,25 @@ import { isKioskOperator } from '../operators/roles.js';
 import { reachedThroughADevice } from './security-key-only.js';
 
 /**
- * The operator's active, unexpired security keys; none for anyone who is not an operator or has left. Only
- * keys in hand count: a credential registered as a security key before that was checked, but
- * synced (backup eligible) or reached through a computer or phone, would let anyone holding the
- * operator's cloud account or laptop confirm new hires.
+ * The person's keys that would count for an operator, whether or not they are one: active, unexpired
+ * security keys in hand, none for anyone who has left. Only keys in hand count: a credential registered as
+ * a security key before that was checked, but synced (backup eligible) or reached through a computer or
+ * phone, would let anyone holding the person's cloud account or laptop confirm new hires. The station's
+ * options name these for anyone, so they say nothing about who is an operator; `operatorKeysOf` decides that.
  */
-export async function operatorKeysOf(
-  db: Executor,
-  kioskOperatorRoles: readonly string[],
-  user: UserRow | undefined,
-  now: Date,
-): Promise<CredentialRow[]> {
-  if (!user || !(await isKioskOperator(db, kioskOperatorRoles, user))) return [];
-  // A contractor past their end date keeps their role rows until a sweep deactivates them: not an operator meanwhile.
-  const active = await db.selectFrom('users').select('id').where('id', '=', user.id).where(isActiveUser(now)).executeTakeFirst();
-  if (!active) return [];
+export async function keysInHandOf(db: Executor, user: Pick<UserRow, 'id'> | undefined, now: Date): Promise<CredentialRow[]> {
+  // A contractor past their end date keeps their rows until a sweep deactivates them: their keys count for nothing meanwhile.
+  // Both queries run whoever is asked about, so the answer's time says little about the name.
+  const active = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '=', user?.id ?? '')
+    .where(isActiveUser(now))
+    .executeTakeFirst();
   const keys = await db
     .selectFrom('credentials')
     .selectAll()
-    .where('user_id', '=', user.id)
+    .where('user_id', '=', user?.id ?? '')
     .where('status', '=', 'active')
     .where('factor', '=', 'security-key')
     .where('backup_eligible', '=', 0)
@@ -31,7 +31,19 @@ export async function operatorKeysOf(
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
     .orderBy('created_at')
     .execute();
+  if (!active) return [];
   return keys.filter((k) => !reachedThroughADevice(JSON.parse(k.transports) as string[]));
+}
+
+/** The operator's keys in hand (`keysInHandOf`); none for anyone who is not a kiosk operator. */
+export async function operatorKeysOf(
+  db: Executor,
+  kioskOperatorRoles: readonly string[],
+  user: UserRow | undefined,
+  now: Date,
+): Promise<CredentialRow[]> {
+  if (!user || !(await isKioskOperator(db, kioskOperatorRoles, user))) return [];
+  return keysInHandOf(db, user, now);
 }
 
 /**

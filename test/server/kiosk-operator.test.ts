@@ -141,6 +141,11 @@ describe('An operator step', () => {
     expect(shapes[1]).toEqual(shapes[0]);
     expect(shapes[2]).toEqual(shapes[0]);
     expect(shapes[0]?.userVerification).toBe('required');
+    // Padded to two, and no transports: how many keys a person has, and of what kind, does not show.
+    expect(shapes[0]?.allowed).toEqual([
+      [43, []],
+      [43, []],
+    ]);
 
     // The colleague's real key cannot answer for an operator ceremony: it is not an operator's.
     const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: colleague } }));
@@ -160,6 +165,68 @@ describe('An operator step', () => {
     );
     const refusals = await api.db.selectFrom('audit_events').select('details').where('event', '=', 'kiosk.refused').execute();
     expect(refusals.map((r) => (JSON.parse(r.details) as { newHire?: string }).newHire)).toContain(hire.username);
+  });
+
+  it('a non-operator with a security key is offered the keys in hand the app offers them, in an operator’s shape, and their valid assertion is refused as an unknown name’s', async () => {
+    const { station } = await registeredStation(api);
+    const hire = await newHire(api);
+    const boss = await operator(api);
+    // A colleague with a security key and a passkey: the app names both, the station only the key in hand.
+    const colleague = await api.createUser({ role: 'engineer' });
+    const laptop = await api.device();
+    const token = await laptop.openEnrolment(await api.enrolmentCode(colleague));
+    const key = securityKey();
+    const keyId = await laptop.register(token, 'security-key', key);
+    const passkeyId = await laptop.register(token, 'passkey', passkey());
+    await laptop.complete(token);
+
+    const ask = async (name: string) =>
+      expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: name } }));
+    const app = await (await api.device()).call('authenticationOptions', { body: { username: colleague, purpose: 'manage' } });
+    const appIds = expectAnswer('authenticationOptions', app).options.allowCredentials?.map((c) => c.id) ?? [];
+    expect(appIds.sort()).toEqual([keyId, passkeyId].sort());
+    const asked = await ask(colleague);
+    const stationIds = asked.options.allowCredentials?.map((c) => c.id) ?? [];
+    // Comparing the station's answer with the app's tells nobody who is an operator: both name the person's key.
+    expect(stationIds[0]).toBe(keyId);
+    expect(stationIds.filter((id) => appIds.includes(id))).toEqual([keyId]);
+    const bossOptions = (await ask(boss.username)).options;
+    expect(bossOptions.allowCredentials?.[0]?.id).toBe(boss.key.credentials[0]?.id);
+    for (const options of [asked.options, bossOptions]) {
+      expect(Object.keys(options).sort()).toEqual(Object.keys(bossOptions).sort());
+      expect(options.allowCredentials?.length).toBeGreaterThanOrEqual(2);
+      expect(options.allowCredentials?.every((c) => (c.transports ?? []).length === 0)).toBe(true);
+      expect(options.userVerification).toBe('required');
+    }
+
+    const checks: OperatorCheck[] = ['photo_id', 'name_matches'];
+    const send = (ceremonyId: string, response: ReturnType<typeof key.get>) =>
+      station.call('confirmNewHire', { body: { ceremonyId, response, newHire: hire.username, checks } });
+    const refusedColleague = await send(asked.ceremonyId, key.get(asked.options, { origin: TEST_ORIGIN }));
+    const unknown = await ask('nobody.here');
+    const refusedUnknown = await send(unknown.ceremonyId, key.get(unknown.options, { origin: TEST_ORIGIN, credentialId: keyId }));
+    expectRefusal(refusedColleague, 403, 'not_an_operator');
+    expect(refusedColleague).toEqual(refusedUnknown);
+    // The operator is decided before what the signed flags say: a synced-looking assertion tells a non-operator nothing more.
+    const again = await ask(colleague);
+    const flagged = await send(again.ceremonyId, key.get(again.options, { origin: TEST_ORIGIN, flags: { backupEligible: true } }));
+    expect(flagged).toEqual(refusedUnknown);
+
+    expect(await api.db.selectFrom('kiosk_confirmations').selectAll().execute()).toEqual([]);
+    const refusals = await api.db.selectFrom('audit_events').select(['user_id', 'details']).where('event', '=', 'kiosk.refused').execute();
+    const reasons = refusals.map((r) => (JSON.parse(r.details) as { reason: string }).reason);
+    expect(new Set(reasons).size).toBe(1);
+    expect(refusals).toHaveLength(3);
+    const colleagueId = (await api.db.selectFrom('users').select('id').where('username', '=', colleague).executeTakeFirstOrThrow()).id;
+    // The audit trail, which the station does not read, still names the person who tried.
+    expect(refusals.map((r) => r.user_id)).toEqual([colleagueId, null, colleagueId]);
+    const challenged = await api.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('event', '=', 'kiosk.operator_challenged')
+      .orderBy('seq')
+      .execute();
+    expect(challenged.map((r) => (JSON.parse(r.details) as { knownPerson: boolean }).knownPerson)).toEqual([true, true, false, true]);
   });
 
   it('the operator must verify themselves on the key, tick the checklist, and cannot confirm themselves', async () => {
@@ -236,7 +303,7 @@ describe('An operator step', () => {
     const hire = await newHire(api);
     // HR role admin (the default FIRSTKEY_KIOSK_OPERATOR_ROLES) and a security key of their own, but no console role.
     const fromFeed = await operator(api, 'admin', null);
-    // Their options are a decoy naming none of their keys: they sign with their own key all the same.
+    // Their options name their key, as for anyone; what they are is decided at confirm, after the signature.
     const confirmAnyway = async () => {
       const asked = expectAnswer('operatorOptions', await station.call('operatorOptions', { body: { operator: fromFeed.username } }));
       const response = fromFeed.key.get({ ...asked.options, allowCredentials: [] }, { origin: TEST_ORIGIN });

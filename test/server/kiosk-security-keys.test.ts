@@ -145,7 +145,7 @@ describe('Operators’ keys must really be security keys', () => {
     ['backup eligible', { backup_eligible: 1 }],
     ['reached over hybrid', { transports: '["hybrid"]' }],
     ['inside the computer', { transports: '["internal","usb"]' }],
-  ])('a stored "security key" that is %s does not count: the operator gets the decoy and is refused', async (_name, stored) => {
+  ])('a stored "security key" that is %s does not count: the station does not name it and refuses it', async (_name, stored) => {
     const { station } = await registeredStation(api);
     const hire = await newHire(api);
     const boss = await operatorWhoseKeyIs(stored);
