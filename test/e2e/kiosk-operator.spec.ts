@@ -27,11 +27,12 @@ test.describe('An operator step', () => {
       await refusal(station.handlers.confirmNewHire({ response: forged, newHire: 'ada.new', checks: ['photo_id', 'name_matches'] })),
     ).toBe('not_an_operator');
 
-    // Through the screen, the colleague's key cannot answer for an operator.
+    // Through the screen, the colleague's key signs (the options name it, as the app's do) and the server
+    // refuses it: not an operator.
     await fk.moveTo(page, station);
     await fk.plugKey([...colleague.contents, ...operator.contents]);
     await operatorConfirms(page, 'ada.new', 'carl.contract');
-    await expect(page.getByRole('alert')).toContainText('Your security key did not confirm');
+    await expect(page.getByRole('alert')).toContainText('Only an operator can confirm new hires here');
     await expect(page.getByRole('heading', { name: 'Confirm the next new hire' })).toBeVisible();
     await lookAt('kiosk-operator-refused');
 
