@@ -106,7 +106,10 @@ export class BreakGlassService {
     });
   }
 
-  /** Labels a key of the account's open session (or an active one) with who keeps it and where. */
+  /**
+   * Labels a key of the account's open session with who keeps it and where, or changes the label of a key
+   * in use (then only a custodian freshly signed in to the console may).
+   */
   async label(username: string, credentialId: string, label: BreakGlassKeyLabel, principal: Principal): Promise<BreakGlassKeyView> {
     const { db, clock } = this.deps;
     const user = await this.breakGlassUser(username);
@@ -118,6 +121,9 @@ export class BreakGlassService {
       .where('status', 'in', ['pending', 'active'])
       .executeTakeFirst();
     if (!key) throw new ApiFailure('not_found', `no key ${credentialId} of ${username}`);
+    // Before the ceremony ends a label is part of it; afterwards it is the record an emergency relies on
+    // (which safe to open), so changing it takes what confirming the ceremony took: a custodian, just now.
+    if (key.status === 'active') await this.freshCustodian(principal);
     const now = clock.now().toISOString();
     const row = { custodian: label.custodian, location: label.location, labelled_by: principal.actor, labelled_at: now };
     await transaction(db, async (tx) => {

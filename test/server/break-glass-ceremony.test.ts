@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Api, expectAnswer, expectRefusal, expectStatus } from '../support/api-harness.js';
 import { send } from '../support/http-client.js';
-import { consoleHeader, consoleSignIn } from '../support/operators.js';
+import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn } from '../support/operators.js';
 import { breakGlassBench } from './break-glass-support.js';
 import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 
@@ -112,5 +112,31 @@ describe('Break-glass ceremony edges', () => {
     expectStatus(await api.admin('createUser', { body: idle }), 201);
     expectRefusal(await supervise('emergency-idle', consoleHeader(c.console)), 404, 'not_found');
     expectRefusal(await view('no-such-account', consoleHeader(c.console)), 404, 'not_found');
+  });
+
+  it('changing who keeps a key in use takes a custodian signed in just now: not the bootstrap token, an API token or an old sign-in', async () => {
+    await start();
+    const { username, keys } = await enrolledBreakGlass();
+    const params = { username, id: keys[0].id };
+    const body = { custodian: 'CFO K. Poe', location: 'Safe C, Madrid' };
+    const relabel = (headers: Record<string, string>) => send(api.server.url, 'labelBreakGlassKey', { params, body, headers });
+    expectRefusal(await api.admin('labelBreakGlassKey', { params, body }), 403, 'forbidden');
+    const a = await custodian();
+    const token = await agentToken(api, a.agent.username, ['users:write']);
+    expectRefusal(await relabel(bearerHeader(token.token)), 403, 'reauth_required');
+    api.clock.advance(5 * 60 + 1);
+    expectRefusal(await relabel(consoleHeader(a.console)), 403, 'reauth_required');
+    const helpdesk = await agentAccount(api, 'helpdesk');
+    expectRefusal(await relabel(consoleHeader((await consoleSignIn(api, helpdesk)).token)), 403, 'forbidden');
+    const label = await api.db
+      .selectFrom('break_glass_keys')
+      .select(['custodian', 'location'])
+      .where('credential_id', '=', keys[0].id)
+      .executeTakeFirstOrThrow();
+    expect(label).toEqual({ custodian: 'CISO J. Doe', location: 'Safe A, Berlin' });
+
+    expect(expectAnswer('labelBreakGlassKey', await relabel(consoleHeader((await consoleSignIn(api, a.agent)).token)))).toMatchObject(body);
+    const trail = (await api.auditOf(username)).filter((e) => e.event === 'break_glass.key_labelled');
+    expect(trail.at(-1)).toMatchObject({ actor: `account:${a.agent.username}`, details: { credentialId: keys[0].id, ...body } });
   });
 });
