@@ -101,6 +101,8 @@ async function ceremony(browser: Browser, page: Page, fk: FirstKeyHarness, testI
   await openCeremony(late.page);
   await confirmWatching(late.page, reference);
   await expect(late.page.getByText('Confirmed so far: ann.custodian and ben.custodian.')).toBeVisible();
+  // Ann's page, left open, shows Ben's confirmation without her asking.
+  await expect(first.page.getByText('Confirmed so far: ann.custodian and ben.custodian.')).toBeVisible({ timeout: 20_000 });
   await expect(late.page.getByRole('status').filter({ hasText: 'adds 1 more security key' })).toBeVisible();
 
   // Finish with one key is refused by the server; a second, different key is added.

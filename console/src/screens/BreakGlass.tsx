@@ -9,6 +9,9 @@ import { UsernameForm } from '../components/UsernameForm';
 import { useConsole } from '../store';
 import '../components/break-glass.css';
 
+/** How often an open ceremony is read again. */
+const REFRESH_MS = 10_000;
+
 /** What the ceremony still waits for, first thing first: the sentence that tells everyone in the room what to do next. */
 function nextStep(view: BreakGlassCeremonyView): string {
   if (!view.session) return view.keys.filter((k) => k.status === 'active').length >= view.keysRequired ? 'enrolled' : 'noSession';
@@ -45,9 +48,19 @@ export function BreakGlass() {
   const busy = useConsole((s) => s.breakGlassBusy);
   const load = useConsole((s) => s.loadBreakGlass);
   const forget = useConsole((s) => s.forgetBreakGlass);
+  const refresh = useConsole((s) => s.refreshBreakGlass);
   const me = useConsole((s) => s.agent?.username ?? '');
   // Leaving the screen drops the account's state from memory.
   useEffect(() => forget, [forget]);
+  // While a session is open the others in the room act too: their confirmations, keys and labels show within seconds.
+  const watching = view?.session?.id ?? null;
+  useEffect(() => {
+    if (!watching) return;
+    const timer = window.setInterval(() => void refresh(), REFRESH_MS);
+    return () => {
+      window.clearInterval(timer);
+    };
+  }, [watching, refresh]);
 
   const confirmed = view?.custodians.includes(me) ?? false;
   const step = view ? nextStep(view) : null;

@@ -11,6 +11,8 @@ export interface BreakGlassSlice {
   /** This agent confirms they watch the enrolment whose reference the key holder read out; the server insists on a sign-in minutes old. */
   superviseBreakGlass: (reference: string) => Promise<Failure>;
   labelBreakGlassKey: (factorId: string, label: BreakGlassKeyLabel) => Promise<Failure>;
+  /** Reads the ceremony again without a busy state; what is shown stays if it cannot be read. */
+  refreshBreakGlass: () => Promise<void>;
   forgetBreakGlass: () => void;
 }
 
@@ -63,6 +65,10 @@ export const createBreakGlassSlice: Slice<BreakGlassSlice> = (deps) => (set, get
       change((view) => authed(deps, get, set, `${path(view.username)}/supervision`, { body: { reference } })),
     labelBreakGlassKey: (factorId, label) =>
       change((view) => authed(deps, get, set, `${path(view.username)}/keys/${encodeURIComponent(factorId)}/label`, { body: label })),
+    refreshBreakGlass: async () => {
+      const view = get().breakGlass;
+      if (view && !get().breakGlassBusy) await reload(view.username);
+    },
     forgetBreakGlass: () => {
       set({ breakGlass: null, breakGlassFailure: null });
     },
