@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, BrowserContextOptions, Page } from '@playwright/test';
 import { createMdsWorld } from '../support/make-mds-blob.js';
 import { FirstKeyHarness } from './harness.js';
 
@@ -36,12 +36,16 @@ export async function trustedStack(): Promise<{ fk: FirstKeyHarness; cleanup: ()
 }
 
 /**
- * Runs `story` on a trustedStack() with the app in its own window of `browser`, then closes the window,
+ * Runs `story` on a trustedStack() with the app in its own window of `browser` (sized by `window`), then closes the window,
  * stops the stack and removes its metadata files, whether the story passed or not.
  */
-export async function withTrustedStack(browser: Browser, story: (fk: FirstKeyHarness, page: Page) => Promise<void>): Promise<void> {
+export async function withTrustedStack(
+  browser: Browser,
+  story: (fk: FirstKeyHarness, page: Page) => Promise<void>,
+  window: BrowserContextOptions = {},
+): Promise<void> {
   const { fk, cleanup } = await trustedStack();
-  const context = await browser.newContext();
+  const context = await browser.newContext(window);
   const page = await context.newPage();
   try {
     await fk.attach(context, page);
