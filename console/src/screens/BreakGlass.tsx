@@ -15,7 +15,7 @@ const REFRESH_MS = 10_000;
 /** What the ceremony still waits for, first thing first: the sentence that tells everyone in the room what to do next. */
 function nextStep(view: BreakGlassCeremonyView): string {
   if (!view.session) return view.keys.filter((k) => k.status === 'active').length >= view.keysRequired ? 'enrolled' : 'noSession';
-  if (!view.supervised) return 'custodians';
+  if (!view.supervised) return view.kioskOperator ? 'custodianBesideOperator' : 'custodians';
   if (view.keys.length < view.keysRequired) return 'keys';
   if (view.keys.some((k) => k.custodian === null || k.location === null)) return 'labels';
   return 'finish';
