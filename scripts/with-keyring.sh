@@ -66,11 +66,18 @@ unset DBUS_SESSION_BUS_ADDRESS GNOME_KEYRING_CONTROL
 # Runs inside the private bus. "$@" is the user's command.
 inner='
 set -euo pipefail
+# The password stays in this shell (never exported): the watch below needs it to unlock again.
 unlock_secret="$(head -c 24 /dev/urandom | base64)"
 # --unlock reads the login keyring password on stdin and creates the keyring
 # if it does not exist yet; its stdout only lists environment variables.
-printf "%s" "$unlock_secret" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-unset unlock_secret
+start_keyring() {
+  printf "%s" "$unlock_secret" | gnome-keyring-daemon "$@" --unlock --components=secrets >/dev/null
+}
+secrets_owner_pid() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk "/uint32/ { print \$2 }"
+}
+start_keyring
 
 # --unlock can return before the daemon owns org.freedesktop.secrets. Wait
 # for the owner first (asking the name itself would D-Bus-activate a second
@@ -91,6 +98,29 @@ if command -v dbus-send >/dev/null 2>&1; then
   if [[ $ready -ne 1 ]]; then
     echo "with-keyring.sh: gnome-keyring started but no unlocked default keyring answered on the bus within 10 s." >&2
   fi
+fi
+
+# gnome-keyring-daemon can abort when a client connects and leaves at the wrong moment (an upstream race:
+# "gkd_secret_service_get_pkcs11_session: assertion client failed"; seen here as "trap int3 ... in
+# libglib" in the kernel log, under the end-to-end suite). D-Bus then starts a fresh daemon whose login
+# keyring is locked behind a prompt nobody can answer on a machine without a display, and every later
+# keychain call fails. So the daemon is watched, and replaced by one unlocked with the same password.
+watch_keyring() {
+  local pid
+  pid="$(secrets_owner_pid)"
+  while sleep 0.5; do
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "with-keyring.sh: gnome-keyring-daemon ($pid) exited; starting it again, unlocked." >&2
+      start_keyring --replace || true
+      sleep 0.5
+      pid="$(secrets_owner_pid)"
+    fi
+  done
+}
+if [[ $ready -eq 1 ]]; then
+  watch_keyring &
+  watcher=$!
+  trap "kill $watcher 2>/dev/null || true" EXIT
 fi
 
 "$@"
