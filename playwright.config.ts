@@ -9,7 +9,10 @@ export default defineConfig({
   fullyParallel: true,
   workers: process.env.CI ? 2 : 2,
   forbidOnly: Boolean(process.env.CI),
-  retries: 0,
+  // One retry on CI only: an external fault mid-test (the keyring daemon's upstream crash, which
+  // scripts/with-keyring.sh now recovers from) should not sink a run. A test that needed it is listed
+  // as "flaky" in the output, to be fixed rather than ignored; locally every failure stands.
+  retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   timeout: 60_000,
   expect: { timeout: 10_000 },
