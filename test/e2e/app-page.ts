@@ -10,14 +10,30 @@ export async function serveAppAsMain(context: BrowserContext, dir: string, origi
   const serve = createRendererAssetHandler(dir, origin);
   await context.route('**/*', async (route) => {
     const request = route.request();
-    if (new URL(request.url()).origin !== origin) return route.abort('blockedbyclient');
+    if (new URL(request.url()).origin !== origin) return answerUnlessClosed(() => route.abort('blockedbyclient'));
     const response = await serve(new Request(request.url(), { method: request.method() }));
-    return route.fulfill({
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: Buffer.from(await response.arrayBuffer()),
-    });
+    await answerUnlessClosed(async () =>
+      route.fulfill({
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: Buffer.from(await response.arrayBuffer()),
+      }),
+    );
   });
+}
+
+/**
+ * Answers a routed request, unless its page or context closed while the answer was being made: nobody
+ * waits for it then, and Playwright's refusal ("…has been closed", "…was not bound in the connection")
+ * would otherwise surface as an error in the test's teardown. Any other failure still fails the test.
+ */
+export async function answerUnlessClosed(answer: () => Promise<void>): Promise<void> {
+  try {
+    await answer();
+  } catch (error) {
+    if (error instanceof Error && /has been closed|was not bound in the connection/.test(error.message)) return;
+    throw error;
+  }
 }
 
 /** Gives the page `window.firstkey` from a binding into `invoke`, as the preload's ipcRenderer.invoke would. */

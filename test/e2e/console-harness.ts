@@ -1,5 +1,6 @@
 import { expect, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { DEMO_CONSOLE_ORIGIN } from '../../api/defaults.js';
+import { answerUnlessClosed } from './app-page.js';
 import type { FirstKeyHarness, KeyCredential } from './harness.js';
 
 export { keyContents } from './virtual-key.js';
@@ -28,7 +29,7 @@ export class AgentBrowser {
     await context.route('**/*', async (route) => {
       const request = route.request();
       const url = new URL(request.url());
-      if (url.origin !== CONSOLE_ORIGIN) return route.abort('blockedbyclient');
+      if (url.origin !== CONSOLE_ORIGIN) return answerUnlessClosed(() => route.abort('blockedbyclient'));
       const headers = Object.fromEntries(Object.entries(await request.allHeaders()).filter(([name]) => !NOT_FORWARDED.has(name)));
       const body = request.postDataBuffer();
       const response = await fetch(`${fk.server.url}${url.pathname}${url.search}`, {
@@ -37,11 +38,13 @@ export class AgentBrowser {
         redirect: 'manual',
         ...(body ? { body: new Uint8Array(body) } : {}),
       });
-      return route.fulfill({
-        status: response.status,
-        headers: Object.fromEntries(response.headers),
-        body: Buffer.from(await response.arrayBuffer()),
-      });
+      await answerUnlessClosed(async () =>
+        route.fulfill({
+          status: response.status,
+          headers: Object.fromEntries(response.headers),
+          body: Buffer.from(await response.arrayBuffer()),
+        }),
+      );
     });
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
