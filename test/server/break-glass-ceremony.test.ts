@@ -3,12 +3,11 @@ import { type Api, expectAnswer, expectRefusal, expectStatus } from '../support/
 import { send } from '../support/http-client.js';
 import { agentAccount, agentToken, bearerHeader, consoleHeader, consoleSignIn } from '../support/operators.js';
 import { breakGlassBench } from './break-glass-support.js';
-import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 
 /** The edges of a break-glass ceremony the first run of mutation testing found untested (bench/MUTATION.md). */
 
 const bench = breakGlassBench();
-const { trustedKey, openCeremony, custodian, supervise, labelled, enrolledBreakGlass } = bench;
+const { openCeremony, custodian, supervise, labelled, kioskCeremony, enrolledBreakGlass } = bench;
 let api: Api;
 const start = async (): Promise<Api> => (api = await bench.start());
 const view = (username: string, headers: Record<string, string>) =>
@@ -18,47 +17,33 @@ describe('Break-glass ceremony edges', () => {
   it('a kiosk operator and one custodian who is someone else are the two people: it completes', async () => {
     await start();
     const username = 'emergency-kiosk';
-    const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
-    expectStatus(await api.admin('createUser', { body }), 201);
-    const { station } = await registeredStation(api);
-    const key = trustedKey();
-    const { username: operatorName } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
-    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'admin' } }), 200);
-    const confirmation = await confirmed(station, { username: operatorName, key }, username);
-    const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
-    await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
-    await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
+    const { station, token, operator } = await kioskCeremony(username, 'admin');
+    await labelled(username, station, token, 'CISO J. Doe', 'Safe A, Berlin');
+    await labelled(username, station, token, 'CTO M. Roe', 'Safe B, Paris');
     const c = await custodian();
     // The console names the operator as one of the two, and waits for one custodian more.
     expect(expectAnswer('breakGlassCeremony', await view(username, consoleHeader(c.console)))).toMatchObject({
-      kioskOperator: operatorName,
+      kioskOperator: operator.username,
       custodians: [],
       supervised: false,
     });
     expectStatus(await supervise(username, consoleHeader(c.console)), 200);
     expect(expectAnswer('breakGlassCeremony', await view(username, consoleHeader(c.console))).supervised).toBe(true);
-    expect((await station.complete(opened.token)).recoveryCodes).toBeUndefined();
+    expect((await station.complete(token)).recoveryCodes).toBeUndefined();
   });
 
   it('a help-desk kiosk operator is not one of the two: with one custodian it is unsupervised, with two it completes', async () => {
     await start();
     const username = 'emergency-helpdesk-kiosk';
-    const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
-    expectStatus(await api.admin('createUser', { body }), 201);
-    const { station } = await registeredStation(api);
-    const key = trustedKey();
-    const { username: operatorName } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
-    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'helpdesk' } }), 200);
-    const confirmation = await confirmed(station, { username: operatorName, key }, username);
-    const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
-    await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
-    await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
+    const { station, token } = await kioskCeremony(username, 'helpdesk');
+    await labelled(username, station, token, 'CISO J. Doe', 'Safe A, Berlin');
+    await labelled(username, station, token, 'CTO M. Roe', 'Safe B, Paris');
     const first = await custodian();
     expectStatus(await supervise(username, consoleHeader(first.console)), 200);
     expect(expectAnswer('breakGlassCeremony', await view(username, consoleHeader(first.console))).supervised).toBe(false);
-    expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
+    expectRefusal(await station.completion(token), 403, 'break_glass_unsupervised');
     expectStatus(await supervise(username, consoleHeader((await custodian()).console)), 200);
-    expect((await station.complete(opened.token)).recoveryCodes).toBeUndefined();
+    expect((await station.complete(token)).recoveryCodes).toBeUndefined();
   });
 
   it('a third key later: the keys in use count, the session is supervised again, and a revoked key is not listed', async () => {

@@ -10,6 +10,7 @@ import { Api, type Device, expectAnswer, expectStatus } from '../support/api-har
 import { send } from '../support/http-client.js';
 import { agentAccount, consoleHeader, consoleSignIn, type Agent } from '../support/operators.js';
 import { createMdsWorld, TEST_NOW, type MdsWorld } from '../support/make-mds-blob.js';
+import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 import { SoftAuthenticator, type CreateInput } from '../support/soft-authenticator.js';
 
 /** What the break-glass tests share: trusted hardware keys, and a ceremony opened, supervised and labelled over the real API. */
@@ -128,6 +129,25 @@ export function breakGlassBench() {
     return { id, key };
   }
 
+  /**
+   * A break-glass account created through the admin API and its session opened at a registered kiosk
+   * station, after an operator (HR role admin, console role `operatorRole`, a trusted key in hand)
+   * confirmed it there.
+   */
+  async function kioskCeremony(username: string, operatorRole: 'admin' | 'helpdesk') {
+    const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
+    expectStatus(await api.admin('createUser', { body }), 201);
+    const { station } = await registeredStation(api);
+    // The operator is an admin by HR role: their own key must be trusted hardware too.
+    const key = trustedKey();
+    const { username: operatorName, credentialId } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
+    // A kiosk operator holds a console role as well as the HR role (server/kiosk/operator-step.ts).
+    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: operatorRole } }), 200);
+    const confirmation = await confirmed(station, { username: operatorName, key }, username);
+    const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
+    return { station, token: opened.token, operator: { username: operatorName, key, credentialId } };
+  }
+
   /** A break-glass account enrolled with two labelled keys under two custodians. */
   async function enrolledBreakGlass(): Promise<{ username: string; keys: [Key, Key] }> {
     const { username, device, token } = await openCeremony();
@@ -141,5 +161,5 @@ export function breakGlassBench() {
     return { username, keys };
   }
 
-  return { start, trustedKey, openCeremony, custodian, ceremony, supervise, labelled, enrolledBreakGlass };
+  return { start, trustedKey, openCeremony, custodian, ceremony, supervise, labelled, kioskCeremony, enrolledBreakGlass };
 }

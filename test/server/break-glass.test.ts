@@ -6,7 +6,6 @@ import { send } from '../support/http-client.js';
 import { TEST_ORIGIN } from '../support/service-harness.js';
 import { sessionReference } from '../../server/break-glass/session-reference.js';
 import { breakGlassBench } from './break-glass-support.js';
-import { confirmed, openAt, registeredStation } from './kiosk-support.js';
 import { expectScimError, FIRSTKEY_USER, scim, scimUser } from './scim-client.js';
 
 /**
@@ -16,7 +15,7 @@ import { expectScimError, FIRSTKEY_USER, scim, scimUser } from './scim-client.js
  */
 
 const bench = breakGlassBench();
-const { trustedKey, openCeremony, custodian, supervise, labelled, enrolledBreakGlass } = bench;
+const { trustedKey, openCeremony, custodian, supervise, labelled, kioskCeremony, enrolledBreakGlass } = bench;
 let api: Api;
 const start = async (): Promise<Api> => (api = await bench.start());
 
@@ -127,26 +126,18 @@ describe('Break-glass: one supervised ceremony', () => {
   it('at a kiosk station the operator is one of two people: a custodian who is someone else confirms too', async () => {
     await start();
     const username = 'emergency-kiosk';
-    const body = { username, displayName: 'Emergency access', role: 'admin', accountKind: 'break-glass' };
-    expectStatus(await api.admin('createUser', { body }), 201);
-    const { station } = await registeredStation(api);
-    // The operator is an admin: their own key must be trusted hardware too.
-    const key = trustedKey();
-    const { username: operatorName, credentialId } = await api.enrolled(await api.device(), key, 'security-key', { role: 'admin' });
-    // A kiosk operator holds a console role as well as the HR role (server/kiosk/operator-step.ts).
-    expectStatus(await api.admin('grantOperatorRole', { params: { username: operatorName }, body: { role: 'admin' } }), 200);
-    const confirmation = await confirmed(station, { username: operatorName, key }, username);
-    const opened = expectAnswer('openSession', await openAt(station, await api.enrolmentCode(username), confirmation.id));
-    await labelled(username, station, opened.token, 'CISO J. Doe', 'Safe A, Berlin');
-    await labelled(username, station, opened.token, 'CTO M. Roe', 'Safe B, Paris');
+    const { station, token, operator } = await kioskCeremony(username, 'admin');
+    const operatorName = operator.username;
+    await labelled(username, station, token, 'CISO J. Doe', 'Safe A, Berlin');
+    await labelled(username, station, token, 'CTO M. Roe', 'Safe B, Paris');
     // The operator alone is one person, even when she also confirms as a custodian from the console.
-    expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
-    const herself = (await consoleSignIn(api, { username: operatorName, key, credentialId })).token;
+    expectRefusal(await station.completion(token), 403, 'break_glass_unsupervised');
+    const herself = (await consoleSignIn(api, operator)).token;
     expectStatus(await supervise(username, consoleHeader(herself)), 200);
-    expectRefusal(await station.completion(opened.token), 403, 'break_glass_unsupervised');
+    expectRefusal(await station.completion(token), 403, 'break_glass_unsupervised');
     const other = await custodian();
     expectStatus(await supervise(username, consoleHeader(other.console)), 200);
-    const done = await station.complete(opened.token);
+    const done = await station.complete(token);
     expect(done.recoveryCodes).toBeUndefined();
     const trail = await api.auditOf(username);
     expect(trail.find((e) => e.event === 'break_glass.enrolled')?.details).toMatchObject({
