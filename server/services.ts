@@ -88,7 +88,7 @@ export function createServices(deps: ServiceDeps): Services {
     apiTokens: new ApiTokens(deps),
     consoleSessions: new ConsoleSessions(deps),
     people: { lookup: new PersonLookup(deps, helpdesk), revocation: new PersonRevocation(deps, devices) },
-    breakGlass: new BreakGlassService(deps),
+    breakGlass: new BreakGlassService(deps, sessions),
     emergencyAccess: new EmergencyAccessService(deps, sessions),
   };
 }

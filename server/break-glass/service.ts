@@ -14,6 +14,7 @@ import { ApiFailure } from '../errors.js';
 import type { Principal } from '../operators/principal.js';
 import { rolesOf } from '../operators/roles.js';
 import { newId } from '../secrets.js';
+import type { SessionStore } from '../enrolment/sessions.js';
 import { supervisorsOf } from './ceremony.js';
 import { checkBreakGlass, type BreakGlassFinding } from './check.js';
 import { ceremonyKeys } from './ceremony-keys.js';
@@ -26,7 +27,10 @@ export const CUSTODIAN_FRESH_SECONDS = 300;
 
 /** The supervised ceremony of a break-glass account, as custodians drive it from the console or the admin API. */
 export class BreakGlassService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly sessions: Pick<SessionStore, 'effectiveExpiry'>,
+  ) {}
 
   /** What `check-break-glass` reports (server/break-glass/check.ts), under the policy's test interval. */
   async check(): Promise<{ findings: BreakGlassFinding[]; testIntervalDays: number }> {
@@ -186,6 +190,6 @@ export class BreakGlassService {
   }
 
   private openSessions(ex: Executor, user: UserRow): Promise<OpenCeremonySession[]> {
-    return openCeremonySessions(ex, user.id, this.deps.clock.now(), this.deps.config.sessionIdleSeconds);
+    return openCeremonySessions(ex, this.sessions, user.id, this.deps.clock.now());
   }
 }
